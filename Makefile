@@ -1,0 +1,40 @@
+# strata — the two commands: `make run` and `make test`.
+#
+# One target dir shared by every checkout (RocksDB's C++ build takes ~30 minutes on two cores;
+# pay it once) and one cargo profile (release) for build, run, test, clippy and bench, so the
+# C++ build is not paid again for a second profile either.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/strata/target
+CARGO ?= cargo
+DATA_DIR ?= ./data
+BIN := $(CARGO_TARGET_DIR)/release/strata
+
+.PHONY: deps build run test fmt lint unit bench clean-data
+
+deps:
+	@./.ci/install-deps
+
+build: deps
+	$(CARGO) build --release
+
+## Build and start the broker on 127.0.0.1:9392 with data in ./data.
+run: build
+	$(BIN) serve --data-dir $(DATA_DIR)
+
+## Formatting, lints and every test.
+test: deps fmt lint unit
+
+fmt:
+	$(CARGO) fmt --check
+
+lint:
+	$(CARGO) clippy --release --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --release
+
+## Produce throughput (1 KiB records, 100-record requests, --fsync always, 1 and 8 producers).
+bench: deps
+	$(CARGO) bench --profile release --bench produce
+
+clean-data:
+	rm -rf $(DATA_DIR)

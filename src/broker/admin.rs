@@ -1,0 +1,172 @@
+//! Topic administration: create, delete, list, describe.
+use std::sync::Arc;
+
+use super::Broker;
+use super::partition::PartitionState;
+use super::produce::now_ms;
+use super::topic::Topic;
+use crate::config::MAX_PARTITIONS;
+use crate::error::{Error, Result};
+use crate::proto::meta::TopicMeta;
+
+/// Per-topic overrides; `None` = the broker default, `-1` = unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TopicConfig {
+    pub retention_ms: Option<i64>,
+    pub retention_bytes: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionInfo {
+    pub partition: u32,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partition_count: u32,
+    pub config: TopicConfig,
+    /// Filled by describe; empty in listings.
+    pub partitions: Vec<PartitionInfo>,
+}
+
+impl Broker {
+    /// Creates a topic (`partitions == 0` takes `--default-partitions`).
+    pub async fn create_topic(&self, name: &str, partitions: u32, config: TopicConfig) -> Result<TopicInfo> {
+        self.ensure_open()?;
+        validate_topic_name(name)?;
+        let partitions = if partitions == 0 { self.config.default_partitions } else { partitions };
+        if partitions > MAX_PARTITIONS {
+            return Err(Error::invalid("partitions", format!("{partitions} is over the limit of {MAX_PARTITIONS}")));
+        }
+        validate_limit("config.retention_ms", config.retention_ms)?;
+        validate_limit("config.retention_bytes", config.retention_bytes)?;
+        let _admin = self.admin.lock().await;
+        if self.topic(name).is_ok() {
+            return Err(Error::TopicExists(name.to_string()));
+        }
+        let mut meta = TopicMeta {
+            id: 0,
+            name: name.to_string(),
+            partitions,
+            retention_ms: config.retention_ms,
+            retention_bytes: config.retention_bytes,
+            created_ms: now_ms(),
+        };
+        let stored = meta.clone();
+        meta.id = self
+            .blocking(move |store| {
+                let id = store.next_topic_id()?;
+                store.create_topic(&TopicMeta { id, ..stored })?;
+                Ok(id)
+            })
+            .await?;
+        let states = (0..partitions).map(|p| Arc::new(PartitionState::new(meta.id, p, 0, 0, 0))).collect();
+        let topic = Arc::new(Topic::new(meta, states));
+        self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic.clone());
+        tracing::info!(topic = name, partitions, "topic created");
+        Ok(describe(&topic))
+    }
+
+    /// Deletes a topic with its records and committed offsets. Requests already queued for it
+    /// either complete before the deletion or fail with NOT_FOUND.
+    pub async fn delete_topic(&self, name: &str) -> Result<()> {
+        self.ensure_open()?;
+        let _admin = self.admin.lock().await;
+        let topic = self.topic(name)?;
+        self.topics.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+        let meta = topic.meta.clone();
+        let deleted = self.blocking(move |store| store.delete_topic(&meta)).await;
+        if let Err(e) = deleted {
+            // Put it back: the metadata delete is atomic, so the topic is still whole on disk
+            // unless the failure came after it (then it is gone at the next open).
+            self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);
+            tracing::error!(topic = name, error = %e, "deleting topic failed");
+            return Err(e.into());
+        }
+        tracing::info!(topic = name, "topic deleted");
+        Ok(())
+    }
+
+    /// Every topic, sorted by name, without per-partition detail.
+    pub fn list_topics(&self) -> Vec<TopicInfo> {
+        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
+        let mut list: Vec<TopicInfo> =
+            topics.values().map(|t| TopicInfo { partitions: Vec::new(), ..describe(t) }).collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// A topic with each partition's log start, high watermark and size.
+    pub fn describe_topic(&self, name: &str) -> Result<TopicInfo> {
+        Ok(describe(&*self.topic(name)?))
+    }
+}
+
+fn describe(topic: &Topic) -> TopicInfo {
+    TopicInfo {
+        name: topic.name().to_string(),
+        partition_count: topic.meta.partitions,
+        config: TopicConfig { retention_ms: topic.meta.retention_ms, retention_bytes: topic.meta.retention_bytes },
+        partitions: topic
+            .partitions
+            .iter()
+            .map(|p| PartitionInfo {
+                partition: p.partition,
+                log_start_offset: p.log_start(),
+                high_watermark: p.high_watermark(),
+                size_bytes: p.size_bytes(),
+            })
+            .collect(),
+    }
+}
+
+/// Kafka's rules: 1–249 characters of `[a-zA-Z0-9._-]`, and not `.` or `..`.
+pub fn validate_topic_name(name: &str) -> Result<()> {
+    const RULE: &str = "topic names are 1-249 characters of [a-zA-Z0-9._-], not \".\" or \"..\"";
+    let shown: String = name.chars().take(64).collect();
+    if name.is_empty() || name.len() > 249 || name == "." || name == ".." {
+        return Err(Error::invalid("name", format!("\"{shown}\" ({} bytes): {RULE}", name.len())));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
+        return Err(Error::invalid("name", format!("\"{shown}\" contains {bad:?}: {RULE}")));
+    }
+    Ok(())
+}
+
+/// A retention limit is unset, -1 (unlimited) or positive.
+fn validate_limit(field: &'static str, value: Option<i64>) -> Result<()> {
+    match value {
+        Some(v) if v != -1 && v <= 0 => {
+            Err(Error::invalid(field, format!("{v}: use a positive value, or -1 for unlimited")))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topic_names_follow_kafka_rules() {
+        for ok in ["a", "orders", "orders.v2", "my_topic-1", &"x".repeat(249)] {
+            assert!(validate_topic_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".", "..", "has space", "slash/name", "ünïcode", &"x".repeat(250)] {
+            assert!(validate_topic_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn retention_limits_are_positive_or_unlimited() {
+        assert!(validate_limit("f", None).is_ok());
+        assert!(validate_limit("f", Some(-1)).is_ok());
+        assert!(validate_limit("f", Some(1)).is_ok());
+        assert!(validate_limit("f", Some(0)).is_err());
+        assert!(validate_limit("f", Some(-2)).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! Fetch: records from an exact offset, long-polling at the end of the log; and Subscribe, a
+//! stream of fetches that follows the log as it grows.
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::Stream;
+
+use super::partition::PartitionState;
+use super::{Broker, storage_error};
+use crate::error::{Error, Result};
+use crate::storage::ReadBounds;
+use crate::storage::batch::StoredRecord;
+
+/// Default soft limit of record bytes per response.
+pub const DEFAULT_MAX_BYTES: u32 = 1 << 20;
+/// Largest `max_bytes` honoured; larger asks are served this much.
+pub const MAX_FETCH_BYTES: u32 = 64 << 20;
+/// Longest long-poll a client may ask for.
+pub const MAX_WAIT: Duration = Duration::from_secs(300);
+/// How long one step of a subscription waits before checking the topic still exists.
+const SUBSCRIBE_POLL: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Default)]
+pub struct FetchRequest {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+    /// 0 = [`DEFAULT_MAX_BYTES`].
+    pub max_bytes: u32,
+    pub max_wait: Duration,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FetchResponse {
+    pub partition: u32,
+    pub records: Vec<StoredRecord>,
+    pub high_watermark: i64,
+    pub log_start_offset: i64,
+}
+
+impl Broker {
+    /// Records starting exactly at `offset`. At the high watermark, waits up to `max_wait` for
+    /// new records and returns as soon as any arrive (or empty when the wait ends).
+    pub async fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse> {
+        if request.max_wait > MAX_WAIT {
+            let reason =
+                format!("{} ms is over the limit of {} ms", request.max_wait.as_millis(), MAX_WAIT.as_millis());
+            return Err(Error::invalid("max_wait_ms", reason));
+        }
+        let (_, state) = self.partition(&request.topic, request.partition)?;
+        let mut high_watermark = state.watch_high_watermark();
+        let hwm = *high_watermark.borrow_and_update();
+        self.check_offset(&request.topic, &state, request.offset, hwm)?;
+        if request.offset == hwm && !request.max_wait.is_zero() {
+            tokio::select! {
+                _ = tokio::time::timeout(request.max_wait, high_watermark.wait_for(|h| *h > request.offset)) => {}
+                _ = self.shutdown.cancelled() => {}
+            }
+        }
+        self.read(&request.topic, state, request.offset, request.max_bytes).await
+    }
+
+    /// Checks that `request` names an existing partition and a fetchable offset.
+    pub fn check_position(&self, request: &FetchRequest) -> Result<()> {
+        let (_, state) = self.partition(&request.topic, request.partition)?;
+        self.check_offset(&request.topic, &state, request.offset, state.high_watermark())
+    }
+
+    fn check_offset(&self, topic: &str, state: &PartitionState, offset: i64, hwm: i64) -> Result<()> {
+        let log_start = state.log_start();
+        if offset < log_start || offset > hwm {
+            return Err(Error::OffsetOutOfRange {
+                topic: topic.to_string(),
+                partition: state.partition,
+                offset,
+                log_start,
+                high_watermark: hwm,
+            });
+        }
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        topic: &str,
+        state: Arc<PartitionState>,
+        offset: i64,
+        max_bytes: u32,
+    ) -> Result<FetchResponse> {
+        let bounds = ReadBounds { log_start: state.log_start(), high_watermark: state.high_watermark() };
+        let max_bytes = match max_bytes {
+            0 => DEFAULT_MAX_BYTES,
+            n => n.min(MAX_FETCH_BYTES),
+        } as usize;
+        let (topic_id, partition) = (state.topic_id, state.partition);
+        let records = if offset >= bounds.high_watermark {
+            Vec::new()
+        } else {
+            self.blocking(move |store| store.read_records(topic_id, partition, offset, bounds, max_bytes))
+                .await
+                .map_err(|e| storage_error(topic, partition, e))?
+        };
+        Ok(FetchResponse {
+            partition,
+            records,
+            high_watermark: bounds.high_watermark,
+            log_start_offset: bounds.log_start,
+        })
+    }
+
+    /// Responses from `request.offset` on, each pushed as soon as records exist. Ends with an
+    /// error if the topic goes away, and cleanly when the broker shuts down; a client that
+    /// cancels simply drops it.
+    pub fn subscribe(self: &Arc<Self>, request: FetchRequest) -> impl Stream<Item = Result<FetchResponse>> + use<> {
+        let state = (self.clone(), FetchRequest { max_wait: SUBSCRIBE_POLL, ..request }, false);
+        futures::stream::unfold(state, |(broker, mut request, failed)| async move {
+            if failed {
+                return None;
+            }
+            loop {
+                if broker.shutdown.is_cancelled() {
+                    return None;
+                }
+                match broker.fetch(&request).await {
+                    Ok(response) if response.records.is_empty() => continue,
+                    Ok(response) => {
+                        if let Some(last) = response.records.last() {
+                            request.offset = last.offset + 1;
+                        }
+                        return Some((Ok(response), (broker, request, false)));
+                    }
+                    Err(e) => return Some((Err(e), (broker, request, true))),
+                }
+            }
+        })
+    }
+}

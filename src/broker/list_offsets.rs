@@ -1,0 +1,33 @@
+//! ListOffsets: the earliest, the latest, or the first offset at or after a time.
+use super::{Broker, storage_error};
+use crate::error::Result;
+use crate::storage::ReadBounds;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    Earliest,
+    Latest,
+    /// The first record whose timestamp is >= this many ms since the epoch.
+    Timestamp(i64),
+}
+
+impl Broker {
+    /// Returns `(offset, timestamp_ms)`; the timestamp is -1 unless the offset is a record found
+    /// by time. A time after every record gives the latest offset, as in Kafka.
+    pub async fn list_offsets(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {
+        let (_, state) = self.partition(topic, partition)?;
+        let bounds = ReadBounds { log_start: state.log_start(), high_watermark: state.high_watermark() };
+        match spec {
+            OffsetSpec::Earliest => Ok((bounds.log_start, -1)),
+            OffsetSpec::Latest => Ok((bounds.high_watermark, -1)),
+            OffsetSpec::Timestamp(ts) => {
+                let topic_id = state.topic_id;
+                let found = self
+                    .blocking(move |store| store.offset_for_timestamp(topic_id, partition, bounds, ts))
+                    .await
+                    .map_err(|e| storage_error(topic, partition, e))?;
+                Ok(found.unwrap_or((bounds.high_watermark, -1)))
+            }
+        }
+    }
+}

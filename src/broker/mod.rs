@@ -1,0 +1,165 @@
+//! The broker core: topics and partitions in memory, the commit loop that writes them, and one
+//! file per operation (`produce`, `fetch`, `admin`, ...). Independent of gRPC: the `grpc`
+//! module converts requests into calls here, and a later Kafka-protocol listener or Raft
+//! "apply" can call the same append path.
+mod admin;
+mod commit_loop;
+mod fetch;
+mod list_offsets;
+mod offsets;
+mod partition;
+pub mod partitioner;
+mod produce;
+mod recovery;
+mod topic;
+mod wal_sync;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+pub use admin::{PartitionInfo, TopicConfig, TopicInfo};
+pub use fetch::{FetchRequest, FetchResponse};
+
+/// Limits on fetch sizes and waits.
+pub mod fetch_limits {
+    pub use super::fetch::{DEFAULT_MAX_BYTES, MAX_FETCH_BYTES, MAX_WAIT};
+}
+pub use list_offsets::OffsetSpec;
+pub use offsets::{CommittedOffset, OffsetCommit};
+pub use partition::PartitionState;
+pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest};
+pub use topic::Topic;
+
+use crate::config::{BrokerConfig, FsyncPolicy};
+use crate::error::{Error, Result};
+use crate::storage::{StorageError, Store};
+use commit_loop::Job;
+
+/// Produce bytes are budgeted in KiB permits (a semaphore counts at most u32::MAX permits).
+const PERMIT_BYTES: usize = 1024;
+
+pub struct Broker {
+    config: BrokerConfig,
+    store: Arc<Store>,
+    topics: RwLock<HashMap<String, Arc<Topic>>>,
+    /// Serialises topic creation and deletion.
+    admin: tokio::sync::Mutex<()>,
+    jobs: mpsc::Sender<Job>,
+    inflight: Arc<Semaphore>,
+    closing: AtomicBool,
+    /// Cancelled when shutdown begins: ends long-polls and subscriptions.
+    shutdown: CancellationToken,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Broker {
+    /// Opens the data dir, recovers every topic and starts the commit loop.
+    pub fn open(config: BrokerConfig) -> anyhow::Result<Arc<Broker>> {
+        config.validate().map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.data_dir, &config.store)?;
+        let topics = recovery::recover_topics(&store)?;
+        let (tx, rx) = mpsc::channel(4096);
+        let mut threads = vec![commit_loop::spawn(store.clone(), rx, config.fsync)?];
+        let shutdown = CancellationToken::new();
+        if let FsyncPolicy::Interval(period) = config.fsync {
+            threads.push(wal_sync::spawn(store.clone(), period, shutdown.clone())?);
+        }
+        let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
+        tracing::info!(data_dir = %config.data_dir.display(), topics = topics.len(), "broker opened");
+        Ok(Arc::new(Broker {
+            store,
+            topics: RwLock::new(topics),
+            admin: tokio::sync::Mutex::new(()),
+            jobs: tx,
+            inflight: Arc::new(Semaphore::new(permits)),
+            closing: AtomicBool::new(false),
+            shutdown,
+            threads: Mutex::new(threads),
+            config,
+        }))
+    }
+
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// The topic named `name`.
+    pub fn topic(&self, name: &str) -> Result<Arc<Topic>> {
+        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
+        topics.get(name).cloned().ok_or_else(|| Error::TopicNotFound(name.to_string()))
+    }
+
+    /// The topic and one of its partitions.
+    pub fn partition(&self, topic: &str, partition: u32) -> Result<(Arc<Topic>, Arc<PartitionState>)> {
+        let topic = self.topic(topic)?;
+        let state = topic.partition(partition)?.clone();
+        Ok((topic, state))
+    }
+
+    fn ensure_open(&self) -> Result<()> {
+        if self.closing.load(Ordering::Acquire) { Err(Error::ShuttingDown) } else { Ok(()) }
+    }
+
+    /// A future that completes when shutdown begins.
+    pub fn shutdown_signal(&self) -> tokio_util::sync::WaitForCancellationFuture<'_> {
+        self.shutdown.cancelled()
+    }
+
+    /// Refuses new work and wakes every long-poll and subscription so they can finish.
+    pub fn begin_shutdown(&self) {
+        self.closing.store(true, Ordering::Release);
+        self.shutdown.cancel();
+    }
+
+    /// Writes what is still queued, syncs the WAL and stops the background threads. Call after
+    /// the server stopped taking requests; RocksDB closes when the last `Arc<Broker>` drops.
+    pub async fn close(&self) {
+        self.begin_shutdown();
+        // If the queue is already closed the loop has stopped; nothing to wait for.
+        let _ = self.jobs.send(Job::Stop).await;
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        let joined = tokio::task::spawn_blocking(move || {
+            for thread in threads {
+                if thread.join().is_err() {
+                    tracing::error!("a broker thread panicked during shutdown");
+                }
+            }
+        });
+        if joined.await.is_err() {
+            tracing::error!("joining broker threads failed");
+        }
+    }
+
+    /// Runs blocking storage work off the async runtime's workers.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Store) -> std::result::Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || work(&store)).await {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
+
+/// Maps a storage error seen while serving `topic`/`partition` to what the client should see.
+fn storage_error(topic: &str, partition: u32, e: StorageError) -> Error {
+    match e {
+        StorageError::MissingPartition(_) => Error::TopicNotFound(topic.to_string()),
+        StorageError::CorruptBatch { offset, .. } => {
+            tracing::error!(topic, partition, offset, error = %e, "corrupt batch");
+            Error::Corrupt { topic: topic.to_string(), partition, offset }
+        }
+        other => {
+            tracing::error!(topic, partition, error = %other, "storage error");
+            Error::from(other)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Committed consumer offsets: written through the commit loop (durable like acks ALL), read
+//! straight from RocksDB.
+use tokio::sync::oneshot;
+
+use super::commit_loop::Job;
+use super::produce::now_ms;
+use super::{Broker, storage_error};
+use crate::error::{Error, Result};
+use crate::proto::meta::CommittedOffsetValue;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffsetCommit {
+    pub partition: u32,
+    pub offset: i64,
+    pub metadata: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedOffset {
+    pub partition: u32,
+    /// -1 when nothing is committed.
+    pub offset: i64,
+    pub metadata: String,
+}
+
+/// Longest group name accepted.
+const MAX_GROUP_LEN: usize = 255;
+/// Longest commit metadata accepted.
+const MAX_METADATA_LEN: usize = 4096;
+
+impl Broker {
+    /// Stores `group`'s positions in `topic`, all or nothing. Offsets may be anywhere in
+    /// `0..=high watermark` (below the log start too: consumers then reset themselves).
+    pub async fn commit_offsets(&self, group: &str, topic: &str, commits: Vec<OffsetCommit>) -> Result<()> {
+        self.ensure_open()?;
+        validate_group(group)?;
+        if commits.is_empty() {
+            return Err(Error::invalid("offsets", "commit at least one partition offset"));
+        }
+        let topic_state = self.topic(topic)?;
+        let now = now_ms();
+        let mut offsets = Vec::with_capacity(commits.len());
+        for commit in commits {
+            let state = topic_state.partition(commit.partition)?;
+            let hwm = state.high_watermark();
+            if commit.offset < 0 || commit.offset > hwm {
+                return Err(Error::OffsetOutOfRange {
+                    topic: topic.to_string(),
+                    partition: commit.partition,
+                    offset: commit.offset,
+                    log_start: 0,
+                    high_watermark: hwm,
+                });
+            }
+            if commit.metadata.len() > MAX_METADATA_LEN {
+                return Err(Error::invalid("metadata", format!("at most {MAX_METADATA_LEN} bytes")));
+            }
+            let value = CommittedOffsetValue { offset: commit.offset, metadata: commit.metadata, commit_time_ms: now };
+            offsets.push((commit.partition, value));
+        }
+        let (reply, done) = oneshot::channel();
+        let job = Job::CommitOffsets {
+            group: group.to_string(),
+            topic: topic.to_string(),
+            topic_id: topic_state.meta.id,
+            offsets,
+            reply,
+        };
+        self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
+        done.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// `group`'s committed positions in `partitions` of `topic` (every partition if empty).
+    pub async fn committed_offsets(
+        &self,
+        group: &str,
+        topic: &str,
+        partitions: Vec<u32>,
+    ) -> Result<Vec<CommittedOffset>> {
+        validate_group(group)?;
+        let topic_state = self.topic(topic)?;
+        let partitions = if partitions.is_empty() { (0..topic_state.meta.partitions).collect() } else { partitions };
+        for p in &partitions {
+            topic_state.partition(*p)?;
+        }
+        let (g, t, ps) = (group.to_string(), topic.to_string(), partitions.clone());
+        let values = self
+            .blocking(move |store| store.committed_offsets(&g, &t, &ps))
+            .await
+            .map_err(|e| storage_error(topic, 0, e))?;
+        Ok(partitions
+            .into_iter()
+            .zip(values)
+            .map(|(partition, value)| match value {
+                Some(v) => CommittedOffset { partition, offset: v.offset, metadata: v.metadata },
+                None => CommittedOffset { partition, offset: -1, metadata: String::new() },
+            })
+            .collect())
+    }
+}
+
+fn validate_group(group: &str) -> Result<()> {
+    if group.is_empty() || group.len() > MAX_GROUP_LEN || group.contains('\0') {
+        let reason = format!("group must be 1..={MAX_GROUP_LEN} bytes without NUL characters");
+        return Err(Error::invalid("group", reason));
+    }
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! Rebuilding the in-memory topic map from RocksDB at open.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::partition::PartitionState;
+use super::topic::Topic;
+use crate::storage::{StorageResult, Store};
+
+/// Loads every topic; each partition's next offset comes from its newest batch (base offset +
+/// record count), or from its log start when retention emptied it.
+pub fn recover_topics(store: &Store) -> StorageResult<HashMap<String, Arc<Topic>>> {
+    let metas = store.load_topics()?;
+    let dropped = store.drop_orphans(&metas)?;
+    if dropped > 0 {
+        tracing::warn!(dropped, "dropped partition column families no topic refers to (interrupted create or delete)");
+    }
+    let mut topics = HashMap::with_capacity(metas.len());
+    for meta in metas {
+        let mut partitions = Vec::with_capacity(meta.partitions as usize);
+        for partition in 0..meta.partitions {
+            let state = store.load_partition_meta(meta.id, partition)?;
+            let last = store.last_batch_header(meta.id, partition)?;
+            let next_offset = last.map_or(0, |h| h.next_offset()).max(state.log_start_offset);
+            partitions.push(Arc::new(PartitionState::new(
+                meta.id,
+                partition,
+                state.log_start_offset,
+                next_offset,
+                state.size_bytes,
+            )));
+        }
+        topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
+    }
+    Ok(topics)
+}

@@ -1,0 +1,88 @@
+//! `strata serve`: every flag has a `STRATA_*` environment fallback.
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use tokio::net::TcpListener;
+
+use super::logging::{self, LogFormat};
+use crate::config::{BrokerConfig, FsyncPolicy, ServerConfig, parse_size};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// gRPC listen address (9092 stays free for a later Kafka-protocol listener).
+    #[arg(long, env = "STRATA_LISTEN", default_value = "127.0.0.1:9392")]
+    listen: SocketAddr,
+    /// Directory holding the RocksDB database.
+    #[arg(long, env = "STRATA_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// always | interval=<duration> | never. `always`: acks ALL waits for the WAL fsync.
+    #[arg(long, env = "STRATA_FSYNC", default_value = "always")]
+    fsync: FsyncPolicy,
+    /// Largest record (key + value + headers), e.g. 1MiB.
+    #[arg(long, env = "STRATA_MAX_RECORD_BYTES", default_value = "1MiB", value_parser = parse_size)]
+    max_record_bytes: u64,
+    /// Largest total of records in one produce request, e.g. 16MiB.
+    #[arg(long, env = "STRATA_MAX_REQUEST_BYTES", default_value = "16MiB", value_parser = parse_size)]
+    max_request_bytes: u64,
+    /// Partitions of a topic created without a partition count.
+    #[arg(long, env = "STRATA_DEFAULT_PARTITIONS", default_value_t = 1)]
+    default_partitions: u32,
+    /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
+    #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+impl ServeArgs {
+    pub fn run(self) -> anyhow::Result<()> {
+        logging::init(self.log_format);
+        let config = self.into_config()?;
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(async move {
+            let listener = TcpListener::bind(config.listen)
+                .await
+                .with_context(|| format!("cannot listen on {} (is another broker running?)", config.listen))?;
+            crate::grpc::run(listener, config.broker, shutdown_signal()).await
+        })
+    }
+
+    fn into_config(self) -> anyhow::Result<ServerConfig> {
+        let broker = BrokerConfig {
+            data_dir: self.data_dir,
+            fsync: self.fsync,
+            max_record_bytes: usize::try_from(self.max_record_bytes).context("--max-record-bytes is too large")?,
+            max_request_bytes: usize::try_from(self.max_request_bytes).context("--max-request-bytes is too large")?,
+            default_partitions: self.default_partitions,
+            ..BrokerConfig::default()
+        };
+        let max_inflight_bytes = broker.max_inflight_bytes.max(broker.max_request_bytes);
+        let broker = BrokerConfig { max_inflight_bytes, ..broker };
+        broker.validate().map_err(anyhow::Error::msg)?;
+        Ok(ServerConfig { listen: self.listen, broker })
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

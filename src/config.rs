@@ -1,0 +1,168 @@
+//! Broker configuration: every knob with its default, plus parsers for human-readable sizes
+//! (`1MiB`) and durations (`7d`, `250ms`).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::storage::StoreOptions;
+
+/// When the write-ahead log reaches the disk, and so what an acknowledgement promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FsyncPolicy {
+    /// A produce with acks ALL (and every offset commit) is acknowledged only after the WAL
+    /// holding it was fsynced: it survives kill -9 and power loss.
+    Always,
+    /// Acknowledged after the write; the WAL is fsynced every period. A process crash loses
+    /// nothing (the OS has the data); a power loss can lose up to one period.
+    Interval(Duration),
+    /// Never fsynced by strata: a process crash loses nothing, a power loss can lose whatever
+    /// the OS had not written back.
+    Never,
+}
+
+impl FromStr for FsyncPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "always" => Ok(FsyncPolicy::Always),
+            "never" => Ok(FsyncPolicy::Never),
+            _ => {
+                let period = s
+                    .strip_prefix("interval=")
+                    .ok_or_else(|| format!("\"{s}\" is not one of: always, interval=<duration>, never"))?;
+                let period = parse_duration(period)?;
+                if period.is_zero() {
+                    return Err("fsync interval must be greater than zero".into());
+                }
+                Ok(FsyncPolicy::Interval(period))
+            }
+        }
+    }
+}
+
+/// Parses `1MiB`, `64KiB`, `1GiB`, `10MB`, `512` (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("\"{s}\" is not a size like 1MiB or 4096"))?;
+    let multiplier: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" | "K" | "k" => 1 << 10,
+        "MiB" | "M" => 1 << 20,
+        "GiB" | "G" => 1 << 30,
+        "TiB" | "T" => 1 << 40,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => return Err(format!("unknown size unit \"{other}\" in \"{s}\" (use B, KiB, MiB, GiB, KB, MB, GB)")),
+    };
+    number.checked_mul(multiplier).ok_or_else(|| format!("size \"{s}\" is too large"))
+}
+
+/// Parses `7d`, `30s`, `250ms`, `1h 30m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("\"{s}\" is not a duration like 30s or 7d: {e}"))
+}
+
+/// Everything the broker core needs; the server adds its listen address.
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    pub data_dir: PathBuf,
+    pub fsync: FsyncPolicy,
+    /// Largest record payload (key + value + headers) accepted.
+    pub max_record_bytes: usize,
+    /// Largest total record payload in one produce request.
+    pub max_request_bytes: usize,
+    /// Partitions of a topic created with `partitions = 0`.
+    pub default_partitions: u32,
+    /// Produce bytes queued for the commit loop at most; beyond it producers wait.
+    pub max_inflight_bytes: usize,
+    /// How long a producer waits for room in the queue before RESOURCE_EXHAUSTED.
+    pub enqueue_timeout: Duration,
+    pub store: StoreOptions,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            data_dir: PathBuf::from("./data"),
+            fsync: FsyncPolicy::Always,
+            max_record_bytes: 1 << 20,
+            max_request_bytes: 16 << 20,
+            default_partitions: 1,
+            max_inflight_bytes: 256 << 20,
+            enqueue_timeout: Duration::from_secs(30),
+            store: StoreOptions::default(),
+        }
+    }
+}
+
+/// Most partitions a topic may have.
+pub const MAX_PARTITIONS: u32 = 10_000;
+
+impl BrokerConfig {
+    /// Rejects combinations that cannot work, naming the flag to change.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_record_bytes == 0 {
+            return Err("--max-record-bytes must be greater than zero".into());
+        }
+        if self.max_request_bytes < self.max_record_bytes {
+            return Err("--max-request-bytes must be at least --max-record-bytes".into());
+        }
+        if self.max_inflight_bytes < self.max_request_bytes {
+            return Err("the in-flight byte limit must be at least --max-request-bytes".into());
+        }
+        if !(1..=MAX_PARTITIONS).contains(&self.default_partitions) {
+            return Err(format!("--default-partitions must be within 1..={MAX_PARTITIONS}"));
+        }
+        Ok(())
+    }
+}
+
+/// The server process: the broker plus where it listens.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub broker: BrokerConfig,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_fsync_policies() {
+        assert_eq!("always".parse(), Ok(FsyncPolicy::Always));
+        assert_eq!("never".parse(), Ok(FsyncPolicy::Never));
+        assert_eq!("interval=250ms".parse(), Ok(FsyncPolicy::Interval(Duration::from_millis(250))));
+        assert!("interval=0s".parse::<FsyncPolicy>().is_err());
+        assert!("sometimes".parse::<FsyncPolicy>().unwrap_err().contains("always"));
+    }
+
+    #[test]
+    fn parses_human_sizes() {
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("1XB").unwrap_err().contains("unknown size unit"));
+        assert!(parse_size("99999999999TiB").is_err());
+    }
+
+    #[test]
+    fn parses_human_durations() {
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn validate_names_the_flag() {
+        let config = BrokerConfig { max_request_bytes: 10, ..BrokerConfig::default() };
+        assert!(config.validate().unwrap_err().contains("--max-request-bytes"));
+        assert!(BrokerConfig::default().validate().is_ok());
+    }
+}

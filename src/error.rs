@@ -1,0 +1,73 @@
+//! The broker's error type. Each variant maps to exactly one gRPC status in
+//! `grpc::status` (the one mapping point); messages say what to fix.
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The topic does not exist (or was deleted while the request was queued).
+    #[error("topic \"{0}\" not found")]
+    TopicNotFound(String),
+    /// The topic exists but has fewer partitions.
+    #[error("partition {partition} not found: topic \"{topic}\" has partitions 0..{partitions}")]
+    PartitionNotFound { topic: String, partition: u32, partitions: u32 },
+    /// CreateTopic for a name already taken.
+    #[error("topic \"{0}\" already exists")]
+    TopicExists(String),
+    /// A request field is malformed or over a limit; `field` names it.
+    #[error("invalid {field}: {reason}")]
+    InvalidArgument { field: &'static str, reason: String },
+    /// An offset outside `[log_start, high_watermark]`.
+    #[error(
+        "offset {offset} is out of range for {topic}/{partition}: valid offsets are \
+         {log_start}..={high_watermark} (log start ..= high watermark)"
+    )]
+    OffsetOutOfRange { topic: String, partition: u32, offset: i64, log_start: i64, high_watermark: i64 },
+    /// The broker is shutting down and takes no new work.
+    #[error("broker is shutting down; retry against a running broker")]
+    ShuttingDown,
+    /// Too much is queued; the producer should back off and retry.
+    #[error("broker is overloaded: {0}; retry later")]
+    Overloaded(String),
+    /// The filesystem is full: writes are refused until space is freed, reads go on.
+    #[error("disk full: the broker cannot write until space is freed (delete topics or records)")]
+    DiskFull,
+    /// A stored batch failed its integrity check; its records are not returned.
+    #[error("stored data is corrupt in {topic}/{partition} at offset {offset}")]
+    Corrupt { topic: String, partition: u32, offset: i64 },
+    /// A group write failed; nothing in it was acknowledged. Details are in the broker log.
+    #[error("write failed; nothing of this request was stored (details in the broker log)")]
+    WriteFailed,
+    /// The storage layer failed; details are in the broker log.
+    #[error("internal storage error")]
+    Storage(#[source] StorageError),
+}
+
+impl Error {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument { field, reason: reason.into() }
+    }
+
+    /// A stable machine-readable reason, sent beside the message so clients can branch on it.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Error::TopicNotFound(_) => "UNKNOWN_TOPIC",
+            Error::PartitionNotFound { .. } => "UNKNOWN_PARTITION",
+            Error::TopicExists(_) => "TOPIC_ALREADY_EXISTS",
+            Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
+            Error::OffsetOutOfRange { .. } => "OFFSET_OUT_OF_RANGE",
+            Error::ShuttingDown => "SHUTTING_DOWN",
+            Error::Overloaded(_) => "OVERLOADED",
+            Error::DiskFull => "DISK_FULL",
+            Error::Corrupt { .. } => "CORRUPT_DATA",
+            Error::WriteFailed | Error::Storage(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<StorageError> for Error {
+    fn from(e: StorageError) -> Self {
+        if e.is_no_space() { Error::DiskFull } else { Error::Storage(e) }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

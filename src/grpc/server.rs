@@ -1,0 +1,82 @@
+//! Serving: the broker service plus gRPC health and reflection on one listener, with graceful
+//! shutdown.
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use super::service::BrokerService;
+use crate::broker::{Broker, fetch_limits};
+use crate::config::BrokerConfig;
+use crate::proto::{self, broker_server::BrokerServer};
+
+/// Serves `config`'s broker on `listener` until `shutdown` completes, then stops accepting,
+/// lets in-flight requests finish, ends subscriptions, writes what is queued, syncs the WAL and
+/// closes RocksDB. Returns once the data dir is closed (so it can be reopened at once).
+pub async fn run(
+    listener: TcpListener,
+    config: BrokerConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    // Opening replays the WAL and reads every partition's tail: blocking work.
+    let broker = tokio::task::spawn_blocking(move || Broker::open(config)).await??;
+    let result = serve(listener, broker.clone(), shutdown).await;
+    broker.close().await;
+    wait_until_released(broker).await;
+    result
+}
+
+async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let addr = listener.local_addr()?;
+    let max_request = broker.config().max_request_bytes;
+    let service = BrokerServer::new(BrokerService::new(broker.clone()))
+        // Room for the records plus protobuf framing; the broker then checks the record bytes
+        // itself and names the limit in its error.
+        .max_decoding_message_size(max_request.saturating_mul(2).saturating_add(1 << 20))
+        .max_encoding_message_size(fetch_limits::MAX_FETCH_BYTES as usize * 2);
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<BrokerServer<BrokerService>>().await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    tracing::info!(%addr, "serving gRPC");
+    let signal_broker = broker.clone();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        health.set_not_serving::<BrokerServer<BrokerService>>().await;
+        // Ends long-polls and subscription streams, which would otherwise hold the server open.
+        signal_broker.begin_shutdown();
+    };
+    Server::builder()
+        .initial_connection_window_size(Some(16 << 20))
+        .initial_stream_window_size(Some(4 << 20))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(service)
+        .serve_with_incoming_shutdown(incoming, signal)
+        .await?;
+    Ok(())
+}
+
+/// RocksDB closes when the last handle drops. Connection tasks may drop theirs just after the
+/// server returns; wait briefly so a caller can reopen the same data dir right away.
+async fn wait_until_released(broker: Arc<Broker>) {
+    for _ in 0..500 {
+        if Arc::strong_count(&broker) == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("broker still referenced 5 s after shutdown; the data dir closes when it is released");
+}

@@ -1,0 +1,121 @@
+//! The `strata.v1.Broker` service: thin handlers that convert, call the broker, convert back.
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+use tracing::instrument;
+
+use super::convert;
+use crate::broker::Broker;
+use crate::proto::{self, broker_server};
+
+pub struct BrokerService {
+    broker: Arc<Broker>,
+}
+
+impl BrokerService {
+    pub fn new(broker: Arc<Broker>) -> Self {
+        BrokerService { broker }
+    }
+}
+
+type FetchStream = Pin<Box<dyn Stream<Item = Result<proto::FetchResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl broker_server::Broker for BrokerService {
+    #[instrument(skip_all, fields(topic = %request.get_ref().name))]
+    async fn create_topic(
+        &self,
+        request: Request<proto::CreateTopicRequest>,
+    ) -> Result<Response<proto::CreateTopicResponse>, Status> {
+        let req = request.into_inner();
+        let info = self.broker.create_topic(&req.name, req.partitions, convert::topic_config(req.config)).await?;
+        Ok(Response::new(proto::CreateTopicResponse { topic: Some(convert::topic(info)) }))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().name))]
+    async fn delete_topic(
+        &self,
+        request: Request<proto::DeleteTopicRequest>,
+    ) -> Result<Response<proto::DeleteTopicResponse>, Status> {
+        self.broker.delete_topic(&request.into_inner().name).await?;
+        Ok(Response::new(proto::DeleteTopicResponse {}))
+    }
+
+    async fn list_topics(
+        &self,
+        _request: Request<proto::ListTopicsRequest>,
+    ) -> Result<Response<proto::ListTopicsResponse>, Status> {
+        let topics = self.broker.list_topics().into_iter().map(convert::topic).collect();
+        Ok(Response::new(proto::ListTopicsResponse { topics }))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().name))]
+    async fn describe_topic(
+        &self,
+        request: Request<proto::DescribeTopicRequest>,
+    ) -> Result<Response<proto::DescribeTopicResponse>, Status> {
+        let info = self.broker.describe_topic(&request.get_ref().name)?;
+        Ok(Response::new(proto::DescribeTopicResponse { topic: Some(convert::topic(info)) }))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = ?request.get_ref().partition))]
+    async fn produce(
+        &self,
+        request: Request<proto::ProduceRequest>,
+    ) -> Result<Response<proto::ProduceResponse>, Status> {
+        let req = convert::produce_request(request.into_inner())?;
+        let results = self.broker.produce(req).await?;
+        Ok(Response::new(convert::produce_response(results)))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
+    async fn fetch(&self, request: Request<proto::FetchRequest>) -> Result<Response<proto::FetchResponse>, Status> {
+        let req = convert::fetch_request(request.into_inner());
+        let resp = self.broker.fetch(&req).await?;
+        Ok(Response::new(convert::fetch_response(resp)))
+    }
+
+    type SubscribeStream = FetchStream;
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
+    async fn subscribe(&self, request: Request<proto::SubscribeRequest>) -> Result<Response<FetchStream>, Status> {
+        let req = convert::subscribe_request(request.into_inner());
+        // Fail fast on a bad topic/partition/offset instead of opening a stream that errors.
+        self.broker.check_position(&req)?;
+        let stream = self.broker.subscribe(req).map(|item| item.map(convert::fetch_response).map_err(Status::from));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
+    async fn list_offsets(
+        &self,
+        request: Request<proto::ListOffsetsRequest>,
+    ) -> Result<Response<proto::ListOffsetsResponse>, Status> {
+        let req = request.into_inner();
+        let spec = convert::offset_spec(&req)?;
+        let (offset, timestamp_ms) = self.broker.list_offsets(&req.topic, req.partition, spec).await?;
+        Ok(Response::new(proto::ListOffsetsResponse { offset, timestamp_ms }))
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group, topic = %request.get_ref().topic))]
+    async fn commit_offsets(
+        &self,
+        request: Request<proto::CommitOffsetsRequest>,
+    ) -> Result<Response<proto::CommitOffsetsResponse>, Status> {
+        let req = request.into_inner();
+        self.broker.commit_offsets(&req.group, &req.topic, convert::offset_commits(req.offsets)).await?;
+        Ok(Response::new(proto::CommitOffsetsResponse {}))
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group, topic = %request.get_ref().topic))]
+    async fn fetch_committed_offsets(
+        &self,
+        request: Request<proto::FetchCommittedOffsetsRequest>,
+    ) -> Result<Response<proto::FetchCommittedOffsetsResponse>, Status> {
+        let req = request.into_inner();
+        let offsets = self.broker.committed_offsets(&req.group, &req.topic, req.partitions).await?;
+        Ok(Response::new(convert::committed_offsets(offsets)))
+    }
+}

@@ -1,0 +1,42 @@
+//! The one place where broker errors become gRPC statuses. Each status carries the message
+//! (what to fix) and a stable reason in the `strata-reason` metadata key.
+use tonic::metadata::MetadataValue;
+use tonic::{Code, Status};
+
+use crate::error::Error;
+
+pub const REASON_KEY: &str = "strata-reason";
+
+impl From<Error> for Status {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::TopicNotFound(_) | Error::PartitionNotFound { .. } => Code::NotFound,
+            Error::TopicExists(_) => Code::AlreadyExists,
+            Error::InvalidArgument { .. } => Code::InvalidArgument,
+            Error::OffsetOutOfRange { .. } => Code::OutOfRange,
+            Error::ShuttingDown => Code::Unavailable,
+            Error::Overloaded(_) | Error::DiskFull => Code::ResourceExhausted,
+            Error::Corrupt { .. } => Code::DataLoss,
+            // Details were logged where the error arose; the client gets no internals.
+            Error::WriteFailed | Error::Storage(_) => Code::Internal,
+        };
+        let mut status = Status::new(code, e.to_string());
+        status.metadata_mut().insert(REASON_KEY, MetadataValue::from_static(e.reason()));
+        status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_names_both_bounds_and_the_reason() {
+        let e =
+            Error::OffsetOutOfRange { topic: "t".into(), partition: 1, offset: 99, log_start: 5, high_watermark: 42 };
+        let status = Status::from(e);
+        assert_eq!(status.code(), Code::OutOfRange);
+        assert!(status.message().contains("5..=42"), "{}", status.message());
+        assert_eq!(status.metadata().get(REASON_KEY).and_then(|v| v.to_str().ok()), Some("OFFSET_OUT_OF_RANGE"));
+    }
+}

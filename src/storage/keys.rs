@@ -1,0 +1,114 @@
+//! Every RocksDB key strata writes, and why it looks the way it does.
+//!
+//! Integers are big-endian so that RocksDB's bytewise key order equals numeric order: "seek to
+//! offset X" is a plain seek, and a range of offsets is a contiguous key range (range deletes).
+
+/// Key of a batch in its partition column family: the batch's base offset.
+pub fn offset_key(offset: i64) -> [u8; 8] {
+    // Offsets are never negative; the cast keeps their order.
+    (offset.max(0) as u64).to_be_bytes()
+}
+
+/// Inverse of [`offset_key`]; `None` for a key that is not 8 bytes.
+pub fn decode_offset_key(key: &[u8]) -> Option<i64> {
+    let bytes: [u8; 8] = key.try_into().ok()?;
+    i64::try_from(u64::from_be_bytes(bytes)).ok()
+}
+
+const PARTITION_CF_PREFIX: &str = "p-";
+
+/// Column family of one partition, named by the topic's never-reused id (not its name), so a
+/// topic deleted and created again never sees the old data.
+pub fn partition_cf_name(topic_id: u64, partition: u32) -> String {
+    format!("{PARTITION_CF_PREFIX}{topic_id}-{partition}")
+}
+
+/// `(topic_id, partition)` of a partition column family name; `None` for other families.
+pub fn parse_partition_cf_name(name: &str) -> Option<(u64, u32)> {
+    let (id, partition) = name.strip_prefix(PARTITION_CF_PREFIX)?.split_once('-')?;
+    Some((id.parse().ok()?, partition.parse().ok()?))
+}
+
+/// `meta` CF: the counter that hands out topic ids.
+pub const NEXT_TOPIC_ID_KEY: &[u8] = b"next_topic_id";
+
+const TOPIC_PREFIX: &[u8] = b"topic/";
+const PARTITION_PREFIX: &[u8] = b"part/";
+
+/// `meta` CF: a topic's configuration, by name.
+pub fn topic_key(name: &str) -> Vec<u8> {
+    [TOPIC_PREFIX, name.as_bytes()].concat()
+}
+
+/// The common prefix of all [`topic_key`]s, for listing topics at open.
+pub fn topic_key_prefix() -> &'static [u8] {
+    TOPIC_PREFIX
+}
+
+/// `meta` CF: a partition's log start and size.
+pub fn partition_meta_key(topic_id: u64, partition: u32) -> Vec<u8> {
+    let mut key = PARTITION_PREFIX.to_vec();
+    key.extend_from_slice(&topic_id.to_be_bytes());
+    key.extend_from_slice(&partition.to_be_bytes());
+    key
+}
+
+/// `offsets` CF: `group \0 topic \0 partition`. Group first, so one group's commits are one
+/// contiguous range; NUL cannot occur in topic names and is rejected in group names.
+pub fn committed_offset_key(group: &str, topic: &str, partition: u32) -> Vec<u8> {
+    let mut key = committed_offset_prefix(group, topic);
+    key.extend_from_slice(&partition.to_be_bytes());
+    key
+}
+
+/// Prefix of every [`committed_offset_key`] of `group` for `topic`.
+pub fn committed_offset_prefix(group: &str, topic: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(group.len() + topic.len() + 6);
+    key.extend_from_slice(group.as_bytes());
+    key.push(0);
+    key.extend_from_slice(topic.as_bytes());
+    key.push(0);
+    key
+}
+
+/// The topic named by a [`committed_offset_key`], used to drop a deleted topic's commits.
+pub fn committed_offset_topic(key: &[u8]) -> Option<&[u8]> {
+    let mut parts = key.splitn(3, |b| *b == 0);
+    let _group = parts.next()?;
+    let topic = parts.next()?;
+    parts.next().filter(|p| p.len() == 4).map(|_| topic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offset_keys_sort_numerically() {
+        let offsets = [0i64, 1, 255, 256, 65_535, 1 << 40, i64::MAX];
+        for pair in offsets.windows(2) {
+            assert!(offset_key(pair[0]) < offset_key(pair[1]), "{pair:?}");
+        }
+        for o in offsets {
+            assert_eq!(decode_offset_key(&offset_key(o)), Some(o));
+        }
+        assert_eq!(decode_offset_key(b"short"), None);
+    }
+
+    #[test]
+    fn partition_cf_names_round_trip() {
+        assert_eq!(parse_partition_cf_name(&partition_cf_name(17, 9_999)), Some((17, 9_999)));
+        assert_eq!(parse_partition_cf_name("meta"), None);
+        assert_eq!(parse_partition_cf_name("default"), None);
+        assert_eq!(parse_partition_cf_name("p-x-1"), None);
+    }
+
+    #[test]
+    fn committed_offset_keys_group_by_group_then_topic() {
+        let a = committed_offset_key("g", "orders", 2);
+        assert!(a.starts_with(&committed_offset_prefix("g", "orders")));
+        assert!(!committed_offset_key("g", "orders.v2", 0).starts_with(&committed_offset_prefix("g", "orders")));
+        assert_eq!(committed_offset_topic(&a), Some(&b"orders"[..]));
+        assert!(committed_offset_key("g", "t", 1) < committed_offset_key("g", "t", 256));
+    }
+}

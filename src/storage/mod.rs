@@ -1,0 +1,19 @@
+//! RocksDB storage: one column family per partition keyed by big-endian base offset, one value
+//! per produced batch (Kafka's RecordBatch v2 layout with CRC-32C), plus `meta` (topics,
+//! partition log starts) and `offsets` (committed consumer offsets).
+//!
+//! Nothing here knows about gRPC or the commit loop; the broker decides when to write and how
+//! durably, this module only does it.
+pub mod batch;
+mod db;
+mod error;
+pub mod keys;
+mod offsets;
+mod partition_log;
+pub mod varint;
+mod write_group;
+
+pub use db::{Store, StoreOptions};
+pub use error::{StorageError, StorageResult};
+pub use partition_log::ReadBounds;
+pub use write_group::{PartitionCf, WriteGroup};

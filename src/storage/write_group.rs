@@ -1,0 +1,70 @@
+//! One atomic RocksDB write for a whole commit-loop group: batches for any number of
+//! partitions, their updated partition state and committed offsets.
+use std::sync::{Arc, RwLockReadGuard};
+
+use prost::Message;
+use rocksdb::{BoundColumnFamily, WriteBatch, WriteOptions};
+
+use super::db::{META_CF, OFFSETS_CF, Store};
+use super::error::StorageResult;
+use super::keys;
+use crate::proto::meta::{CommittedOffsetValue, PartitionMeta};
+
+/// A partition's column family, resolved for the lifetime of one group.
+pub struct PartitionCf<'a>(Arc<BoundColumnFamily<'a>>);
+
+/// Collects a group's writes; nothing is visible until [`WriteGroup::commit`].
+pub struct WriteGroup<'a> {
+    store: &'a Store,
+    batch: WriteBatch,
+    meta: Arc<BoundColumnFamily<'a>>,
+    offsets: Arc<BoundColumnFamily<'a>>,
+    // Held from the first lookup to the write: topic deletion cannot drop a family in between.
+    _topology: RwLockReadGuard<'a, ()>,
+}
+
+impl<'a> WriteGroup<'a> {
+    pub fn new(store: &'a Store) -> StorageResult<Self> {
+        let topology = store.topology_read();
+        Ok(WriteGroup {
+            store,
+            batch: WriteBatch::default(),
+            meta: store.cf(META_CF)?,
+            offsets: store.cf(OFFSETS_CF)?,
+            _topology: topology,
+        })
+    }
+
+    /// The partition's family, or `None` if its topic was deleted while the request waited.
+    pub fn partition(&self, topic_id: u64, partition: u32) -> Option<PartitionCf<'a>> {
+        self.store.cf(&keys::partition_cf_name(topic_id, partition)).ok().map(PartitionCf)
+    }
+
+    /// Stores one batch under its base offset.
+    pub fn append(&mut self, cf: &PartitionCf<'a>, base_offset: i64, batch: &[u8]) {
+        self.batch.put_cf(&cf.0, keys::offset_key(base_offset), batch);
+    }
+
+    /// Records a partition's log start and size alongside its data.
+    pub fn set_partition_meta(&mut self, topic_id: u64, partition: u32, meta: &PartitionMeta) {
+        self.batch.put_cf(&self.meta, keys::partition_meta_key(topic_id, partition), meta.encode_to_vec());
+    }
+
+    /// Stores a consumer group's position in a partition.
+    pub fn commit_offset(&mut self, group: &str, topic: &str, partition: u32, value: &CommittedOffsetValue) {
+        let key = keys::committed_offset_key(group, topic, partition);
+        self.batch.put_cf(&self.offsets, key, value.encode_to_vec());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
+
+    /// Writes everything atomically; with `sync`, returns only once the WAL is on disk.
+    pub fn commit(self, sync: bool) -> StorageResult<()> {
+        let mut opts = WriteOptions::default();
+        opts.set_sync(sync);
+        self.store.db.write_opt(self.batch, &opts)?;
+        Ok(())
+    }
+}

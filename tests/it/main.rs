@@ -1,0 +1,11 @@
+//! strata's integration tests: a real gRPC server on port 0 with a temp data dir per test.
+mod support;
+
+mod crash;
+mod errors;
+mod fetch_wait;
+mod offsets;
+mod produce_fetch;
+mod restart;
+mod routing;
+mod service_discovery;

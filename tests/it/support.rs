@@ -1,0 +1,140 @@
+//! `TestBroker`: an in-process server on 127.0.0.1:0 with its own temp data dir, and helpers
+//! for the requests every test makes.
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use strata::config::BrokerConfig;
+use strata::proto::broker_client::BrokerClient;
+use strata::proto::{self, Record};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+pub type Client = BrokerClient<Channel>;
+
+pub struct TestBroker {
+    pub addr: SocketAddr,
+    dir: Option<TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestBroker {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts with the defaults changed by `adjust`, in a fresh temp dir.
+    pub async fn start_with(adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(dir, adjust).await
+    }
+
+    /// Starts on an existing data dir (a restart).
+    pub async fn start_in(dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
+        let mut config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
+        adjust(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(strata::grpc::run(listener, config, async move {
+            let _ = stopped.await;
+        }));
+        TestBroker { addr, dir: Some(dir), stop: Some(stop), task: Some(task) }
+    }
+
+    pub async fn client(&self) -> Client {
+        connect(self.addr).await
+    }
+
+    /// Graceful shutdown; returns the data dir for a restart.
+    pub async fn stop(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server shut down cleanly");
+        }
+        self.dir.take().expect("data dir")
+    }
+
+    /// Stops and starts again on the same data dir.
+    pub async fn restart(self) -> Self {
+        let dir = self.stop().await;
+        Self::start_in(dir, |_| {}).await
+    }
+}
+
+impl Drop for TestBroker {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A client for `addr`, retrying while the server is still binding its service.
+pub async fn connect(addr: SocketAddr) -> Client {
+    let endpoint = format!("http://{addr}");
+    for _ in 0..200 {
+        if let Ok(client) = BrokerClient::connect(endpoint.clone()).await {
+            return client.max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("could not connect to {addr}");
+}
+
+pub async fn create_topic(client: &mut Client, name: &str, partitions: u32) -> proto::Topic {
+    let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None };
+    client.create_topic(request).await.expect("create topic").into_inner().topic.expect("topic in response")
+}
+
+pub fn record(value: impl Into<Vec<u8>>) -> Record {
+    Record { value: Bytes::from(value.into()), ..Record::default() }
+}
+
+pub fn keyed(key: &str, value: impl Into<Vec<u8>>) -> Record {
+    Record { key: Some(Bytes::copy_from_slice(key.as_bytes())), ..record(value) }
+}
+
+pub fn with_headers(mut r: Record, headers: &[(&str, &str)]) -> Record {
+    r.headers =
+        headers.iter().map(|(k, v)| (k.to_string(), Bytes::copy_from_slice(v.as_bytes()))).collect::<BTreeMap<_, _>>();
+    r
+}
+
+/// Produces to one partition with acks ALL; returns the base offset.
+pub async fn produce_to(client: &mut Client, topic: &str, partition: u32, records: Vec<Record>) -> i64 {
+    let request = proto::ProduceRequest { topic: topic.into(), partition: Some(partition), records, acks: 0 };
+    let response = client.produce(request).await.expect("produce").into_inner();
+    assert_eq!(response.results.len(), 1, "one partition, one result");
+    response.results[0].base_offset
+}
+
+pub fn fetch_request(topic: &str, partition: u32, offset: i64) -> proto::FetchRequest {
+    proto::FetchRequest { topic: topic.into(), partition, offset, max_bytes: 0, max_wait_ms: 0 }
+}
+
+/// Every record of a partition from `from` to its high watermark, in as many fetches as needed.
+pub async fn fetch_all(client: &mut Client, topic: &str, partition: u32, from: i64) -> Vec<proto::StoredRecord> {
+    let mut records = Vec::new();
+    let mut offset = from;
+    loop {
+        let response = client.fetch(fetch_request(topic, partition, offset)).await.expect("fetch").into_inner();
+        let Some(last) = response.records.last() else { return records };
+        offset = last.offset + 1;
+        records.extend(response.records);
+        if offset >= response.high_watermark {
+            return records;
+        }
+    }
+}
+
+pub async fn describe(client: &mut Client, topic: &str) -> proto::Topic {
+    let request = proto::DescribeTopicRequest { name: topic.into() };
+    client.describe_topic(request).await.expect("describe").into_inner().topic.expect("topic")
+}
