@@ -67,6 +67,49 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s.trim()).map_err(|e| format!("\"{s}\" is not a duration like 30s or 7d: {e}"))
 }
 
+/// Parses a retention time: `7d`, `12h`, ... or `none` / `-1` for forever. Returns ms, -1 = forever.
+pub fn parse_retention_ms(s: &str) -> Result<i64, String> {
+    match s.trim() {
+        "none" | "-1" => Ok(-1),
+        other => {
+            let d = parse_duration(other)?;
+            if d.is_zero() {
+                return Err("retention must be greater than zero (or none)".into());
+            }
+            i64::try_from(d.as_millis()).map_err(|_| format!("retention \"{s}\" is too long"))
+        }
+    }
+}
+
+/// Parses a retention size: `1GiB`, ... or `none` / `-1` for unlimited. Returns bytes, -1 = none.
+pub fn parse_retention_bytes(s: &str) -> Result<i64, String> {
+    match s.trim() {
+        "none" | "-1" => Ok(-1),
+        other => {
+            let bytes = parse_size(other)?;
+            if bytes == 0 {
+                return Err("retention bytes must be greater than zero (or none)".into());
+            }
+            i64::try_from(bytes).map_err(|_| format!("retention bytes \"{s}\" is too large"))
+        }
+    }
+}
+
+/// Broker-wide retention defaults; each topic may override either. -1 = unlimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionDefaults {
+    /// Records older than this (by their batch's newest timestamp) are deleted.
+    pub ms: i64,
+    /// Oldest batches are deleted while a partition holds more than this.
+    pub bytes: i64,
+}
+
+impl Default for RetentionDefaults {
+    fn default() -> Self {
+        RetentionDefaults { ms: 7 * 24 * 3600 * 1000, bytes: -1 }
+    }
+}
+
 /// Everything the broker core needs; the server adds its listen address.
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
@@ -82,6 +125,9 @@ pub struct BrokerConfig {
     pub max_inflight_bytes: usize,
     /// How long a producer waits for room in the queue before RESOURCE_EXHAUSTED.
     pub enqueue_timeout: Duration,
+    pub retention: RetentionDefaults,
+    /// How often retention is enforced.
+    pub retention_check_interval: Duration,
     pub store: StoreOptions,
 }
 
@@ -95,6 +141,8 @@ impl Default for BrokerConfig {
             default_partitions: 1,
             max_inflight_bytes: 256 << 20,
             enqueue_timeout: Duration::from_secs(30),
+            retention: RetentionDefaults::default(),
+            retention_check_interval: Duration::from_secs(30),
             store: StoreOptions::default(),
         }
     }
@@ -114,6 +162,9 @@ impl BrokerConfig {
         }
         if self.max_inflight_bytes < self.max_request_bytes {
             return Err("the in-flight byte limit must be at least --max-request-bytes".into());
+        }
+        if self.retention_check_interval.is_zero() {
+            return Err("--retention-check-interval must be greater than zero".into());
         }
         if !(1..=MAX_PARTITIONS).contains(&self.default_partitions) {
             return Err(format!("--default-partitions must be within 1..={MAX_PARTITIONS}"));
@@ -157,6 +208,16 @@ mod tests {
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn parses_retention_limits() {
+        assert_eq!(parse_retention_ms("7d"), Ok(7 * 86_400_000));
+        assert_eq!(parse_retention_ms("none"), Ok(-1));
+        assert!(parse_retention_ms("0s").is_err());
+        assert_eq!(parse_retention_bytes("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_retention_bytes("-1"), Ok(-1));
+        assert!(parse_retention_bytes("0").is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 use std::sync::Arc;
 
 use super::Broker;
-use super::partition::PartitionState;
+use super::alter::EffectiveConfig;
+use super::partition::{PartitionExtent, PartitionState};
 use super::produce::now_ms;
 use super::topic::Topic;
 use crate::config::MAX_PARTITIONS;
@@ -28,7 +29,10 @@ pub struct PartitionInfo {
 pub struct TopicInfo {
     pub name: String,
     pub partition_count: u32,
+    /// The topic's own overrides.
     pub config: TopicConfig,
+    /// What is enforced, and where each value comes from.
+    pub effective: EffectiveConfig,
     /// Filled by describe; empty in listings.
     pub partitions: Vec<PartitionInfo>,
 }
@@ -64,11 +68,12 @@ impl Broker {
                 Ok(id)
             })
             .await?;
-        let states = (0..partitions).map(|p| Arc::new(PartitionState::new(meta.id, p, 0, 0, 0))).collect();
+        let states =
+            (0..partitions).map(|p| Arc::new(PartitionState::new(meta.id, p, PartitionExtent::default()))).collect();
         let topic = Arc::new(Topic::new(meta, states));
         self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic.clone());
         tracing::info!(topic = name, partitions, "topic created");
-        Ok(describe(&topic))
+        Ok(self.describe(&topic))
     }
 
     /// Deletes a topic with its records and committed offsets. Requests already queued for it
@@ -93,35 +98,39 @@ impl Broker {
 
     /// Every topic, sorted by name, without per-partition detail.
     pub fn list_topics(&self) -> Vec<TopicInfo> {
-        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
         let mut list: Vec<TopicInfo> =
-            topics.values().map(|t| TopicInfo { partitions: Vec::new(), ..describe(t) }).collect();
+            self.topics_snapshot().iter().map(|t| TopicInfo { partitions: Vec::new(), ..self.describe(t) }).collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
         list
     }
 
     /// A topic with each partition's log start, high watermark and size.
     pub fn describe_topic(&self, name: &str) -> Result<TopicInfo> {
-        Ok(describe(&*self.topic(name)?))
+        Ok(self.describe(&*self.topic(name)?))
+    }
+
+    pub(super) fn describe(&self, topic: &Topic) -> TopicInfo {
+        TopicInfo {
+            name: topic.name().to_string(),
+            partition_count: topic.meta.partitions,
+            config: TopicConfig { retention_ms: topic.meta.retention_ms, retention_bytes: topic.meta.retention_bytes },
+            effective: self.effective_config(&topic.meta),
+            partitions: describe_partitions(topic),
+        }
     }
 }
 
-fn describe(topic: &Topic) -> TopicInfo {
-    TopicInfo {
-        name: topic.name().to_string(),
-        partition_count: topic.meta.partitions,
-        config: TopicConfig { retention_ms: topic.meta.retention_ms, retention_bytes: topic.meta.retention_bytes },
-        partitions: topic
-            .partitions
-            .iter()
-            .map(|p| PartitionInfo {
-                partition: p.partition,
-                log_start_offset: p.log_start(),
-                high_watermark: p.high_watermark(),
-                size_bytes: p.size_bytes(),
-            })
-            .collect(),
-    }
+fn describe_partitions(topic: &Topic) -> Vec<PartitionInfo> {
+    topic
+        .partitions
+        .iter()
+        .map(|p| PartitionInfo {
+            partition: p.partition,
+            log_start_offset: p.log_start(),
+            high_watermark: p.high_watermark(),
+            size_bytes: p.size_bytes(),
+        })
+        .collect()
 }
 
 /// Kafka's rules: 1–249 characters of `[a-zA-Z0-9._-]`, and not `.` or `..`.
@@ -138,7 +147,7 @@ pub fn validate_topic_name(name: &str) -> Result<()> {
 }
 
 /// A retention limit is unset, -1 (unlimited) or positive.
-fn validate_limit(field: &'static str, value: Option<i64>) -> Result<()> {
+pub(super) fn validate_limit(field: &'static str, value: Option<i64>) -> Result<()> {
     match value {
         Some(v) if v != -1 && v <= 0 => {
             Err(Error::invalid(field, format!("{v}: use a positive value, or -1 for unlimited")))

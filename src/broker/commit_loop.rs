@@ -15,7 +15,7 @@ use super::partition::PartitionState;
 use crate::config::FsyncPolicy;
 use crate::error::{Error, Result};
 use crate::proto::meta::{CommittedOffsetValue, PartitionMeta};
-use crate::storage::{StorageError, Store, WriteGroup, batch};
+use crate::storage::{BatchExtent, StorageError, Store, WriteGroup, batch};
 
 /// A group stops growing at this many bytes so one write never holds the queue too long.
 const MAX_GROUP_BYTES: usize = 64 << 20;
@@ -45,8 +45,36 @@ pub enum Job {
         offsets: Vec<(u32, CommittedOffsetValue)>,
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Deletes a partition's records below `log_start` (retention, DeleteRecords): the batches
+    /// below `first_batch` go in one range delete, in the same write as the new log start, so a
+    /// crash never leaves one without the other. Durable like a commit.
+    Truncate {
+        partition: Arc<PartitionState>,
+        log_start: i64,
+        /// Base offset of the oldest batch kept: the end of the deleted range.
+        first_batch: i64,
+        /// The batches being deleted, oldest first (for the size accounting).
+        batches: Vec<BatchExtent>,
+        reply: oneshot::Sender<Result<Truncated>>,
+    },
     /// Finish what is queued, sync the WAL and stop.
     Stop,
+}
+
+/// What a truncation removed: batches with base offsets in `from..to` (to compact), and counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Truncated {
+    pub from: i64,
+    pub to: i64,
+    pub records: i64,
+    pub bytes: u64,
+}
+
+/// What staging a job produced, for its answer.
+enum Staged {
+    Offsets(Vec<i64>),
+    Truncated(Truncated),
+    Done,
 }
 
 impl Job {
@@ -54,7 +82,7 @@ impl Job {
         match self {
             Job::Append { appends, .. } => appends.iter().map(|a| a.batch.len()).sum(),
             Job::CommitOffsets { offsets, .. } => offsets.len() * 64,
-            Job::Stop => 0,
+            Job::Truncate { .. } | Job::Stop => 64,
         }
     }
 }
@@ -89,6 +117,39 @@ struct Touched {
     state: Arc<PartitionState>,
     next_offset: i64,
     added_bytes: u64,
+    log_start: i64,
+    first_batch: i64,
+    removed_bytes: u64,
+}
+
+impl Touched {
+    fn new(state: &Arc<PartitionState>) -> Self {
+        Touched {
+            state: state.clone(),
+            next_offset: state.high_watermark(),
+            added_bytes: 0,
+            log_start: state.log_start(),
+            first_batch: state.first_batch(),
+            removed_bytes: 0,
+        }
+    }
+
+    fn meta(&self) -> PartitionMeta {
+        PartitionMeta {
+            log_start_offset: self.log_start,
+            size_bytes: (self.state.size_bytes() + self.added_bytes).saturating_sub(self.removed_bytes),
+            first_batch_offset: self.first_batch,
+        }
+    }
+
+    fn publish(&self) {
+        if self.added_bytes > 0 {
+            self.state.publish_append(self.next_offset, self.added_bytes);
+        }
+        if self.log_start != self.state.log_start() || self.removed_bytes > 0 {
+            self.state.publish_truncate(self.log_start, self.first_batch, self.removed_bytes);
+        }
+    }
 }
 
 fn write_group(store: &Store, jobs: Vec<Job>, fsync: FsyncPolicy) {
@@ -97,25 +158,24 @@ fn write_group(store: &Store, jobs: Vec<Job>, fsync: FsyncPolicy) {
         Err(e) => return fail_all(jobs, &e),
     };
     let mut touched: HashMap<(u64, u32), Touched> = HashMap::new();
-    let mut answers: Vec<(Job, Result<Vec<i64>>)> = Vec::with_capacity(jobs.len());
+    let mut answers: Vec<(Job, Result<Staged>)> = Vec::with_capacity(jobs.len());
     let mut needs_sync = false;
     for mut job in jobs {
         let staged = stage(&mut group, &mut touched, &mut job);
-        let durable = matches!(job, Job::Append { durable: true, .. } | Job::CommitOffsets { .. });
+        let durable =
+            matches!(job, Job::Append { durable: true, .. } | Job::CommitOffsets { .. } | Job::Truncate { .. });
         needs_sync |= staged.is_ok() && durable;
         answers.push((job, staged));
     }
     for ((topic_id, partition), t) in &touched {
-        let size_bytes = t.state.size_bytes() + t.added_bytes;
-        let meta = PartitionMeta { log_start_offset: t.state.log_start(), size_bytes };
-        group.set_partition_meta(*topic_id, *partition, &meta);
+        group.set_partition_meta(*topic_id, *partition, &t.meta());
     }
     let written = if group.is_empty() { Ok(()) } else { group.commit(needs_sync && fsync == FsyncPolicy::Always) };
     if let Err(e) = written {
         return fail_all(answers.into_iter().map(|(job, _)| job).collect(), &e);
     }
     for t in touched.values() {
-        t.state.publish_append(t.next_offset, t.added_bytes);
+        t.publish();
     }
     for (job, staged) in answers {
         answer(job, staged);
@@ -132,7 +192,7 @@ fn fail_all(jobs: Vec<Job>, e: &StorageError) {
 
 /// Adds one job's writes to the group. Everything that can fail is checked before the first
 /// write is staged, so a failed job adds nothing.
-fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>, job: &mut Job) -> Result<Vec<i64>> {
+fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>, job: &mut Job) -> Result<Staged> {
     match job {
         Job::Append { appends, .. } => {
             let mut resolved = Vec::with_capacity(appends.len());
@@ -145,18 +205,14 @@ fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>,
             let mut bases = Vec::with_capacity(appends.len());
             for (append, (cf, record_count)) in appends.iter_mut().zip(resolved) {
                 let p = &append.partition;
-                let entry = touched.entry((p.topic_id, p.partition)).or_insert_with(|| Touched {
-                    state: p.clone(),
-                    next_offset: p.high_watermark(),
-                    added_bytes: 0,
-                });
+                let entry = touched.entry((p.topic_id, p.partition)).or_insert_with(|| Touched::new(p));
                 batch::set_base_offset(&mut append.batch, entry.next_offset);
                 group.append(&cf, entry.next_offset, &append.batch);
                 bases.push(entry.next_offset);
                 entry.next_offset += record_count;
                 entry.added_bytes += append.batch.len() as u64;
             }
-            Ok(bases)
+            Ok(Staged::Offsets(bases))
         }
         Job::CommitOffsets { group: name, topic, topic_id, offsets, .. } => {
             if group.partition(*topic_id, 0).is_none() {
@@ -165,9 +221,28 @@ fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>,
             for (partition, value) in offsets.iter() {
                 group.commit_offset(name, topic, *partition, value);
             }
-            Ok(Vec::new())
+            Ok(Staged::Done)
         }
-        Job::Stop => Ok(Vec::new()),
+        Job::Truncate { partition: p, log_start, first_batch, batches, .. } => {
+            let cf = group.partition(p.topic_id, p.partition).ok_or_else(|| deleted(p.topic_id))?;
+            let entry = touched.entry((p.topic_id, p.partition)).or_insert_with(|| Touched::new(p));
+            if *log_start <= entry.log_start {
+                return Ok(Staged::Truncated(Truncated::default()));
+            }
+            // Batches planned before an earlier truncation may already be gone: count only
+            // those still above the current floor.
+            let (from, to) = (entry.first_batch, (*first_batch).max(entry.first_batch));
+            let bytes = batches.iter().filter(|b| b.base_offset >= from && b.base_offset < to).map(|b| b.bytes).sum();
+            if to > from {
+                group.delete_range(&cf, from, to);
+            }
+            let records = *log_start - entry.log_start;
+            entry.log_start = *log_start;
+            entry.first_batch = to;
+            entry.removed_bytes += bytes;
+            Ok(Staged::Truncated(Truncated { from, to, records, bytes }))
+        }
+        Job::Stop => Ok(Staged::Done),
     }
 }
 
@@ -175,14 +250,23 @@ fn deleted(topic_id: u64) -> Error {
     Error::TopicNotFound(format!("(id {topic_id}, deleted while the request was queued)"))
 }
 
-fn answer(job: Job, result: Result<Vec<i64>>) {
+fn answer(job: Job, result: Result<Staged>) {
     // A closed reply channel means the client went away; the write stands regardless.
     match job {
         Job::Append { reply: Some(reply), .. } => {
-            let _ = reply.send(result);
+            let _ = reply.send(result.map(|staged| match staged {
+                Staged::Offsets(bases) => bases,
+                Staged::Truncated(_) | Staged::Done => Vec::new(),
+            }));
         }
         Job::CommitOffsets { reply, .. } => {
             let _ = reply.send(result.map(|_| ()));
+        }
+        Job::Truncate { reply, .. } => {
+            let _ = reply.send(result.map(|staged| match staged {
+                Staged::Truncated(truncated) => truncated,
+                Staged::Offsets(_) | Staged::Done => Truncated::default(),
+            }));
         }
         Job::Append { reply: None, .. } | Job::Stop => {}
     }

@@ -38,6 +38,17 @@ pub struct FetchResponse {
     pub log_start_offset: i64,
 }
 
+/// The error for an offset outside `bounds`, naming both ends.
+pub(super) fn out_of_range(topic: &str, partition: u32, offset: i64, bounds: ReadBounds) -> Error {
+    Error::OffsetOutOfRange {
+        topic: topic.to_string(),
+        partition,
+        offset,
+        log_start: bounds.log_start,
+        high_watermark: bounds.high_watermark,
+    }
+}
+
 impl Broker {
     /// Records starting exactly at `offset`. At the high watermark, waits up to `max_wait` for
     /// new records and returns as soon as any arrive (or empty when the wait ends).
@@ -67,15 +78,9 @@ impl Broker {
     }
 
     fn check_offset(&self, topic: &str, state: &PartitionState, offset: i64, hwm: i64) -> Result<()> {
-        let log_start = state.log_start();
-        if offset < log_start || offset > hwm {
-            return Err(Error::OffsetOutOfRange {
-                topic: topic.to_string(),
-                partition: state.partition,
-                offset,
-                log_start,
-                high_watermark: hwm,
-            });
+        let bounds = ReadBounds { high_watermark: hwm, ..state.read_bounds() };
+        if offset < bounds.log_start || offset > hwm {
+            return Err(out_of_range(topic, state.partition, offset, bounds));
         }
         Ok(())
     }
@@ -87,7 +92,7 @@ impl Broker {
         offset: i64,
         max_bytes: u32,
     ) -> Result<FetchResponse> {
-        let bounds = ReadBounds { log_start: state.log_start(), high_watermark: state.high_watermark() };
+        let bounds = state.read_bounds();
         let max_bytes = match max_bytes {
             0 => DEFAULT_MAX_BYTES,
             n => n.min(MAX_FETCH_BYTES),
@@ -100,6 +105,10 @@ impl Broker {
                 .await
                 .map_err(|e| storage_error(topic, partition, e))?
         };
+        if records.first().is_some_and(|r| r.offset != offset) {
+            // Retention deleted the offset between the bounds check and the read.
+            return Err(out_of_range(topic, partition, offset, state.read_bounds()));
+        }
         Ok(FetchResponse {
             partition,
             records,

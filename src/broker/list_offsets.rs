@@ -1,7 +1,6 @@
 //! ListOffsets: the earliest, the latest, or the first offset at or after a time.
 use super::{Broker, storage_error};
 use crate::error::Result;
-use crate::storage::ReadBounds;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OffsetSpec {
@@ -16,7 +15,7 @@ impl Broker {
     /// by time. A time after every record gives the latest offset, as in Kafka.
     pub async fn list_offsets(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {
         let (_, state) = self.partition(topic, partition)?;
-        let bounds = ReadBounds { log_start: state.log_start(), high_watermark: state.high_watermark() };
+        let bounds = state.read_bounds();
         match spec {
             OffsetSpec::Earliest => Ok((bounds.log_start, -1)),
             OffsetSpec::Latest => Ok((bounds.high_watermark, -1)),

@@ -3,7 +3,9 @@
 //! module converts requests into calls here, and a later Kafka-protocol listener or Raft
 //! "apply" can call the same append path.
 mod admin;
+mod alter;
 mod commit_loop;
+mod delete_records;
 mod fetch;
 mod list_offsets;
 mod offsets;
@@ -11,6 +13,7 @@ mod partition;
 pub mod partitioner;
 mod produce;
 mod recovery;
+pub mod retention;
 mod topic;
 mod wal_sync;
 
@@ -23,6 +26,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 pub use admin::{PartitionInfo, TopicConfig, TopicInfo};
+pub use alter::{ConfigSource, Effective, EffectiveConfig};
 pub use fetch::{FetchRequest, FetchResponse};
 
 /// Limits on fetch sizes and waits.
@@ -93,6 +97,16 @@ impl Broker {
     pub fn topic(&self, name: &str) -> Result<Arc<Topic>> {
         let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
         topics.get(name).cloned().ok_or_else(|| Error::TopicNotFound(name.to_string()))
+    }
+
+    /// Every topic, at this moment.
+    pub fn topics_snapshot(&self) -> Vec<Arc<Topic>> {
+        self.topics.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
+    }
+
+    /// Starts the background work that needs the async runtime (retention).
+    pub fn start_background(self: &Arc<Self>) {
+        retention::spawn(self.clone());
     }
 
     /// The topic and one of its partitions.

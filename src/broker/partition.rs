@@ -3,6 +3,8 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use tokio::sync::watch;
 
+use crate::storage::ReadBounds;
+
 /// Shared by the commit loop (the only writer) and every reader of the partition.
 #[derive(Debug)]
 pub struct PartitionState {
@@ -12,17 +14,29 @@ pub struct PartitionState {
     /// readers never see an offset they cannot read. Long-polls wait on its changes.
     high_watermark: watch::Sender<i64>,
     log_start: AtomicI64,
+    /// Base offset of the oldest stored batch (<= log start); reads seek from here.
+    first_batch: AtomicI64,
     size_bytes: AtomicU64,
 }
 
+/// What a partition holds, as persisted in its `PartitionMeta` and recovered at open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PartitionExtent {
+    pub log_start: i64,
+    pub first_batch: i64,
+    pub high_watermark: i64,
+    pub size_bytes: u64,
+}
+
 impl PartitionState {
-    pub fn new(topic_id: u64, partition: u32, log_start: i64, high_watermark: i64, size_bytes: u64) -> Self {
+    pub fn new(topic_id: u64, partition: u32, extent: PartitionExtent) -> Self {
         PartitionState {
             topic_id,
             partition,
-            high_watermark: watch::Sender::new(high_watermark),
-            log_start: AtomicI64::new(log_start),
-            size_bytes: AtomicU64::new(size_bytes),
+            high_watermark: watch::Sender::new(extent.high_watermark),
+            log_start: AtomicI64::new(extent.log_start),
+            first_batch: AtomicI64::new(extent.first_batch),
+            size_bytes: AtomicU64::new(extent.size_bytes),
         }
     }
 
@@ -32,6 +46,19 @@ impl PartitionState {
 
     pub fn log_start(&self) -> i64 {
         self.log_start.load(Ordering::Acquire)
+    }
+
+    pub fn first_batch(&self) -> i64 {
+        self.first_batch.load(Ordering::Acquire)
+    }
+
+    /// Where reads may look right now.
+    pub fn read_bounds(&self) -> ReadBounds {
+        ReadBounds {
+            first_batch: self.first_batch(),
+            log_start: self.log_start(),
+            high_watermark: self.high_watermark(),
+        }
     }
 
     pub fn size_bytes(&self) -> u64 {
@@ -48,5 +75,13 @@ impl PartitionState {
     pub(super) fn publish_append(&self, high_watermark: i64, added_bytes: u64) {
         self.size_bytes.fetch_add(added_bytes, Ordering::AcqRel);
         self.high_watermark.send_replace(high_watermark);
+    }
+
+    /// Called by the commit loop after records below `log_start` were deleted.
+    pub(super) fn publish_truncate(&self, log_start: i64, first_batch: i64, removed_bytes: u64) {
+        // Only the commit loop writes these, so load-then-subtract cannot race another writer.
+        self.first_batch.store(first_batch, Ordering::Release);
+        self.log_start.store(log_start, Ordering::Release);
+        self.size_bytes.fetch_sub(removed_bytes.min(self.size_bytes()), Ordering::AcqRel);
     }
 }

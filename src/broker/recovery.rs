@@ -2,7 +2,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::partition::PartitionState;
+use super::partition::{PartitionExtent, PartitionState};
 use super::topic::Topic;
 use crate::storage::{StorageResult, Store};
 
@@ -20,14 +20,13 @@ pub fn recover_topics(store: &Store) -> StorageResult<HashMap<String, Arc<Topic>
         for partition in 0..meta.partitions {
             let state = store.load_partition_meta(meta.id, partition)?;
             let last = store.last_batch_header(meta.id, partition)?;
-            let next_offset = last.map_or(0, |h| h.next_offset()).max(state.log_start_offset);
-            partitions.push(Arc::new(PartitionState::new(
-                meta.id,
-                partition,
-                state.log_start_offset,
-                next_offset,
-                state.size_bytes,
-            )));
+            let extent = PartitionExtent {
+                log_start: state.log_start_offset,
+                first_batch: state.first_batch_offset,
+                high_watermark: last.map_or(0, |h| h.next_offset()).max(state.log_start_offset),
+                size_bytes: state.size_bytes,
+            };
+            partitions.push(Arc::new(PartitionState::new(meta.id, partition, extent)));
         }
         topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
     }

@@ -1,13 +1,17 @@
 //! `strata serve`: every flag has a `STRATA_*` environment fallback.
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
 use tokio::net::TcpListener;
 
 use super::logging::{self, LogFormat};
-use crate::config::{BrokerConfig, FsyncPolicy, ServerConfig, parse_size};
+use crate::config::{
+    BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
+    parse_retention_ms, parse_size,
+};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -29,6 +33,15 @@ pub struct ServeArgs {
     /// Partitions of a topic created without a partition count.
     #[arg(long, env = "STRATA_DEFAULT_PARTITIONS", default_value_t = 1)]
     default_partitions: u32,
+    /// Default retention time of topics (e.g. 7d, 12h; `none` keeps records forever).
+    #[arg(long, env = "STRATA_RETENTION", default_value = "7d", value_parser = parse_retention_ms)]
+    retention: i64,
+    /// Default per-partition size limit (e.g. 1GiB; `none` = unlimited).
+    #[arg(long, env = "STRATA_RETENTION_BYTES", default_value = "none", value_parser = parse_retention_bytes)]
+    retention_bytes: i64,
+    /// How often retention limits are enforced.
+    #[arg(long, env = "STRATA_RETENTION_CHECK_INTERVAL", default_value = "30s", value_parser = parse_duration)]
+    retention_check_interval: Duration,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -54,6 +67,8 @@ impl ServeArgs {
             max_record_bytes: usize::try_from(self.max_record_bytes).context("--max-record-bytes is too large")?,
             max_request_bytes: usize::try_from(self.max_request_bytes).context("--max-request-bytes is too large")?,
             default_partitions: self.default_partitions,
+            retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
+            retention_check_interval: self.retention_check_interval,
             ..BrokerConfig::default()
         };
         let max_inflight_bytes = broker.max_inflight_bytes.max(broker.max_request_bytes);

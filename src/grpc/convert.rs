@@ -4,8 +4,8 @@ use std::time::Duration;
 use tonic::Status;
 
 use crate::broker::{
-    Acks, CommittedOffset, FetchRequest, FetchResponse, OffsetCommit, OffsetSpec, PartitionInfo, PartitionResult,
-    ProduceRecord, ProduceRequest, TopicConfig, TopicInfo,
+    Acks, CommittedOffset, ConfigSource, Effective, FetchRequest, FetchResponse, OffsetCommit, OffsetSpec,
+    PartitionInfo, PartitionResult, ProduceRecord, ProduceRequest, TopicConfig, TopicInfo,
 };
 use crate::error::Error;
 use crate::proto;
@@ -24,8 +24,20 @@ pub fn topic(info: TopicInfo) -> proto::Topic {
             retention_ms: info.config.retention_ms,
             retention_bytes: info.config.retention_bytes,
         }),
+        effective_config: Some(proto::EffectiveConfig {
+            retention_ms: Some(effective(info.effective.retention_ms)),
+            retention_bytes: Some(effective(info.effective.retention_bytes)),
+        }),
         partitions: info.partitions.into_iter().map(partition_info).collect(),
     }
+}
+
+fn effective(e: Effective) -> proto::EffectiveValue {
+    let source = match e.source {
+        ConfigSource::Topic => proto::ConfigSource::Topic,
+        ConfigSource::BrokerDefault => proto::ConfigSource::BrokerDefault,
+    };
+    proto::EffectiveValue { value: e.value, source: source as i32 }
 }
 
 fn partition_info(p: PartitionInfo) -> proto::PartitionInfo {

@@ -23,6 +23,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     // Opening replays the WAL and reads every partition's tail: blocking work.
     let broker = tokio::task::spawn_blocking(move || Broker::open(config)).await??;
+    broker.start_background();
     let result = serve(listener, broker.clone(), shutdown).await;
     broker.close().await;
     wait_until_released(broker).await;

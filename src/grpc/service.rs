@@ -60,6 +60,37 @@ impl broker_server::Broker for BrokerService {
         Ok(Response::new(proto::DescribeTopicResponse { topic: Some(convert::topic(info)) }))
     }
 
+    #[instrument(skip_all, fields(topic = %request.get_ref().name))]
+    async fn alter_topic_config(
+        &self,
+        request: Request<proto::AlterTopicConfigRequest>,
+    ) -> Result<Response<proto::AlterTopicConfigResponse>, Status> {
+        let req = request.into_inner();
+        let config = convert::topic_config(req.config);
+        let info = self.broker.alter_topic_config(&req.name, config, &req.reset).await?;
+        Ok(Response::new(proto::AlterTopicConfigResponse { topic: Some(convert::topic(info)) }))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().name))]
+    async fn add_partitions(
+        &self,
+        request: Request<proto::AddPartitionsRequest>,
+    ) -> Result<Response<proto::AddPartitionsResponse>, Status> {
+        let req = request.into_inner();
+        let info = self.broker.add_partitions(&req.name, req.count).await?;
+        Ok(Response::new(proto::AddPartitionsResponse { topic: Some(convert::topic(info)) }))
+    }
+
+    #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
+    async fn delete_records(
+        &self,
+        request: Request<proto::DeleteRecordsRequest>,
+    ) -> Result<Response<proto::DeleteRecordsResponse>, Status> {
+        let req = request.into_inner();
+        let log_start_offset = self.broker.delete_records(&req.topic, req.partition, req.before_offset).await?;
+        Ok(Response::new(proto::DeleteRecordsResponse { log_start_offset }))
+    }
+
     #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = ?request.get_ref().partition))]
     async fn produce(
         &self,

@@ -119,13 +119,24 @@ impl Store {
     /// Creates the topic's partition column families, then records the topic. A crash in
     /// between leaves only unreferenced families, which [`Store::drop_orphans`] removes at open.
     pub fn create_topic(&self, topic: &TopicMeta) -> StorageResult<()> {
-        for partition in 0..topic.partitions {
-            self.db.create_cf(keys::partition_cf_name(topic.id, partition), &self.partition_opts)?;
-        }
+        self.add_partitions(topic, 0)
+    }
+
+    /// Rewrites a topic's record (configuration changes).
+    pub fn update_topic(&self, topic: &TopicMeta) -> StorageResult<()> {
         let meta = self.cf(META_CF)?;
         let mut batch = WriteBatch::default();
         batch.put_cf(&meta, keys::topic_key(&topic.name), topic.encode_to_vec());
         self.write_synced(batch)
+    }
+
+    /// Creates the column families of partitions `from..topic.partitions`, then records the
+    /// larger topic. As in creation, a crash in between leaves only orphans.
+    pub fn add_partitions(&self, topic: &TopicMeta, from: u32) -> StorageResult<()> {
+        for partition in from..topic.partitions {
+            self.db.create_cf(keys::partition_cf_name(topic.id, partition), &self.partition_opts)?;
+        }
+        self.update_topic(topic)
     }
 
     /// Deletes the topic record, its partition state and its committed offsets in one atomic

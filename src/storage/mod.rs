@@ -10,10 +10,12 @@ mod error;
 pub mod keys;
 mod offsets;
 mod partition_log;
+mod truncate;
 pub mod varint;
 mod write_group;
 
 pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
 pub use partition_log::ReadBounds;
+pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};

@@ -7,9 +7,11 @@ use super::db::Store;
 use super::error::{StorageError, StorageResult};
 use super::keys;
 
-/// Where a read may look: `[log_start, high_watermark)`.
-#[derive(Debug, Clone, Copy)]
+/// Where a read may look: records in `[log_start, high_watermark)`, stored in batches whose
+/// base offsets are `>= first_batch` (DeleteRecords can put the log start inside a batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadBounds {
+    pub first_batch: i64,
     pub log_start: i64,
     pub high_watermark: i64,
 }
@@ -109,7 +111,7 @@ impl Store {
 /// it, range tombstones below the log start make the first seek cost milliseconds.
 fn bounded_read(bounds: ReadBounds) -> ReadOptions {
     let mut opts = ReadOptions::default();
-    opts.set_iterate_lower_bound(keys::offset_key(bounds.log_start).to_vec());
+    opts.set_iterate_lower_bound(keys::offset_key(bounds.first_batch).to_vec());
     opts.set_iterate_upper_bound(keys::offset_key(bounds.high_watermark).to_vec());
     opts
 }
@@ -174,7 +176,7 @@ mod tests {
     fn a_batch_failing_its_crc_is_an_error_naming_the_offset() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_batches(dir.path(), &[&[b"a", b"b"], &[b"c"]]);
-        let bounds = ReadBounds { log_start: 0, high_watermark: 3 };
+        let bounds = ReadBounds { first_batch: 0, log_start: 0, high_watermark: 3 };
         assert_eq!(store.read_records(7, 0, 0, bounds, 1 << 20).expect("clean read").len(), 3);
 
         let cf = store.cf(&keys::partition_cf_name(7, 0)).expect("cf");

@@ -45,6 +45,11 @@ impl<'a> WriteGroup<'a> {
         self.batch.put_cf(&cf.0, keys::offset_key(base_offset), batch);
     }
 
+    /// Deletes the batches whose base offsets are in `[from, to)` (one range tombstone).
+    pub fn delete_range(&mut self, cf: &PartitionCf<'a>, from: i64, to: i64) {
+        self.batch.delete_range_cf(&cf.0, keys::offset_key(from), keys::offset_key(to));
+    }
+
     /// Records a partition's log start and size alongside its data.
     pub fn set_partition_meta(&mut self, topic_id: u64, partition: u32, meta: &PartitionMeta) {
         self.batch.put_cf(&self.meta, keys::partition_meta_key(topic_id, partition), meta.encode_to_vec());

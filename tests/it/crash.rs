@@ -1,62 +1,13 @@
 //! `kill -9` of a real broker process loses no acknowledged record or commit.
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use strata::proto;
 use tokio::sync::watch;
 
 use super::offsets::{commit, committed};
+use crate::process::ServerProcess;
 use crate::support::*;
-
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    /// Starts `strata serve` on port 0 and reads the bound address from its JSON log.
-    fn spawn(data_dir: &Path, fsync: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--fsync", fsync, "--data-dir"])
-            .arg(data_dir)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn strata serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let (found, addr) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Keep draining after the address so the server never blocks on a full pipe.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = listening_addr(&line) {
-                    let _ = found.send(addr);
-                }
-            }
-        });
-        let addr = addr.recv_timeout(Duration::from_secs(60)).expect("server logged its address");
-        ServerProcess { child, addr }
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
-    }
-}
-
-fn listening_addr(line: &str) -> Option<SocketAddr> {
-    if !line.contains("serving gRPC") {
-        return None;
-    }
-    let start = line.find("\"addr\":\"")? + 8;
-    let end = start + line[start..].find('"')?;
-    line[start..end].parse().ok()
-}
 
 type Acked = Arc<Mutex<Vec<(u32, i64, Vec<Bytes>)>>>;
 
@@ -110,7 +61,7 @@ async fn assert_all_acked_present(client: &mut Client, acked: &Acked) {
 
 async fn kill_9_keeps_every_acknowledgement(fsync: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = ServerProcess::spawn(dir.path(), fsync);
+    let server = ServerProcess::spawn(dir.path(), &["--fsync", fsync]);
     let mut client = connect(server.addr).await;
     create_topic(&mut client, "t", 4).await;
     produce_to(&mut client, "t", 0, vec![record("seed")]).await;
@@ -119,7 +70,7 @@ async fn kill_9_keeps_every_acknowledgement(fsync: &str) {
     let acked = produce_until_killed(server, 8, 200).await;
     assert!(acked.lock().expect("lock").len() >= 200);
 
-    let server = ServerProcess::spawn(dir.path(), fsync);
+    let server = ServerProcess::spawn(dir.path(), &["--fsync", fsync]);
     let mut client = connect(server.addr).await;
     assert_all_acked_present(&mut client, &acked).await;
     assert_eq!(committed(&mut client, "g", "t").await[0].1, 1, "the acknowledged commit survived");

@@ -1,4 +1,5 @@
 //! strata's integration tests: a real gRPC server on port 0 with a temp data dir per test.
+mod process;
 mod support;
 
 mod crash;
@@ -7,5 +8,7 @@ mod fetch_wait;
 mod offsets;
 mod produce_fetch;
 mod restart;
+mod retention;
 mod routing;
 mod service_discovery;
+mod topic_changes;

@@ -1,0 +1,52 @@
+//! A real `strata serve` process, for tests that kill it.
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Starts `strata serve` on port 0 with `args`, and reads the bound address from its log.
+    pub fn spawn(data_dir: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn strata serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let (found, addr) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            // Keep draining after the address so the server never blocks on a full pipe.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = listening_addr(&line) {
+                    let _ = found.send(addr);
+                }
+            }
+        });
+        let addr = addr.recv_timeout(Duration::from_secs(60)).expect("server logged its address");
+        ServerProcess { child, addr }
+    }
+
+    pub fn kill_9(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
+    }
+}
+
+fn listening_addr(line: &str) -> Option<SocketAddr> {
+    if !line.contains("serving gRPC") {
+        return None;
+    }
+    let start = line.find("\"addr\":\"")? + 8;
+    let end = start + line[start..].find('"')?;
+    line[start..end].parse().ok()
+}
