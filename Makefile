@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench clean-data
+.PHONY: deps build run test fmt lint unit bench bench-retention clean-data
 
 deps:
 	@./.ci/install-deps
@@ -35,6 +35,10 @@ unit:
 ## Produce throughput (1 KiB records, 100-record requests, --fsync always, 1 and 8 producers).
 bench: deps
 	$(CARGO) bench --profile release --bench produce
+
+## Fill a partition with ~500 MB, trim it to ~50 MB by retention, print the data dir sizes.
+bench-retention: deps
+	$(CARGO) bench --profile release --bench retention_disk
 
 clean-data:
 	rm -rf $(DATA_DIR)

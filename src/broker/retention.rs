@@ -144,14 +144,18 @@ pub fn spawn(broker: Arc<Broker>) -> tokio::task::JoinHandle<()> {
 }
 
 impl Broker {
-    /// Writes a topic's memtables to SST files (so on-disk sizes are current).
+    /// Writes a topic's memtables (and the metadata's) to SST files, so on-disk sizes are
+    /// current and the WAL behind them can be dropped.
     pub async fn flush_topic(&self, name: &str) -> Result<()> {
         let topic = self.topic(name)?;
         let topic_id = topic.meta.id;
         let partitions = topic.meta.partitions;
-        self.blocking(move |store| (0..partitions).try_for_each(|p| store.flush_partition(topic_id, p)))
-            .await
-            .map_err(|e| storage_error(name, 0, e))
+        self.blocking(move |store| {
+            (0..partitions).try_for_each(|p| store.flush_partition(topic_id, p))?;
+            store.flush_metadata()
+        })
+        .await
+        .map_err(|e| storage_error(name, 0, e))
     }
 
     /// Bytes of a partition's SST files on disk.

@@ -3,7 +3,7 @@
 use rocksdb::{BottommostLevelCompaction, CompactOptions};
 
 use super::batch;
-use super::db::Store;
+use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::{StorageError, StorageResult};
 use super::keys;
 use super::partition_log::ReadBounds;
@@ -74,6 +74,15 @@ impl Store {
     pub fn flush_partition(&self, topic_id: u64, partition: u32) -> StorageResult<()> {
         let cf = self.cf(&keys::partition_cf_name(topic_id, partition))?;
         Ok(self.db.flush_cf(&cf)?)
+    }
+
+    /// Writes the `meta` and `offsets` memtables to SST files. Every group commit writes to
+    /// `meta`, so its memtable is what keeps old WAL files alive once partitions are flushed.
+    pub fn flush_metadata(&self) -> StorageResult<()> {
+        for name in [META_CF, OFFSETS_CF] {
+            self.db.flush_cf(&self.cf(name)?)?;
+        }
+        Ok(())
     }
 
     /// Bytes of a partition's SST files on disk.
