@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::broker::groups::GroupConfig;
 use crate::storage::StoreOptions;
 
 /// When the write-ahead log reaches the disk, and so what an acknowledgement promises.
@@ -128,6 +129,8 @@ pub struct BrokerConfig {
     pub retention: RetentionDefaults,
     /// How often retention is enforced.
     pub retention_check_interval: Duration,
+    /// Consumer-group session timeout bounds.
+    pub groups: GroupConfig,
     pub store: StoreOptions,
 }
 
@@ -143,6 +146,7 @@ impl Default for BrokerConfig {
             enqueue_timeout: Duration::from_secs(30),
             retention: RetentionDefaults::default(),
             retention_check_interval: Duration::from_secs(30),
+            groups: GroupConfig::default(),
             store: StoreOptions::default(),
         }
     }
@@ -162,6 +166,10 @@ impl BrokerConfig {
         }
         if self.max_inflight_bytes < self.max_request_bytes {
             return Err("the in-flight byte limit must be at least --max-request-bytes".into());
+        }
+        let g = self.groups;
+        if g.min_session_timeout.is_zero() || g.min_session_timeout > g.max_session_timeout {
+            return Err("--group-min-session-timeout must be > 0 and <= --group-max-session-timeout".into());
         }
         if self.retention_check_interval.is_zero() {
             return Err("--retention-check-interval must be greater than zero".into());

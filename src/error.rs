@@ -22,6 +22,26 @@ pub enum Error {
          {log_start}..={high_watermark} (log start ..= high watermark)"
     )]
     OffsetOutOfRange { topic: String, partition: u32, offset: i64, log_start: i64, high_watermark: i64 },
+    /// The consumer group has no such member (never joined, left, or its session expired).
+    #[error(
+        "UNKNOWN_MEMBER_ID: member \"{member_id}\" is not in group \"{group}\" (session expired or left); join again"
+    )]
+    UnknownMember { group: String, member_id: String },
+    /// The member's epoch is not current: it is a zombie or missed an assignment change.
+    #[error(
+        "FENCED_MEMBER_EPOCH: member \"{member_id}\" of group \"{group}\" sent epoch {epoch}, current is {current}; \
+         heartbeat to refresh the assignment"
+    )]
+    FencedMember { group: String, member_id: String, epoch: i32, current: i32 },
+    /// The member committed a partition it does not own.
+    #[error("NOT_ASSIGNED: {topic}/{partition} is not assigned to member \"{member_id}\" of group \"{group}\"")]
+    NotAssigned { group: String, member_id: String, topic: String, partition: u32 },
+    /// No such consumer group (no members and no committed offsets).
+    #[error("group \"{0}\" not found")]
+    GroupNotFound(String),
+    /// DeleteGroup on a group that still has members.
+    #[error("group \"{group}\" still has {members} members; they must leave before it can be deleted")]
+    GroupNotEmpty { group: String, members: usize },
     /// The broker is shutting down and takes no new work.
     #[error("broker is shutting down; retry against a running broker")]
     ShuttingDown,
@@ -55,6 +75,11 @@ impl Error {
             Error::TopicExists(_) => "TOPIC_ALREADY_EXISTS",
             Error::InvalidArgument { .. } => "INVALID_ARGUMENT",
             Error::OffsetOutOfRange { .. } => "OFFSET_OUT_OF_RANGE",
+            Error::UnknownMember { .. } => "UNKNOWN_MEMBER_ID",
+            Error::FencedMember { .. } => "FENCED_MEMBER_EPOCH",
+            Error::NotAssigned { .. } => "NOT_ASSIGNED",
+            Error::GroupNotFound(_) => "UNKNOWN_GROUP",
+            Error::GroupNotEmpty { .. } => "GROUP_NOT_EMPTY",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",
             Error::DiskFull => "DISK_FULL",

@@ -7,6 +7,7 @@ mod alter;
 mod commit_loop;
 mod delete_records;
 mod fetch;
+pub mod groups;
 mod list_offsets;
 mod offsets;
 mod partition;
@@ -51,6 +52,8 @@ pub struct Broker {
     config: BrokerConfig,
     store: Arc<Store>,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
+    /// Consumer-group membership.
+    groups: groups::Coordinator,
     /// Serialises topic creation and deletion.
     admin: tokio::sync::Mutex<()>,
     jobs: mpsc::Sender<Job>,
@@ -80,6 +83,7 @@ impl Broker {
             store,
             topics: RwLock::new(topics),
             admin: tokio::sync::Mutex::new(()),
+            groups: groups::Coordinator::default(),
             jobs: tx,
             inflight: Arc::new(Semaphore::new(permits)),
             closing: AtomicBool::new(false),
@@ -104,9 +108,10 @@ impl Broker {
         self.topics.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
     }
 
-    /// Starts the background work that needs the async runtime (retention).
+    /// Starts the background work that needs the async runtime (retention, group sessions).
     pub fn start_background(self: &Arc<Self>) {
         retention::spawn(self.clone());
+        groups::spawn_session_sweeper(self.clone());
     }
 
     /// The topic and one of its partitions.

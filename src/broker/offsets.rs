@@ -31,11 +31,24 @@ const MAX_METADATA_LEN: usize = 4096;
 impl Broker {
     /// Stores `group`'s positions in `topic`, all or nothing. Offsets may be anywhere in
     /// `0..=high watermark` (below the log start too: consumers then reset themselves).
-    pub async fn commit_offsets(&self, group: &str, topic: &str, commits: Vec<OffsetCommit>) -> Result<()> {
+    ///
+    /// With `member` (member id, member epoch), the commit must come from a current member of
+    /// the group that owns every partition committed; without, it is a manual-assignment commit.
+    pub async fn commit_offsets(
+        &self,
+        group: &str,
+        topic: &str,
+        commits: Vec<OffsetCommit>,
+        member: Option<(&str, i32)>,
+    ) -> Result<()> {
         self.ensure_open()?;
         validate_group(group)?;
         if commits.is_empty() {
             return Err(Error::invalid("offsets", "commit at least one partition offset"));
+        }
+        if let Some((member_id, epoch)) = member {
+            let partitions: Vec<u32> = commits.iter().map(|c| c.partition).collect();
+            self.check_member_commit(group, member_id, epoch, topic, &partitions)?;
         }
         let topic_state = self.topic(topic)?;
         let now = now_ms();
@@ -99,7 +112,7 @@ impl Broker {
     }
 }
 
-fn validate_group(group: &str) -> Result<()> {
+pub(super) fn validate_group(group: &str) -> Result<()> {
     if group.is_empty() || group.len() > MAX_GROUP_LEN || group.contains('\0') {
         let reason = format!("group must be 1..={MAX_GROUP_LEN} bytes without NUL characters");
         return Err(Error::invalid("group", reason));

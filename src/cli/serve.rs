@@ -8,6 +8,7 @@ use clap::Args;
 use tokio::net::TcpListener;
 
 use super::logging::{self, LogFormat};
+use crate::broker::groups::GroupConfig;
 use crate::config::{
     BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
     parse_retention_ms, parse_size,
@@ -42,6 +43,12 @@ pub struct ServeArgs {
     /// How often retention limits are enforced.
     #[arg(long, env = "STRATA_RETENTION_CHECK_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     retention_check_interval: Duration,
+    /// Shortest consumer-group session timeout a member may ask for.
+    #[arg(long, env = "STRATA_GROUP_MIN_SESSION_TIMEOUT", default_value = "6s", value_parser = parse_duration)]
+    group_min_session_timeout: Duration,
+    /// Longest consumer-group session timeout a member may ask for.
+    #[arg(long, env = "STRATA_GROUP_MAX_SESSION_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    group_max_session_timeout: Duration,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -69,6 +76,14 @@ impl ServeArgs {
             default_partitions: self.default_partitions,
             retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
             retention_check_interval: self.retention_check_interval,
+            groups: GroupConfig {
+                min_session_timeout: self.group_min_session_timeout,
+                max_session_timeout: self.group_max_session_timeout,
+                default_session_timeout: Duration::from_secs(45).clamp(
+                    self.group_min_session_timeout,
+                    self.group_max_session_timeout.max(self.group_min_session_timeout),
+                ),
+            },
             ..BrokerConfig::default()
         };
         let max_inflight_bytes = broker.max_inflight_bytes.max(broker.max_request_bytes);

@@ -1,7 +1,9 @@
 //! gRPC: the `strata.v1.Broker` service, its conversions and the one error mapping.
 mod convert;
+mod convert_groups;
 mod server;
 mod service;
+mod service_groups;
 pub mod status;
 
 pub use server::run;

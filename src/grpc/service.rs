@@ -11,7 +11,7 @@ use crate::broker::Broker;
 use crate::proto::{self, broker_server};
 
 pub struct BrokerService {
-    broker: Arc<Broker>,
+    pub(super) broker: Arc<Broker>,
 }
 
 impl BrokerService {
@@ -136,7 +136,8 @@ impl broker_server::Broker for BrokerService {
         request: Request<proto::CommitOffsetsRequest>,
     ) -> Result<Response<proto::CommitOffsetsResponse>, Status> {
         let req = request.into_inner();
-        self.broker.commit_offsets(&req.group, &req.topic, convert::offset_commits(req.offsets)).await?;
+        let member = req.member_id.as_deref().map(|id| (id, req.member_epoch.unwrap_or(0)));
+        self.broker.commit_offsets(&req.group, &req.topic, convert::offset_commits(req.offsets), member).await?;
         Ok(Response::new(proto::CommitOffsetsResponse {}))
     }
 
@@ -148,5 +149,52 @@ impl broker_server::Broker for BrokerService {
         let req = request.into_inner();
         let offsets = self.broker.committed_offsets(&req.group, &req.topic, req.partitions).await?;
         Ok(Response::new(convert::committed_offsets(offsets)))
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group))]
+    async fn join_group(
+        &self,
+        request: Request<proto::JoinGroupRequest>,
+    ) -> Result<Response<proto::JoinGroupResponse>, Status> {
+        self.join_group_impl(request).await
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group, member = %request.get_ref().member_id))]
+    async fn heartbeat(
+        &self,
+        request: Request<proto::HeartbeatRequest>,
+    ) -> Result<Response<proto::HeartbeatResponse>, Status> {
+        self.heartbeat_impl(request).await
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group, member = %request.get_ref().member_id))]
+    async fn leave_group(
+        &self,
+        request: Request<proto::LeaveGroupRequest>,
+    ) -> Result<Response<proto::LeaveGroupResponse>, Status> {
+        self.leave_group_impl(request).await
+    }
+
+    async fn list_groups(
+        &self,
+        _: Request<proto::ListGroupsRequest>,
+    ) -> Result<Response<proto::ListGroupsResponse>, Status> {
+        self.list_groups_impl().await
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group))]
+    async fn describe_group(
+        &self,
+        request: Request<proto::DescribeGroupRequest>,
+    ) -> Result<Response<proto::DescribeGroupResponse>, Status> {
+        self.describe_group_impl(request).await
+    }
+
+    #[instrument(skip_all, fields(group = %request.get_ref().group))]
+    async fn delete_group(
+        &self,
+        request: Request<proto::DeleteGroupRequest>,
+    ) -> Result<Response<proto::DeleteGroupResponse>, Status> {
+        self.delete_group_impl(request).await
     }
 }

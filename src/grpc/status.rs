@@ -10,7 +10,11 @@ pub const REASON_KEY: &str = "strata-reason";
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
         let code = match &e {
-            Error::TopicNotFound(_) | Error::PartitionNotFound { .. } => Code::NotFound,
+            Error::TopicNotFound(_) | Error::PartitionNotFound { .. } | Error::GroupNotFound(_) => Code::NotFound,
+            Error::UnknownMember { .. }
+            | Error::FencedMember { .. }
+            | Error::NotAssigned { .. }
+            | Error::GroupNotEmpty { .. } => Code::FailedPrecondition,
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,

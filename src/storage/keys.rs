@@ -79,6 +79,13 @@ pub fn committed_offset_topic(key: &[u8]) -> Option<&[u8]> {
     parts.next().filter(|p| p.len() == 4).map(|_| topic)
 }
 
+/// `(topic, partition)` of a [`committed_offset_key`].
+pub fn committed_offset_topic_partition(key: &[u8]) -> Option<(String, u32)> {
+    let topic = committed_offset_topic(key)?;
+    let partition: [u8; 4] = key[key.len() - 4..].try_into().ok()?;
+    Some((String::from_utf8(topic.to_vec()).ok()?, u32::from_be_bytes(partition)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +116,7 @@ mod tests {
         assert!(a.starts_with(&committed_offset_prefix("g", "orders")));
         assert!(!committed_offset_key("g", "orders.v2", 0).starts_with(&committed_offset_prefix("g", "orders")));
         assert_eq!(committed_offset_topic(&a), Some(&b"orders"[..]));
+        assert_eq!(committed_offset_topic_partition(&a), Some(("orders".to_string(), 2)));
         assert!(committed_offset_key("g", "t", 1) < committed_offset_key("g", "t", 256));
     }
 }

@@ -16,6 +16,7 @@ mod write_group;
 
 pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
+pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};
