@@ -15,6 +15,7 @@
 //! `config.rs` holds every knob; `cli/` is the `strata` binary's command line.
 pub mod broker;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod error;
 pub mod grpc;

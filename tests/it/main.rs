@@ -5,6 +5,7 @@ mod support;
 mod crash;
 mod errors;
 mod fetch_wait;
+mod groups;
 mod offsets;
 mod produce_fetch;
 mod restart;

@@ -1,0 +1,361 @@
+//! A consumer-group member: joins, heartbeats in the background, reads its assigned partitions
+//! from the committed offsets, and commits (every interval, or when asked).
+//!
+//! Hand-off is cooperative: when the broker takes a partition away, the heartbeat task first
+//! commits the position reached in it, then stops reading it and reports the release; records
+//! fetched from it after that are dropped. So, with nobody failing, every record is delivered
+//! once across the group; after a member dies, its successor resumes from the last commit
+//! (at least once).
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, Status};
+
+use super::Connection;
+use super::position::{is_out_of_range, reset_offset, starting_offset};
+use crate::proto;
+
+/// Where to start when the group has no committed offset for a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AutoOffsetReset {
+    #[default]
+    Earliest,
+    Latest,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupConsumerConfig {
+    pub group: String,
+    pub topics: Vec<String>,
+    pub client_id: String,
+    /// 0 = the broker's default.
+    pub session_timeout: Duration,
+    pub auto_offset_reset: AutoOffsetReset,
+    /// Commit positions this often during `poll`; `None` = only on `commit()` and hand-offs.
+    pub auto_commit_interval: Option<Duration>,
+    /// How long `poll` waits for data when every partition is caught up.
+    pub max_wait: Duration,
+}
+
+impl GroupConsumerConfig {
+    pub fn new(group: &str, topics: &[&str]) -> Self {
+        GroupConsumerConfig {
+            group: group.into(),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            client_id: "strata-rust".into(),
+            session_timeout: Duration::ZERO,
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            auto_commit_interval: Some(Duration::from_secs(5)),
+            max_wait: Duration::from_millis(200),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumedRecord {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    pub key: Option<Bytes>,
+    pub value: Bytes,
+    pub headers: BTreeMap<String, Bytes>,
+}
+
+type Tp = (String, u32);
+
+/// The member's view, shared by `poll` and the heartbeat task.
+#[derive(Debug, Default)]
+struct Membership {
+    member_id: String,
+    epoch: i32,
+    heartbeat_interval: Duration,
+    /// Assigned partitions and the next offset to read (`None` until looked up).
+    positions: BTreeMap<Tp, Option<i64>>,
+    /// Positions not yet committed.
+    dirty: BTreeSet<Tp>,
+}
+
+pub struct GroupConsumer {
+    client: Connection,
+    config: GroupConsumerConfig,
+    state: Arc<Mutex<Membership>>,
+    stop: CancellationToken,
+    heartbeats: tokio::task::JoinHandle<()>,
+    last_commit: Instant,
+    next_partition: usize,
+}
+
+impl GroupConsumer {
+    /// Joins the group and starts heartbeating.
+    pub async fn join(client: Connection, config: GroupConsumerConfig) -> Result<Self, Status> {
+        let state = Arc::new(Mutex::new(Membership::default()));
+        let mut joining = client.clone();
+        rejoin(&mut joining, &config, &mut *state.lock().await).await?;
+        let stop = CancellationToken::new();
+        let heartbeats = tokio::spawn(heartbeat_loop(client.clone(), config.clone(), state.clone(), stop.clone()));
+        Ok(GroupConsumer { client, config, state, stop, heartbeats, last_commit: Instant::now(), next_partition: 0 })
+    }
+
+    pub async fn member_id(&self) -> String {
+        self.state.lock().await.member_id.clone()
+    }
+
+    /// The partitions assigned now.
+    pub async fn assignment(&self) -> BTreeSet<Tp> {
+        self.state.lock().await.positions.keys().cloned().collect()
+    }
+
+    /// The next records from the assigned partitions (empty if none arrived within `max_wait`).
+    pub async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, Status> {
+        self.maybe_auto_commit().await?;
+        let assigned: Vec<Tp> = self.assignment().await.into_iter().collect();
+        if assigned.is_empty() {
+            tokio::time::sleep(self.config.max_wait).await;
+            return Ok(Vec::new());
+        }
+        for i in 0..assigned.len() {
+            let tp = &assigned[(self.next_partition + i) % assigned.len()];
+            let last = i + 1 == assigned.len();
+            let records = self.fetch_partition(tp, if last { self.config.max_wait } else { Duration::ZERO }).await?;
+            if !records.is_empty() {
+                self.next_partition = (self.next_partition + i + 1) % assigned.len();
+                return Ok(records);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Fetches from one partition and advances its position, unless it was revoked meanwhile.
+    async fn fetch_partition(&mut self, tp: &Tp, wait: Duration) -> Result<Vec<ConsumedRecord>, Status> {
+        let Some(offset) = self.position(tp).await? else { return Ok(Vec::new()) };
+        let request = proto::FetchRequest {
+            topic: tp.0.clone(),
+            partition: tp.1,
+            offset,
+            max_bytes: 0,
+            max_wait_ms: wait.as_millis() as u32,
+        };
+        let response = match self.client.fetch(request).await {
+            Ok(r) => r.into_inner(),
+            Err(status) if is_out_of_range(&status) => {
+                let reset = reset_offset(&mut self.client, &tp.0, tp.1, self.config.auto_offset_reset).await?;
+                self.advance(tp, offset, reset).await;
+                return Ok(Vec::new());
+            }
+            Err(status) => return Err(status),
+        };
+        let Some(last) = response.records.last() else { return Ok(Vec::new()) };
+        if !self.advance(tp, offset, last.offset + 1).await {
+            return Ok(Vec::new()); // revoked while fetching: the new owner reads these
+        }
+        Ok(response
+            .records
+            .into_iter()
+            .map(|r| ConsumedRecord {
+                topic: tp.0.clone(),
+                partition: tp.1,
+                offset: r.offset,
+                timestamp_ms: r.timestamp_ms,
+                key: r.key,
+                value: r.value,
+                headers: r.headers,
+            })
+            .collect())
+    }
+
+    /// The partition's position, looking it up on first use; `None` if no longer assigned.
+    async fn position(&mut self, tp: &Tp) -> Result<Option<i64>, Status> {
+        if let Some(known) = self.state.lock().await.positions.get(tp).copied() {
+            if known.is_some() {
+                return Ok(known);
+            }
+        } else {
+            return Ok(None);
+        }
+        let start =
+            starting_offset(&mut self.client, &self.config.group, &tp.0, tp.1, self.config.auto_offset_reset).await?;
+        let mut state = self.state.lock().await;
+        Ok(match state.positions.get_mut(tp) {
+            Some(slot @ None) => {
+                *slot = Some(start);
+                Some(start)
+            }
+            Some(Some(existing)) => Some(*existing),
+            None => None,
+        })
+    }
+
+    /// Moves `tp` from `from` to `to` if it is still assigned at `from`.
+    async fn advance(&self, tp: &Tp, from: i64, to: i64) -> bool {
+        let mut state = self.state.lock().await;
+        match state.positions.get_mut(tp) {
+            Some(slot) if *slot == Some(from) => {
+                *slot = Some(to);
+                state.dirty.insert(tp.clone());
+                true
+            }
+            _ => false,
+        }
+    }
+
+    async fn maybe_auto_commit(&mut self) -> Result<(), Status> {
+        match self.config.auto_commit_interval {
+            Some(every) if self.last_commit.elapsed() >= every => self.commit().await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Commits the position of every assigned partition read since the last commit.
+    pub async fn commit(&mut self) -> Result<(), Status> {
+        self.last_commit = Instant::now();
+        let mut state = self.state.lock().await;
+        let dirty: Vec<Tp> = state.dirty.iter().cloned().collect();
+        commit_positions(&mut self.client, &self.config.group, &mut state, &dirty).await
+    }
+
+    /// Commits, leaves the group (its partitions move at once) and stops heartbeating.
+    pub async fn close(mut self) -> Result<(), Status> {
+        self.commit().await?;
+        self.stop.cancel();
+        let _ = (&mut self.heartbeats).await;
+        let member_id = self.state.lock().await.member_id.clone();
+        let request = proto::LeaveGroupRequest { group: self.config.group.clone(), member_id };
+        self.client.leave_group(request).await?;
+        Ok(())
+    }
+
+    /// Stops without committing or leaving, as a crashed process would: the broker moves its
+    /// partitions when its session expires.
+    pub fn abandon(self) {
+        self.stop.cancel();
+        self.heartbeats.abort();
+    }
+}
+
+impl Drop for GroupConsumer {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn rejoin(client: &mut Connection, config: &GroupConsumerConfig, state: &mut Membership) -> Result<(), Status> {
+    let request = proto::JoinGroupRequest {
+        group: config.group.clone(),
+        topics: config.topics.clone(),
+        session_timeout_ms: config.session_timeout.as_millis() as u32,
+        client_id: config.client_id.clone(),
+    };
+    let joined = client.join_group(request).await?.into_inner();
+    state.member_id = joined.member_id;
+    state.epoch = joined.member_epoch;
+    state.heartbeat_interval = Duration::from_millis(u64::from(joined.heartbeat_interval_ms.max(10)));
+    state.positions = flatten(&joined.assignment).into_iter().map(|tp| (tp, None)).collect();
+    state.dirty.clear();
+    Ok(())
+}
+
+fn flatten(assignment: &[proto::TopicPartitions]) -> BTreeSet<Tp> {
+    assignment.iter().flat_map(|a| a.partitions.iter().map(|p| (a.topic.clone(), *p))).collect()
+}
+
+/// Commits the positions of `partitions` with the member's id and epoch.
+async fn commit_positions(
+    client: &mut Connection,
+    group: &str,
+    state: &mut Membership,
+    partitions: &[Tp],
+) -> Result<(), Status> {
+    let mut by_topic: BTreeMap<&str, Vec<proto::OffsetCommit>> = BTreeMap::new();
+    for tp in partitions {
+        if let Some(Some(offset)) = state.positions.get(tp) {
+            let commit = proto::OffsetCommit { partition: tp.1, offset: *offset, metadata: String::new() };
+            by_topic.entry(tp.0.as_str()).or_default().push(commit);
+        }
+    }
+    for (topic, offsets) in by_topic {
+        let request = proto::CommitOffsetsRequest {
+            group: group.into(),
+            topic: topic.into(),
+            offsets,
+            member_id: Some(state.member_id.clone()),
+            member_epoch: Some(state.epoch),
+        };
+        client.commit_offsets(request).await?;
+    }
+    for tp in partitions {
+        state.dirty.remove(tp);
+    }
+    Ok(())
+}
+
+async fn heartbeat_loop(
+    mut client: Connection,
+    config: GroupConsumerConfig,
+    state: Arc<Mutex<Membership>>,
+    stop: CancellationToken,
+) {
+    let mut wait = state.lock().await.heartbeat_interval;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        let mut state = state.lock().await;
+        wait = match heartbeat_once(&mut client, &config, &mut state).await {
+            Ok(released) if released => Duration::ZERO, // report the release at once
+            Ok(_) => state.heartbeat_interval,
+            Err(status) if matches!(status.code(), Code::FailedPrecondition) => {
+                tracing::warn!(group = %config.group, %status, "membership lost; rejoining");
+                match rejoin(&mut client, &config, &mut state).await {
+                    Ok(()) => state.heartbeat_interval,
+                    Err(_) => Duration::from_millis(500),
+                }
+            }
+            Err(status) => {
+                tracing::warn!(group = %config.group, %status, "heartbeat failed");
+                Duration::from_millis(500)
+            }
+        };
+    }
+}
+
+/// One heartbeat: reports what is held, adopts the answer. Returns true if partitions were
+/// released (after committing their positions), which the next heartbeat must report.
+async fn heartbeat_once(
+    client: &mut Connection,
+    config: &GroupConsumerConfig,
+    state: &mut Membership,
+) -> Result<bool, Status> {
+    let mut owned: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (topic, partition) in state.positions.keys() {
+        owned.entry(topic.clone()).or_default().push(*partition);
+    }
+    let request = proto::HeartbeatRequest {
+        group: config.group.clone(),
+        member_id: state.member_id.clone(),
+        member_epoch: state.epoch,
+        owned: owned.into_iter().map(|(topic, partitions)| proto::TopicPartitions { topic, partitions }).collect(),
+    };
+    let response = client.heartbeat(request).await?.into_inner();
+    state.epoch = response.member_epoch;
+    state.heartbeat_interval = Duration::from_millis(u64::from(response.heartbeat_interval_ms.max(10)));
+    let target = flatten(&response.assignment);
+    let revoked: Vec<Tp> = state.positions.keys().filter(|tp| !target.contains(*tp)).cloned().collect();
+    if !revoked.is_empty() {
+        let dirty: Vec<Tp> = revoked.iter().filter(|tp| state.dirty.contains(*tp)).cloned().collect();
+        commit_positions(client, &config.group, state, &dirty).await?;
+        for tp in &revoked {
+            state.positions.remove(tp);
+        }
+    }
+    for tp in target {
+        state.positions.entry(tp).or_insert(None);
+    }
+    Ok(!revoked.is_empty())
+}
