@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench bench-retention clean-data
+.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance clean-data
 
 deps:
 	@./.ci/install-deps
@@ -39,6 +39,10 @@ bench: deps
 ## Fill a partition with ~500 MB, trim it to ~50 MB by retention, print the data dir sizes.
 bench-retention: deps
 	$(CARGO) bench --profile release --bench retention_disk
+
+## Time from JoinGroup to a balanced, stable group (cooperative hand-off).
+bench-rebalance: deps
+	$(CARGO) bench --profile release --bench rebalance
 
 clean-data:
 	rm -rf $(DATA_DIR)

@@ -59,10 +59,11 @@ fn by_topic(partitions: &BTreeSet<(String, u32)>) -> BTreeMap<String, Vec<u32>> 
     out
 }
 
-/// How often a member should heartbeat: a third of its session, at most 5 s; while partitions
-/// are moving, every 100 ms so hand-offs finish in a few round trips instead of a few intervals.
+/// How often a member should heartbeat: a third of its session, at most 1 s (a heartbeat is an
+/// in-memory check, and the broker can only hand out changes when asked); while partitions are
+/// moving, every 100 ms so hand-offs finish in a few round trips instead of a few intervals.
 fn heartbeat_interval(group: &Group, session: Duration) -> Duration {
-    let steady = (session / 3).min(Duration::from_secs(5));
+    let steady = (session / 3).min(Duration::from_secs(1));
     if group.state() == GroupState::Reconciling { steady.min(Duration::from_millis(100)) } else { steady }
 }
 
