@@ -67,6 +67,20 @@ pub struct ConsumedRecord {
     pub headers: BTreeMap<String, Bytes>,
 }
 
+impl ConsumedRecord {
+    pub fn from_stored(topic: &str, partition: u32, r: proto::StoredRecord) -> Self {
+        ConsumedRecord {
+            topic: topic.to_string(),
+            partition,
+            offset: r.offset,
+            timestamp_ms: r.timestamp_ms,
+            key: r.key,
+            value: r.value,
+            headers: r.headers,
+        }
+    }
+}
+
 type Tp = (String, u32);
 
 /// The member's view, shared by `poll` and the heartbeat task.
@@ -154,19 +168,7 @@ impl GroupConsumer {
         if !self.advance(tp, offset, last.offset + 1).await {
             return Ok(Vec::new()); // revoked while fetching: the new owner reads these
         }
-        Ok(response
-            .records
-            .into_iter()
-            .map(|r| ConsumedRecord {
-                topic: tp.0.clone(),
-                partition: tp.1,
-                offset: r.offset,
-                timestamp_ms: r.timestamp_ms,
-                key: r.key,
-                value: r.value,
-                headers: r.headers,
-            })
-            .collect())
+        Ok(response.records.into_iter().map(|r| ConsumedRecord::from_stored(&tp.0, tp.1, r)).collect())
     }
 
     /// The partition's position, looking it up on first use; `None` if no longer assigned.
@@ -208,6 +210,22 @@ impl GroupConsumer {
         match self.config.auto_commit_interval {
             Some(every) if self.last_commit.elapsed() >= every => self.commit().await,
             _ => Ok(()),
+        }
+    }
+
+    /// Moves an assigned partition's position back (or forward) to `offset`, e.g. to give back
+    /// records a poll returned but the application did not process. Returns false if the
+    /// partition is not assigned.
+    pub async fn seek(&mut self, topic: &str, partition: u32, offset: i64) -> bool {
+        let mut state = self.state.lock().await;
+        let tp = (topic.to_string(), partition);
+        match state.positions.get_mut(&tp) {
+            Some(slot) => {
+                *slot = Some(offset);
+                state.dirty.insert(tp);
+                true
+            }
+            None => false,
         }
     }
 

@@ -1,11 +1,15 @@
 //! The Rust client: a thin layer over the generated gRPC client, plus a group consumer that
 //! joins a consumer group, heartbeats in the background and follows its assignment.
+mod consumer;
 mod group_consumer;
 mod position;
+mod producer;
 
 use tonic::transport::Channel;
 
+pub use consumer::{Consumer, StartAt};
 pub use group_consumer::{AutoOffsetReset, ConsumedRecord, GroupConsumer, GroupConsumerConfig};
+pub use producer::{Producer, ProducerConfig, RecordOffset};
 
 use crate::proto::broker_client::BrokerClient;
 

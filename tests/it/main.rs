@@ -2,6 +2,7 @@
 mod process;
 mod support;
 
+mod cli;
 mod crash;
 mod errors;
 mod fetch_wait;

@@ -1,0 +1,150 @@
+//! The `strata` binary's client commands against a real server.
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::support::*;
+
+/// Runs `strata --broker ADDR args...` with `stdin`, off the async workers.
+async fn strata(broker: &TestBroker, args: &[&str], stdin: &str) -> Output {
+    let mut all = vec!["--broker".to_string(), broker.addr.to_string()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let input = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(&all)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn strata");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        child.wait_with_output().expect("wait")
+    })
+    .await
+    .expect("blocking task")
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "failed: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).expect("utf8")
+}
+
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topic_life_cycle() {
+    let broker = TestBroker::start().await;
+    let _ = broker.client().await;
+    let created = strata(&broker, &["topic", "create", "orders", "-p", "3", "--retention", "1d"], "").await;
+    assert!(stdout(&created).contains("created topic \"orders\" with 3 partitions"));
+    let listed = json_lines(&strata(&broker, &["--output", "json", "topic", "list"], "").await);
+    assert_eq!(listed[0][0]["name"], "orders");
+    assert_eq!(listed[0][0]["retention_ms"], 86_400_000);
+
+    strata(&broker, &["topic", "alter", "orders", "--retention-bytes", "1GiB"], "").await;
+    let grown = strata(&broker, &["topic", "add-partitions", "orders", "5"], "").await;
+    assert!(stdout(&grown).contains("now has 5 partitions"));
+    let described = json_lines(&strata(&broker, &["--output", "json", "topic", "describe", "orders"], "").await);
+    assert_eq!(described[0]["partitions"], 5);
+    assert_eq!(described[0]["retention_bytes"], 1 << 30);
+    assert_eq!(described[0]["partition_details"].as_array().map(Vec::len), Some(5));
+    let text = stdout(&strata(&broker, &["topic", "describe", "orders"], "").await);
+    assert!(text.contains("LOG_START") && text.contains("HIGH_WATERMARK"), "{text}");
+
+    stdout(&strata(&broker, &["topic", "delete", "orders"], "").await);
+    let missing = strata(&broker, &["topic", "describe", "orders"], "").await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "strata: topic \"orders\" not found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_lines_round_trip_with_keys_and_per_partition_order() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "lines", 4).await;
+    let input: Vec<(String, String)> = (0..10_000).map(|i| (format!("user{}", i % 37), format!("event {i}"))).collect();
+    let stdin: String = input.iter().map(|(k, v)| format!("{k}:{v}\n")).collect();
+    let produced = strata(&broker, &["produce", "lines", "--key-separator", ":", "--header", "src=test"], &stdin).await;
+    assert!(stdout(&produced).starts_with("produced 10000 records"), "{}", stdout(&produced));
+
+    let consumed =
+        json_lines(&strata(&broker, &["--output", "json", "consume", "lines", "--from-beginning"], "").await);
+    assert_eq!(consumed.len(), 10_000);
+    let mut by_partition: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
+    for r in &consumed {
+        assert_eq!(r["headers"]["src"], "test");
+        let kv = (r["key"].as_str().expect("key").to_string(), r["value"].as_str().expect("value").to_string());
+        by_partition.entry(r["partition"].as_u64().expect("partition")).or_default().push(kv);
+    }
+    let mut seen_keys: BTreeMap<String, u64> = BTreeMap::new();
+    for (partition, records) in &by_partition {
+        for (key, _) in records {
+            assert_eq!(*seen_keys.entry(key.clone()).or_insert(*partition), *partition, "a key stays on one partition");
+        }
+        // Each partition holds the input's records for its keys, in input order.
+        let expected: Vec<(String, String)> =
+            input.iter().filter(|(k, _)| seen_keys.get(k) == Some(partition)).cloned().collect();
+        assert_eq!(records, &expected, "partition {partition}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consume_formats_max_and_offsets() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    strata(&broker, &["produce", "t", "--key-separator", "="], "a=1\nb=2\nc=3\n").await;
+    let text = stdout(&strata(&broker, &["consume", "t", "--offset", "1", "--format", "%o:%k:%v"], "").await);
+    assert_eq!(text, "1:b:2\n2:c:3\n");
+    let first = stdout(&strata(&broker, &["consume", "t", "--from-beginning", "--max", "1"], "").await);
+    assert_eq!(first, "1\n");
+    let latest = stdout(&strata(&broker, &["consume", "t"], "").await);
+    assert_eq!(latest, "", "without --from-beginning, a non-following consumer starts at the end");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_describe_shows_lag_after_a_partial_consume() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    let lines: String = (0..10).map(|i| format!("{i}\n")).collect();
+    strata(&broker, &["produce", "t"], &lines).await;
+    let args = ["consume", "t", "--group", "g", "--from-beginning", "--max", "4"];
+    assert_eq!(stdout(&strata(&broker, &args, "").await), "0\n1\n2\n3\n");
+    let described = json_lines(&strata(&broker, &["--output", "json", "group", "describe", "g"], "").await);
+    let offsets = &described[0]["offsets"];
+    assert_eq!((offsets[0]["committed_offset"].as_i64(), offsets[0]["lag"].as_i64()), (Some(4), Some(6)));
+    let table = stdout(&strata(&broker, &["group", "describe", "g"], "").await);
+    assert!(table.contains("LAG"), "{table}");
+
+    // The group resumes where it stopped, and reset-offsets moves it.
+    assert_eq!(stdout(&strata(&broker, &["consume", "t", "--group", "g", "--max", "2"], "").await), "4\n5\n");
+    stdout(&strata(&broker, &["group", "reset-offsets", "g", "--topic", "t", "--to-earliest"], "").await);
+    assert_eq!(stdout(&strata(&broker, &["consume", "t", "--group", "g", "--max", "1"], "").await), "0\n");
+    let listed = json_lines(&strata(&broker, &["--output", "json", "group", "list"], "").await);
+    assert_eq!(listed[0][0]["group"], "g");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_one_line_with_a_non_zero_exit() {
+    let broker = TestBroker::start().await;
+    let _ = broker.client().await;
+    let missing = strata(&broker, &["produce", "nope"], "x\n").await;
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "strata: topic \"nope\" not found");
+
+    let refused = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["--broker", "127.0.0.1:1", "topic", "list"])
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("blocking");
+    assert_eq!(refused.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("127.0.0.1:1") && message.contains("strata serve"), "{message}");
+}
