@@ -110,10 +110,11 @@ fn print_summary(format: OutputFormat, summary: &Summary) -> anyhow::Result<()> 
     }
     let ranges: Vec<String> = summary.partitions.iter().map(|(p, (a, b))| format!("p{p}: {a}..={b}")).collect();
     println!(
-        "produced {} records ({}) to {} partitions ({})",
+        "produced {} records ({}) to {} partition{} ({})",
         summary.records,
         output::bytes(summary.bytes),
         summary.partitions.len(),
+        if summary.partitions.len() == 1 { "" } else { "s" },
         ranges.join(", ")
     );
     Ok(())

@@ -3,6 +3,7 @@ mod process;
 mod support;
 
 mod cli;
+mod client;
 mod crash;
 mod errors;
 mod fetch_wait;

@@ -35,9 +35,14 @@ impl TestBroker {
 
     /// Starts on an existing data dir (a restart).
     pub async fn start_in(dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
+        Self::start_at("127.0.0.1:0".parse().expect("addr"), dir, adjust).await
+    }
+
+    /// Starts on `addr` (port 0 = any) with an existing data dir.
+    pub async fn start_at(addr: SocketAddr, dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
         let mut config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
         adjust(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let listener = TcpListener::bind(addr).await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(strata::grpc::run(listener, config, async move {
