@@ -131,6 +131,9 @@ pub struct BrokerConfig {
     pub retention_check_interval: Duration,
     /// Consumer-group session timeout bounds.
     pub groups: GroupConfig,
+    /// How often state gauges (offsets, lag, RocksDB) are refreshed; `None` = not at all
+    /// (no metrics exporter).
+    pub stats_interval: Option<Duration>,
     pub store: StoreOptions,
 }
 
@@ -147,6 +150,7 @@ impl Default for BrokerConfig {
             retention: RetentionDefaults::default(),
             retention_check_interval: Duration::from_secs(30),
             groups: GroupConfig::default(),
+            stats_interval: None,
             store: StoreOptions::default(),
         }
     }

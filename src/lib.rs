@@ -19,6 +19,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod grpc;
+pub mod metrics;
 pub mod storage;
 
 pub use error::{Error, Result};

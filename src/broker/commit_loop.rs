@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 use super::partition::PartitionState;
 use crate::config::FsyncPolicy;
 use crate::error::{Error, Result};
+use crate::metrics as m;
 use crate::proto::meta::{CommittedOffsetValue, PartitionMeta};
 use crate::storage::{BatchExtent, StorageError, Store, WriteGroup, batch};
 
@@ -170,7 +171,15 @@ fn write_group(store: &Store, jobs: Vec<Job>, fsync: FsyncPolicy) {
     for ((topic_id, partition), t) in &touched {
         group.set_partition_meta(*topic_id, *partition, &t.meta());
     }
-    let written = if group.is_empty() { Ok(()) } else { group.commit(needs_sync && fsync == FsyncPolicy::Always) };
+    let sync = needs_sync && fsync == FsyncPolicy::Always;
+    let started = std::time::Instant::now();
+    let bytes = group.size_in_bytes();
+    let written = if group.is_empty() { Ok(()) } else { group.commit(sync) };
+    metrics::histogram!(m::COMMIT_BATCH_JOBS).record(answers.len() as f64);
+    metrics::histogram!(m::COMMIT_BATCH_BYTES).record(bytes as f64);
+    if sync {
+        metrics::histogram!(m::WAL_SYNC_DURATION).record(started.elapsed().as_secs_f64());
+    }
     if let Err(e) = written {
         return fail_all(answers.into_iter().map(|(job, _)| job).collect(), &e);
     }

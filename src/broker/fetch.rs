@@ -8,6 +8,7 @@ use futures::Stream;
 use super::partition::PartitionState;
 use super::{Broker, storage_error};
 use crate::error::{Error, Result};
+use crate::metrics as m;
 use crate::storage::ReadBounds;
 use crate::storage::batch::StoredRecord;
 
@@ -105,6 +106,12 @@ impl Broker {
                 .await
                 .map_err(|e| storage_error(topic, partition, e))?
         };
+        if !records.is_empty() {
+            let bytes: usize = records.iter().map(StoredRecord::payload_len).sum();
+            let topic_label = [("topic", topic.to_string())];
+            metrics::counter!(m::FETCHED_RECORDS, &topic_label).increment(records.len() as u64);
+            metrics::counter!(m::FETCHED_BYTES, &topic_label).increment(bytes as u64);
+        }
         if records.first().is_some_and(|r| r.offset != offset) {
             // Retention deleted the offset between the bounds check and the read.
             return Err(out_of_range(topic, partition, offset, state.read_bounds()));
@@ -121,8 +128,9 @@ impl Broker {
     /// error if the topic goes away, and cleanly when the broker shuts down; a client that
     /// cancels simply drops it.
     pub fn subscribe(self: &Arc<Self>, request: FetchRequest) -> impl Stream<Item = Result<FetchResponse>> + use<> {
-        let state = (self.clone(), FetchRequest { max_wait: SUBSCRIBE_POLL, ..request }, false);
-        futures::stream::unfold(state, |(broker, mut request, failed)| async move {
+        let open = SubscriptionGauge::open();
+        let state = (self.clone(), FetchRequest { max_wait: SUBSCRIBE_POLL, ..request }, false, open);
+        futures::stream::unfold(state, |(broker, mut request, failed, open)| async move {
             if failed {
                 return None;
             }
@@ -136,11 +144,27 @@ impl Broker {
                         if let Some(last) = response.records.last() {
                             request.offset = last.offset + 1;
                         }
-                        return Some((Ok(response), (broker, request, false)));
+                        return Some((Ok(response), (broker, request, false, open)));
                     }
-                    Err(e) => return Some((Err(e), (broker, request, true))),
+                    Err(e) => return Some((Err(e), (broker, request, true, open))),
                 }
             }
         })
+    }
+}
+
+/// Counts an open Subscribe stream for as long as the stream lives.
+struct SubscriptionGauge;
+
+impl SubscriptionGauge {
+    fn open() -> Self {
+        metrics::gauge!(m::SUBSCRIPTIONS).increment(1.0);
+        SubscriptionGauge
+    }
+}
+
+impl Drop for SubscriptionGauge {
+    fn drop(&mut self) {
+        metrics::gauge!(m::SUBSCRIPTIONS).decrement(1.0);
     }
 }

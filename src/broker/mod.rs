@@ -15,6 +15,7 @@ pub mod partitioner;
 mod produce;
 mod recovery;
 pub mod retention;
+mod stats;
 mod topic;
 mod wal_sync;
 
@@ -112,6 +113,9 @@ impl Broker {
     pub fn start_background(self: &Arc<Self>) {
         retention::spawn(self.clone());
         groups::spawn_session_sweeper(self.clone());
+        if let Some(period) = self.config.stats_interval {
+            stats::spawn(self.clone(), period);
+        }
     }
 
     /// The topic and one of its partitions.
@@ -174,6 +178,7 @@ fn storage_error(topic: &str, partition: u32, e: StorageError) -> Error {
         StorageError::MissingPartition(_) => Error::TopicNotFound(topic.to_string()),
         StorageError::CorruptBatch { offset, .. } => {
             tracing::error!(topic, partition, offset, error = %e, "corrupt batch");
+            metrics::counter!(crate::metrics::CORRUPT_BATCHES, "topic" => topic.to_string()).increment(1);
             Error::Corrupt { topic: topic.to_string(), partition, offset }
         }
         other => {

@@ -13,6 +13,7 @@ use super::commit_loop::{Job, PartitionAppend};
 use super::partitioner::partition_for_key;
 use super::topic::Topic;
 use crate::error::{Error, Result};
+use crate::metrics as m;
 use crate::storage::batch::{NewRecord, encode_batch};
 
 /// How long a produce waits before it is answered.
@@ -79,6 +80,9 @@ impl Broker {
             results.push(PartitionResult { partition, base_offset: -1, record_count: indices.len() as u32 });
         }
         let base_offsets = self.submit(appends, request.acks, total_bytes).await?;
+        let topic_label = [("topic", topic.name().to_string())];
+        metrics::counter!(m::PRODUCED_RECORDS, &topic_label).increment(request.records.len() as u64);
+        metrics::counter!(m::PRODUCED_BYTES, &topic_label).increment(total_bytes as u64);
         for (result, base) in results.iter_mut().zip(base_offsets) {
             result.base_offset = base;
         }

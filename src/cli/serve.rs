@@ -49,6 +49,12 @@ pub struct ServeArgs {
     /// Longest consumer-group session timeout a member may ask for.
     #[arg(long, env = "STRATA_GROUP_MAX_SESSION_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
     group_max_session_timeout: Duration,
+    /// Prometheus /metrics listen address, or `off`.
+    #[arg(long, env = "STRATA_METRICS_LISTEN", default_value = "127.0.0.1:9464", value_parser = parse_metrics_listen)]
+    metrics_listen: MetricsListen,
+    /// Drop metric series not updated for this long (how deleted topics' series disappear).
+    #[arg(long, env = "STRATA_METRICS_IDLE_TIMEOUT", default_value = "2m", value_parser = parse_duration, hide = true)]
+    metrics_idle_timeout: Duration,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -57,9 +63,16 @@ pub struct ServeArgs {
 impl ServeArgs {
     pub fn run(self) -> anyhow::Result<()> {
         logging::init(self.log_format);
-        let config = self.into_config()?;
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        let metrics = self.metrics_listen;
+        let idle = self.metrics_idle_timeout;
+        let mut config = self.into_config()?;
         runtime.block_on(async move {
+            if let MetricsListen::On(addr) = metrics {
+                crate::metrics::install(addr, idle).with_context(|| format!("cannot serve metrics on {addr}"))?;
+                config.broker.stats_interval = Some(Duration::from_secs(2));
+                tracing::info!(%addr, "serving Prometheus metrics on /metrics");
+            }
             let listener = TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {} (is another broker running?)", config.listen))?;
@@ -90,6 +103,20 @@ impl ServeArgs {
         let broker = BrokerConfig { max_inflight_bytes, ..broker };
         broker.validate().map_err(anyhow::Error::msg)?;
         Ok(ServerConfig { listen: self.listen, broker })
+    }
+}
+
+/// Where `/metrics` is served.
+#[derive(Debug, Clone, Copy)]
+pub enum MetricsListen {
+    Off,
+    On(SocketAddr),
+}
+
+fn parse_metrics_listen(s: &str) -> Result<MetricsListen, String> {
+    match s {
+        "off" | "none" => Ok(MetricsListen::Off),
+        addr => addr.parse().map(MetricsListen::On).map_err(|e| format!("\"{addr}\" is not host:port or off: {e}")),
     }
 }
 

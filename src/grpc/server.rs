@@ -8,6 +8,9 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use futures::TryStreamExt;
+
+use super::metrics_layer::{CountedConnection, MetricsLayer};
 use super::service::BrokerService;
 use crate::broker::{Broker, fetch_limits};
 use crate::config::BrokerConfig;
@@ -48,7 +51,7 @@ async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true)).map_ok(CountedConnection::new);
     tracing::info!(%addr, "serving gRPC");
     let signal_broker = broker.clone();
     let signal = async move {
@@ -59,6 +62,7 @@ async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future
         signal_broker.begin_shutdown();
     };
     Server::builder()
+        .layer(MetricsLayer)
         .initial_connection_window_size(Some(16 << 20))
         .initial_stream_window_size(Some(4 << 20))
         .add_service(health_service)

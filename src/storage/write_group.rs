@@ -61,6 +61,11 @@ impl<'a> WriteGroup<'a> {
         self.batch.put_cf(&self.offsets, key, value.encode_to_vec());
     }
 
+    /// Bytes the write will carry.
+    pub fn size_in_bytes(&self) -> usize {
+        self.batch.size_in_bytes()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.batch.is_empty()
     }

@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod client;
 mod crash;
+mod dashboards;
 mod errors;
 mod fetch_wait;
 mod groups;

@@ -36,9 +36,16 @@ impl ServerProcess {
         ServerProcess { child, addr }
     }
 
-    pub fn kill_9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
+    /// SIGKILL, as a crash would; also what dropping it does, so a failed test leaves no server.
+    pub fn kill_9(self) {
+        drop(self);
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Writes grafana/dashboards/*.json: the dashboards as code. Run after editing; commit both.
+
+Every panel query here must return series from a real Prometheus scraping a real broker:
+`make test` checks that (tests/it/dashboards.rs).
+"""
+import json
+import pathlib
+
+RATE = "$__rate_interval"
+OUT = pathlib.Path(__file__).parent / "dashboards"
+
+
+def panel(title, exprs, unit, x, y, w=12, h=8, kind="timeseries", legend="{{topic}}"):
+    targets = []
+    for i, e in enumerate(exprs if isinstance(exprs, list) else [exprs]):
+        expr, fmt = e if isinstance(e, tuple) else (e, legend)
+        targets.append({"refId": chr(65 + i), "expr": expr, "legendFormat": fmt,
+                        "datasource": {"type": "prometheus", "uid": "${datasource}"}})
+    return {"type": kind, "title": title, "gridPos": {"x": x, "y": y, "w": w, "h": h},
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "targets": targets}
+
+
+def variable(name, query):
+    return {"name": name, "type": "query", "label": name,
+            "datasource": {"type": "prometheus", "uid": "${datasource}"},
+            "query": {"query": query, "refId": name}, "definition": query,
+            "refresh": 2, "includeAll": False, "multi": False, "sort": 1}
+
+
+def dashboard(uid, title, panels, variables=()):
+    datasource = {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Data source"}
+    for i, p in enumerate(panels):
+        p["id"] = i + 1
+    return {"uid": uid, "title": title, "tags": ["strata"], "schemaVersion": 39, "version": 1,
+            "time": {"from": "now-1h", "to": "now"}, "refresh": "10s",
+            "templating": {"list": [datasource, *variables]}, "panels": panels}
+
+
+TOPIC = variable("topic", "label_values(strata_partition_high_watermark, topic)")
+GROUP = variable("group", "label_values(strata_group_lag, group)")
+
+overview = dashboard("strata-overview", "strata / overview", [
+    panel("Requests by method", f"sum by (method) (rate(strata_grpc_requests_total[{RATE}]))", "reqps", 0, 0, legend="{{method}}"),
+    panel("Errors by code", f"sum by (code) (rate(strata_grpc_requests_total{{code!=\"OK\"}}[{RATE}]))", "reqps", 12, 0, legend="{{code}}"),
+    panel("Latency p99 by method", f"histogram_quantile(0.99, sum by (le, method) (rate(strata_grpc_request_duration_seconds_bucket[{RATE}])))", "s", 0, 8, legend="{{method}}"),
+    panel("Produce / fetch records", [(f"sum(rate(strata_produced_records_total[{RATE}]))", "produced"), (f"sum(rate(strata_fetched_records_total[{RATE}]))", "fetched")], "short", 12, 8),
+    panel("Bytes in / out", [(f"sum(rate(strata_produced_bytes_total[{RATE}]))", "in"), (f"sum(rate(strata_fetched_bytes_total[{RATE}]))", "out")], "Bps", 0, 16),
+    panel("Connections, streams, requests in flight", [("strata_connections_open", "connections"), ("strata_subscriptions_open", "subscriptions"), ("strata_grpc_requests_in_flight", "in flight")], "short", 12, 16),
+    panel("Uptime", "strata_uptime_seconds", "s", 0, 24, w=6, kind="stat", legend="uptime"),
+    panel("Build", "strata_build_info", "none", 6, 24, w=6, kind="stat", legend="{{version}}"),
+    panel("Total consumer lag", "sum by (group) (strata_group_lag)", "short", 12, 24, legend="{{group}}"),
+])
+
+topics = dashboard("strata-topics", "strata / topics", [
+    panel("Produced records/s", f"sum by (topic) (rate(strata_produced_records_total{{topic=\"$topic\"}}[{RATE}]))", "short", 0, 0),
+    panel("Produced bytes/s", f"sum by (topic) (rate(strata_produced_bytes_total{{topic=\"$topic\"}}[{RATE}]))", "Bps", 12, 0),
+    panel("Fetched records/s", f"sum by (topic) (rate(strata_fetched_records_total{{topic=\"$topic\"}}[{RATE}]))", "short", 0, 8),
+    panel("Fetched bytes/s", f"sum by (topic) (rate(strata_fetched_bytes_total{{topic=\"$topic\"}}[{RATE}]))", "Bps", 12, 8),
+    panel("High watermark by partition", "strata_partition_high_watermark{topic=\"$topic\"}", "short", 0, 16, legend="p{{partition}}"),
+    panel("Log start by partition", "strata_partition_log_start_offset{topic=\"$topic\"}", "short", 12, 16, legend="p{{partition}}"),
+    panel("Size by partition", "strata_partition_size_bytes{topic=\"$topic\"}", "bytes", 0, 24, legend="p{{partition}}"),
+    panel("Deleted by retention", [(f"sum(rate(strata_retention_deleted_records_total{{topic=\"$topic\"}}[{RATE}]))", "records/s"), (f"sum(rate(strata_retention_deleted_bytes_total{{topic=\"$topic\"}}[{RATE}]))", "bytes/s")], "short", 12, 24),
+], [TOPIC])
+
+groups = dashboard("strata-consumer-groups", "strata / consumer groups", [
+    panel("Lag by partition", "strata_group_lag{group=\"$group\"}", "short", 0, 0, legend="{{topic}}/{{partition}}"),
+    panel("Lag by topic", "sum by (topic) (strata_group_lag{group=\"$group\"})", "short", 12, 0),
+    panel("Committed offset by partition", "strata_group_committed_offset{group=\"$group\"}", "short", 0, 8, legend="{{topic}}/{{partition}}"),
+    panel("Consumption rate (committed offsets/s)", f"sum by (topic) (deriv(strata_group_committed_offset{{group=\"$group\"}}[{RATE}]))", "short", 12, 8),
+    panel("Members", "strata_group_members{group=\"$group\"}", "short", 0, 16, w=6, kind="stat", legend="members"),
+], [GROUP])
+
+storage = dashboard("strata-storage", "strata / storage", [
+    panel("WAL fsync latency", [(f"histogram_quantile(0.5, sum by (le) (rate(strata_wal_sync_duration_seconds_bucket[{RATE}])))", "p50"), (f"histogram_quantile(0.99, sum by (le) (rate(strata_wal_sync_duration_seconds_bucket[{RATE}])))", "p99")], "s", 0, 0),
+    panel("Requests per group commit", [(f"histogram_quantile(0.5, sum by (le) (rate(strata_commit_batch_requests_bucket[{RATE}])))", "p50"), (f"histogram_quantile(0.99, sum by (le) (rate(strata_commit_batch_requests_bucket[{RATE}])))", "p99")], "short", 12, 0),
+    panel("Bytes per group commit (p50)", f"histogram_quantile(0.5, sum by (le) (rate(strata_commit_batch_bytes_bucket[{RATE}])))", "bytes", 0, 8, legend="p50"),
+    panel("Memtables and SST files", [("strata_rocksdb_memtable_bytes", "memtables"), ("strata_rocksdb_sst_bytes", "SST files")], "bytes", 12, 8),
+    panel("Pending compaction", "strata_rocksdb_pending_compaction_bytes", "bytes", 0, 16, legend="pending"),
+    panel("Write stalls", [("strata_rocksdb_write_stopped", "stopped"), ("strata_rocksdb_delayed_write_rate_bytes", "delayed rate")], "short", 12, 16),
+    panel("Retention: deleted bytes/s and last run", [(f"sum(rate(strata_retention_deleted_bytes_total[{RATE}]))", "deleted bytes/s"), ("strata_retention_last_run_duration_seconds", "last run (s)")], "short", 0, 24),
+    panel("Corrupt batches (1h)", "sum(increase(strata_corrupt_batches_total[1h]))", "short", 12, 24, kind="stat", legend="corrupt"),
+])
+
+for name, board in [("overview", overview), ("topics", topics), ("consumer-groups", groups), ("storage", storage)]:
+    (OUT / f"{name}.json").write_text(json.dumps(board, indent=2) + "\n")

@@ -1,0 +1,28 @@
+//! RocksDB figures worth graphing, summed over every column family.
+use super::db::Store;
+use super::error::StorageResult;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RocksStats {
+    pub memtable_bytes: u64,
+    pub sst_bytes: u64,
+    pub pending_compaction_bytes: u64,
+    pub write_stopped: bool,
+    pub delayed_write_rate: u64,
+}
+
+impl Store {
+    pub fn rocks_stats(&self) -> StorageResult<RocksStats> {
+        let mut stats = RocksStats::default();
+        for name in rocksdb::DB::list_cf(&rocksdb::Options::default(), self.db.path())? {
+            let Ok(cf) = self.cf(&name) else { continue }; // dropped meanwhile
+            let int = |property: &str| self.db.property_int_value_cf(&cf, property).map(|v| v.unwrap_or(0));
+            stats.memtable_bytes += int("rocksdb.cur-size-all-mem-tables")?;
+            stats.sst_bytes += int("rocksdb.total-sst-files-size")?;
+            stats.pending_compaction_bytes += int("rocksdb.estimate-pending-compaction-bytes")?;
+        }
+        stats.write_stopped = self.db.property_int_value("rocksdb.is-write-stopped")?.unwrap_or(0) > 0;
+        stats.delayed_write_rate = self.db.property_int_value("rocksdb.actual-delayed-write-rate")?.unwrap_or(0);
+        Ok(stats)
+    }
+}

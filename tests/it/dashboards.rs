@@ -1,0 +1,198 @@
+//! Proves the Grafana dashboards: a real Prometheus scrapes a real broker under a small
+//! produce/consume/group load, and every panel query of every dashboard (template variables
+//! substituted) must parse and return at least one series. Also `promtool check metrics`.
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use strata::proto;
+
+use crate::process::ServerProcess;
+use crate::support::*;
+
+struct Prometheus(Child);
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr")
+}
+
+fn start_prometheus(dir: &Path, target: SocketAddr) -> (Prometheus, SocketAddr) {
+    let config = dir.join("prometheus.yml");
+    let yaml = format!(
+        "global: {{ scrape_interval: 1s, evaluation_interval: 1s }}\n\
+         scrape_configs:\n  - {{ job_name: strata, static_configs: [{{ targets: [\"{target}\"] }}] }}\n"
+    );
+    std::fs::write(&config, yaml).expect("write prometheus.yml");
+    let web = free_port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
+        .arg(format!("--web.listen-address={web}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the `prometheus` binary (Debian package prometheus; `make test` installs it)");
+    (Prometheus(child), web)
+}
+
+/// A plain HTTP/1.0 GET; returns the body.
+fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
+fn encode(query: &str) -> String {
+    query
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Runs an instant query; returns the number of series, or the error Prometheus gave.
+fn query(prometheus: SocketAddr, expr: &str) -> Result<usize, String> {
+    let body = http_get(prometheus, &format!("/api/v1/query?query={}", encode(expr))).ok_or("no answer")?;
+    let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
+    if json["status"] != "success" {
+        return Err(format!("{}", json["error"]));
+    }
+    Ok(json["data"]["result"].as_array().map_or(0, Vec::len))
+}
+
+/// Produces, fetches, commits and fails a little, so every metric has something to show.
+async fn load(client: &mut Client, round: i64) {
+    let records = (0..20).map(|i| keyed(&format!("k{i}"), format!("order {round}-{i}"))).collect();
+    let request = proto::ProduceRequest { topic: "orders".into(), partition: None, records, acks: 0 };
+    client.produce(request).await.expect("produce");
+    let fetched = fetch_all(client, "orders", 0, 0).await;
+    let commit_to = (fetched.len() as i64 / 2).max(0);
+    client.commit_offsets(super::offsets::commit("billing", "orders", &[(0, commit_to)])).await.expect("commit");
+    let _ = client.fetch(fetch_request("no-such-topic", 0, 0)).await; // a NOT_FOUND for the error panel
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
+    let dir = tempfile::tempdir().expect("dir");
+    let metrics_addr = free_port();
+    let metrics_arg = metrics_addr.to_string();
+    let broker = ServerProcess::spawn(&dir.path().join("data"), &["--metrics-listen", &metrics_arg]);
+    let mut client = connect(broker.addr).await;
+    create_topic(&mut client, "orders", 3).await;
+    let join = proto::JoinGroupRequest { group: "billing".into(), topics: vec!["orders".into()], ..Default::default() };
+    client.join_group(join).await.expect("join");
+    let subscribe = proto::SubscribeRequest { topic: "orders".into(), partition: 1, offset: 0, max_bytes: 0 };
+    let _stream = client.subscribe(subscribe).await.expect("subscribe");
+
+    let metrics_text = http_get(metrics_addr, "/metrics").expect("metrics endpoint");
+    check_with_promtool(&metrics_text);
+
+    let (_prometheus, prometheus) = start_prometheus(dir.path(), metrics_addr);
+    let mut round = 0;
+    // Load until Prometheus holds at least 8 scrapes (rates need two samples in their window).
+    while !query(prometheus, "count_over_time(strata_uptime_seconds[5m]) >= 8").is_ok_and(|n| n > 0) {
+        assert!(round < 600, "Prometheus did not collect 8 scrapes");
+        load(&mut client, round).await;
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for board in ["overview", "topics", "consumer-groups", "storage"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("grafana/dashboards/{board}.json"));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("dashboard")).expect("JSON");
+        for (title, expr) in panel_queries(&json) {
+            let expr = expr.replace("$__rate_interval", "1m").replace("$topic", "orders").replace("$group", "billing");
+            checked += 1;
+            match query(prometheus, &expr) {
+                Ok(0) => failures.push(format!("{board} / {title}: no series for {expr}")),
+                Ok(_) => {}
+                Err(e) => failures.push(format!("{board} / {title}: {e} in {expr}")),
+            }
+        }
+    }
+    assert!(checked >= 30, "found only {checked} panel queries");
+    assert!(failures.is_empty(), "{} of {checked} panel queries failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `(panel title, expr)` of every target of every panel, rows included.
+fn panel_queries(dashboard: &serde_json::Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&serde_json::Value> =
+        dashboard["panels"].as_array().map(|p| p.iter().collect()).unwrap_or_default();
+    while let Some(panel) = stack.pop() {
+        if let Some(nested) = panel["panels"].as_array() {
+            stack.extend(nested);
+        }
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            if let Some(expr) = target["expr"].as_str() {
+                out.push((panel["title"].as_str().unwrap_or_default().to_string(), expr.to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn check_with_promtool(metrics: &str) {
+    let mut promtool = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus)");
+    promtool.stdin.take().expect("stdin").write_all(metrics.as_bytes()).expect("write");
+    let out = promtool.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_topics_series_disappear() {
+    let dir = tempfile::tempdir().expect("dir");
+    let metrics_addr = free_port();
+    let args = ["--metrics-listen", &metrics_addr.to_string(), "--metrics-idle-timeout", "3s"].map(str::to_string);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let broker = ServerProcess::spawn(&dir.path().join("data"), &args);
+    let mut client = connect(broker.addr).await;
+    create_topic(&mut client, "doomed", 2).await;
+    create_topic(&mut client, "kept", 1).await;
+    let series = |name: &str| {
+        let text = http_get(metrics_addr, "/metrics").unwrap_or_default();
+        text.lines().filter(|l| !l.starts_with('#') && l.contains(&format!("topic=\"{name}\""))).count()
+    };
+    let mut waited = 0;
+    while series("doomed") == 0 {
+        assert!(waited < 200, "the topic's series never appeared");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.delete_topic(proto::DeleteTopicRequest { name: "doomed".into() }).await.expect("delete");
+    let mut waited = 0;
+    while series("doomed") > 0 {
+        assert!(waited < 400, "the deleted topic's series are still exported");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(series("kept") > 0, "live topics keep theirs");
+}
