@@ -64,14 +64,15 @@ fn encode(query: &str) -> String {
         .collect()
 }
 
-/// Runs an instant query; returns the number of series, or the error Prometheus gave.
-fn query(prometheus: SocketAddr, expr: &str) -> Result<usize, String> {
+/// Runs an instant query; returns each series' labels, or the error Prometheus gave.
+fn query(prometheus: SocketAddr, expr: &str) -> Result<Vec<String>, String> {
     let body = http_get(prometheus, &format!("/api/v1/query?query={}", encode(expr))).ok_or("no answer")?;
     let json: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{e}: {body}"))?;
     if json["status"] != "success" {
         return Err(format!("{}", json["error"]));
     }
-    Ok(json["data"]["result"].as_array().map_or(0, Vec::len))
+    let series = json["data"]["result"].as_array().cloned().unwrap_or_default();
+    Ok(series.iter().map(|s| s["metric"].to_string()).collect())
 }
 
 /// Produces, fetches, commits and fails a little, so every metric has something to show.
@@ -104,7 +105,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     let (_prometheus, prometheus) = start_prometheus(dir.path(), metrics_addr);
     let mut round = 0;
     // Load until Prometheus holds at least 8 scrapes (rates need two samples in their window).
-    while !query(prometheus, "count_over_time(strata_uptime_seconds[5m]) >= 8").is_ok_and(|n| n > 0) {
+    while !query(prometheus, "count_over_time(strata_uptime_seconds[5m]) >= 8").is_ok_and(|s| !s.is_empty()) {
         assert!(round < 600, "Prometheus did not collect 8 scrapes");
         load(&mut client, round).await;
         round += 1;
@@ -121,8 +122,9 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
             let expr = expr.replace("$__rate_interval", "1m").replace("$topic", "orders").replace("$group", "billing");
             checked += 1;
             match query(prometheus, &expr) {
-                Ok(0) => failures.push(format!("{board} / {title}: no series for {expr}")),
-                Ok(_) => {}
+                Ok(series) if series.is_empty() => failures.push(format!("{board} / {title}: no series for {expr}")),
+                // The summary a person would otherwise take from a screenshot (--nocapture).
+                Ok(series) => println!("{board} / {title}: {} series {}", series.len(), series.join(" ")),
                 Err(e) => failures.push(format!("{board} / {title}: {e} in {expr}")),
             }
         }
