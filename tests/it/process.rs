@@ -17,22 +17,31 @@ impl ServerProcess {
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data-dir"])
             .arg(data_dir)
             .args(args)
+            // Concurrent tests must not fight over the default metrics port.
+            .args(if args.contains(&"--metrics-listen") { &[][..] } else { &["--metrics-listen", "off"][..] })
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn strata serve");
         let stderr = child.stderr.take().expect("stderr");
-        let (found, addr) = std::sync::mpsc::channel();
+        let (lines_tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // Keep draining after the address so the server never blocks on a full pipe.
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = listening_addr(&line) {
-                    let _ = found.send(addr);
-                }
+                let _ = lines_tx.send(line);
             }
         });
-        let addr = addr.recv_timeout(Duration::from_secs(60)).expect("server logged its address");
+        let mut log = Vec::new();
+        let addr = loop {
+            match lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => match listening_addr(&line) {
+                    Some(addr) => break addr,
+                    None => log.push(line),
+                },
+                Err(e) => panic!("server did not log its address ({e}); it said:\n{}", log.join("\n")),
+            }
+        };
         ServerProcess { child, addr }
     }
 
