@@ -54,8 +54,9 @@ pub enum Error {
     /// A stored batch failed its integrity check; its records are not returned.
     #[error("stored data is corrupt in {topic}/{partition} at offset {offset}")]
     Corrupt { topic: String, partition: u32, offset: i64 },
-    /// A group write failed; nothing in it was acknowledged. Details are in the broker log.
-    #[error("write failed; nothing of this request was stored (details in the broker log)")]
+    /// A group write failed; nothing in it was acknowledged, but a WAL record that reached the
+    /// disk before a failed fsync is replayed at restart, so the outcome is unknown.
+    #[error("write failed; the request may or may not have been stored (details in the broker log)")]
     WriteFailed,
     /// The storage layer failed; details are in the broker log.
     #[error("internal storage error")]
@@ -90,7 +91,9 @@ impl Error {
 }
 
 impl From<StorageError> for Error {
+    /// The detail is logged here, once; the client gets only the error's kind.
     fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "storage error");
         if e.is_no_space() { Error::DiskFull } else { Error::Storage(e) }
     }
 }

@@ -68,8 +68,9 @@ impl Broker {
                 Ok(id)
             })
             .await?;
-        let states =
-            (0..partitions).map(|p| Arc::new(PartitionState::new(meta.id, p, PartitionExtent::default()))).collect();
+        let states = (0..partitions)
+            .map(|p| Arc::new(PartitionState::new(meta.id, name.into(), p, PartitionExtent::default())))
+            .collect();
         let topic = Arc::new(Topic::new(meta, states));
         self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic.clone());
         tracing::info!(topic = name, partitions, "topic created");
@@ -86,8 +87,7 @@ impl Broker {
         let meta = topic.meta.clone();
         let deleted = self.blocking(move |store| store.delete_topic(&meta)).await;
         if let Err(e) = deleted {
-            // Put it back: the metadata delete is atomic, so the topic is still whole on disk
-            // unless the failure came after it (then it is gone at the next open).
+            // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
             self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);
             tracing::error!(topic = name, error = %e, "deleting topic failed");
             return Err(e.into());

@@ -97,9 +97,12 @@ impl Broker {
         let meta = TopicMeta { partitions: count, ..topic.meta.clone() };
         let stored = meta.clone();
         self.blocking(move |store| store.add_partitions(&stored, current)).await?;
+        let topic_name: Arc<str> = meta.name.as_str().into();
         let mut partitions = topic.partitions.clone();
-        partitions
-            .extend((current..count).map(|p| Arc::new(PartitionState::new(meta.id, p, PartitionExtent::default()))));
+        partitions.extend(
+            (current..count)
+                .map(|p| Arc::new(PartitionState::new(meta.id, topic_name.clone(), p, PartitionExtent::default()))),
+        );
         tracing::info!(topic = name, from = current, to = count, "partitions added");
         Ok(self.replace_topic(Topic::new(meta, partitions)))
     }

@@ -207,7 +207,7 @@ fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>,
             let mut resolved = Vec::with_capacity(appends.len());
             for append in appends.iter() {
                 let p = &append.partition;
-                let cf = group.partition(p.topic_id, p.partition).ok_or_else(|| deleted(p.topic_id))?;
+                let cf = group.partition(p.topic_id, p.partition).ok_or_else(|| deleted(p))?;
                 let header = batch::read_header(&append.batch).map_err(|e| Error::invalid("records", e.to_string()))?;
                 resolved.push((cf, i64::from(header.last_offset_delta) + 1));
             }
@@ -233,7 +233,7 @@ fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>,
             Ok(Staged::Done)
         }
         Job::Truncate { partition: p, log_start, first_batch, batches, .. } => {
-            let cf = group.partition(p.topic_id, p.partition).ok_or_else(|| deleted(p.topic_id))?;
+            let cf = group.partition(p.topic_id, p.partition).ok_or_else(|| deleted(p))?;
             let entry = touched.entry((p.topic_id, p.partition)).or_insert_with(|| Touched::new(p));
             if *log_start <= entry.log_start {
                 return Ok(Staged::Truncated(Truncated::default()));
@@ -255,8 +255,9 @@ fn stage(group: &mut WriteGroup<'_>, touched: &mut HashMap<(u64, u32), Touched>,
     }
 }
 
-fn deleted(topic_id: u64) -> Error {
-    Error::TopicNotFound(format!("(id {topic_id}, deleted while the request was queued)"))
+/// The partition's topic was deleted while the request was queued.
+fn deleted(p: &PartitionState) -> Error {
+    Error::TopicNotFound(p.topic.to_string())
 }
 
 fn answer(job: Job, result: Result<Staged>) {

@@ -94,6 +94,10 @@ impl Broker {
         max_bytes: u32,
     ) -> Result<FetchResponse> {
         let bounds = state.read_bounds();
+        if offset < bounds.log_start {
+            // DeleteRecords or retention moved the log start since the offset was checked.
+            return Err(out_of_range(topic, state.partition, offset, bounds));
+        }
         let max_bytes = match max_bytes {
             0 => DEFAULT_MAX_BYTES,
             n => n.min(MAX_FETCH_BYTES),

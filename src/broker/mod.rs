@@ -182,7 +182,7 @@ fn storage_error(topic: &str, partition: u32, e: StorageError) -> Error {
             Error::Corrupt { topic: topic.to_string(), partition, offset }
         }
         other => {
-            tracing::error!(topic, partition, error = %other, "storage error");
+            tracing::error!(topic, partition, "storage error while serving this partition");
             Error::from(other)
         }
     }

@@ -1,4 +1,5 @@
 //! A partition's live state: what readers need to know without touching RocksDB.
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use tokio::sync::watch;
@@ -9,6 +10,8 @@ use crate::storage::ReadBounds;
 #[derive(Debug)]
 pub struct PartitionState {
     pub topic_id: u64,
+    /// The topic's name, for messages and logs.
+    pub topic: Arc<str>,
     pub partition: u32,
     /// The next offset to assign. Published only after the data below it is in RocksDB, so
     /// readers never see an offset they cannot read. Long-polls wait on its changes.
@@ -29,9 +32,10 @@ pub struct PartitionExtent {
 }
 
 impl PartitionState {
-    pub fn new(topic_id: u64, partition: u32, extent: PartitionExtent) -> Self {
+    pub fn new(topic_id: u64, topic: Arc<str>, partition: u32, extent: PartitionExtent) -> Self {
         PartitionState {
             topic_id,
+            topic,
             partition,
             high_watermark: watch::Sender::new(extent.high_watermark),
             log_start: AtomicI64::new(extent.log_start),

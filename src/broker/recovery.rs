@@ -26,7 +26,7 @@ pub fn recover_topics(store: &Store) -> StorageResult<HashMap<String, Arc<Topic>
                 high_watermark: last.map_or(0, |h| h.next_offset()).max(state.log_start_offset),
                 size_bytes: state.size_bytes,
             };
-            partitions.push(Arc::new(PartitionState::new(meta.id, partition, extent)));
+            partitions.push(Arc::new(PartitionState::new(meta.id, meta.name.as_str().into(), partition, extent)));
         }
         topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
     }

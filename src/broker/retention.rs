@@ -41,8 +41,14 @@ impl Broker {
             let limits = self.effective_config(&topic.meta).limits();
             for state in &topic.partitions {
                 let done = match self.expire(state, limits, now_ms).await {
+                    Ok(done) => done,
                     Err(Error::TopicNotFound(_)) => break, // deleted meanwhile
-                    other => other?,
+                    Err(Error::ShuttingDown) => return Err(Error::ShuttingDown),
+                    Err(e) => {
+                        // One bad partition must not stop retention for all the others.
+                        tracing::error!(topic = topic.name(), partition = state.partition, error = %e, "retention failed");
+                        continue;
+                    }
                 };
                 if done.records > 0 {
                     report.partitions += 1;
@@ -83,10 +89,9 @@ impl Broker {
         take: impl FnMut(&BatchExtent) -> bool + Send + 'static,
     ) -> Result<Vec<BatchExtent>> {
         let (topic_id, partition, bounds) = (state.topic_id, state.partition, state.read_bounds());
-        let name = format!("(id {topic_id})");
         self.blocking(move |store| store.leading_batches(topic_id, partition, bounds, take))
             .await
-            .map_err(|e| storage_error(&name, partition, e))
+            .map_err(|e| storage_error(&state.topic, partition, e))
     }
 
     /// Moves the log start to `log_start`, deleting `batches` (all below `first_batch`) in the

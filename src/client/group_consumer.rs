@@ -127,7 +127,7 @@ impl GroupConsumer {
 
     /// The next records from the assigned partitions (empty if none arrived within `max_wait`).
     pub async fn poll(&mut self) -> Result<Vec<ConsumedRecord>, Status> {
-        self.maybe_auto_commit().await?;
+        self.maybe_auto_commit().await;
         let assigned: Vec<Tp> = self.assignment().await.into_iter().collect();
         if assigned.is_empty() {
             tokio::time::sleep(self.config.max_wait).await;
@@ -136,7 +136,12 @@ impl GroupConsumer {
         for i in 0..assigned.len() {
             let tp = &assigned[(self.next_partition + i) % assigned.len()];
             let last = i + 1 == assigned.len();
-            let records = self.fetch_partition(tp, if last { self.config.max_wait } else { Duration::ZERO }).await?;
+            let wait = if last { self.config.max_wait } else { Duration::ZERO };
+            let records = match self.fetch_partition(tp, wait).await {
+                // Its topic was deleted: the next heartbeat takes the partition away.
+                Err(status) if status.code() == Code::NotFound => continue,
+                other => other?,
+            };
             if !records.is_empty() {
                 self.next_partition = (self.next_partition + i + 1) % assigned.len();
                 return Ok(records);
@@ -186,6 +191,9 @@ impl GroupConsumer {
         Ok(match state.positions.get_mut(tp) {
             Some(slot @ None) => {
                 *slot = Some(start);
+                // Commit the start too: a later owner must not reset again (to a newer "latest")
+                // and skip what arrived in between.
+                state.dirty.insert(tp.clone());
                 Some(start)
             }
             Some(Some(existing)) => Some(*existing),
@@ -206,10 +214,14 @@ impl GroupConsumer {
         }
     }
 
-    async fn maybe_auto_commit(&mut self) -> Result<(), Status> {
-        match self.config.auto_commit_interval {
-            Some(every) if self.last_commit.elapsed() >= every => self.commit().await,
-            _ => Ok(()),
+    /// Auto-commit failures are logged, not returned (as in Kafka): the next one retries, and
+    /// hand-offs commit on their own.
+    async fn maybe_auto_commit(&mut self) {
+        if let Some(every) = self.config.auto_commit_interval
+            && self.last_commit.elapsed() >= every
+            && let Err(status) = self.commit().await
+        {
+            tracing::warn!(group = %self.config.group, %status, "auto-commit failed");
         }
     }
 
@@ -239,12 +251,15 @@ impl GroupConsumer {
 
     /// Commits, leaves the group (its partitions move at once) and stops heartbeating.
     pub async fn close(mut self) -> Result<(), Status> {
-        self.commit().await?;
+        let committed = self.commit().await;
         self.stop.cancel();
         let _ = (&mut self.heartbeats).await;
         let member_id = self.state.lock().await.member_id.clone();
         let request = proto::LeaveGroupRequest { group: self.config.group.clone(), member_id };
-        self.client.leave_group(request).await?;
+        // Leave even if the commit failed, so the partitions move now, not after the session.
+        let left = self.client.leave_group(request).await;
+        committed?;
+        left?;
         Ok(())
     }
 
@@ -263,6 +278,11 @@ impl Drop for GroupConsumer {
 }
 
 async fn rejoin(client: &mut Connection, config: &GroupConsumerConfig, state: &mut Membership) -> Result<(), Status> {
+    if !state.member_id.is_empty() {
+        // A membership that still exists would hold its partitions until its session expires.
+        let leave = proto::LeaveGroupRequest { group: config.group.clone(), member_id: state.member_id.clone() };
+        let _ = client.leave_group(leave).await;
+    }
     let request = proto::JoinGroupRequest {
         group: config.group.clone(),
         topics: config.topics.clone(),
@@ -304,7 +324,15 @@ async fn commit_positions(
             member_id: Some(state.member_id.clone()),
             member_epoch: Some(state.epoch),
         };
-        client.commit_offsets(request).await?;
+        match client.commit_offsets(request).await {
+            // The topic was deleted: there is no position left to keep.
+            Err(status) if status.code() == Code::NotFound => {
+                tracing::debug!(group, topic, "not committing offsets of a deleted topic");
+            }
+            other => {
+                other?;
+            }
+        }
     }
     for tp in partitions {
         state.dirty.remove(tp);
@@ -367,8 +395,12 @@ async fn heartbeat_once(
     let revoked: Vec<Tp> = state.positions.keys().filter(|tp| !target.contains(*tp)).cloned().collect();
     if !revoked.is_empty() {
         let dirty: Vec<Tp> = revoked.iter().filter(|tp| state.dirty.contains(*tp)).cloned().collect();
-        commit_positions(client, &config.group, state, &dirty).await?;
+        if let Err(status) = commit_positions(client, &config.group, state, &dirty).await {
+            // E.g. the topic was deleted: nothing to hand over, but the release must go on.
+            tracing::warn!(group = %config.group, %status, "committing revoked partitions failed");
+        }
         for tp in &revoked {
+            state.dirty.remove(tp);
             state.positions.remove(tp);
         }
     }

@@ -1,7 +1,7 @@
 //! A batching producer: records are grouped per partition and sent when a batch reaches
 //! `batch_size` bytes or has waited `linger`; at most `max_in_flight` requests are outstanding,
 //! one per partition, so retrying a batch (on UNAVAILABLE) never reorders a partition.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
@@ -110,7 +110,8 @@ struct Batcher {
     topic: String,
     partitions: u32,
     config: ProducerConfig,
-    open: BTreeMap<u32, Batch>,
+    /// Per partition, batches waiting to be sent, oldest first; only the last one grows.
+    open: BTreeMap<u32, VecDeque<Batch>>,
     in_flight: BTreeSet<u32>,
     sticky: u32,
     flushes: Vec<oneshot::Sender<()>>,
@@ -169,12 +170,13 @@ impl Batcher {
             (None, None) => self.sticky,
         };
         let bytes = record.value.len() + record.key.as_ref().map_or(0, |k| k.len());
-        let batch = self.open.entry(partition).or_insert_with(|| Batch {
-            records: Vec::new(),
-            deliveries: Vec::new(),
-            bytes: 0,
-            since: Instant::now(),
-        });
+        let queue = self.open.entry(partition).or_default();
+        // A full batch is closed, so a partition waiting on a slow request never builds one
+        // larger than the broker accepts.
+        if queue.back().is_none_or(|b| b.bytes >= self.config.batch_size) {
+            queue.push_back(Batch { records: Vec::new(), deliveries: Vec::new(), bytes: 0, since: Instant::now() });
+        }
+        let Some(batch) = queue.back_mut() else { return };
         batch.records.push(record);
         batch.deliveries.push(done);
         batch.bytes += bytes;
@@ -186,7 +188,11 @@ impl Batcher {
         if self.in_flight.len() >= self.config.max_in_flight {
             return None;
         }
-        self.open.iter().filter(|(p, _)| !self.in_flight.contains(p)).map(|(_, b)| b.since + self.config.linger).min()
+        self.open
+            .iter()
+            .filter(|(p, _)| !self.in_flight.contains(p))
+            .filter_map(|(_, queue)| queue.front().map(|b| b.since + self.config.linger))
+            .min()
     }
 
     /// Sends every batch that is ready and whose partition has nothing in flight.
@@ -195,9 +201,10 @@ impl Batcher {
         let ready: Vec<u32> = self
             .open
             .iter()
-            .filter(|(p, b)| {
-                !self.in_flight.contains(p)
-                    && (flushing || b.bytes >= self.config.batch_size || b.since.elapsed() >= self.config.linger)
+            .filter(|(p, queue)| {
+                let Some(b) = queue.front() else { return false };
+                let full = queue.len() > 1 || b.bytes >= self.config.batch_size;
+                !self.in_flight.contains(p) && (flushing || full || b.since.elapsed() >= self.config.linger)
             })
             .map(|(p, _)| *p)
             .collect();
@@ -205,7 +212,11 @@ impl Batcher {
             if self.in_flight.len() >= self.config.max_in_flight {
                 return;
             }
-            let Some(batch) = self.open.remove(&partition) else { continue };
+            let Some(queue) = self.open.get_mut(&partition) else { continue };
+            let Some(batch) = queue.pop_front() else { continue };
+            if queue.is_empty() {
+                self.open.remove(&partition);
+            }
             if partition == self.sticky {
                 self.sticky = (self.sticky + 1) % self.partitions; // a new batch, a new sticky partition
             }
@@ -226,7 +237,7 @@ async fn send_batch(mut client: Connection, topic: String, partition: u32, batch
     let mut attempt = 0;
     let result = loop {
         match client.produce(request.clone()).await {
-            Err(status) if status.code() == Code::Unavailable && attempt < config.retries => {
+            Err(status) if retriable(&status) && attempt < config.retries => {
                 attempt += 1;
                 tokio::time::sleep(config.retry_backoff * attempt).await;
             }
@@ -247,4 +258,11 @@ async fn send_batch(mut client: Connection, topic: String, partition: u32, batch
             }
         }
     }
+}
+
+/// The broker is down or restarting, or asked producers to back off (OVERLOADED).
+fn retriable(status: &Status) -> bool {
+    let overloaded = status.code() == Code::ResourceExhausted
+        && status.metadata().get("strata-reason").and_then(|v| v.to_str().ok()) == Some("OVERLOADED");
+    status.code() == Code::Unavailable || overloaded
 }

@@ -66,3 +66,27 @@ async fn producer_retries_through_a_broker_restart_without_reordering() {
     let expected: Vec<Bytes> = (0..400).map(|i| Bytes::from(format!("{i}"))).collect();
     assert_eq!(values, expected, "every record once, in send order");
 }
+
+#[tokio::test]
+async fn producer_batches_stay_under_the_brokers_request_limit() {
+    let broker = TestBroker::start_with(|c| {
+        c.max_record_bytes = 1024;
+        c.max_request_bytes = 4096;
+    })
+    .await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    let config = ProducerConfig { batch_size: 1024, linger: std::time::Duration::ZERO, ..ProducerConfig::default() };
+    let producer = Producer::new(client.clone(), "t", config).await.expect("producer");
+    let mut deliveries = Vec::new();
+    for i in 0..200 {
+        let record = proto::Record { value: Bytes::from(format!("{i:0>500}")), ..Default::default() };
+        deliveries.push(producer.send(record, Some(0)).await.expect("send"));
+    }
+    producer.flush().await;
+    for d in deliveries {
+        d.await.expect("delivered").expect("no batch grew past --max-request-bytes");
+    }
+    producer.close().await;
+    assert_eq!(fetch_all(&mut client, "t", 0, 0).await.len(), 200);
+}

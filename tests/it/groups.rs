@@ -313,3 +313,32 @@ async fn a_failed_members_partitions_resume_from_the_committed_offsets() {
         c.close().await.expect("close");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_consumer_keeps_its_other_topics_when_one_is_deleted() {
+    let broker = group_broker().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 2).await;
+    create_topic(&mut client, "u", 1).await;
+    produce_to(&mut client, "t", 0, vec![record("t0")]).await;
+    let config = GroupConsumerConfig {
+        auto_commit_interval: Some(Duration::from_millis(50)),
+        max_wait: Duration::from_millis(50),
+        ..GroupConsumerConfig::new("readers", &["t", "u"])
+    };
+    let mut consumer = GroupConsumer::join(broker.client().await, config).await.expect("join");
+    let mut seen = Vec::new();
+    consume_until(std::slice::from_mut(&mut consumer), 1, &mut seen).await;
+    client.delete_topic(proto::DeleteTopicRequest { name: "t".into() }).await.expect("delete");
+    produce_to(&mut client, "u", 0, vec![record("u0"), record("u1")]).await;
+    let mut values = Vec::new();
+    for _ in 0..400 {
+        let records = consumer.poll().await.expect("poll goes on while the deleted topic is handed back");
+        values.extend(records.into_iter().filter(|r| r.topic == "u").map(|r| r.value));
+        if values.len() >= 2 {
+            break;
+        }
+    }
+    assert_eq!(values, vec![bytes::Bytes::from("u0"), bytes::Bytes::from("u1")], "u is still consumed");
+    consumer.close().await.expect("close");
+}

@@ -238,7 +238,12 @@ impl Broker {
         }
         let name = group.to_string();
         let deleted = self.blocking(move |store| store.delete_group_offsets(&name)).await?;
-        let known = self.groups.with_groups(|groups| groups.remove(group).is_some());
+        // A member may have joined while the offsets were deleted: keep the group then.
+        let known = self.groups.with_groups(|groups| match groups.get(group) {
+            Some(g) if g.members.is_empty() => groups.remove(group).is_some(),
+            Some(_) => true,
+            None => false,
+        });
         if deleted == 0 && !known {
             return Err(Error::GroupNotFound(group.to_string()));
         }
