@@ -39,7 +39,13 @@ impl Store {
         let mut bytes = 0usize;
         while let Some((base, value)) = current(&it, &cf_name)? {
             let batch = Bytes::copy_from_slice(value);
-            let (_, decoded) = decode_checked(&cf_name, base, &batch)?;
+            let decoded = match decode_checked(&cf_name, base, &batch) {
+                Ok((_, decoded)) => decoded,
+                // Serve the intact records before a corrupt batch; the next read, starting at
+                // the corrupt batch, reports it.
+                Err(_) if !records.is_empty() => return Ok(records),
+                Err(e) => return Err(e),
+            };
             for record in decoded.into_iter().filter(|r| r.offset >= from && r.offset < bounds.high_watermark) {
                 let len = record.payload_len();
                 if !records.is_empty() && bytes + len > max_bytes {

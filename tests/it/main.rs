@@ -4,11 +4,13 @@ mod support;
 
 mod cli;
 mod client;
+mod corruption;
 mod crash;
 mod dashboards;
 mod errors;
 mod fetch_wait;
 mod groups;
+mod model;
 mod offsets;
 mod produce_fetch;
 mod restart;
