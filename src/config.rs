@@ -124,6 +124,10 @@ pub struct BrokerConfig {
     pub default_partitions: u32,
     /// Produce bytes queued for the commit loop at most; beyond it producers wait.
     pub max_inflight_bytes: usize,
+    /// Client connections served at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Concurrent requests and streams per connection (HTTP/2 max concurrent streams).
+    pub max_streams_per_connection: u32,
     /// How long a producer waits for room in the queue before RESOURCE_EXHAUSTED.
     pub enqueue_timeout: Duration,
     pub retention: RetentionDefaults,
@@ -147,6 +151,8 @@ impl Default for BrokerConfig {
             default_partitions: 1,
             max_inflight_bytes: 256 << 20,
             enqueue_timeout: Duration::from_secs(30),
+            max_connections: 10_000,
+            max_streams_per_connection: 1_000,
             retention: RetentionDefaults::default(),
             retention_check_interval: Duration::from_secs(30),
             groups: GroupConfig::default(),
@@ -174,6 +180,9 @@ impl BrokerConfig {
         let g = self.groups;
         if g.min_session_timeout.is_zero() || g.min_session_timeout > g.max_session_timeout {
             return Err("--group-min-session-timeout must be > 0 and <= --group-max-session-timeout".into());
+        }
+        if self.max_connections == 0 || self.max_streams_per_connection == 0 {
+            return Err("--max-connections and --max-streams-per-connection must be greater than zero".into());
         }
         if self.retention_check_interval.is_zero() {
             return Err("--retention-check-interval must be greater than zero".into());

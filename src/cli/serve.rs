@@ -34,6 +34,15 @@ pub struct ServeArgs {
     /// Partitions of a topic created without a partition count.
     #[arg(long, env = "STRATA_DEFAULT_PARTITIONS", default_value_t = 1)]
     default_partitions: u32,
+    /// Client connections served at once; further ones are closed on accept.
+    #[arg(long, env = "STRATA_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
+    /// Concurrent requests and streams (e.g. Subscribe) per connection.
+    #[arg(long, env = "STRATA_MAX_STREAMS_PER_CONNECTION", default_value_t = 1_000)]
+    max_streams_per_connection: u32,
+    /// Produce bytes queued for writing at most; beyond it producers wait, then get RESOURCE_EXHAUSTED.
+    #[arg(long, env = "STRATA_MAX_INFLIGHT_BYTES", default_value = "256MiB", value_parser = parse_size)]
+    max_inflight_bytes: u64,
     /// Default retention time of topics (e.g. 7d, 12h; `none` keeps records forever).
     #[arg(long, env = "STRATA_RETENTION", default_value = "7d", value_parser = parse_retention_ms)]
     retention: i64,
@@ -87,6 +96,10 @@ impl ServeArgs {
             max_record_bytes: usize::try_from(self.max_record_bytes).context("--max-record-bytes is too large")?,
             max_request_bytes: usize::try_from(self.max_request_bytes).context("--max-request-bytes is too large")?,
             default_partitions: self.default_partitions,
+            max_connections: self.max_connections,
+            max_streams_per_connection: self.max_streams_per_connection,
+            max_inflight_bytes: usize::try_from(self.max_inflight_bytes)
+                .context("--max-inflight-bytes is too large")?,
             retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
             retention_check_interval: self.retention_check_interval,
             groups: GroupConfig {
@@ -99,8 +112,6 @@ impl ServeArgs {
             },
             ..BrokerConfig::default()
         };
-        let max_inflight_bytes = broker.max_inflight_bytes.max(broker.max_request_bytes);
-        let broker = BrokerConfig { max_inflight_bytes, ..broker };
         broker.validate().map_err(anyhow::Error::msg)?;
         Ok(ServerConfig { listen: self.listen, broker })
     }

@@ -3,10 +3,12 @@
 //! around the accepted TCP streams.
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::transport::server::{Connected, TcpConnectInfo};
 use tower::{Layer, Service};
 
@@ -91,16 +93,39 @@ fn code_name(code: &str) -> &'static str {
     code.parse::<usize>().ok().and_then(|n| NAMES.get(n).copied()).unwrap_or("UNKNOWN")
 }
 
+/// Admits at most `max` connections at once: the rest are closed as soon as they are accepted
+/// (the client sees UNAVAILABLE and can retry), so idle or abusive clients cannot exhaust the
+/// broker's memory or file descriptors.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimit {
+    permits: Arc<Semaphore>,
+    max: usize,
+}
+
+impl ConnectionLimit {
+    pub fn new(max: usize) -> Self {
+        ConnectionLimit { permits: Arc::new(Semaphore::new(max)), max }
+    }
+
+    /// The connection, counted while it lives; `None` (dropped, so closed) when at the limit.
+    pub fn admit<T>(&self, inner: T) -> Option<CountedConnection<T>> {
+        match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                metrics::gauge!(m::CONNECTIONS).increment(1.0);
+                Some(CountedConnection { inner, _permit: permit })
+            }
+            Err(_) => {
+                tracing::warn!(max = self.max, "connection refused: --max-connections reached");
+                None
+            }
+        }
+    }
+}
+
 /// An accepted connection, counted in the open-connections gauge while it lives.
 pub struct CountedConnection<T> {
     inner: T,
-}
-
-impl<T> CountedConnection<T> {
-    pub fn new(inner: T) -> Self {
-        metrics::gauge!(m::CONNECTIONS).increment(1.0);
-        CountedConnection { inner }
-    }
+    _permit: OwnedSemaphorePermit,
 }
 
 impl<T> Drop for CountedConnection<T> {

@@ -10,7 +10,7 @@ use tonic::transport::server::TcpIncoming;
 
 use futures::TryStreamExt;
 
-use super::metrics_layer::{CountedConnection, MetricsLayer};
+use super::metrics_layer::{ConnectionLimit, MetricsLayer};
 use super::service::BrokerService;
 use crate::broker::{Broker, fetch_limits};
 use crate::config::BrokerConfig;
@@ -51,7 +51,10 @@ async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future
         .register_encoded_file_descriptor_set(proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true)).map_ok(CountedConnection::new);
+    let limit = ConnectionLimit::new(broker.config().max_connections);
+    let incoming = TcpIncoming::from(listener)
+        .with_nodelay(Some(true))
+        .try_filter_map(move |stream| std::future::ready(Ok(limit.admit(stream))));
     tracing::info!(%addr, "serving gRPC");
     let signal_broker = broker.clone();
     let signal = async move {
@@ -63,6 +66,7 @@ async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future
     };
     Server::builder()
         .layer(MetricsLayer)
+        .max_concurrent_streams(Some(broker.config().max_streams_per_connection))
         .initial_connection_window_size(Some(16 << 20))
         .initial_stream_window_size(Some(4 << 20))
         .add_service(health_service)

@@ -10,6 +10,7 @@ mod dashboards;
 mod errors;
 mod fetch_wait;
 mod groups;
+mod limits;
 mod model;
 mod offsets;
 mod produce_fetch;
