@@ -69,11 +69,7 @@ async fn producer_retries_through_a_broker_restart_without_reordering() {
 
 #[tokio::test]
 async fn producer_batches_stay_under_the_brokers_request_limit() {
-    let broker = TestBroker::start_with(|c| {
-        c.max_record_bytes = 1024;
-        c.max_request_bytes = 4096;
-    })
-    .await;
+    let broker = TestBroker::start_with(small_size_limits).await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
     let config = ProducerConfig { batch_size: 1024, linger: std::time::Duration::ZERO, ..ProducerConfig::default() };

@@ -74,11 +74,7 @@ async fn zero_partitions_takes_the_broker_default() {
 
 #[tokio::test]
 async fn oversized_records_and_requests_are_rejected_whole() {
-    let broker = TestBroker::start_with(|c| {
-        c.max_record_bytes = 1024;
-        c.max_request_bytes = 4096;
-    })
-    .await;
+    let broker = TestBroker::start_with(small_size_limits).await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
 

@@ -93,6 +93,12 @@ pub async fn connect(addr: SocketAddr) -> Client {
     panic!("could not connect to {addr}");
 }
 
+/// 1 KiB records, 4 KiB requests: small enough for tests to cross both limits cheaply.
+pub fn small_size_limits(config: &mut BrokerConfig) {
+    config.max_record_bytes = 1024;
+    config.max_request_bytes = 4096;
+}
+
 pub async fn create_topic(client: &mut Client, name: &str, partitions: u32) -> proto::Topic {
     let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None };
     client.create_topic(request).await.expect("create topic").into_inner().topic.expect("topic in response")
