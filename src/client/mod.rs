@@ -2,6 +2,7 @@
 //! joins a consumer group, heartbeats in the background and follows its assignment.
 mod consumer;
 mod group_consumer;
+mod membership;
 mod position;
 mod producer;
 
