@@ -70,29 +70,22 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// Parses a retention time: `7d`, `12h`, ... or `none` / `-1` for forever. Returns ms, -1 = forever.
 pub fn parse_retention_ms(s: &str) -> Result<i64, String> {
-    match s.trim() {
-        "none" | "-1" => Ok(-1),
-        other => {
-            let d = parse_duration(other)?;
-            if d.is_zero() {
-                return Err("retention must be greater than zero (or none)".into());
-            }
-            i64::try_from(d.as_millis()).map_err(|_| format!("retention \"{s}\" is too long"))
-        }
-    }
+    parse_limit(s, "retention", |v| Ok(parse_duration(v)?.as_millis()))
 }
 
 /// Parses a retention size: `1GiB`, ... or `none` / `-1` for unlimited. Returns bytes, -1 = none.
 pub fn parse_retention_bytes(s: &str) -> Result<i64, String> {
+    parse_limit(s, "retention bytes", |v| Ok(u128::from(parse_size(v)?)))
+}
+
+/// A positive limit, or `none` / `-1` for unlimited (returned as -1).
+fn parse_limit(s: &str, what: &str, parse: impl Fn(&str) -> Result<u128, String>) -> Result<i64, String> {
     match s.trim() {
         "none" | "-1" => Ok(-1),
-        other => {
-            let bytes = parse_size(other)?;
-            if bytes == 0 {
-                return Err("retention bytes must be greater than zero (or none)".into());
-            }
-            i64::try_from(bytes).map_err(|_| format!("retention bytes \"{s}\" is too large"))
-        }
+        other => match parse(other)? {
+            0 => Err(format!("{what} must be greater than zero (or none)")),
+            n => i64::try_from(n).map_err(|_| format!("{what} \"{s}\" is too large")),
+        },
     }
 }
 

@@ -52,16 +52,10 @@ async fn a_corrupt_batch_is_data_loss_and_other_data_is_still_served() {
     let other = client.fetch(fetch_request("t", 1, 0)).await.expect("other partition").into_inner();
     assert_eq!(other.records.len(), 1);
 
-    let text = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Write};
-        let mut stream = std::net::TcpStream::connect(metrics).expect("metrics");
-        stream.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").expect("request");
-        let mut body = String::new();
-        stream.read_to_string(&mut body).expect("response");
-        body
-    })
-    .await
-    .expect("blocking");
+    let metrics_addr = metrics.parse().expect("addr");
+    let text = tokio::task::spawn_blocking(move || http_get(metrics_addr, "/metrics").expect("metrics"))
+        .await
+        .expect("blocking");
     let counted = text.lines().find(|l| l.starts_with("strata_corrupt_batches_total{topic=\"t\"}"));
     let count: f64 = counted.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     assert!(count >= 2.0, "both corrupt reads were counted: {counted:?}");

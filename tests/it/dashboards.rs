@@ -1,8 +1,8 @@
 //! Proves the Grafana dashboards: a real Prometheus scrapes a real broker under a small
 //! produce/consume/group load, and every panel query of every dashboard (template variables
 //! substituted) must parse and return at least one series. Also `promtool check metrics`.
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -43,15 +43,6 @@ fn start_prometheus(dir: &Path, target: SocketAddr) -> (Prometheus, SocketAddr) 
         .spawn()
         .expect("the `prometheus` binary (Debian package prometheus; `make test` installs it)");
     (Prometheus(child), web)
-}
-
-/// A plain HTTP/1.0 GET; returns the body.
-fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
 }
 
 fn encode(query: &str) -> String {

@@ -99,6 +99,16 @@ pub fn small_size_limits(config: &mut BrokerConfig) {
     config.max_request_bytes = 4096;
 }
 
+/// A plain HTTP/1.0 GET (metrics, Prometheus' API); returns the body.
+pub fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
 pub async fn create_topic(client: &mut Client, name: &str, partitions: u32) -> proto::Topic {
     let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None };
     client.create_topic(request).await.expect("create topic").into_inner().topic.expect("topic in response")
