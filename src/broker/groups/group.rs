@@ -188,7 +188,8 @@ impl Group {
     }
 }
 
-fn unknown(group: &str, id: &str) -> Error {
+/// The error for a member (or its whole group) the coordinator does not know.
+pub(super) fn unknown(group: &str, id: &str) -> Error {
     Error::UnknownMember { group: group.to_string(), member_id: id.to_string() }
 }
 

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::super::Broker;
-use super::group::{Group, GroupState, Member};
+use super::group::{Group, GroupState, Member, unknown};
 use crate::error::{Error, Result};
 
 /// A member's view after JoinGroup / Heartbeat.
@@ -133,9 +133,7 @@ impl Broker {
         owned: &BTreeSet<(String, u32)>,
     ) -> Result<Membership> {
         self.groups.with_groups(|groups| {
-            let g = groups
-                .get_mut(group)
-                .ok_or_else(|| Error::UnknownMember { group: group.to_string(), member_id: member_id.to_string() })?;
+            let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             let topology = self.topology(&g.subscriptions());
             let (member_epoch, granted) = g.heartbeat(member_id, epoch, owned, topology)?;
             Ok(Membership {
@@ -150,9 +148,7 @@ impl Broker {
     /// Removes a member at once (its partitions move without waiting for its session).
     pub fn leave_group(&self, group: &str, member_id: &str) -> Result<()> {
         self.groups.with_groups(|groups| {
-            let g = groups
-                .get_mut(group)
-                .ok_or_else(|| Error::UnknownMember { group: group.to_string(), member_id: member_id.to_string() })?;
+            let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             g.leave(member_id)?;
             tracing::info!(group, member = member_id, "member left");
             Ok(())
@@ -170,7 +166,7 @@ impl Broker {
     ) -> Result<()> {
         self.groups.with_groups(|groups| match groups.get(group) {
             Some(g) => g.check_commit(member_id, epoch, topic, partitions),
-            None => Err(Error::UnknownMember { group: group.to_string(), member_id: member_id.to_string() }),
+            None => Err(unknown(group, member_id)),
         })
     }
 
