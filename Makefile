@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance crash-test clean-data
+.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test clean-data
 
 deps:
 	@./.ci/install-deps
@@ -43,6 +43,10 @@ bench-retention: deps
 ## Time from JoinGroup to a balanced, stable group (cooperative hand-off).
 bench-rebalance: deps
 	$(CARGO) bench --profile release --bench rebalance
+
+## 10 topics x 1,000 partitions: creation time, RSS, restart, spread-out throughput, delete.
+bench-scale: deps
+	$(CARGO) bench --profile release --bench scale
 
 ## 100 kill -9 cycles per fsync mode, with a Jepsen-style check of the history (anomalies must be 0).
 crash-test: deps

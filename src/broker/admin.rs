@@ -52,20 +52,19 @@ impl Broker {
         if self.topic(name).is_ok() {
             return Err(Error::TopicExists(name.to_string()));
         }
-        let mut meta = TopicMeta {
+        let requested = TopicMeta {
             id: 0,
             name: name.to_string(),
             partitions,
             retention_ms: config.retention_ms,
             retention_bytes: config.retention_bytes,
             created_ms: now_ms(),
+            slots: Vec::new(),
         };
-        let stored = meta.clone();
-        meta.id = self
+        let meta = self
             .blocking(move |store| {
                 let id = store.next_topic_id()?;
-                store.create_topic(&TopicMeta { id, ..stored })?;
-                Ok(id)
+                store.create_topic(TopicMeta { id, ..requested })
             })
             .await?;
         let states = (0..partitions)
@@ -74,6 +73,7 @@ impl Broker {
         let topic = Arc::new(Topic::new(meta, states));
         self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic.clone());
         tracing::info!(topic = name, partitions, "topic created");
+        self.top_up_in_background();
         Ok(self.describe(&topic))
     }
 
@@ -85,12 +85,14 @@ impl Broker {
         let topic = self.topic(name)?;
         self.topics.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         let meta = topic.meta.clone();
-        let deleted = self.blocking(move |store| store.delete_topic(&meta)).await;
-        if let Err(e) = deleted {
-            // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
-            self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);
-            tracing::error!(topic = name, error = %e, "deleting topic failed");
-            return Err(e.into());
+        match self.blocking(move |store| store.delete_topic(&meta)).await {
+            Ok(emptied) => self.reclaim_in_background(emptied),
+            Err(e) => {
+                // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
+                self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);
+                tracing::error!(topic = name, error = %e, "deleting topic failed");
+                return Err(e.into());
+            }
         }
         tracing::info!(topic = name, "topic deleted");
         Ok(())

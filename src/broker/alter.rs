@@ -94,9 +94,8 @@ impl Broker {
             );
             return Err(Error::invalid("count", reason));
         }
-        let meta = TopicMeta { partitions: count, ..topic.meta.clone() };
-        let stored = meta.clone();
-        self.blocking(move |store| store.add_partitions(&stored, current)).await?;
+        let grown = TopicMeta { partitions: count, ..topic.meta.clone() };
+        let meta = self.blocking(move |store| store.add_partitions(grown, current)).await?;
         let topic_name: Arc<str> = meta.name.as_str().into();
         let mut partitions = topic.partitions.clone();
         partitions.extend(
@@ -104,6 +103,7 @@ impl Broker {
                 .map(|p| Arc::new(PartitionState::new(meta.id, topic_name.clone(), p, PartitionExtent::default()))),
         );
         tracing::info!(topic = name, from = current, to = count, "partitions added");
+        self.top_up_in_background();
         Ok(self.replace_topic(Topic::new(meta, partitions)))
     }
 

@@ -6,6 +6,7 @@ mod admin;
 mod alter;
 mod commit_loop;
 mod delete_records;
+mod family_upkeep;
 mod fetch;
 pub mod groups;
 mod list_offsets;
@@ -71,13 +72,15 @@ impl Broker {
         config.validate().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir, &config.store)?;
-        let topics = recovery::recover_topics(&store)?;
+        let (topics, free_slots) = recovery::recover_topics(&store)?;
         let (tx, rx) = mpsc::channel(4096);
         let mut threads = vec![commit_loop::spawn(store.clone(), rx, config.fsync)?];
         let shutdown = CancellationToken::new();
         if let FsyncPolicy::Interval(period) = config.fsync {
             threads.push(wal_sync::spawn(store.clone(), period, shutdown.clone())?);
         }
+        threads.push(family_upkeep::reclaim(store.clone(), free_slots, false, shutdown.clone())?);
+        threads.push(family_upkeep::top_up(store.clone())?);
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
         tracing::info!(data_dir = %config.data_dir.display(), topics = topics.len(), "broker opened");
         Ok(Arc::new(Broker {
@@ -156,6 +159,26 @@ impl Broker {
         });
         if joined.await.is_err() {
             tracing::error!("joining broker threads failed");
+        }
+    }
+
+    /// Compacts a deleted topic's slots in the background, then frees them.
+    fn reclaim_in_background(&self, slots: Vec<u32>) {
+        let started = family_upkeep::reclaim(self.store.clone(), slots, true, self.shutdown.clone());
+        self.track_thread(started, "reclaiming a deleted topic's space; it happens at the next start");
+    }
+
+    /// Creates spare partition families in the background, after a topic took some.
+    fn top_up_in_background(&self) {
+        self.track_thread(family_upkeep::top_up(self.store.clone()), "creating spare partition families");
+    }
+
+    fn track_thread(&self, started: std::io::Result<JoinHandle<()>>, what: &str) {
+        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        threads.retain(|thread| !thread.is_finished() || thread.thread().name() == Some("strata-commit"));
+        match started {
+            Ok(thread) => threads.push(thread),
+            Err(e) => tracing::error!(error = %e, "cannot start a thread for {what}"),
         }
     }
 

@@ -6,14 +6,15 @@ use super::partition::{PartitionExtent, PartitionState};
 use super::topic::Topic;
 use crate::storage::{StorageResult, Store};
 
+pub type TopicMap = HashMap<String, Arc<Topic>>;
+
 /// Loads every topic; each partition's next offset comes from its newest batch (base offset +
-/// record count), or from its log start when retention emptied it.
-pub fn recover_topics(store: &Store) -> StorageResult<HashMap<String, Arc<Topic>>> {
+/// record count), or from its log start when retention emptied it. Also returns the free
+/// column family slots (which may still hold a deleted topic's files).
+pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
     let metas = store.load_topics()?;
-    let dropped = store.drop_orphans(&metas)?;
-    if dropped > 0 {
-        tracing::warn!(dropped, "dropped partition column families no topic refers to (interrupted create or delete)");
-    }
+    let free = store.attach_topics(&metas);
+    tracing::debug!(free = free.len(), "partition column families free for new topics");
     let mut topics = HashMap::with_capacity(metas.len());
     for meta in metas {
         let mut partitions = Vec::with_capacity(meta.partitions as usize);
@@ -30,5 +31,5 @@ pub fn recover_topics(store: &Store) -> StorageResult<HashMap<String, Arc<Topic>
         }
         topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
     }
-    Ok(topics)
+    Ok((topics, free))
 }

@@ -1,19 +1,24 @@
 //! The RocksDB instance: column families, shared memory budget, topic creation and deletion.
 use std::path::Path;
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use prost::Message;
 use rocksdb::{
-    BlockBasedOptions, BoundColumnFamily, Cache, ColumnFamilyDescriptor, DB, DBCompressionType, Direction,
-    IteratorMode, Options, WriteBatch, WriteBufferManager, WriteOptions,
+    BlockBasedOptions, BottommostLevelCompaction, BoundColumnFamily, Cache, ColumnFamilyDescriptor, CompactOptions, DB,
+    DBCompressionType, Direction, IteratorMode, Options, WriteBatch, WriteBufferManager, WriteOptions,
 };
 
 use super::error::{StorageError, StorageResult};
+use super::families::{self, Families, Family};
 use super::keys;
 use crate::proto::meta::{PartitionMeta, TopicMeta};
 
 pub const META_CF: &str = "meta";
 pub const OFFSETS_CF: &str = "offsets";
+
+/// The most partition families kept created ahead of need (see [`Store::top_up_spares`]): a
+/// topic of up to this many partitions is created without creating families.
+pub const SPARE_FAMILIES: u32 = 1000;
 
 /// Memory and WAL limits shared by every column family: memory is bounded by these, not by the
 /// number of partitions.
@@ -32,15 +37,19 @@ impl Default for StoreOptions {
 
 /// One RocksDB database holding every topic of the broker.
 pub struct Store {
+    /// Writers hold it shared from resolving a partition's family to writing it; topic deletion
+    /// holds it exclusively, so no write group ever writes to a family being emptied.
+    /// Declared before `db`: owned family handles must be destroyed while the database is open.
+    families: RwLock<Families>,
     pub(super) db: DB,
     partition_opts: Options,
-    /// Writers hold it shared while they resolve and write column families; topic deletion
-    /// holds it exclusively, so no write group ever sees a family vanish half-way.
-    topology: RwLock<()>,
+    /// Serializes topic creation and deletion (slot allocation).
+    admin: Mutex<()>,
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path`, with every column family it holds.
+    /// Opens (or creates) the database at `path`, with every column family it holds. Partition
+    /// families stay unbound until [`Store::attach_topics`].
     pub fn open(path: &Path, opts: &StoreOptions) -> StorageResult<Arc<Store>> {
         let cache = Cache::new_lru_cache(opts.block_cache_bytes);
         let wbm =
@@ -63,16 +72,40 @@ impl Store {
             ColumnFamilyDescriptor::new(name, cf_opts)
         });
         let db = DB::open_cf_descriptors(&db_opts, path, descriptors)?;
-        Ok(Arc::new(Store { db, partition_opts, topology: RwLock::new(()) }))
+        let families = RwLock::new(Families::adopt(&db, &names));
+        families::give_freed_heap_back(); // open rewrote the OPTIONS file
+        Ok(Arc::new(Store { families, db, partition_opts, admin: Mutex::new(()) }))
     }
 
     pub(super) fn cf(&self, name: &str) -> StorageResult<Arc<BoundColumnFamily<'_>>> {
         self.db.cf_handle(name).ok_or_else(|| StorageError::MissingPartition(name.to_string()))
     }
 
-    /// Shared access to the set of column families, for a write group.
-    pub(super) fn topology_read(&self) -> RwLockReadGuard<'_, ()> {
-        self.topology.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The column family holding a partition; `MissingPartition` once its topic is deleted.
+    pub(super) fn partition_family(&self, topic_id: u64, partition: u32) -> StorageResult<Arc<Family>> {
+        self.families_read()
+            .partition(topic_id, partition)
+            .ok_or_else(|| StorageError::MissingPartition(format!("{topic_id}/{partition}")))
+    }
+
+    /// Shared access to the partition families, for a write group.
+    pub(super) fn families_read(&self) -> RwLockReadGuard<'_, Families> {
+        self.families.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn families_write(&self) -> RwLockWriteGuard<'_, Families> {
+        self.families.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Binds every topic's partitions to their families; the families no topic names become
+    /// free slots (left by a deleted topic, or by a crash during creation), which are returned.
+    /// Partitions whose family is missing are logged: they cannot be served.
+    pub fn attach_topics(&self, topics: &[TopicMeta]) -> Vec<u32> {
+        let mut families = self.families_write();
+        for (topic, partition) in families.attach(topics) {
+            tracing::error!(topic, partition, "the partition's column family is missing; it cannot be served");
+        }
+        families.free_slots()
     }
 
     /// Reads every topic's metadata (in name order).
@@ -116,10 +149,11 @@ impl Store {
         Ok(current)
     }
 
-    /// Creates the topic's partition column families, then records the topic. A crash in
-    /// between leaves only unreferenced families, which [`Store::drop_orphans`] removes at open.
-    pub fn create_topic(&self, topic: &TopicMeta) -> StorageResult<()> {
-        self.add_partitions(topic, 0)
+    /// Gives the topic's partitions column families (free slots first, the rest created in one
+    /// call), then records the topic. Returns the record as stored, with its slots. A crash in
+    /// between leaves only unreferenced families, which become free slots at the next open.
+    pub fn create_topic(&self, topic: TopicMeta) -> StorageResult<TopicMeta> {
+        self.add_partitions(TopicMeta { slots: Vec::new(), ..topic }, 0)
     }
 
     /// Rewrites a topic's record (configuration changes).
@@ -130,26 +164,90 @@ impl Store {
         self.write_synced(batch)
     }
 
-    /// Creates the column families of partitions `from..topic.partitions`, then records the
-    /// larger topic. As in creation, a crash in between leaves only orphans.
-    pub fn add_partitions(&self, topic: &TopicMeta, from: u32) -> StorageResult<()> {
-        for partition in from..topic.partitions {
-            self.db.create_cf(keys::partition_cf_name(topic.id, partition), &self.partition_opts)?;
+    /// Gives partitions `from..topic.partitions` column families, then records the larger topic.
+    pub fn add_partitions(&self, mut topic: TopicMeta, from: u32) -> StorageResult<TopicMeta> {
+        let _admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
+        topic.slots.truncate(from as usize);
+        let slots = self.allocate_slots((topic.partitions - from) as usize)?;
+        topic.slots.extend(&slots);
+        if let Err(e) = self.update_topic(&topic) {
+            self.families_write().give_back(slots);
+            return Err(e);
         }
-        self.update_topic(topic)
+        let mut families = self.families_write();
+        for (partition, slot) in (from..).zip(slots) {
+            families.bind(topic.id, partition, slot);
+        }
+        Ok(topic)
     }
 
-    /// Deletes the topic record, its partition state and its committed offsets in one atomic
-    /// write, then drops its column families (which frees their files). An error means the
-    /// topic still exists.
-    pub fn delete_topic(&self, topic: &TopicMeta) -> StorageResult<()> {
-        let _exclusive = self.topology.write().unwrap_or_else(|p| p.into_inner());
+    /// Free slots first; the rest are new families, created in one RocksDB call (outside the
+    /// families lock, so writers do not wait for RocksDB to rewrite its OPTIONS file).
+    fn allocate_slots(&self, n: usize) -> StorageResult<Vec<u32>> {
+        let mut slots = self.families_write().take_free(n);
+        let missing = (n - slots.len()) as u32;
+        if missing > 0 {
+            match self.create_families(missing) {
+                Ok(created) => slots.extend(created),
+                Err(e) => {
+                    self.families_write().give_back(slots);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(slots)
+    }
+
+    /// Creates `count` families in one RocksDB call; they are taken, not free. Families created
+    /// before a failure become free slots.
+    fn create_families(&self, count: u32) -> StorageResult<Vec<u32>> {
+        let first = self.families_write().reserve_new(count);
+        let (created, error) = families::create_many(&self.db, &self.partition_opts, first, count);
+        let slots: Vec<u32> = created.iter().map(|f| f.slot).collect();
+        let mut families = self.families_write();
+        families.add_created(created);
+        match error {
+            Some(e) => {
+                families.give_back(slots);
+                Err(e)
+            }
+            None => Ok(slots),
+        }
+    }
+
+    /// Creates free families ahead of need (as many as are in use, up to [`SPARE_FAMILIES`]),
+    /// so that creating a topic does not wait for RocksDB to rewrite its OPTIONS file, whose
+    /// size grows with the number of families. Run in the background; returns how many it made.
+    pub fn top_up_spares(&self) -> StorageResult<u32> {
+        let missing = {
+            let families = self.families_read();
+            let target = families.in_use_count().min(SPARE_FAMILIES as usize);
+            target.saturating_sub(families.free_count()) as u32
+        };
+        if missing == 0 {
+            return Ok(0);
+        }
+        let created = self.create_families(missing)?;
+        self.families_write().give_back(created.iter().copied());
+        Ok(created.len() as u32)
+    }
+
+    /// Deletes the topic record, its partition state, its committed offsets and (by one range
+    /// delete per partition) its records in one atomic write. Returns the emptied slots, which
+    /// [`Store::reclaim`] compacts (freeing the disk) and then frees. An error means the topic
+    /// still exists.
+    pub fn delete_topic(&self, topic: &TopicMeta) -> StorageResult<Vec<u32>> {
+        let _admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
         let meta = self.cf(META_CF)?;
         let offsets = self.cf(OFFSETS_CF)?;
+        let mut families = self.families_write();
         let mut batch = WriteBatch::default();
         batch.delete_cf(&meta, keys::topic_key(&topic.name));
         for partition in 0..topic.partitions {
             batch.delete_cf(&meta, keys::partition_meta_key(topic.id, partition));
+            if let Some(family) = families.partition(topic.id, partition) {
+                batch.delete_range_cf(&*family, keys::offset_key(0), keys::END_OF_PARTITION_KEY);
+            }
         }
         for item in self.db.iterator_cf(&offsets, IteratorMode::Start) {
             let (key, _) = item?;
@@ -158,30 +256,32 @@ impl Store {
             }
         }
         self.write_synced(batch)?;
-        // From here the topic is deleted: a family that fails to drop is an orphan, removed at
-        // the next open, and must not bring the topic back.
-        for partition in 0..topic.partitions {
-            if let Err(e) = self.db.drop_cf(&keys::partition_cf_name(topic.id, partition)) {
-                tracing::warn!(topic = %topic.name, partition, error = %e, "dropping a deleted partition failed; it goes at the next start");
-            }
-        }
-        Ok(())
+        Ok(families.unbind(topic).iter().map(|family| family.slot).collect())
     }
 
-    /// Drops partition column families that no topic references (left by a crash during topic
-    /// creation or deletion). Returns how many were dropped.
-    pub fn drop_orphans(&self, topics: &[TopicMeta]) -> StorageResult<usize> {
-        let path = self.db.path().to_path_buf();
-        let mut dropped = 0;
-        for name in DB::list_cf(&Options::default(), path)? {
-            let Some((id, partition)) = keys::parse_partition_cf_name(&name) else { continue };
-            let referenced = topics.iter().any(|t| t.id == id && partition < t.partitions);
-            if !referenced {
-                self.db.drop_cf(&name)?;
-                dropped += 1;
+    /// Compacts emptied slots so their range-deleted records leave the disk (a range delete
+    /// alone frees nothing until compaction reaches it), then, with `free`, frees the slots.
+    /// Slots holding no files are skipped. Stops early, leaving the rest for the next open,
+    /// when `stop` says so.
+    pub fn reclaim(&self, slots: Vec<u32>, free: bool, stop: impl Fn() -> bool) {
+        let mut opts = CompactOptions::default();
+        opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+        for &slot in &slots {
+            if stop() {
+                return;
             }
+            let Some(family) = self.families_read().slot(slot) else { continue };
+            let holds_files = self.db.property_int_value_cf(&*family, "rocksdb.total-sst-files-size");
+            if matches!(holds_files, Ok(Some(0))) {
+                let _ = self.db.flush_cf(&*family); // memtable only: covered records are dropped
+                continue;
+            }
+            let (start, end) = (keys::offset_key(0), keys::END_OF_PARTITION_KEY);
+            self.db.compact_range_cf_opt(&*family, Some(&start[..]), Some(&end[..]), &opts);
         }
-        Ok(dropped)
+        if free {
+            self.families_write().give_back(slots);
+        }
     }
 
     /// Makes every write so far durable (for `--fsync interval` and shutdown).
@@ -204,6 +304,17 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
     o.set_max_total_wal_size(opts.max_total_wal_bytes);
     o.set_max_background_jobs(2);
     o.set_keep_log_file_num(4);
+    // Statistics dumps list every family; with thousands of them the LOG grows fast.
+    o.set_max_log_file_size(64 << 20);
+    // Bounded, not -1: with thousands of partitions, keeping every SST open would exhaust file
+    // descriptors and make open read every file's footer.
+    o.set_max_open_files(4096);
+    // When the write-buffer manager's budget is reached, flush every family's memtable in one
+    // job (one MANIFEST commit, one WAL switch) instead of one family at a time: with writes
+    // spread over thousands of partitions, per-family flushes each cost a WAL switch and a
+    // MANIFEST sync for a few kilobytes of data.
+    o.set_atomic_flush(true);
+    families::avoid_flush_during_recovery(&mut o);
     // Spread the cost of writing back SST files instead of stalling on one big sync.
     o.set_bytes_per_sync(1 << 20);
     o
@@ -214,9 +325,15 @@ fn partition_options(cache: &Cache) -> Options {
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(cache);
     table.set_block_size(64 << 10);
+    // Index blocks live in (and are bounded by) the shared block cache, not per open file.
+    table.set_cache_index_and_filter_blocks(true);
     let mut o = Options::default();
     o.set_block_based_table_factory(&table);
     o.set_write_buffer_size(32 << 20);
+    // The write-buffer manager charges memtables by arena block (default: write_buffer_size/8
+    // = 4 MiB); with small blocks, a thousand partitions each holding a little data are not
+    // counted as gigabytes and flushed early.
+    o.set_arena_block_size(256 << 10);
     o.set_compression_type(DBCompressionType::None);
     o.set_level_compaction_dynamic_level_bytes(true);
     o

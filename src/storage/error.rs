@@ -6,6 +6,9 @@ pub enum StorageError {
     /// RocksDB refused an operation (I/O error, read-only after a failed write, ...).
     #[error("rocksdb: {0}")]
     Rocks(#[from] rocksdb::Error),
+    /// RocksDB refused to create partition column families (reported through its C API).
+    #[error("rocksdb: creating column families: {0}")]
+    CreateFamilies(String),
     /// A partition's column family is gone: its topic was deleted while the request was queued.
     #[error("partition column family {0} does not exist")]
     MissingPartition(String),
@@ -23,7 +26,11 @@ pub enum StorageError {
 impl StorageError {
     /// True when the filesystem is full: RocksDB then refuses writes until space returns.
     pub fn is_no_space(&self) -> bool {
-        matches!(self, StorageError::Rocks(e) if e.as_ref().contains("No space left"))
+        match self {
+            StorageError::Rocks(e) => e.as_ref().contains("No space left"),
+            StorageError::CreateFamilies(message) => message.contains("No space left"),
+            _ => false,
+        }
     }
 }
 

@@ -15,18 +15,21 @@ pub fn decode_offset_key(key: &[u8]) -> Option<i64> {
     i64::try_from(u64::from_be_bytes(bytes)).ok()
 }
 
+/// Above every offset key: the end of a range delete that empties a whole partition.
+pub const END_OF_PARTITION_KEY: [u8; 8] = [0xFF; 8];
+
 const PARTITION_CF_PREFIX: &str = "p-";
 
-/// Column family of one partition, named by the topic's never-reused id (not its name), so a
-/// topic deleted and created again never sees the old data.
-pub fn partition_cf_name(topic_id: u64, partition: u32) -> String {
-    format!("{PARTITION_CF_PREFIX}{topic_id}-{partition}")
+/// Column family of one partition slot. Slots are recycled: a deleted topic's families are
+/// emptied and handed to the next topic created (see `storage::families` for why), and the
+/// topic record lists which slot holds each of its partitions.
+pub fn partition_cf_name(slot: u32) -> String {
+    format!("{PARTITION_CF_PREFIX}{slot}")
 }
 
-/// `(topic_id, partition)` of a partition column family name; `None` for other families.
-pub fn parse_partition_cf_name(name: &str) -> Option<(u64, u32)> {
-    let (id, partition) = name.strip_prefix(PARTITION_CF_PREFIX)?.split_once('-')?;
-    Some((id.parse().ok()?, partition.parse().ok()?))
+/// The slot of a partition column family name; `None` for other families.
+pub fn parse_partition_cf_name(name: &str) -> Option<u32> {
+    name.strip_prefix(PARTITION_CF_PREFIX)?.parse().ok()
 }
 
 /// `meta` CF: the counter that hands out topic ids.
@@ -104,7 +107,7 @@ mod tests {
 
     #[test]
     fn partition_cf_names_round_trip() {
-        assert_eq!(parse_partition_cf_name(&partition_cf_name(17, 9_999)), Some((17, 9_999)));
+        assert_eq!(parse_partition_cf_name(&partition_cf_name(9_999)), Some(9_999));
         assert_eq!(parse_partition_cf_name("meta"), None);
         assert_eq!(parse_partition_cf_name("default"), None);
         assert_eq!(parse_partition_cf_name("p-x-1"), None);

@@ -7,6 +7,8 @@
 pub mod batch;
 mod db;
 mod error;
+#[allow(unsafe_code)] // the C API call rust-rocksdb lacks: creating many column families at once
+mod families;
 pub mod keys;
 mod offsets;
 mod partition_log;

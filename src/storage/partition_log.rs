@@ -27,9 +27,9 @@ impl Store {
         bounds: ReadBounds,
         max_bytes: usize,
     ) -> StorageResult<Vec<StoredRecord>> {
-        let cf_name = keys::partition_cf_name(topic_id, partition);
-        let cf = self.cf(&cf_name)?;
-        let mut it = self.db.raw_iterator_cf_opt(&cf, bounded_read(bounds));
+        let cf = self.partition_family(topic_id, partition)?;
+        let cf_name = cf.name();
+        let mut it = self.db.raw_iterator_cf_opt(&*cf, bounded_read(bounds));
         // The batch holding `from` is the last one whose base offset is <= from.
         it.seek_for_prev(keys::offset_key(from));
         if !it.valid() {
@@ -72,9 +72,9 @@ impl Store {
         bounds: ReadBounds,
         timestamp_ms: i64,
     ) -> StorageResult<Option<(i64, i64)>> {
-        let cf_name = keys::partition_cf_name(topic_id, partition);
-        let cf = self.cf(&cf_name)?;
-        let mut it = self.db.raw_iterator_cf_opt(&cf, bounded_read(bounds));
+        let cf = self.partition_family(topic_id, partition)?;
+        let cf_name = cf.name();
+        let mut it = self.db.raw_iterator_cf_opt(&*cf, bounded_read(bounds));
         it.seek_to_first();
         while let Some((base, value)) = current(&it, &cf_name)? {
             let header = batch::read_header(value).map_err(|source| corrupt(&cf_name, base, source))?;
@@ -96,9 +96,9 @@ impl Store {
 
     /// Header of the partition's newest batch, from which its next offset is recovered at open.
     pub fn last_batch_header(&self, topic_id: u64, partition: u32) -> StorageResult<Option<BatchHeader>> {
-        let cf_name = keys::partition_cf_name(topic_id, partition);
-        let cf = self.cf(&cf_name)?;
-        let mut it = self.db.raw_iterator_cf(&cf);
+        let cf = self.partition_family(topic_id, partition)?;
+        let cf_name = cf.name();
+        let mut it = self.db.raw_iterator_cf(&*cf);
         it.seek_to_last();
         match current(&it, &cf_name)? {
             None => {
@@ -157,7 +157,7 @@ mod tests {
     fn store_with_batches(dir: &std::path::Path, batches: &[&[&[u8]]]) -> std::sync::Arc<Store> {
         let store = Store::open(dir, &StoreOptions::default()).expect("open");
         let topic = TopicMeta { id: 7, name: "t".into(), partitions: 1, ..Default::default() };
-        store.create_topic(&topic).expect("create");
+        store.create_topic(topic).expect("create");
         write_batches(&store, batches);
         store
     }
@@ -185,11 +185,11 @@ mod tests {
         let bounds = ReadBounds { first_batch: 0, log_start: 0, high_watermark: 3 };
         assert_eq!(store.read_records(7, 0, 0, bounds, 1 << 20).expect("clean read").len(), 3);
 
-        let cf = store.cf(&keys::partition_cf_name(7, 0)).expect("cf");
-        let mut damaged = store.db.get_cf(&cf, keys::offset_key(2)).expect("get").expect("batch at 2");
+        let cf = store.partition_family(7, 0).expect("cf");
+        let mut damaged = store.db.get_cf(&*cf, keys::offset_key(2)).expect("get").expect("batch at 2");
         let last = damaged.len() - 1;
         damaged[last] ^= 0x01;
-        store.db.put_cf(&cf, keys::offset_key(2), &damaged).expect("overwrite");
+        store.db.put_cf(&*cf, keys::offset_key(2), &damaged).expect("overwrite");
 
         let err = store.read_records(7, 0, 2, bounds, 1 << 20).expect_err("corrupt batch");
         assert!(matches!(err, StorageError::CorruptBatch { offset: 2, .. }), "{err}");
@@ -202,6 +202,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         drop(store_with_batches(dir.path(), &[&[b"a", b"b", b"c"], &[b"d", b"e"]]));
         let store = Store::open(dir.path(), &StoreOptions::default()).expect("reopen");
+        store.attach_topics(&store.load_topics().expect("topics"));
         let header = store.last_batch_header(7, 0).expect("read").expect("a batch");
         assert_eq!((header.base_offset, header.next_offset()), (3, 5));
     }

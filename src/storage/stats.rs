@@ -1,5 +1,7 @@
 //! RocksDB figures worth graphing, summed over every column family.
-use super::db::Store;
+use rocksdb::AsColumnFamilyRef;
+
+use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -14,15 +16,21 @@ pub struct RocksStats {
 impl Store {
     pub fn rocks_stats(&self) -> StorageResult<RocksStats> {
         let mut stats = RocksStats::default();
-        for name in rocksdb::DB::list_cf(&rocksdb::Options::default(), self.db.path())? {
-            let Ok(cf) = self.cf(&name) else { continue }; // dropped meanwhile
-            let int = |property: &str| self.db.property_int_value_cf(&cf, property).map(|v| v.unwrap_or(0));
-            stats.memtable_bytes += int("rocksdb.cur-size-all-mem-tables")?;
-            stats.sst_bytes += int("rocksdb.total-sst-files-size")?;
-            stats.pending_compaction_bytes += int("rocksdb.estimate-pending-compaction-bytes")?;
+        self.add_family_stats(&mut stats, &self.cf(META_CF)?)?;
+        self.add_family_stats(&mut stats, &self.cf(OFFSETS_CF)?)?;
+        for family in self.families_read().in_use() {
+            self.add_family_stats(&mut stats, &**family)?;
         }
         stats.write_stopped = self.db.property_int_value("rocksdb.is-write-stopped")?.unwrap_or(0) > 0;
         stats.delayed_write_rate = self.db.property_int_value("rocksdb.actual-delayed-write-rate")?.unwrap_or(0);
         Ok(stats)
+    }
+
+    fn add_family_stats(&self, stats: &mut RocksStats, cf: &impl AsColumnFamilyRef) -> StorageResult<()> {
+        let int = |property: &str| self.db.property_int_value_cf(cf, property).map(|v| v.unwrap_or(0));
+        stats.memtable_bytes += int("rocksdb.cur-size-all-mem-tables")?;
+        stats.sst_bytes += int("rocksdb.total-sst-files-size")?;
+        stats.pending_compaction_bytes += int("rocksdb.estimate-pending-compaction-bytes")?;
+        Ok(())
     }
 }

@@ -28,12 +28,12 @@ impl Store {
         bounds: ReadBounds,
         mut take: impl FnMut(&BatchExtent) -> bool,
     ) -> StorageResult<Vec<BatchExtent>> {
-        let cf_name = keys::partition_cf_name(topic_id, partition);
-        let cf = self.cf(&cf_name)?;
+        let cf = self.partition_family(topic_id, partition)?;
+        let cf_name = cf.name();
         let mut opts = rocksdb::ReadOptions::default();
         opts.set_iterate_lower_bound(keys::offset_key(bounds.first_batch).to_vec());
         opts.set_iterate_upper_bound(keys::offset_key(bounds.high_watermark).to_vec());
-        let mut it = self.db.raw_iterator_cf_opt(&cf, opts);
+        let mut it = self.db.raw_iterator_cf_opt(&*cf, opts);
         it.seek_to_first();
         let mut taken = Vec::new();
         while let (Some(key), Some(value)) = (it.key(), it.value()) {
@@ -63,17 +63,17 @@ impl Store {
     /// Compacts `[from, to)` of a partition down to the last level, so range-deleted batches
     /// leave the disk (a range delete alone frees nothing until compaction reaches it).
     pub fn compact_partition_range(&self, topic_id: u64, partition: u32, from: i64, to: i64) -> StorageResult<()> {
-        let cf = self.cf(&keys::partition_cf_name(topic_id, partition))?;
+        let cf = self.partition_family(topic_id, partition)?;
         let mut opts = CompactOptions::default();
         opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
-        self.db.compact_range_cf_opt(&cf, Some(keys::offset_key(from)), Some(keys::offset_key(to)), &opts);
+        self.db.compact_range_cf_opt(&*cf, Some(keys::offset_key(from)), Some(keys::offset_key(to)), &opts);
         Ok(())
     }
 
     /// Writes a partition's memtable to an SST file.
     pub fn flush_partition(&self, topic_id: u64, partition: u32) -> StorageResult<()> {
-        let cf = self.cf(&keys::partition_cf_name(topic_id, partition))?;
-        Ok(self.db.flush_cf(&cf)?)
+        let cf = self.partition_family(topic_id, partition)?;
+        Ok(self.db.flush_cf(&*cf)?)
     }
 
     /// Writes the `meta` and `offsets` memtables to SST files. Every group commit writes to
@@ -87,7 +87,7 @@ impl Store {
 
     /// Bytes of a partition's SST files on disk.
     pub fn partition_sst_bytes(&self, topic_id: u64, partition: u32) -> StorageResult<u64> {
-        let cf = self.cf(&keys::partition_cf_name(topic_id, partition))?;
-        Ok(self.db.property_int_value_cf(&cf, "rocksdb.total-sst-files-size")?.unwrap_or(0))
+        let cf = self.partition_family(topic_id, partition)?;
+        Ok(self.db.property_int_value_cf(&*cf, "rocksdb.total-sst-files-size")?.unwrap_or(0))
     }
 }

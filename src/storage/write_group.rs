@@ -7,11 +7,12 @@ use rocksdb::{BoundColumnFamily, WriteBatch, WriteOptions};
 
 use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
+use super::families::{Families, Family};
 use super::keys;
 use crate::proto::meta::{CommittedOffsetValue, PartitionMeta};
 
 /// A partition's column family, resolved for the lifetime of one group.
-pub struct PartitionCf<'a>(Arc<BoundColumnFamily<'a>>);
+pub struct PartitionCf(Arc<Family>);
 
 /// Collects a group's writes; nothing is visible until [`WriteGroup::commit`].
 pub struct WriteGroup<'a> {
@@ -19,35 +20,35 @@ pub struct WriteGroup<'a> {
     batch: WriteBatch,
     meta: Arc<BoundColumnFamily<'a>>,
     offsets: Arc<BoundColumnFamily<'a>>,
-    // Held from the first lookup to the write: topic deletion cannot drop a family in between.
-    _topology: RwLockReadGuard<'a, ()>,
+    // Held from the first lookup to the write: topic deletion cannot empty a family in between.
+    families: RwLockReadGuard<'a, Families>,
 }
 
 impl<'a> WriteGroup<'a> {
     pub fn new(store: &'a Store) -> StorageResult<Self> {
-        let topology = store.topology_read();
+        let families = store.families_read();
         Ok(WriteGroup {
             store,
             batch: WriteBatch::default(),
             meta: store.cf(META_CF)?,
             offsets: store.cf(OFFSETS_CF)?,
-            _topology: topology,
+            families,
         })
     }
 
     /// The partition's family, or `None` if its topic was deleted while the request waited.
-    pub fn partition(&self, topic_id: u64, partition: u32) -> Option<PartitionCf<'a>> {
-        self.store.cf(&keys::partition_cf_name(topic_id, partition)).ok().map(PartitionCf)
+    pub fn partition(&self, topic_id: u64, partition: u32) -> Option<PartitionCf> {
+        self.families.partition(topic_id, partition).map(PartitionCf)
     }
 
     /// Stores one batch under its base offset.
-    pub fn append(&mut self, cf: &PartitionCf<'a>, base_offset: i64, batch: &[u8]) {
-        self.batch.put_cf(&cf.0, keys::offset_key(base_offset), batch);
+    pub fn append(&mut self, cf: &PartitionCf, base_offset: i64, batch: &[u8]) {
+        self.batch.put_cf(&*cf.0, keys::offset_key(base_offset), batch);
     }
 
     /// Deletes the batches whose base offsets are in `[from, to)` (one range tombstone).
-    pub fn delete_range(&mut self, cf: &PartitionCf<'a>, from: i64, to: i64) {
-        self.batch.delete_range_cf(&cf.0, keys::offset_key(from), keys::offset_key(to));
+    pub fn delete_range(&mut self, cf: &PartitionCf, from: i64, to: i64) {
+        self.batch.delete_range_cf(&*cf.0, keys::offset_key(from), keys::offset_key(to));
     }
 
     /// Records a partition's log start and size alongside its data.

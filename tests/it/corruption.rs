@@ -34,8 +34,8 @@ async fn a_corrupt_batch_is_data_loss_and_other_data_is_still_served() {
     produce_to(&mut client, "t", 1, vec![record("fine")]).await;
     server.kill_9();
 
-    // The first topic of a fresh data dir has id 1.
-    corrupt_batch(&data, &keys::partition_cf_name(1, 0), 5);
+    // The first partition created in a fresh data dir gets column family slot 0.
+    corrupt_batch(&data, &keys::partition_cf_name(0), 5);
 
     let server = ServerProcess::spawn(&data, &["--metrics-listen", &metrics]);
     let mut client = connect(server.addr).await;

@@ -55,6 +55,10 @@ impl TestBroker {
         connect(self.addr).await
     }
 
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.as_ref().expect("data dir").path().join("data")
+    }
+
     /// Graceful shutdown; returns the data dir for a restart.
     pub async fn stop(mut self) -> TempDir {
         if let Some(stop) = self.stop.take() {

@@ -1,0 +1,176 @@
+//! One broker with many partitions: topic creation time as the total grows, memory at 10,000
+//! partitions idle and loaded, restart to first fetch, produce throughput spread over 1,000
+//! partitions against 8, and deleting a 1,000-partition topic. Prints each figure next to its
+//! target (issue #9). In-process broker, default options (`--fsync always`, acks ALL).
+//!
+//! `make bench-scale`; `STRATA_SCALE_TOPICS` (default 10) topics of `STRATA_SCALE_PARTITIONS`
+//! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run.
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use strata::broker::{Broker, FetchRequest, ProduceRecord, ProduceRequest, TopicConfig};
+use strata::config::BrokerConfig;
+
+const RECORD: usize = 1024;
+const PER_REQUEST: usize = 100;
+const PRODUCERS: usize = 8;
+
+fn main() -> anyhow::Result<()> {
+    let topics = env_or("STRATA_SCALE_TOPICS", 10) as usize;
+    let per_topic = env_or("STRATA_SCALE_PARTITIONS", 1000) as u32;
+    let secs = env_or("STRATA_BENCH_SECS", 10);
+    let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
+    let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let broker = Broker::open(config.clone())?;
+        println!("== topic creation ({topics} topics x {per_topic} partitions)");
+        let mut slowest = Duration::ZERO;
+        for t in 0..topics {
+            let started = Instant::now();
+            broker.create_topic(&format!("t{t}"), per_topic, TopicConfig::default()).await?;
+            let took = started.elapsed();
+            slowest = slowest.max(took);
+            println!("create t{t}: {:.2} s (total now {} partitions)", took.as_secs_f64(), (t as u32 + 1) * per_topic);
+        }
+        let total = topics as u32 * per_topic;
+        report("slowest creation of 1,000 partitions", slowest.as_secs_f64(), "s", "< 5 s");
+        report("RSS, all partitions idle", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+
+        println!("== one batch of {PER_REQUEST} x {RECORD} B into each of the {total} partitions");
+        let started = Instant::now();
+        fill_every_partition(&broker, topics, per_topic).await?;
+        println!("filled in {:.1} s", started.elapsed().as_secs_f64());
+        report("RSS after writing to every partition", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+        report("peak RSS so far", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
+        broker.close().await;
+        drop(broker);
+
+        println!("== restart");
+        let started = Instant::now();
+        let broker = Broker::open(config.clone())?;
+        let fetch = FetchRequest { topic: "t0".into(), partition: per_topic - 1, offset: 0, ..Default::default() };
+        let first = broker.fetch(&fetch).await?;
+        anyhow::ensure!(first.records.len() == PER_REQUEST, "restart lost records");
+        report("restart to first fetch", started.elapsed().as_secs_f64(), "s", "< 10 s");
+
+        println!("== produce throughput, {PRODUCERS} producers, {secs} s each");
+        broker.create_topic("narrow", 8, TopicConfig::default()).await?;
+        let narrow = throughput(&broker, "narrow", 8, secs).await?;
+        let wide = throughput(&broker, "t1", per_topic, secs).await?;
+        println!("8 partitions: {narrow:.0} rec/s; {per_topic} partitions: {wide:.0} rec/s");
+        report("throughput over 1,000 partitions / over 8", wide / narrow, "x", ">= 0.7");
+        report("RSS under load", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+        report("peak RSS", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
+
+        println!("== delete a {per_topic}-partition topic");
+        broker.flush_topic("t1").await?;
+        let before = sst_bytes(&config.data_dir)?;
+        let started = Instant::now();
+        broker.delete_topic("t1").await?;
+        report("delete topic (returns)", started.elapsed().as_secs_f64(), "s", "< 5 s");
+        // The space returns in the background; wait until the SST total stops shrinking.
+        let mut after = sst_bytes(&config.data_dir)?;
+        let mut settled = Instant::now();
+        while settled.elapsed() < Duration::from_secs(3) && started.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = sst_bytes(&config.data_dir)?;
+            if now < after {
+                (after, settled) = (now, Instant::now());
+            }
+        }
+        let freed_in = settled.duration_since(started).as_secs_f64();
+        println!("SST files {:.1} MiB -> {:.1} MiB, freed within {freed_in:.1} s", mib(before), mib(after));
+        broker.close().await;
+        anyhow::Ok(())
+    })
+}
+
+/// One 100-record batch into every partition of every topic, from a few concurrent producers.
+async fn fill_every_partition(broker: &Arc<Broker>, topics: usize, per_topic: u32) -> anyhow::Result<()> {
+    let mut tasks = Vec::new();
+    for worker in 0..PRODUCERS {
+        let broker = broker.clone();
+        tasks.push(tokio::spawn(async move {
+            let all = (0..topics).flat_map(|t| (0..per_topic).map(move |p| (t, p)));
+            for (t, p) in all.skip(worker).step_by(PRODUCERS) {
+                broker.produce(request(&format!("t{t}"), p)).await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(())
+}
+
+/// Records per second acknowledged while `PRODUCERS` loops send to `partitions` partitions in turn.
+async fn throughput(broker: &Arc<Broker>, topic: &str, partitions: u32, secs: u64) -> anyhow::Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..PRODUCERS as u32 {
+        let (broker, topic) = (broker.clone(), topic.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            let mut partition = worker % partitions;
+            while Instant::now() < deadline {
+                broker.produce(request(&topic, partition)).await?;
+                sent += PER_REQUEST as u64;
+                partition = (partition + PRODUCERS as u32) % partitions;
+            }
+            anyhow::Ok(sent)
+        }));
+    }
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await??;
+    }
+    Ok(sent as f64 / started.elapsed().as_secs_f64())
+}
+
+fn request(topic: &str, partition: u32) -> ProduceRequest {
+    let records = (0..PER_REQUEST)
+        .map(|i| ProduceRecord { value: Bytes::from(vec![(i % 251) as u8; RECORD]), ..Default::default() })
+        .collect();
+    ProduceRequest { topic: topic.into(), partition: Some(partition), records, ..Default::default() }
+}
+
+fn report(what: &str, value: f64, unit: &str, target: &str) {
+    println!("RESULT {what:<45} {value:>10.2} {unit:<4} target {target}");
+}
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// A line of /proc/self/status (VmRSS: now, VmHWM: peak), in MiB.
+fn rss_mib(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
+/// Bytes of the SST files in the data dir (the WAL is bounded separately).
+fn sst_bytes(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.path().extension().is_some_and(|e| e == "sst") {
+            total += entry.metadata()?.len();
+        }
+    }
+    Ok(total)
+}
