@@ -117,6 +117,8 @@ pub struct BrokerConfig {
     pub default_partitions: u32,
     /// Produce bytes queued for the commit loop at most; beyond it producers wait.
     pub max_inflight_bytes: usize,
+    /// Subscribe response bytes not yet sent, across all streams (see `broker::stream_buffer`).
+    pub max_stream_buffer_bytes: usize,
     /// Client connections served at once; more are closed as soon as they are accepted.
     pub max_connections: usize,
     /// Concurrent requests and streams per connection (HTTP/2 max concurrent streams).
@@ -143,6 +145,7 @@ impl Default for BrokerConfig {
             max_request_bytes: 16 << 20,
             default_partitions: 1,
             max_inflight_bytes: 256 << 20,
+            max_stream_buffer_bytes: 256 << 20,
             enqueue_timeout: Duration::from_secs(30),
             max_connections: 10_000,
             max_streams_per_connection: 1_000,

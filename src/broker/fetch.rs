@@ -133,24 +133,31 @@ impl Broker {
     /// cancels simply drops it.
     pub fn subscribe(self: &Arc<Self>, request: FetchRequest) -> impl Stream<Item = Result<FetchResponse>> + use<> {
         let open = SubscriptionGauge::open();
-        let state = (self.clone(), FetchRequest { max_wait: SUBSCRIBE_POLL, ..request }, false, open);
-        futures::stream::unfold(state, |(broker, mut request, failed, open)| async move {
+        let wanted = if request.max_bytes == 0 { DEFAULT_MAX_BYTES } else { request.max_bytes.min(MAX_FETCH_BYTES) };
+        let request = FetchRequest { max_wait: SUBSCRIBE_POLL, ..request };
+        let state = (self.clone(), request, false, open, None);
+        futures::stream::unfold(state, move |(broker, mut request, failed, open, held)| async move {
+            // Being polled again means the transport took the previous response (HTTP/2 flow
+            // control only asks for more once it has sent most of it): its budget returns.
+            drop(held);
             if failed {
                 return None;
             }
             loop {
-                if broker.shutdown.is_cancelled() {
-                    return None;
-                }
+                let grant = tokio::select! {
+                    _ = broker.shutdown.cancelled() => return None,
+                    grant = broker.stream_buffer.reserve(wanted) => grant,
+                };
+                request.max_bytes = grant.bytes();
                 match broker.fetch(&request).await {
                     Ok(response) if response.records.is_empty() => continue,
                     Ok(response) => {
                         if let Some(last) = response.records.last() {
                             request.offset = last.offset + 1;
                         }
-                        return Some((Ok(response), (broker, request, false, open)));
+                        return Some((Ok(response), (broker, request, false, open, Some(grant))));
                     }
-                    Err(e) => return Some((Err(e), (broker, request, true, open))),
+                    Err(e) => return Some((Err(e), (broker, request, true, open, None))),
                 }
             }
         })

@@ -17,6 +17,7 @@ mod produce;
 mod recovery;
 pub mod retention;
 mod stats;
+mod stream_buffer;
 mod topic;
 mod wal_sync;
 
@@ -60,6 +61,7 @@ pub struct Broker {
     admin: tokio::sync::Mutex<()>,
     jobs: mpsc::Sender<Job>,
     inflight: Arc<Semaphore>,
+    stream_buffer: stream_buffer::StreamBuffer,
     closing: AtomicBool,
     /// Cancelled when shutdown begins: ends long-polls and subscriptions.
     shutdown: CancellationToken,
@@ -90,6 +92,7 @@ impl Broker {
             groups: groups::Coordinator::default(),
             jobs: tx,
             inflight: Arc::new(Semaphore::new(permits)),
+            stream_buffer: stream_buffer::StreamBuffer::new(config.max_stream_buffer_bytes),
             closing: AtomicBool::new(false),
             shutdown,
             threads: Mutex::new(threads),

@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// Produce bytes queued for writing at most; beyond it producers wait, then get RESOURCE_EXHAUSTED.
     #[arg(long, env = "STRATA_MAX_INFLIGHT_BYTES", default_value = "256MiB", value_parser = parse_size)]
     max_inflight_bytes: u64,
+    /// Subscribe response bytes handed to connections and not yet sent, across all streams;
+    /// beyond it, streams get smaller responses, then wait (bounds memory held for slow readers).
+    #[arg(long, env = "STRATA_MAX_STREAM_BUFFER", default_value = "256MiB", value_parser = parse_size)]
+    max_stream_buffer: u64,
     /// Default retention time of topics (e.g. 7d, 12h; `none` keeps records forever).
     #[arg(long, env = "STRATA_RETENTION", default_value = "7d", value_parser = parse_retention_ms)]
     retention: i64,
@@ -100,6 +104,8 @@ impl ServeArgs {
             max_streams_per_connection: self.max_streams_per_connection,
             max_inflight_bytes: usize::try_from(self.max_inflight_bytes)
                 .context("--max-inflight-bytes is too large")?,
+            max_stream_buffer_bytes: usize::try_from(self.max_stream_buffer)
+                .context("--max-stream-buffer is too large")?,
             retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
             retention_check_interval: self.retention_check_interval,
             groups: GroupConfig {

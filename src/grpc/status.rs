@@ -7,6 +7,10 @@ use crate::error::Error;
 
 pub const REASON_KEY: &str = "strata-reason";
 
+/// Longest status message sent. Messages quote client input (a topic name may be megabytes);
+/// an unbounded one would overflow the client's header limits and hide the real error.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
         let code = match &e {
@@ -24,15 +28,35 @@ impl From<Error> for Status {
             // Details were logged where the error arose; the client gets no internals.
             Error::WriteFailed | Error::Storage(_) => Code::Internal,
         };
-        let mut status = Status::new(code, e.to_string());
+        let mut status = Status::new(code, bounded(e.to_string()));
         status.metadata_mut().insert(REASON_KEY, MetadataValue::from_static(e.reason()));
         status
     }
 }
 
+fn bounded(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut cut = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        message.truncate(cut);
+        message.push_str("… (truncated)");
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_quoting_huge_input_are_cut_on_a_char_boundary() {
+        let status = Status::from(Error::TopicNotFound("é".repeat(1 << 20)));
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES + 20, "{}", status.message().len());
+        assert!(status.message().ends_with("(truncated)"));
+        assert_eq!(Status::from(Error::TopicNotFound("t".into())).message(), "topic \"t\" not found");
+    }
 
     #[test]
     fn out_of_range_names_both_bounds_and_the_reason() {

@@ -219,6 +219,9 @@ impl Store {
     /// so that creating a topic does not wait for RocksDB to rewrite its OPTIONS file, whose
     /// size grows with the number of families. Run in the background; returns how many it made.
     pub fn top_up_spares(&self) -> StorageResult<u32> {
+        // Held throughout: a topic created meanwhile waits for these spares rather than making
+        // RocksDB rewrite its OPTIONS file a second time for its own.
+        let _admin = self.admin.lock().unwrap_or_else(|p| p.into_inner());
         let missing = {
             let families = self.families_read();
             let target = families.in_use_count().min(SPARE_FAMILIES as usize);

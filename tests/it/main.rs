@@ -11,6 +11,7 @@ mod disk_full;
 mod errors;
 mod fetch_wait;
 mod groups;
+mod hostile;
 mod limits;
 mod model;
 mod offsets;

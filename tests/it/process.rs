@@ -45,6 +45,13 @@ impl ServerProcess {
         ServerProcess { child, addr }
     }
 
+    /// The server's peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kib = status.lines().find(|l| l.starts_with("VmHWM")).and_then(|l| l.split_whitespace().nth(1));
+        kib.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+    }
+
     /// SIGKILL, as a crash would; also what dropping it does, so a failed test leaves no server.
     pub fn kill_9(self) {
         drop(self);
