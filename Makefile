@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test clean-data
+.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test fuzz clean-data
 
 deps:
 	@./.ci/install-deps
@@ -51,6 +51,17 @@ bench-scale: deps
 ## 100 kill -9 cycles per fsync mode, with a Jepsen-style check of the history (anomalies must be 0).
 crash-test: deps
 	STRATA_CRASH_CYCLES=$${STRATA_CRASH_CYCLES:-100} $(CARGO) test --release --test it crash:: -- --nocapture --test-threads 1
+
+## Fuzz the stored-batch and key decoders, FUZZ_SECS (default 60) each, with cargo-fuzz on the
+## nightly toolchain (installed if missing). A crash stops it and leaves the input in
+## fuzz/artifacts/; turn each into a regression test next to the code it broke.
+FUZZ_SECS ?= 60
+fuzz: deps
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	cd fuzz && for target in batch_decode key_decode; do \
+		CARGO_TARGET_DIR=$(HOME)/.cache/strata/fuzz-target cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECS) || exit 1; \
+	done
 
 clean-data:
 	rm -rf $(DATA_DIR)

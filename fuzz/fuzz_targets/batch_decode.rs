@@ -4,7 +4,7 @@
 #![no_main]
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use strata_fuzz::storage::batch::{self, HEADER_LEN};
+use strata_fuzz::batch::{self, HEADER_LEN};
 
 fuzz_target!(|data: &[u8]| {
     check(data);

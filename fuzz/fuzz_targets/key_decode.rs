@@ -1,7 +1,7 @@
 //! Key decoding never panics, and what decodes re-encodes to the same bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use strata_fuzz::storage::keys;
+use strata_fuzz::keys;
 
 fuzz_target!(|data: &[u8]| {
     if let Some(offset) = keys::decode_offset_key(data) {

@@ -250,9 +250,13 @@ fn decode_record(
     if !body_ref.is_empty() {
         return Err(bad("bytes left over after the headers"));
     }
+    // A damaged batch with a valid CRC must not overflow (a panic, or a wrapped offset).
+    let offset = header.base_offset.checked_add(i64::from(offset_delta)).ok_or_else(|| bad("offset overflows"))?;
+    let timestamp_ms =
+        header.base_timestamp.checked_add(timestamp_delta).ok_or_else(|| bad("timestamp overflows"))?;
     Ok(StoredRecord {
-        offset: header.base_offset + i64::from(offset_delta),
-        timestamp_ms: header.base_timestamp + timestamp_delta,
+        offset,
+        timestamp_ms,
         key,
         value,
         headers,
@@ -290,6 +294,27 @@ mod tests {
             NewRecord { key: Some(b""), value: &[7u8; 300], headers: &[], timestamp_ms: 1_700_000_000_500 },
         ];
         encode_batch(&records)
+    }
+
+    /// Rewrites a CRC-covered header field and fixes the CRC, as a damaged-but-consistent batch.
+    fn with_field(mut batch: Vec<u8>, at: usize, bytes: &[u8]) -> Vec<u8> {
+        batch[at..at + bytes.len()].copy_from_slice(bytes);
+        let crc = crc32c::crc32c(&batch[CRC_START..]);
+        batch[CRC_OFFSET..CRC_START].copy_from_slice(&crc.to_be_bytes());
+        batch
+    }
+
+    // Found by `make fuzz` (batch_decode): deltas that overflow the base offset or timestamp
+    // panicked in debug builds and wrapped in release ones.
+    #[test]
+    fn offsets_and_timestamps_that_overflow_are_errors_not_panics() {
+        let late = with_field(sample(), 27, &i64::MAX.to_be_bytes()); // base timestamp
+        let err = decode(&Bytes::from(late)).expect_err("timestamp overflow");
+        assert!(matches!(&err, BatchError::BadRecord { reason, .. } if reason.contains("timestamp")), "{err}");
+        let mut far = sample();
+        set_base_offset(&mut far, i64::MAX); // the second record's offset is past i64::MAX
+        let err = decode(&Bytes::from(far)).expect_err("offset overflow");
+        assert!(matches!(&err, BatchError::BadRecord { index: 1, reason } if reason.contains("offset")), "{err}");
     }
 
     #[test]
