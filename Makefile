@@ -34,6 +34,7 @@ unit:
 
 ## Produce throughput (1 KiB records, 100-record requests, --fsync always, 1 and 8 producers).
 bench: deps
+	$(CARGO) bench --profile release --bench micro
 	$(CARGO) bench --profile release --bench produce
 
 ## Fill a partition with ~500 MB, trim it to ~50 MB by retention, print the data dir sizes.

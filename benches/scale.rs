@@ -169,7 +169,8 @@ fn sst_bytes(dir: &Path) -> std::io::Result<u64> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.path().extension().is_some_and(|e| e == "sst") {
-            total += entry.metadata()?.len();
+            // A compaction may delete the file between listing and reading it.
+            total += entry.metadata().map_or(0, |m| m.len());
         }
     }
     Ok(total)

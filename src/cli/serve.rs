@@ -13,6 +13,7 @@ use crate::config::{
     BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
     parse_retention_ms, parse_size,
 };
+use crate::storage::StoreOptions;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -47,6 +48,15 @@ pub struct ServeArgs {
     /// beyond it, streams get smaller responses, then wait (bounds memory held for slow readers).
     #[arg(long, env = "STRATA_MAX_STREAM_BUFFER", default_value = "256MiB", value_parser = parse_size)]
     max_stream_buffer: u64,
+    /// RocksDB block cache shared by every partition (memtables are charged to it too).
+    #[arg(long, env = "STRATA_BLOCK_CACHE", default_value = "256MiB", value_parser = parse_size)]
+    block_cache: u64,
+    /// Memtable memory of all partitions together; reaching it flushes them.
+    #[arg(long, env = "STRATA_WRITE_BUFFER_TOTAL", default_value = "256MiB", value_parser = parse_size)]
+    write_buffer_total: u64,
+    /// WAL size at which the oldest unflushed partitions are flushed, so the WAL stays bounded.
+    #[arg(long, env = "STRATA_MAX_WAL_SIZE", default_value = "1GiB", value_parser = parse_size)]
+    max_wal_size: u64,
     /// Default retention time of topics (e.g. 7d, 12h; `none` keeps records forever).
     #[arg(long, env = "STRATA_RETENTION", default_value = "7d", value_parser = parse_retention_ms)]
     retention: i64,
@@ -106,6 +116,12 @@ impl ServeArgs {
                 .context("--max-inflight-bytes is too large")?,
             max_stream_buffer_bytes: usize::try_from(self.max_stream_buffer)
                 .context("--max-stream-buffer is too large")?,
+            store: StoreOptions {
+                block_cache_bytes: usize::try_from(self.block_cache).context("--block-cache is too large")?,
+                write_buffer_total_bytes: usize::try_from(self.write_buffer_total)
+                    .context("--write-buffer-total is too large")?,
+                max_total_wal_bytes: self.max_wal_size,
+            },
             retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
             retention_check_interval: self.retention_check_interval,
             groups: GroupConfig {

@@ -252,15 +252,8 @@ fn decode_record(
     }
     // A damaged batch with a valid CRC must not overflow (a panic, or a wrapped offset).
     let offset = header.base_offset.checked_add(i64::from(offset_delta)).ok_or_else(|| bad("offset overflows"))?;
-    let timestamp_ms =
-        header.base_timestamp.checked_add(timestamp_delta).ok_or_else(|| bad("timestamp overflows"))?;
-    Ok(StoredRecord {
-        offset,
-        timestamp_ms,
-        key,
-        value,
-        headers,
-    })
+    let timestamp_ms = header.base_timestamp.checked_add(timestamp_delta).ok_or_else(|| bad("timestamp overflows"))?;
+    Ok(StoredRecord { offset, timestamp_ms, key, value, headers })
 }
 
 fn take<'a>(buf: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
