@@ -49,7 +49,9 @@ pub enum Error {
     #[error("broker is overloaded: {0}; retry later")]
     Overloaded(String),
     /// The filesystem is full: writes are refused until space is freed, reads go on.
-    #[error("disk full: the broker cannot write until space is freed (delete topics or records)")]
+    #[error(
+        "disk full: the broker cannot write until space is freed on its data dir's filesystem; reads go on, and writes resume by themselves once there is room"
+    )]
     DiskFull,
     /// A stored batch failed its integrity check; its records are not returned.
     #[error("stored data is corrupt in {topic}/{partition} at offset {offset}")]
