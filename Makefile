@@ -32,8 +32,10 @@ lint:
 unit:
 	$(CARGO) test --release
 
-## Produce throughput (1 KiB records, 100-record requests, --fsync always, 1 and 8 producers).
+## Micro-benchmarks, then produce throughput and latency next to Redis Streams, NATS JetStream
+## and the disk (the peers come from Debian's packages; one that cannot be installed is skipped).
 bench: deps
+	./.ci/install-deps redis-server nats-server || echo "peers could not be installed; the benchmark skips them"
 	$(CARGO) bench --profile release --bench micro
 	$(CARGO) bench --profile release --bench produce
 

@@ -1,0 +1,78 @@
+//! Runs producers back to back for a fixed time and summarizes throughput and latency.
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+
+use crate::Shape;
+
+/// Sends one batch and resolves when it is acknowledged.
+pub type SendBatch = Box<dyn FnMut() -> BoxFuture<'static, anyhow::Result<()>> + Send>;
+
+pub struct Outcome {
+    pub shape: Shape,
+    pub batches: u64,
+    pub elapsed: Duration,
+    /// Per-batch send→ack latencies in microseconds, sorted.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Outcome {
+    pub fn records_per_sec(&self) -> f64 {
+        (self.batches * self.shape.per_batch as u64) as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn bytes_per_sec(&self) -> f64 {
+        self.records_per_sec() * self.shape.record_bytes as f64
+    }
+
+    fn percentile_ms(&self, p: f64) -> f64 {
+        let Some(last) = self.latencies_us.len().checked_sub(1) else { return f64::NAN };
+        self.latencies_us[((last as f64) * p).round() as usize] as f64 / 1000.0
+    }
+
+    pub fn print(&self, name: &str, disk: f64) {
+        println!(
+            "{name:<44} {:>11.0} {:>8.1} {:>6.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            self.records_per_sec(),
+            self.bytes_per_sec() / (1 << 20) as f64,
+            self.bytes_per_sec() / disk,
+            self.percentile_ms(0.5),
+            self.percentile_ms(0.99),
+            self.percentile_ms(0.999),
+            self.percentile_ms(1.0),
+        );
+    }
+}
+
+pub fn print_header() {
+    println!(
+        "{:<44} {:>11} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8}",
+        "workload", "records/s", "MiB/s", "÷disk", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
+    );
+}
+
+/// Runs every sender in a loop until `duration` has passed.
+pub async fn drive(shape: Shape, senders: Vec<SendBatch>, duration: Duration) -> anyhow::Result<Outcome> {
+    let start = Instant::now();
+    let tasks: Vec<_> = senders
+        .into_iter()
+        .map(|mut send| {
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while start.elapsed() < duration {
+                    let sent = Instant::now();
+                    send().await?;
+                    latencies.push(sent.elapsed().as_micros() as u64);
+                }
+                anyhow::Ok(latencies)
+            })
+        })
+        .collect();
+    let mut latencies_us = Vec::new();
+    for task in tasks {
+        latencies_us.extend(task.await??);
+    }
+    let elapsed = start.elapsed();
+    latencies_us.sort_unstable();
+    Ok(Outcome { shape, batches: latencies_us.len() as u64, elapsed, latencies_us })
+}

@@ -1,0 +1,94 @@
+//! Produce throughput and produce→ack latency, strata next to Redis Streams, NATS JetStream and
+//! the disk itself, all in one run so the numbers read as ratios on a noisy machine.
+//!
+//! Workloads: 1 KiB and 100 B records; 8 producers (plus 1 producer for strata, 1 KiB), each
+//! sending batches (100 records of 1 KiB, 1,000 of 100 B) back to back; strata with acks ALL
+//! under `--fsync always` and with acks LEADER. Peers run on loopback from Debian's packages:
+//! `redis-server` (appendonly, appendfsync always; pipelined XADD) and `nats-server -js` (file
+//! storage; async publishes, acks awaited per batch). A peer that cannot start is skipped with
+//! the reason. Latency is per batch, from send to acknowledgement (p50/p99/p99.9/max).
+//!
+//! `make bench`; `STRATA_BENCH_SECS` sets each run's length (default 10).
+mod drive;
+mod peers;
+mod strata_target;
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use drive::Outcome;
+
+/// One workload: record size, records per batch, producers.
+#[derive(Clone, Copy)]
+pub struct Shape {
+    pub record_bytes: usize,
+    pub per_batch: usize,
+    pub producers: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let secs: u64 = std::env::var("STRATA_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
+    let duration = Duration::from_secs(secs);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
+    let disk = disk_fdatasync_bandwidth(dir.path(), duration.min(Duration::from_secs(5)))?;
+    println!("disk: sequential write + fdatasync every 1 MiB: {:.1} MiB/s\n", disk / (1 << 20) as f64);
+    drive::print_header();
+    let mut ratios = Vec::new();
+    for (record_bytes, per_batch) in [(1024usize, 100usize), (100, 1000)] {
+        let shape = Shape { record_bytes, per_batch, producers: 8 };
+        let size = if record_bytes == 1024 { "1KiB" } else { "100B" };
+        if record_bytes == 1024 {
+            let single = Shape { producers: 1, ..shape };
+            let one = runtime.block_on(strata_target::run(dir.path(), single, true, duration))?;
+            one.print(&format!("strata {size} acks=all fsync=always 1p"), disk);
+        }
+        let durable = runtime.block_on(strata_target::run(dir.path(), shape, true, duration))?;
+        durable.print(&format!("strata {size} acks=all fsync=always 8p"), disk);
+        let leader = runtime.block_on(strata_target::run(dir.path(), shape, false, duration))?;
+        leader.print(&format!("strata {size} acks=leader 8p"), disk);
+        let redis = runtime.block_on(peers::redis(dir.path(), shape, duration));
+        let nats = runtime.block_on(peers::nats(dir.path(), shape, duration));
+        for (name, peer) in [("redis appendfsync=always", &redis), ("nats jetstream file", &nats)] {
+            match peer {
+                Ok(outcome) => outcome.print(&format!("{name} {size} 8p"), disk),
+                Err(reason) => println!("{name} {size}: SKIPPED ({reason:#})"),
+            }
+        }
+        ratios.push((size, durable, leader, redis.ok(), nats.ok()));
+    }
+    println!("\nratios (records/s, same run)");
+    for (size, durable, leader, redis, nats) in ratios {
+        let disk_ratio = durable.bytes_per_sec() / disk;
+        println!("  {size}: strata durable / disk bandwidth     {disk_ratio:>6.2}");
+        if let Some(redis) = redis {
+            println!("  {size}: strata durable / redis always       {:>6.2}", ratio(&durable, &redis));
+        }
+        if let Some(nats) = nats {
+            println!("  {size}: strata leader  / nats jetstream     {:>6.2}", ratio(&leader, &nats));
+        }
+    }
+    Ok(())
+}
+
+fn ratio(a: &Outcome, b: &Outcome) -> f64 {
+    a.records_per_sec() / b.records_per_sec()
+}
+
+/// Bytes per second of 1 MiB writes each followed by fdatasync.
+fn disk_fdatasync_bandwidth(dir: &Path, duration: Duration) -> anyhow::Result<f64> {
+    let path = dir.join("disk-probe");
+    let mut file = std::fs::File::create(&path)?;
+    let chunk = vec![0x5au8; 1 << 20];
+    let start = Instant::now();
+    let mut written = 0u64;
+    while start.elapsed() < duration {
+        file.write_all(&chunk)?;
+        file.sync_data()?;
+        written += chunk.len() as u64;
+    }
+    let rate = written as f64 / start.elapsed().as_secs_f64();
+    std::fs::remove_file(path)?;
+    Ok(rate)
+}

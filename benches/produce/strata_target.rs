@@ -1,0 +1,60 @@
+//! strata, in process, on loopback gRPC: one connection per producer, producers spread over 8
+//! partitions.
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use strata::config::BrokerConfig;
+use strata::proto::broker_client::BrokerClient;
+use strata::proto::{Acks, CreateTopicRequest, ProduceRequest, Record};
+use tokio::net::TcpListener;
+
+use crate::Shape;
+use crate::drive::{Outcome, SendBatch, drive};
+
+/// `durable`: acks ALL (`--fsync always` is the default); otherwise acks LEADER.
+pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) -> anyhow::Result<Outcome> {
+    let data_dir = tempfile::tempdir_in(dir)?;
+    let config = BrokerConfig { data_dir: data_dir.path().join("data"), ..BrokerConfig::default() };
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(strata::grpc::run(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    let mut admin = loop {
+        match BrokerClient::connect(endpoint.clone()).await {
+            Ok(client) => break client,
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    };
+    admin.create_topic(CreateTopicRequest { name: "bench".into(), partitions: 8, config: None }).await?;
+    let records: Vec<Record> = (0..shape.per_batch)
+        .map(|i| Record { value: Bytes::from(vec![(i % 251) as u8; shape.record_bytes]), ..Record::default() })
+        .collect();
+    let acks = if durable { Acks::All } else { Acks::Leader };
+    let mut senders: Vec<SendBatch> = Vec::new();
+    for p in 0..shape.producers {
+        let client = BrokerClient::connect(endpoint.clone()).await?.max_encoding_message_size(64 << 20);
+        let records = records.clone();
+        senders.push(Box::new(move || {
+            let mut client = client.clone();
+            let request = ProduceRequest {
+                topic: "bench".into(),
+                partition: Some(p as u32 % 8),
+                records: records.clone(),
+                acks: acks as i32,
+            };
+            async move {
+                client.produce(request).await?;
+                Ok(())
+            }
+            .boxed()
+        }));
+    }
+    let outcome = drive(shape, senders, duration).await?;
+    let _ = stop.send(());
+    server.await??;
+    Ok(outcome)
+}
