@@ -10,6 +10,7 @@
 //!
 //! `make bench`; `STRATA_BENCH_SECS` sets each run's length (default 10).
 mod drive;
+mod fixed_rate;
 mod peers;
 mod strata_target;
 
@@ -58,6 +59,29 @@ fn main() -> anyhow::Result<()> {
         }
         ratios.push((size, durable, leader, redis.ok(), nats.ok()));
     }
+    println!("\nfixed rate, open loop: strata 1KiB acks=all fsync=always, 1 partition, 1 subscriber");
+    println!(
+        "{:<12} {:>9}  {:<31}  {:<31}",
+        "target", "achieved", "ack p50/p99/p99.9/max ms", "end-to-end p50/p99/p99.9/max ms"
+    );
+    for mib_per_sec in [10.0, 50.0] {
+        let run = runtime.block_on(fixed_rate::run(dir.path(), mib_per_sec, duration))?;
+        let summary = |v: &[u64]| {
+            let p = |q| fixed_rate::percentile_ms(v, q);
+            format!("{:.2}/{:.2}/{:.2}/{:.2}", p(0.5), p(0.99), p(0.999), p(1.0))
+        };
+        let achieved = run.achieved_bytes_per_sec / (1 << 20) as f64;
+        println!(
+            "{:<12} {achieved:>9.1}  {:<31}  {:<31}",
+            format!("{mib_per_sec} MiB/s"),
+            summary(&run.ack_us),
+            summary(&run.end_to_end_us)
+        );
+    }
+    let backlog_mib = std::env::var("STRATA_BENCH_BACKLOG_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(2048);
+    let read = runtime.block_on(fixed_rate::catch_up(dir.path(), backlog_mib))?;
+    println!("catch-up read of a {backlog_mib} MiB backlog (64 MiB fetches): {:.1} MiB/s", read / (1 << 20) as f64);
+
     println!("\nratios (records/s, same run)");
     for (size, durable, leader, redis, nats) in ratios {
         let disk_ratio = durable.bytes_per_sec() / disk;

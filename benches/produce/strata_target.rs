@@ -9,12 +9,40 @@ use strata::config::BrokerConfig;
 use strata::proto::broker_client::BrokerClient;
 use strata::proto::{Acks, CreateTopicRequest, ProduceRequest, Record};
 use tokio::net::TcpListener;
+use tonic::transport::Channel;
 
 use crate::Shape;
 use crate::drive::{Outcome, SendBatch, drive};
 
-/// `durable`: acks ALL (`--fsync always` is the default); otherwise acks LEADER.
-pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) -> anyhow::Result<Outcome> {
+/// A broker serving on loopback until dropped.
+pub struct Running {
+    pub endpoint: String,
+    _data_dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    pub async fn client(&self) -> anyhow::Result<BrokerClient<Channel>> {
+        Ok(BrokerClient::connect(self.endpoint.clone())
+            .await?
+            .max_encoding_message_size(128 << 20)
+            .max_decoding_message_size(128 << 20))
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await??;
+        }
+        Ok(())
+    }
+}
+
+/// Starts a broker with default options (`--fsync always`) and a topic "bench" of 8 partitions.
+pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     let data_dir = tempfile::tempdir_in(dir)?;
     let config = BrokerConfig { data_dir: data_dir.path().join("data"), ..BrokerConfig::default() };
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -23,20 +51,28 @@ pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) ->
     let server = tokio::spawn(strata::grpc::run(listener, config, async move {
         let _ = stopped.await;
     }));
+    let running = Running { endpoint, _data_dir: data_dir, stop: Some(stop), server: Some(server) };
     let mut admin = loop {
-        match BrokerClient::connect(endpoint.clone()).await {
+        match running.client().await {
             Ok(client) => break client,
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     };
     admin.create_topic(CreateTopicRequest { name: "bench".into(), partitions: 8, config: None }).await?;
+    Ok(running)
+}
+
+/// Back-to-back producers. `durable`: acks ALL (`--fsync always` is the default); otherwise acks
+/// LEADER.
+pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) -> anyhow::Result<Outcome> {
+    let broker = start(dir).await?;
     let records: Vec<Record> = (0..shape.per_batch)
         .map(|i| Record { value: Bytes::from(vec![(i % 251) as u8; shape.record_bytes]), ..Record::default() })
         .collect();
     let acks = if durable { Acks::All } else { Acks::Leader };
     let mut senders: Vec<SendBatch> = Vec::new();
     for p in 0..shape.producers {
-        let client = BrokerClient::connect(endpoint.clone()).await?.max_encoding_message_size(64 << 20);
+        let client = broker.client().await?;
         let records = records.clone();
         senders.push(Box::new(move || {
             let mut client = client.clone();
@@ -54,7 +90,6 @@ pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) ->
         }));
     }
     let outcome = drive(shape, senders, duration).await?;
-    let _ = stop.send(());
-    server.await??;
+    broker.stop().await?;
     Ok(outcome)
 }

@@ -1,0 +1,127 @@
+//! Open-loop runs at a fixed rate, as OpenMessaging Benchmark does: batch k is due at
+//! start + k × interval and is sent then whether or not earlier ones were acknowledged, and
+//! latency counts from that intended time, so a stall shows up in the percentiles instead of
+//! silently lowering the rate (no coordinated omission). A subscriber measures end to end:
+//! each record carries its batch's intended send time.
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use strata::proto::{Acks, ProduceRequest, Record, SubscribeRequest};
+
+use crate::strata_target;
+
+const RECORD_BYTES: usize = 1024;
+const PER_BATCH: usize = 100;
+
+pub struct Latencies {
+    pub ack_us: Vec<u64>,
+    pub end_to_end_us: Vec<u64>,
+    pub achieved_bytes_per_sec: f64,
+}
+
+/// Durable (acks ALL, `--fsync always`) 1 KiB records at `mib_per_sec`, into one partition,
+/// with one subscriber on it.
+pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Result<Latencies> {
+    let broker = strata_target::start(dir).await?;
+    let start = Instant::now();
+    let subscriber = tokio::spawn(receive(broker.client().await?, start, duration));
+    let client = broker.client().await?;
+    let interval = Duration::from_secs_f64((RECORD_BYTES * PER_BATCH) as f64 / (mib_per_sec * (1 << 20) as f64));
+    let acks = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut inflight = Vec::new();
+    let mut k = 0u32;
+    while start.elapsed() < duration {
+        let due = start + interval * k;
+        tokio::time::sleep_until(due.into()).await;
+        let stamp = (due - start).as_micros() as u64;
+        let value = Bytes::from([&stamp.to_be_bytes()[..], &[b'f'; RECORD_BYTES - 8]].concat());
+        let records = vec![Record { value, ..Record::default() }; PER_BATCH];
+        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: Acks::All as i32 };
+        let (mut client, acks) = (client.clone(), acks.clone());
+        inflight.push(tokio::spawn(async move {
+            client.produce(request).await?;
+            let latency = (start.elapsed() - (due - start)).as_micros() as u64;
+            acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.push(latency);
+            anyhow::Ok(())
+        }));
+        k += 1;
+    }
+    for send in inflight {
+        send.await??;
+    }
+    let sent_bytes = (k as usize * PER_BATCH * RECORD_BYTES) as f64;
+    let achieved_bytes_per_sec = sent_bytes / start.elapsed().as_secs_f64();
+    let mut end_to_end_us = subscriber.await??;
+    broker.stop().await?;
+    let mut ack_us = std::mem::take(&mut *acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    ack_us.sort_unstable();
+    end_to_end_us.sort_unstable();
+    Ok(Latencies { ack_us, end_to_end_us, achieved_bytes_per_sec })
+}
+
+/// Receives until a second after the producers stop; latency per record from its stamp.
+async fn receive(
+    mut client: strata::proto::broker_client::BrokerClient<tonic::transport::Channel>,
+    start: Instant,
+    duration: Duration,
+) -> anyhow::Result<Vec<u64>> {
+    let request = SubscribeRequest { topic: "bench".into(), partition: 0, offset: 0, max_bytes: 0 };
+    let mut stream = client.subscribe(request).await?.into_inner();
+    let mut latencies = Vec::new();
+    let end = start + duration + Duration::from_secs(1);
+    loop {
+        let Ok(item) = tokio::time::timeout_at(end.into(), stream.message()).await else { break };
+        let Some(response) = item? else { break };
+        let now = start.elapsed().as_micros() as u64;
+        for record in &response.records {
+            let stamp: [u8; 8] = record.value.get(..8).and_then(|b| b.try_into().ok()).unwrap_or_default();
+            latencies.push(now.saturating_sub(u64::from_be_bytes(stamp)));
+        }
+    }
+    Ok(latencies)
+}
+
+/// Catch-up read: fills a partition with `backlog_mib` of 1 KiB records (acks LEADER), then
+/// fetches it from offset 0 with 64 MiB fetches. Returns bytes per second read.
+pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<f64> {
+    let broker = strata_target::start(dir).await?;
+    let mut client = broker.client().await?;
+    let records = vec![Record { value: Bytes::from(vec![b'c'; RECORD_BYTES]), ..Record::default() }; 1000];
+    for _ in 0..backlog_mib * (1 << 20) / (RECORD_BYTES * 1000) {
+        let request = ProduceRequest {
+            topic: "bench".into(),
+            partition: Some(0),
+            records: records.clone(),
+            acks: Acks::Leader as i32,
+        };
+        client.produce(request).await?;
+    }
+    let started = Instant::now();
+    let (mut offset, mut bytes) = (0i64, 0usize);
+    loop {
+        let request = strata::proto::FetchRequest {
+            topic: "bench".into(),
+            partition: 0,
+            offset,
+            max_bytes: 64 << 20,
+            max_wait_ms: 0,
+        };
+        let response = client.fetch(request).await?.into_inner();
+        let Some(last) = response.records.last() else { break };
+        offset = last.offset + 1;
+        bytes += response.records.iter().map(|r| r.value.len()).sum::<usize>();
+        if offset >= response.high_watermark {
+            break;
+        }
+    }
+    let rate = bytes as f64 / started.elapsed().as_secs_f64();
+    broker.stop().await?;
+    Ok(rate)
+}
+
+pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    let Some(last) = sorted_us.len().checked_sub(1) else { return f64::NAN };
+    sorted_us[((last as f64) * p).round() as usize] as f64 / 1000.0
+}
