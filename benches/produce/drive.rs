@@ -25,23 +25,24 @@ impl Outcome {
         self.records_per_sec() * self.shape.record_bytes as f64
     }
 
-    fn percentile_ms(&self, p: f64) -> f64 {
-        let Some(last) = self.latencies_us.len().checked_sub(1) else { return f64::NAN };
-        self.latencies_us[((last as f64) * p).round() as usize] as f64 / 1000.0
-    }
-
     pub fn print(&self, name: &str, disk: f64) {
         println!(
             "{name:<44} {:>11.0} {:>8.1} {:>6.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             self.records_per_sec(),
             self.bytes_per_sec() / (1 << 20) as f64,
             self.bytes_per_sec() / disk,
-            self.percentile_ms(0.5),
-            self.percentile_ms(0.99),
-            self.percentile_ms(0.999),
-            self.percentile_ms(1.0),
+            percentile_ms(&self.latencies_us, 0.5),
+            percentile_ms(&self.latencies_us, 0.99),
+            percentile_ms(&self.latencies_us, 0.999),
+            percentile_ms(&self.latencies_us, 1.0),
         );
     }
+}
+
+/// The `p` quantile (0..=1) of sorted microsecond latencies, in milliseconds.
+pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
+    let Some(last) = sorted_us.len().checked_sub(1) else { return f64::NAN };
+    sorted_us[((last as f64) * p).round() as usize] as f64 / 1000.0
 }
 
 pub fn print_header() {

@@ -120,8 +120,3 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<f64> {
     broker.stop().await?;
     Ok(rate)
 }
-
-pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
-    let Some(last) = sorted_us.len().checked_sub(1) else { return f64::NAN };
-    sorted_us[((last as f64) * p).round() as usize] as f64 / 1000.0
-}

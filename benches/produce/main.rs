@@ -67,7 +67,7 @@ fn main() -> anyhow::Result<()> {
     for mib_per_sec in [10.0, 50.0] {
         let run = runtime.block_on(fixed_rate::run(dir.path(), mib_per_sec, duration))?;
         let summary = |v: &[u64]| {
-            let p = |q| fixed_rate::percentile_ms(v, q);
+            let p = |q| drive::percentile_ms(v, q);
             format!("{:.2}/{:.2}/{:.2}/{:.2}", p(0.5), p(0.99), p(0.999), p(1.0))
         };
         let achieved = run.achieved_bytes_per_sec / (1 << 20) as f64;
