@@ -21,6 +21,10 @@ fn main() -> anyhow::Result<()> {
     let topics = env_or("STRATA_SCALE_TOPICS", 10) as usize;
     let per_topic = env_or("STRATA_SCALE_PARTITIONS", 1000) as u32;
     let secs = env_or("STRATA_BENCH_SECS", 10);
+    // The broker logs how its open divides between RocksDB and recovery.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("strata::broker=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
     let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -14,6 +14,9 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// Per-batch send→ack latencies in microseconds, sorted.
     pub latencies_us: Vec<u64>,
+    /// Bytes the server process sent to the storage layer during the run (`/proc/PID/io`
+    /// write_bytes): its write amplification made visible. `None` where it cannot be read.
+    pub disk_written: Option<u64>,
 }
 
 impl Outcome {
@@ -26,11 +29,13 @@ impl Outcome {
     }
 
     pub fn print(&self, name: &str, disk: f64) {
+        let written = self.disk_written.map(|w| w as f64 / self.elapsed.as_secs_f64());
         println!(
-            "{name:<44} {:>11.0} {:>8.1} {:>6.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            "{name:<44} {:>11.0} {:>8.1} {:>6.2} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             self.records_per_sec(),
             self.bytes_per_sec() / (1 << 20) as f64,
             self.bytes_per_sec() / disk,
+            written.map_or("-".to_string(), |w| format!("{:.2}", w / disk)),
             percentile_ms(&self.latencies_us, 0.5),
             percentile_ms(&self.latencies_us, 0.99),
             percentile_ms(&self.latencies_us, 0.999),
@@ -47,13 +52,26 @@ pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
 
 pub fn print_header() {
     println!(
-        "{:<44} {:>11} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8}",
-        "workload", "records/s", "MiB/s", "÷disk", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
+        "{:<44} {:>11} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "workload", "records/s", "MiB/s", "÷disk", "wr÷disk", "p50 ms", "p99 ms", "p99.9 ms", "max ms"
     );
 }
 
-/// Runs every sender in a loop until `duration` has passed.
-pub async fn drive(shape: Shape, senders: Vec<SendBatch>, duration: Duration) -> anyhow::Result<Outcome> {
+/// Bytes process `pid` has sent to the storage layer so far (counted when it dirties pages).
+fn written_bytes(pid: u32) -> Option<u64> {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
+    io.lines().find_map(|l| l.strip_prefix("write_bytes:")).and_then(|v| v.trim().parse().ok())
+}
+
+/// Runs every sender in a loop until `duration` has passed; `server_pid` is the process whose
+/// disk writes are counted.
+pub async fn drive(
+    shape: Shape,
+    senders: Vec<SendBatch>,
+    duration: Duration,
+    server_pid: u32,
+) -> anyhow::Result<Outcome> {
+    let written_before = written_bytes(server_pid);
     let start = Instant::now();
     let tasks: Vec<_> = senders
         .into_iter()
@@ -74,6 +92,8 @@ pub async fn drive(shape: Shape, senders: Vec<SendBatch>, duration: Duration) ->
         latencies_us.extend(task.await??);
     }
     let elapsed = start.elapsed();
+    let disk_written =
+        written_before.zip(written_bytes(server_pid)).map(|(before, after)| after.saturating_sub(before));
     latencies_us.sort_unstable();
-    Ok(Outcome { shape, batches: latencies_us.len() as u64, elapsed, latencies_us })
+    Ok(Outcome { shape, batches: latencies_us.len() as u64, elapsed, latencies_us, disk_written })
 }

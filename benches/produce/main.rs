@@ -1,9 +1,10 @@
 //! Produce throughput and produce→ack latency, strata next to Redis Streams, NATS JetStream and
 //! the disk itself, all in one run so the numbers read as ratios on a noisy machine.
 //!
-//! Workloads: 1 KiB and 100 B records; 8 producers (plus 1 producer for strata, 1 KiB), each
-//! sending batches (100 records of 1 KiB, 1,000 of 100 B) back to back; strata with acks ALL
-//! under `--fsync always` and with acks LEADER. Peers run on loopback from Debian's packages:
+//! Workloads: 1 KiB and 100 B records in batches (100 records of 1 KiB, 1,000 of 100 B) sent
+//! back to back; strata with acks ALL under `--fsync always` and with acks LEADER, over 1 and 8
+//! partitions from 1 and 4 producers, then 8 producers over 8 partitions (its best batching,
+//! the row compared with the peers). Peers run on loopback from Debian's packages:
 //! `redis-server` (appendonly, appendfsync always; pipelined XADD) and `nats-server -js` (file
 //! storage; async publishes, acks awaited per batch). A peer that cannot start is skipped with
 //! the reason. Latency is per batch, from send to acknowledgement (p50/p99/p99.9/max).
@@ -20,13 +21,17 @@ use std::time::{Duration, Instant};
 
 use drive::Outcome;
 
-/// One workload: record size, records per batch, producers.
+/// One workload: record size, records per batch, producers, and the partitions they spread over.
 #[derive(Clone, Copy)]
 pub struct Shape {
     pub record_bytes: usize,
     pub per_batch: usize,
     pub producers: usize,
+    pub partitions: usize,
 }
+
+/// The matrix of (partitions, producers), run at each record size and acks level.
+const MATRIX: [(usize, usize); 4] = [(1, 1), (1, 4), (8, 1), (8, 4)];
 
 fn main() -> anyhow::Result<()> {
     let secs: u64 = std::env::var("STRATA_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
@@ -38,17 +43,19 @@ fn main() -> anyhow::Result<()> {
     drive::print_header();
     let mut ratios = Vec::new();
     for (record_bytes, per_batch) in [(1024usize, 100usize), (100, 1000)] {
-        let shape = Shape { record_bytes, per_batch, producers: 8 };
+        let shape = Shape { record_bytes, per_batch, producers: 8, partitions: 8 };
         let size = if record_bytes == 1024 { "1KiB" } else { "100B" };
-        if record_bytes == 1024 {
-            let single = Shape { producers: 1, ..shape };
-            let one = runtime.block_on(strata_target::run(dir.path(), single, true, duration))?;
-            one.print(&format!("strata {size} acks=all fsync=always 1p"), disk);
+        for (partitions, producers) in MATRIX {
+            let cell = Shape { partitions, producers, ..shape };
+            for (durable, acks) in [(true, "acks=all fsync=always"), (false, "acks=leader")] {
+                let outcome = runtime.block_on(strata_target::run(dir.path(), cell, durable, duration))?;
+                outcome.print(&format!("strata {size} {acks} {partitions}part {producers}p"), disk);
+            }
         }
         let durable = runtime.block_on(strata_target::run(dir.path(), shape, true, duration))?;
-        durable.print(&format!("strata {size} acks=all fsync=always 8p"), disk);
+        durable.print(&format!("strata {size} acks=all fsync=always 8part 8p"), disk);
         let leader = runtime.block_on(strata_target::run(dir.path(), shape, false, duration))?;
-        leader.print(&format!("strata {size} acks=leader 8p"), disk);
+        leader.print(&format!("strata {size} acks=leader 8part 8p"), disk);
         let redis = runtime.block_on(peers::redis(dir.path(), shape, duration));
         let nats = runtime.block_on(peers::nats(dir.path(), shape, duration));
         for (name, peer) in [("redis appendfsync=always", &redis), ("nats jetstream file", &nats)] {

@@ -50,7 +50,7 @@ pub async fn redis(dir: &Path, shape: Shape, duration: Duration) -> anyhow::Resu
     let data_dir = data.path().to_string_lossy().into_owned();
     let args = ["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir", &data_dir, "--appendonly", "yes"];
     let args = [&args[..], &["--appendfsync", "always", "--save", "", "--daemonize", "no"]].concat();
-    let _server = Server::spawn("redis-server", &args, port).await?;
+    let server = Server::spawn("redis-server", &args, port).await?;
     let client = redis::Client::open(format!("redis://127.0.0.1:{port}/"))?;
     let value = vec![b'r'; shape.record_bytes];
     let mut senders: Vec<SendBatch> = Vec::new();
@@ -70,7 +70,7 @@ pub async fn redis(dir: &Path, shape: Shape, duration: Duration) -> anyhow::Resu
             .boxed()
         }));
     }
-    drive(shape, senders, duration).await
+    drive(shape, senders, duration, server.0.id()).await
 }
 
 /// NATS JetStream, file storage; a batch is that many async publishes, then all their acks.
@@ -82,7 +82,7 @@ pub async fn nats(dir: &Path, shape: Shape, duration: Duration) -> anyhow::Resul
     let port = free_port()?;
     let data_dir = data.path().to_string_lossy().into_owned();
     let args = ["-js", "-sd", &data_dir, "-p", &port.to_string(), "-a", "127.0.0.1"];
-    let _server = Server::spawn("nats-server", &args, port).await?;
+    let server = Server::spawn("nats-server", &args, port).await?;
     let address = format!("127.0.0.1:{port}");
     let admin = jetstream::new(async_nats::connect(&address).await?);
     let config = stream::Config {
@@ -112,5 +112,5 @@ pub async fn nats(dir: &Path, shape: Shape, duration: Duration) -> anyhow::Resul
             .boxed()
         }));
     }
-    drive(shape, senders, duration).await
+    drive(shape, senders, duration, server.0.id()).await
 }

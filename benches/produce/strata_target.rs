@@ -1,5 +1,5 @@
-//! strata, in process, on loopback gRPC: one connection per producer, producers spread over 8
-//! partitions.
+//! strata, in process, on loopback gRPC: one connection per producer, producers spread over the
+//! shape's partitions of an 8-partition topic.
 use std::path::Path;
 use std::time::Duration;
 
@@ -78,7 +78,7 @@ pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) ->
             let mut client = client.clone();
             let request = ProduceRequest {
                 topic: "bench".into(),
-                partition: Some(p as u32 % 8),
+                partition: Some((p % shape.partitions) as u32),
                 records: records.clone(),
                 acks: acks as i32,
             };
@@ -89,7 +89,7 @@ pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) ->
             .boxed()
         }));
     }
-    let outcome = drive(shape, senders, duration).await?;
+    let outcome = drive(shape, senders, duration, std::process::id()).await?;
     broker.stop().await?;
     Ok(outcome)
 }

@@ -140,6 +140,7 @@ impl Touched {
             log_start_offset: self.log_start,
             size_bytes: (self.state.size_bytes() + self.added_bytes).saturating_sub(self.removed_bytes),
             first_batch_offset: self.first_batch,
+            next_offset: Some(self.next_offset),
         }
     }
 

@@ -73,8 +73,11 @@ impl Broker {
     pub fn open(config: BrokerConfig) -> anyhow::Result<Arc<Broker>> {
         config.validate().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)?;
+        let started = std::time::Instant::now();
         let store = Store::open(&config.data_dir, &config.store)?;
+        let opened = started.elapsed();
         let (topics, free_slots) = recovery::recover_topics(&store)?;
+        let recovered = started.elapsed() - opened;
         let (tx, rx) = mpsc::channel(4096);
         let mut threads = vec![commit_loop::spawn(store.clone(), rx, config.fsync)?];
         let shutdown = CancellationToken::new();
@@ -84,7 +87,13 @@ impl Broker {
         threads.push(family_upkeep::reclaim(store.clone(), free_slots, false, shutdown.clone())?);
         threads.push(family_upkeep::top_up(store.clone())?);
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
-        tracing::info!(data_dir = %config.data_dir.display(), topics = topics.len(), "broker opened");
+        tracing::info!(
+            data_dir = %config.data_dir.display(),
+            topics = topics.len(),
+            rocksdb_open_ms = opened.as_millis() as u64,
+            recovery_ms = recovered.as_millis() as u64,
+            "broker opened"
+        );
         Ok(Arc::new(Broker {
             store,
             topics: RwLock::new(topics),

@@ -9,13 +9,15 @@ use crate::storage::{StorageResult, Store};
 
 pub type TopicMap = HashMap<String, Arc<Topic>>;
 
-/// Threads reading partitions' state at open: each read opens SST files (seek to the newest
-/// batch), so with thousands of partitions the reads overlap I/O as well as using every core.
+/// Threads reading partitions' state at open: a data dir written before the next offset was
+/// persisted has each read open SST files (seek to the newest batch), so with thousands of
+/// partitions the reads overlap I/O as well as using every core.
 const RECOVERY_THREADS: usize = 4;
 
-/// Loads every topic; each partition's next offset comes from its newest batch (base offset +
-/// record count), or from its log start when retention emptied it. Also returns the free
-/// column family slots (which may still hold a deleted topic's files).
+/// Loads every topic; each partition's next offset comes from its persisted state (or, in an
+/// older data dir, its newest batch: base offset + record count), and is at least its log
+/// start. Also returns the free column family slots (which may still hold a deleted topic's
+/// files).
 pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
     let metas = store.load_topics()?;
     let free = store.attach_topics(&metas);
@@ -51,11 +53,67 @@ pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
 
 fn extent(store: &Store, topic_id: u64, partition: u32) -> StorageResult<PartitionExtent> {
     let state = store.load_partition_meta(topic_id, partition)?;
-    let last = store.last_batch_header(topic_id, partition)?;
+    let next_offset = match state.next_offset {
+        Some(next) => next,
+        // Written before the next offset was persisted: the newest batch says.
+        None => store.last_batch_header(topic_id, partition)?.map_or(0, |h| h.next_offset()),
+    };
     Ok(PartitionExtent {
         log_start: state.log_start_offset,
         first_batch: state.first_batch_offset,
-        high_watermark: last.map_or(0, |h| h.next_offset()).max(state.log_start_offset),
+        high_watermark: next_offset.max(state.log_start_offset),
         size_bytes: state.size_bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::meta::PartitionMeta;
+    use crate::storage::batch::{NewRecord, encode_batch, set_base_offset};
+    use crate::storage::{StoreOptions, WriteGroup};
+
+    /// Writes a batch of `count` records at `base` into partition 0 of topic 7, with `meta` (if
+    /// any) in the same write.
+    fn append(store: &Store, base: i64, count: usize, meta: Option<PartitionMeta>) {
+        let records: Vec<NewRecord<'_>> =
+            (0..count).map(|_| NewRecord { key: None, value: b"v", headers: &[], timestamp_ms: 1 }).collect();
+        let mut batch = encode_batch(&records);
+        set_base_offset(&mut batch, base);
+        let mut group = WriteGroup::new(store).expect("group");
+        let cf = group.partition(7, 0).expect("partition cf");
+        group.append(&cf, base, &batch);
+        drop(cf);
+        if let Some(meta) = meta {
+            group.set_partition_meta(7, 0, &meta);
+        }
+        group.commit(true).expect("write");
+    }
+
+    fn recovered_high_watermark(store: &Store) -> i64 {
+        let (topics, _) = recover_topics(store).expect("recover");
+        topics["t"].partition(0).expect("partition 0").high_watermark()
+    }
+
+    #[test]
+    fn the_next_offset_comes_from_the_persisted_state_or_else_the_newest_batch() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path(), &StoreOptions::default()).expect("open");
+        store.create_topic(TopicMeta { id: 7, name: "t".into(), partitions: 1, ..Default::default() }).expect("create");
+
+        // A data dir from before the next offset was persisted: the newest batch's header says.
+        append(&store, 0, 3, Some(PartitionMeta { size_bytes: 1, ..Default::default() }));
+        append(&store, 3, 2, None);
+        assert_eq!(recovered_high_watermark(&store), 5);
+
+        // Persisted in the same write as the batch.
+        let meta = PartitionMeta { next_offset: Some(9), ..Default::default() };
+        append(&store, 5, 4, Some(meta));
+        assert_eq!(recovered_high_watermark(&store), 9);
+
+        // Never below the log start (retention emptied the log).
+        let meta = PartitionMeta { log_start_offset: 12, first_batch_offset: 12, next_offset: Some(9), size_bytes: 0 };
+        append(&store, 9, 1, Some(meta));
+        assert_eq!(recovered_high_watermark(&store), 12);
+    }
 }

@@ -318,8 +318,16 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
     // MANIFEST sync for a few kilobytes of data.
     o.set_atomic_flush(true);
     families::avoid_flush_during_recovery(&mut o);
-    // Spread the cost of writing back SST files instead of stalling on one big sync.
+    // Write SST files back 1 MiB at a time, waiting for each (strict), instead of leaving tens
+    // of MiB dirty for one final sync: on ext4 a WAL fdatasync that commits the journal waits
+    // for the other files' dirty data too, so a memtable flush showed up as 40-120 ms ack
+    // stalls. Measured here: fsync p99 under a 32 MiB background write 13.7 ms, 5.6 ms with it
+    // written back 1 MiB at a time.
     o.set_bytes_per_sync(1 << 20);
+    families::strict_bytes_per_sync(&mut o);
+    // Reuse old WAL files: an fdatasync overwriting blocks already allocated needs no inode
+    // update (fsync p50 1.4 -> 0.4 ms here), and a memtable switch creates no file.
+    o.set_recycle_log_file_num(4);
     o
 }
 

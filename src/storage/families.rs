@@ -216,6 +216,13 @@ pub fn avoid_flush_during_recovery(opts: &mut Options) {
     unsafe { ffi::rocksdb_options_set_avoid_flush_during_recovery(opts.as_raw_ptr(), 1) }
 }
 
+/// Wait for each `bytes_per_sync` write-back to finish, so SST writes never leave more than that
+/// dirty (see `db_options`). rust-rocksdb has no setter.
+pub fn strict_bytes_per_sync(opts: &mut Options) {
+    // SAFETY: opts wraps a live rocksdb_options_t for the duration of the call.
+    unsafe { ffi::rocksdb_options_set_strict_bytes_per_sync(opts.as_raw_ptr(), 1) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
