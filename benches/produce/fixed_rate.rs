@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use strata::proto::{Acks, ProduceRequest, Record, SubscribeRequest};
+use strata::proto::broker_client::BrokerClient;
+use strata::proto::{Acks, FetchRequest, ProduceRequest, Record, SubscribeRequest};
+use tonic::transport::Channel;
 
 use crate::strata_target;
 
@@ -84,8 +86,10 @@ async fn receive(
 }
 
 /// Catch-up read: fills a partition with `backlog_mib` of 1 KiB records (acks LEADER), then
-/// fetches it from offset 0 with 64 MiB fetches. Returns bytes per second read.
-pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<f64> {
+/// reads it all from offset 0, once per reader: a loop of 64 MiB fetches (each waits for the
+/// previous), and Subscribe streams whose responses carry up to 1, 4 or 16 MiB (the broker reads
+/// ahead while the client takes the previous response). Returns (reader, bytes per second).
+pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<Vec<(String, f64)>> {
     let broker = strata_target::start(dir).await?;
     let mut client = broker.client().await?;
     let records = vec![Record { value: Bytes::from(vec![b'c'; RECORD_BYTES]), ..Record::default() }; 1000];
@@ -98,16 +102,20 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<f64> {
         };
         client.produce(request).await?;
     }
+    let mut rates = vec![("fetch loop, 64 MiB fetches".to_string(), fetch_loop(&mut client).await?)];
+    for mib in [1u32, 4, 16] {
+        rates.push((format!("subscribe, {mib} MiB responses"), subscribed(&mut client, mib << 20).await?));
+    }
+    broker.stop().await?;
+    Ok(rates)
+}
+
+/// Bytes per second of record values read by consecutive fetches until the high watermark.
+async fn fetch_loop(client: &mut BrokerClient<Channel>) -> anyhow::Result<f64> {
     let started = Instant::now();
     let (mut offset, mut bytes) = (0i64, 0usize);
     loop {
-        let request = strata::proto::FetchRequest {
-            topic: "bench".into(),
-            partition: 0,
-            offset,
-            max_bytes: 64 << 20,
-            max_wait_ms: 0,
-        };
+        let request = FetchRequest { topic: "bench".into(), partition: 0, offset, max_bytes: 64 << 20, max_wait_ms: 0 };
         let response = client.fetch(request).await?.into_inner();
         let Some(last) = response.records.last() else { break };
         offset = last.offset + 1;
@@ -116,7 +124,20 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<f64> {
             break;
         }
     }
-    let rate = bytes as f64 / started.elapsed().as_secs_f64();
-    broker.stop().await?;
-    Ok(rate)
+    Ok(bytes as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Bytes per second of record values read by one Subscribe stream until the high watermark.
+async fn subscribed(client: &mut BrokerClient<Channel>, max_bytes: u32) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let request = SubscribeRequest { topic: "bench".into(), partition: 0, offset: 0, max_bytes };
+    let mut stream = client.subscribe(request).await?.into_inner();
+    let mut bytes = 0usize;
+    while let Some(response) = stream.message().await? {
+        bytes += response.records.iter().map(|r| r.value.len()).sum::<usize>();
+        if response.records.last().is_some_and(|last| last.offset + 1 >= response.high_watermark) {
+            break;
+        }
+    }
+    Ok(bytes as f64 / started.elapsed().as_secs_f64())
 }

@@ -33,13 +33,41 @@ pub struct Shape {
 /// The matrix of (partitions, producers), run at each record size and acks level.
 const MATRIX: [(usize, usize); 4] = [(1, 1), (1, 4), (8, 1), (8, 4)];
 
+/// One row of the ratio table: the 8-producer strata runs and the peers at one record size.
+type Ratios = (&'static str, Outcome, Outcome, Option<Outcome>, Option<Outcome>);
+
 fn main() -> anyhow::Result<()> {
     let secs: u64 = std::env::var("STRATA_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     let duration = Duration::from_secs(secs);
+    // `STRATA_BENCH_ONLY=fixed,catchup` runs only those sections (throughput, fixed, catchup).
+    let only = std::env::var("STRATA_BENCH_ONLY").unwrap_or_default();
+    let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
     let disk = disk_fdatasync_bandwidth(dir.path(), duration.min(Duration::from_secs(5)))?;
     println!("disk: sequential write + fdatasync every 1 MiB: {:.1} MiB/s\n", disk / (1 << 20) as f64);
+    let ratios = if wanted("throughput") { throughput(&runtime, dir.path(), disk, duration)? } else { Vec::new() };
+    if wanted("fixed") {
+        fixed_rates(&runtime, dir.path(), duration)?;
+    }
+    if wanted("catchup") {
+        let backlog_mib = std::env::var("STRATA_BENCH_BACKLOG_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(2048);
+        println!("\ncatch-up read of a {backlog_mib} MiB backlog, 1 partition");
+        for (reader, rate) in runtime.block_on(fixed_rate::catch_up(dir.path(), backlog_mib))? {
+            println!("  {reader:<32} {:>8.1} MiB/s", rate / (1 << 20) as f64);
+        }
+    }
+    print_ratios(ratios, disk);
+    Ok(())
+}
+
+/// The strata matrix at both record sizes, then the 8-producer runs next to the peers.
+fn throughput(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    disk: f64,
+    duration: Duration,
+) -> anyhow::Result<Vec<Ratios>> {
     drive::print_header();
     let mut ratios = Vec::new();
     for (record_bytes, per_batch) in [(1024usize, 100usize), (100, 1000)] {
@@ -48,16 +76,16 @@ fn main() -> anyhow::Result<()> {
         for (partitions, producers) in MATRIX {
             let cell = Shape { partitions, producers, ..shape };
             for (durable, acks) in [(true, "acks=all fsync=always"), (false, "acks=leader")] {
-                let outcome = runtime.block_on(strata_target::run(dir.path(), cell, durable, duration))?;
+                let outcome = runtime.block_on(strata_target::run(dir, cell, durable, duration))?;
                 outcome.print(&format!("strata {size} {acks} {partitions}part {producers}p"), disk);
             }
         }
-        let durable = runtime.block_on(strata_target::run(dir.path(), shape, true, duration))?;
+        let durable = runtime.block_on(strata_target::run(dir, shape, true, duration))?;
         durable.print(&format!("strata {size} acks=all fsync=always 8part 8p"), disk);
-        let leader = runtime.block_on(strata_target::run(dir.path(), shape, false, duration))?;
+        let leader = runtime.block_on(strata_target::run(dir, shape, false, duration))?;
         leader.print(&format!("strata {size} acks=leader 8part 8p"), disk);
-        let redis = runtime.block_on(peers::redis(dir.path(), shape, duration));
-        let nats = runtime.block_on(peers::nats(dir.path(), shape, duration));
+        let redis = runtime.block_on(peers::redis(dir, shape, duration));
+        let nats = runtime.block_on(peers::nats(dir, shape, duration));
         for (name, peer) in [("redis appendfsync=always", &redis), ("nats jetstream file", &nats)] {
             match peer {
                 Ok(outcome) => outcome.print(&format!("{name} {size} 8p"), disk),
@@ -66,13 +94,17 @@ fn main() -> anyhow::Result<()> {
         }
         ratios.push((size, durable, leader, redis.ok(), nats.ok()));
     }
+    Ok(ratios)
+}
+
+fn fixed_rates(runtime: &tokio::runtime::Runtime, dir: &Path, duration: Duration) -> anyhow::Result<()> {
     println!("\nfixed rate, open loop: strata 1KiB acks=all fsync=always, 1 partition, 1 subscriber");
     println!(
         "{:<12} {:>9}  {:<31}  {:<31}",
         "target", "achieved", "ack p50/p99/p99.9/max ms", "end-to-end p50/p99/p99.9/max ms"
     );
     for mib_per_sec in [10.0, 50.0] {
-        let run = runtime.block_on(fixed_rate::run(dir.path(), mib_per_sec, duration))?;
+        let run = runtime.block_on(fixed_rate::run(dir, mib_per_sec, duration))?;
         let summary = |v: &[u64]| {
             let p = |q| drive::percentile_ms(v, q);
             format!("{:.2}/{:.2}/{:.2}/{:.2}", p(0.5), p(0.99), p(0.999), p(1.0))
@@ -85,10 +117,13 @@ fn main() -> anyhow::Result<()> {
             summary(&run.end_to_end_us)
         );
     }
-    let backlog_mib = std::env::var("STRATA_BENCH_BACKLOG_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(2048);
-    let read = runtime.block_on(fixed_rate::catch_up(dir.path(), backlog_mib))?;
-    println!("catch-up read of a {backlog_mib} MiB backlog (64 MiB fetches): {:.1} MiB/s", read / (1 << 20) as f64);
+    Ok(())
+}
 
+fn print_ratios(ratios: Vec<Ratios>, disk: f64) {
+    if ratios.is_empty() {
+        return;
+    }
     println!("\nratios (records/s, same run)");
     for (size, durable, leader, redis, nats) in ratios {
         let disk_ratio = durable.bytes_per_sec() / disk;
@@ -100,7 +135,6 @@ fn main() -> anyhow::Result<()> {
             println!("  {size}: strata leader  / nats jetstream     {:>6.2}", ratio(&leader, &nats));
         }
     }
-    Ok(())
 }
 
 fn ratio(a: &Outcome, b: &Outcome) -> f64 {
