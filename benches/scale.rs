@@ -24,7 +24,8 @@ fn main() -> anyhow::Result<()> {
     // The broker logs how its open divides between RocksDB and recovery.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("strata::broker=info"));
-    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
     let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
