@@ -33,8 +33,9 @@ pub struct Shape {
 /// The matrix of (partitions, producers), run at each record size and acks level.
 const MATRIX: [(usize, usize); 4] = [(1, 1), (1, 4), (8, 1), (8, 4)];
 
-/// One row of the ratio table: the 8-producer strata runs and the peers at one record size.
-type Ratios = (&'static str, Outcome, Outcome, Option<Outcome>, Option<Outcome>);
+/// One row of the ratio table: the 8-producer strata runs, the peers, and the disk bandwidth
+/// measured just before them, at one record size.
+type Ratios = (&'static str, Outcome, Outcome, Option<Outcome>, Option<Outcome>, f64);
 
 fn main() -> anyhow::Result<()> {
     let secs: u64 = std::env::var("STRATA_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
@@ -57,7 +58,7 @@ fn main() -> anyhow::Result<()> {
             println!("  {reader:<32} {:>8.1} MiB/s", rate / (1 << 20) as f64);
         }
     }
-    print_ratios(ratios, disk);
+    print_ratios(ratios);
     Ok(())
 }
 
@@ -80,6 +81,10 @@ fn throughput(
                 outcome.print(&format!("strata {size} {acks} {partitions}part {producers}p"), disk);
             }
         }
+        // This disk's bandwidth swings 2-3x from minute to minute (160-570 MiB/s seen in one
+        // hour), so the ratio rows use a probe taken right before them.
+        let disk = disk_fdatasync_bandwidth(dir, Duration::from_secs(3))?;
+        println!("disk probe before the next rows: {:.1} MiB/s", disk / (1 << 20) as f64);
         let durable = runtime.block_on(strata_target::run(dir, shape, true, duration))?;
         durable.print(&format!("strata {size} acks=all fsync=always 8part 8p"), disk);
         let leader = runtime.block_on(strata_target::run(dir, shape, false, duration))?;
@@ -92,7 +97,7 @@ fn throughput(
                 Err(reason) => println!("{name} {size}: SKIPPED ({reason:#})"),
             }
         }
-        ratios.push((size, durable, leader, redis.ok(), nats.ok()));
+        ratios.push((size, durable, leader, redis.ok(), nats.ok(), disk));
     }
     Ok(ratios)
 }
@@ -120,12 +125,12 @@ fn fixed_rates(runtime: &tokio::runtime::Runtime, dir: &Path, duration: Duration
     Ok(())
 }
 
-fn print_ratios(ratios: Vec<Ratios>, disk: f64) {
+fn print_ratios(ratios: Vec<Ratios>) {
     if ratios.is_empty() {
         return;
     }
-    println!("\nratios (records/s, same run)");
-    for (size, durable, leader, redis, nats) in ratios {
+    println!("\nratios (records/s, same run; disk: the probe just before the 8-producer rows)");
+    for (size, durable, leader, redis, nats, disk) in ratios {
         let disk_ratio = durable.bytes_per_sec() / disk;
         println!("  {size}: strata durable / disk bandwidth     {disk_ratio:>6.2}");
         if let Some(redis) = redis {
