@@ -109,8 +109,9 @@ async fn receive(
 
 /// Catch-up read: fills a partition with `backlog_mib` of 1 KiB records (acks LEADER), then
 /// reads it all from offset 0, once per reader: a loop of 64 MiB fetches (each waits for the
-/// previous), and Subscribe streams whose responses carry up to 1, 4 or 16 MiB (the broker reads
-/// ahead while the client takes the previous response). Returns (reader, bytes per second).
+/// previous), the client library's `Consumer`, and Subscribe streams whose responses carry up to
+/// 1, 4 or 16 MiB (the broker reads ahead while the client takes the previous response).
+/// Returns (reader, bytes per second).
 pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<Vec<(String, f64)>> {
     let broker = strata_target::start(dir).await?;
     let mut client = broker.client().await?;
@@ -125,6 +126,7 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<Vec<(Str
         client.produce(request).await?;
     }
     let mut rates = vec![("fetch loop, 64 MiB fetches".to_string(), fetch_loop(&mut client).await?)];
+    rates.push(("client Consumer (reads ahead)".to_string(), client_consumer(client.clone()).await?));
     for mib in [1u32, 4, 16] {
         rates.push((format!("subscribe, {mib} MiB responses"), subscribed(&mut client, mib << 20).await?));
     }
@@ -145,6 +147,20 @@ async fn fetch_loop(client: &mut BrokerClient<Channel>) -> anyhow::Result<f64> {
         if offset >= response.high_watermark {
             break;
         }
+    }
+    Ok(bytes as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Bytes per second of record values read by the Rust client's `Consumer` (1 MiB fetches, the
+/// next one sent while the previous response is handled) until the high watermark.
+async fn client_consumer(client: BrokerClient<Channel>) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let mut consumer =
+        strata::client::Consumer::assign(client, "bench", &[0], strata::client::StartAt::Earliest).await?;
+    let end = consumer.high_watermarks().await?.get(&0).copied().unwrap_or(0);
+    let mut bytes = 0usize;
+    while consumer.positions().get(&0).is_some_and(|&position| position < end) {
+        bytes += consumer.poll(Duration::ZERO).await?.iter().map(|r| r.value.len()).sum::<usize>();
     }
     Ok(bytes as f64 / started.elapsed().as_secs_f64())
 }

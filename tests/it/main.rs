@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod client;
+mod consumer;
 mod corruption;
 mod crash;
 mod dashboards;
