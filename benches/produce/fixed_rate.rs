@@ -39,8 +39,7 @@ pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Re
         let stamp = (due - start).as_micros() as u64;
         let value = Bytes::from([&stamp.to_be_bytes()[..], &[b'f'; RECORD_BYTES - 8]].concat());
         let records = vec![Record { value, ..Record::default() }; PER_BATCH];
-        let acks_level = if std::env::var("X_LEADER").is_ok() { Acks::Leader } else { Acks::All };
-        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: acks_level as i32 };
+        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: Acks::All as i32 };
         let (mut client, acks) = (client.clone(), acks.clone());
         inflight.push(tokio::spawn(async move {
             client.produce(request).await?;
