@@ -12,6 +12,7 @@ BIN := $(CARGO_TARGET_DIR)/release/strata
 
 deps:
 	@./.ci/install-deps
+	@./.ci/vendor-mtimes
 
 build: deps
 	$(CARGO) build --release
