@@ -3371,7 +3371,14 @@ Status DBImpl::SwitchMemtable(ColumnFamilyData* cfd, WriteContext* context,
       empty_cf_updated = true;
     }
   }
-  if (!empty_cf_updated) {
+  // strata patch (vendor/librocksdb-sys/STRATA-PATCH.md): upstream runs this
+  // loop over every column family on every switch. An atomic flush switches
+  // each family's memtable in turn, and only the first switch creates a new
+  // WAL, so the flush cost O(families^2). Without a new WAL the loop only
+  // refreshes empty memtables' creation sequence, which only non-atomic
+  // flushes read (to pick the oldest memtable); strata uses atomic flush.
+  if (!empty_cf_updated &&
+      (creating_new_log || !immutable_db_options_.atomic_flush)) {
     for (auto cf : *versions_->GetColumnFamilySet()) {
       // all this is just optimization to delete logs that
       // are no longer needed -- if CF is empty, that means it
