@@ -1,7 +1,8 @@
 //! One broker with many partitions: topic creation time as the total grows, memory at 10,000
 //! partitions idle and loaded, restart to first fetch, produce throughput spread over 1,000
 //! partitions against 8, and deleting a 1,000-partition topic. Prints each figure next to its
-//! target (issue #9). In-process broker, default options (`--fsync always`, acks ALL).
+//! target (issue #9). In-process broker, default options (`--fsync always`, acks ALL); the
+//! restart and everything after it run in a child process, as a real restart would.
 //!
 //! `make bench-scale`; `STRATA_SCALE_TOPICS` (default 10) topics of `STRATA_SCALE_PARTITIONS`
 //! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run.
@@ -17,80 +18,113 @@ const RECORD: usize = 1024;
 const PER_REQUEST: usize = 100;
 const PRODUCERS: usize = 8;
 
+/// Set in the child process that measures the restart: the data dir to reopen.
+const RESTART_DIR: &str = "STRATA_SCALE_RESTART_DIR";
+
+struct Scale {
+    topics: usize,
+    per_topic: u32,
+    secs: u64,
+}
+
 fn main() -> anyhow::Result<()> {
-    let topics = env_or("STRATA_SCALE_TOPICS", 10) as usize;
-    let per_topic = env_or("STRATA_SCALE_PARTITIONS", 1000) as u32;
-    let secs = env_or("STRATA_BENCH_SECS", 10);
+    let started = Instant::now();
+    let scale = Scale {
+        topics: env_or("STRATA_SCALE_TOPICS", 10) as usize,
+        per_topic: env_or("STRATA_SCALE_PARTITIONS", 1000) as u32,
+        secs: env_or("STRATA_BENCH_SECS", 10),
+    };
     // The broker logs how its open divides between RocksDB and recovery.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("strata::broker=info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if let Some(dir) = std::env::var_os(RESTART_DIR) {
+        let config = BrokerConfig { data_dir: dir.into(), ..BrokerConfig::default() };
+        return runtime.block_on(restart_and_load(config, &scale, started));
+    }
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
     let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(async {
-        let broker = Broker::open(config.clone())?;
-        println!("== topic creation ({topics} topics x {per_topic} partitions)");
-        let mut slowest = Duration::ZERO;
-        for t in 0..topics {
-            let started = Instant::now();
-            broker.create_topic(&format!("t{t}"), per_topic, TopicConfig::default()).await?;
-            let took = started.elapsed();
-            slowest = slowest.max(took);
-            println!("create t{t}: {:.2} s (total now {} partitions)", took.as_secs_f64(), (t as u32 + 1) * per_topic);
+    runtime.block_on(create_and_fill(config.clone(), &scale))?;
+    // A restarted broker is a new process. Measure it in one, so that its RSS is one broker's
+    // memory and not also what this process's allocator kept from the first broker.
+    let status = std::process::Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(RESTART_DIR, &config.data_dir)
+        .status()?;
+    anyhow::ensure!(status.success(), "the restarted broker's process failed: {status}");
+    Ok(())
+}
+
+/// Creates the topics, then writes one batch into every partition.
+async fn create_and_fill(config: BrokerConfig, scale: &Scale) -> anyhow::Result<()> {
+    let Scale { topics, per_topic, .. } = *scale;
+    let broker = Broker::open(config)?;
+    println!("== topic creation ({topics} topics x {per_topic} partitions)");
+    let mut slowest = Duration::ZERO;
+    for t in 0..topics {
+        let started = Instant::now();
+        broker.create_topic(&format!("t{t}"), per_topic, TopicConfig::default()).await?;
+        let took = started.elapsed();
+        slowest = slowest.max(took);
+        println!("create t{t}: {:.2} s (total now {} partitions)", took.as_secs_f64(), (t as u32 + 1) * per_topic);
+    }
+    let total = topics as u32 * per_topic;
+    report("slowest creation of 1,000 partitions", slowest.as_secs_f64(), "s", "< 5 s");
+    report("RSS, all partitions idle", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+
+    println!("== one batch of {PER_REQUEST} x {RECORD} B into each of the {total} partitions");
+    let started = Instant::now();
+    fill_every_partition(&broker, topics, per_topic).await?;
+    println!("filled in {:.1} s", started.elapsed().as_secs_f64());
+    report("RSS after writing to every partition", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+    report("peak RSS so far", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
+    broker.close().await;
+    Ok(())
+}
+
+/// In a new process: reopens the broker, fetches, measures produce throughput and memory under
+/// load, then deletes a topic.
+async fn restart_and_load(config: BrokerConfig, scale: &Scale, started: Instant) -> anyhow::Result<()> {
+    let Scale { per_topic, secs, .. } = *scale;
+    println!("== restart (new process)");
+    let broker = Broker::open(config.clone())?;
+    let fetch = FetchRequest { topic: "t0".into(), partition: per_topic - 1, offset: 0, ..Default::default() };
+    let first = broker.fetch(&fetch).await?;
+    anyhow::ensure!(first.records.len() == PER_REQUEST, "restart lost records");
+    report("restart to first fetch", started.elapsed().as_secs_f64(), "s", "< 10 s");
+    report("RSS after restart, idle", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+
+    println!("== produce throughput, {PRODUCERS} producers, {secs} s each");
+    broker.create_topic("narrow", 8, TopicConfig::default()).await?;
+    let narrow = throughput(&broker, "narrow", 8, secs).await?;
+    let wide = throughput(&broker, "t1", per_topic, secs).await?;
+    println!("8 partitions: {narrow:.0} rec/s; {per_topic} partitions: {wide:.0} rec/s");
+    report("throughput over 1,000 partitions / over 8", wide / narrow, "x", ">= 0.7");
+    report("RSS under load", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+    report("peak RSS of the restarted broker", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
+
+    println!("== delete a {per_topic}-partition topic");
+    broker.flush_topic("t1").await?;
+    let before = sst_bytes(&config.data_dir)?;
+    let started = Instant::now();
+    broker.delete_topic("t1").await?;
+    report("delete topic (returns)", started.elapsed().as_secs_f64(), "s", "< 5 s");
+    // The space returns in the background; wait until the SST total stops shrinking.
+    let mut after = sst_bytes(&config.data_dir)?;
+    let mut settled = Instant::now();
+    while settled.elapsed() < Duration::from_secs(3) && started.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = sst_bytes(&config.data_dir)?;
+        if now < after {
+            (after, settled) = (now, Instant::now());
         }
-        let total = topics as u32 * per_topic;
-        report("slowest creation of 1,000 partitions", slowest.as_secs_f64(), "s", "< 5 s");
-        report("RSS, all partitions idle", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
-
-        println!("== one batch of {PER_REQUEST} x {RECORD} B into each of the {total} partitions");
-        let started = Instant::now();
-        fill_every_partition(&broker, topics, per_topic).await?;
-        println!("filled in {:.1} s", started.elapsed().as_secs_f64());
-        report("RSS after writing to every partition", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
-        report("peak RSS so far", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
-        broker.close().await;
-        drop(broker);
-
-        println!("== restart");
-        let started = Instant::now();
-        let broker = Broker::open(config.clone())?;
-        let fetch = FetchRequest { topic: "t0".into(), partition: per_topic - 1, offset: 0, ..Default::default() };
-        let first = broker.fetch(&fetch).await?;
-        anyhow::ensure!(first.records.len() == PER_REQUEST, "restart lost records");
-        report("restart to first fetch", started.elapsed().as_secs_f64(), "s", "< 10 s");
-
-        println!("== produce throughput, {PRODUCERS} producers, {secs} s each");
-        broker.create_topic("narrow", 8, TopicConfig::default()).await?;
-        let narrow = throughput(&broker, "narrow", 8, secs).await?;
-        let wide = throughput(&broker, "t1", per_topic, secs).await?;
-        println!("8 partitions: {narrow:.0} rec/s; {per_topic} partitions: {wide:.0} rec/s");
-        report("throughput over 1,000 partitions / over 8", wide / narrow, "x", ">= 0.7");
-        report("RSS under load", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
-        report("peak RSS", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
-
-        println!("== delete a {per_topic}-partition topic");
-        broker.flush_topic("t1").await?;
-        let before = sst_bytes(&config.data_dir)?;
-        let started = Instant::now();
-        broker.delete_topic("t1").await?;
-        report("delete topic (returns)", started.elapsed().as_secs_f64(), "s", "< 5 s");
-        // The space returns in the background; wait until the SST total stops shrinking.
-        let mut after = sst_bytes(&config.data_dir)?;
-        let mut settled = Instant::now();
-        while settled.elapsed() < Duration::from_secs(3) && started.elapsed() < Duration::from_secs(120) {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let now = sst_bytes(&config.data_dir)?;
-            if now < after {
-                (after, settled) = (now, Instant::now());
-            }
-        }
-        let freed_in = settled.duration_since(started).as_secs_f64();
-        println!("SST files {:.1} MiB -> {:.1} MiB, freed within {freed_in:.1} s", mib(before), mib(after));
-        broker.close().await;
-        anyhow::Ok(())
-    })
+    }
+    let freed_in = settled.duration_since(started).as_secs_f64();
+    println!("SST files {:.1} MiB -> {:.1} MiB, freed within {freed_in:.1} s", mib(before), mib(after));
+    broker.close().await;
+    Ok(())
 }
 
 /// One 100-record batch into every partition of every topic, from a few concurrent producers.
