@@ -33,18 +33,17 @@ pub struct Consumer {
     ahead: Option<Ahead>,
 }
 
-/// A fetch sent ahead of the poll that will use it.
+/// A fetch sent ahead of the poll that will use it. Dropping it (replaced, not wanted, or with
+/// its consumer) cancels the fetch.
 struct Ahead {
     partition: u32,
     offset: i64,
     response: JoinHandle<Result<proto::FetchResponse, Status>>,
 }
 
-impl Drop for Consumer {
+impl Drop for Ahead {
     fn drop(&mut self) {
-        if let Some(ahead) = self.ahead.take() {
-            ahead.response.abort();
-        }
+        self.response.abort();
     }
 }
 
@@ -115,21 +114,18 @@ impl Consumer {
         }
         let (mut client, request) = (self.client.clone(), self.request(partition, offset, Duration::ZERO));
         let response = tokio::spawn(async move { client.fetch(request).await.map(tonic::Response::into_inner) });
-        if let Some(stale) = self.ahead.replace(Ahead { partition, offset, response }) {
-            stale.response.abort();
-        }
+        self.ahead = Some(Ahead { partition, offset, response });
     }
 
     /// The fetch sent ahead, if it was for this position and brought records. Anything else
     /// (no records yet, an error) is dropped: the poll then fetches again itself, with its own
     /// wait, and reports errors from that fetch.
     async fn take_ahead(&mut self, partition: u32, offset: i64) -> Option<proto::FetchResponse> {
-        let ahead = self.ahead.take()?;
+        let mut ahead = self.ahead.take()?;
         if (ahead.partition, ahead.offset) != (partition, offset) {
-            ahead.response.abort();
             return None;
         }
-        match ahead.response.await {
+        match (&mut ahead.response).await {
             Ok(Ok(response)) if !response.records.is_empty() => Some(response),
             _ => None,
         }
