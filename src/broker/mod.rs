@@ -9,6 +9,7 @@ mod delete_records;
 mod family_upkeep;
 mod fetch;
 pub mod groups;
+mod heap_trim;
 mod list_offsets;
 mod offsets;
 mod partition;
@@ -86,6 +87,7 @@ impl Broker {
         }
         threads.push(family_upkeep::reclaim(store.clone(), free_slots, false, shutdown.clone())?);
         threads.push(family_upkeep::top_up(store.clone())?);
+        threads.push(heap_trim::spawn(store.clone(), shutdown.clone())?);
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
         tracing::info!(
             data_dir = %config.data_dir.display(),

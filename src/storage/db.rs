@@ -42,6 +42,8 @@ pub struct Store {
     /// Declared before `db`: owned family handles must be destroyed while the database is open.
     families: RwLock<Families>,
     pub(super) db: DB,
+    /// The memtable budget shared by every family.
+    write_buffers: WriteBufferManager,
     partition_opts: Options,
     /// Serializes topic creation and deletion (slot allocation).
     admin: Mutex<()>,
@@ -77,7 +79,7 @@ impl Store {
         let db = DB::open_cf_descriptors(&db_opts, path, descriptors)?;
         let families = RwLock::new(Families::adopt(&db, &names));
         families::give_freed_heap_back(); // open rewrote the OPTIONS file
-        Ok(Arc::new(Store { families, db, partition_opts, admin: Mutex::new(()) }))
+        Ok(Arc::new(Store { families, db, write_buffers: wbm, partition_opts, admin: Mutex::new(()) }))
     }
 
     pub(super) fn cf(&self, name: &str) -> StorageResult<Arc<BoundColumnFamily<'_>>> {
@@ -288,6 +290,11 @@ impl Store {
         if free {
             self.families_write().give_back(slots);
         }
+    }
+
+    /// Bytes of memtables now held, and the budget they are held to.
+    pub fn memtable_usage(&self) -> (usize, usize) {
+        (self.write_buffers.get_usage(), self.write_buffers.get_buffer_size())
     }
 
     /// Makes every write so far durable (for `--fsync interval` and shutdown).

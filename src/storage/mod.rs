@@ -19,6 +19,7 @@ mod write_group;
 
 pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
+pub use families::give_freed_heap_back;
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use stats::RocksStats;
