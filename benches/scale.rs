@@ -5,7 +5,9 @@
 //! restart and everything after it run in a child process, as a real restart would.
 //!
 //! `make bench-scale`; `STRATA_SCALE_TOPICS` (default 10) topics of `STRATA_SCALE_PARTITIONS`
-//! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run.
+//! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run;
+//! `STRATA_SCALE_BLOCK_CACHE_MIB` and `STRATA_SCALE_WRITE_BUFFER_MIB` set the broker's
+//! `--block-cache` and `--write-buffer-total` (defaults: the broker's).
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,11 +43,10 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     if let Some(dir) = std::env::var_os(RESTART_DIR) {
-        let config = BrokerConfig { data_dir: dir.into(), ..BrokerConfig::default() };
-        return runtime.block_on(restart_and_load(config, &scale, started));
+        return runtime.block_on(restart_and_load(broker_config(dir.into()), &scale, started));
     }
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
-    let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
+    let config = broker_config(dir.path().join("data"));
     runtime.block_on(create_and_fill(config.clone(), &scale))?;
     // A restarted broker is a new process. Measure it in one, so that its RSS is one broker's
     // memory and not also what this process's allocator kept from the first broker.
@@ -55,6 +56,23 @@ fn main() -> anyhow::Result<()> {
         .status()?;
     anyhow::ensure!(status.success(), "the restarted broker's process failed: {status}");
     Ok(())
+}
+
+/// Default options, except the memory budgets the environment sets.
+fn broker_config(data_dir: std::path::PathBuf) -> BrokerConfig {
+    let mut config = BrokerConfig { data_dir, ..BrokerConfig::default() };
+    if let Ok(mib) = std::env::var("STRATA_SCALE_BLOCK_CACHE_MIB") {
+        config.store.block_cache_bytes = mib.parse::<usize>().expect("STRATA_SCALE_BLOCK_CACHE_MIB: MiB") << 20;
+    }
+    if let Ok(mib) = std::env::var("STRATA_SCALE_WRITE_BUFFER_MIB") {
+        config.store.write_buffer_total_bytes = mib.parse::<usize>().expect("STRATA_SCALE_WRITE_BUFFER_MIB: MiB") << 20;
+    }
+    println!(
+        "block cache {} MiB, write buffers {} MiB",
+        config.store.block_cache_bytes >> 20,
+        config.store.write_buffer_total_bytes >> 20
+    );
+    config
 }
 
 /// Creates the topics, then writes one batch into every partition.
@@ -95,10 +113,12 @@ async fn restart_and_load(config: BrokerConfig, scale: &Scale, started: Instant)
     anyhow::ensure!(first.records.len() == PER_REQUEST, "restart lost records");
     report("restart to first fetch", started.elapsed().as_secs_f64(), "s", "< 10 s");
     report("RSS after restart, idle", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
+    println!("peak RSS during the restart: {:.0} MiB", rss_mib("VmHWM"));
 
     println!("== produce throughput, {PRODUCERS} producers, {secs} s each");
     broker.create_topic("narrow", 8, TopicConfig::default()).await?;
     let narrow = throughput(&broker, "narrow", 8, secs).await?;
+    println!("peak RSS after the 8-partition run: {:.0} MiB", rss_mib("VmHWM"));
     let wide = throughput(&broker, "t1", per_topic, secs).await?;
     println!("8 partitions: {narrow:.0} rec/s; {per_topic} partitions: {wide:.0} rec/s");
     report("throughput over 1,000 partitions / over 8", wide / narrow, "x", ">= 0.7");
