@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use super::ticker;
 use crate::storage::Store;
 
 /// How often memtable usage (one atomic counter) and RSS (/proc/self/status) are sampled.
@@ -54,33 +55,20 @@ impl TrimTrigger {
 }
 
 pub fn spawn(store: Arc<Store>, stop: CancellationToken) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("strata-heap-trim".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
-        let Ok(runtime) = runtime else {
-            tracing::error!("cannot start the heap trim timer; freed memtable memory stays with the allocator");
-            return;
-        };
-        runtime.block_on(async {
-            let mut trigger = TrimTrigger::default();
-            let mut ticks = tokio::time::interval(PERIOD);
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = ticks.tick() => {}
-                }
-                if trigger.observe(sample(&store)) {
-                    let started = Instant::now();
-                    crate::storage::give_freed_heap_back();
-                    let after = sample(&store);
-                    trigger.trimmed(after);
-                    tracing::debug!(
-                        rss = after.rss,
-                        took_us = started.elapsed().as_micros() as u64,
-                        "returned freed heap to the OS"
-                    );
-                }
-            }
-        });
+    let what = "heap trims; freed memory stays with the allocator";
+    let mut trigger = TrimTrigger::default();
+    ticker::spawn("strata-heap-trim", what, PERIOD, stop, move || {
+        if trigger.observe(sample(&store)) {
+            let started = Instant::now();
+            crate::storage::give_freed_heap_back();
+            let after = sample(&store);
+            trigger.trimmed(after);
+            tracing::debug!(
+                rss = after.rss,
+                took_us = started.elapsed().as_micros() as u64,
+                "returned freed heap to the OS"
+            );
+        }
     })
 }
 

@@ -19,6 +19,7 @@ mod recovery;
 pub mod retention;
 mod stats;
 mod stream_buffer;
+mod ticker;
 mod topic;
 mod wal_sync;
 

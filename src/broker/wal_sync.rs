@@ -6,26 +6,14 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::ticker;
 use crate::storage::Store;
 
 pub fn spawn(store: Arc<Store>, period: Duration, stop: CancellationToken) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("strata-wal-sync".into()).spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build();
-        let Ok(runtime) = runtime else {
-            tracing::error!("cannot start the WAL sync timer; relying on the final sync at shutdown");
-            return;
-        };
-        runtime.block_on(async {
-            let mut ticks = tokio::time::interval(period);
-            loop {
-                tokio::select! {
-                    _ = stop.cancelled() => break,
-                    _ = ticks.tick() => {}
-                }
-                if let Err(e) = store.sync_wal() {
-                    tracing::error!(error = %e, "periodic WAL sync failed");
-                }
-            }
-        });
+    let what = "periodic WAL syncs; relying on the final sync at shutdown";
+    ticker::spawn("strata-wal-sync", what, period, stop, move || {
+        if let Err(e) = store.sync_wal() {
+            tracing::error!(error = %e, "periodic WAL sync failed");
+        }
     })
 }
