@@ -206,16 +206,9 @@ fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
 
-/// A line of /proc/self/status (VmRSS: now, VmHWM: peak), in MiB.
+/// A memory line of /proc/self/status (VmRSS: now, VmHWM: peak), in MiB.
 fn rss_mib(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0);
-    kib / 1024.0
+    strata::process_memory::status_bytes(field).map_or(0.0, |bytes| mib(bytes as u64))
 }
 
 fn mib(bytes: u64) -> f64 {

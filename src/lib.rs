@@ -20,6 +20,7 @@ pub mod config;
 pub mod error;
 pub mod grpc;
 pub mod metrics;
+pub mod process_memory;
 pub mod storage;
 
 pub use error::{Error, Result};

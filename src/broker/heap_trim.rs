@@ -26,7 +26,7 @@ struct Sample {
 }
 
 /// Decides when a trim is worth its cost (it walks glibc's free lists under their locks, for
-/// 10-90 ms with 10,000 partitions): after memtables fell from their peak since the last trim by
+/// 10-100 ms with 10,000 partitions): after memtables fell from their peak since the last trim by
 /// an eighth of the budget (a flush freed them), or once resident memory grew by an eighth of the
 /// budget more than the memtables did (compactions and flush buffers churning through the heap).
 #[derive(Debug, Default)]
@@ -74,15 +74,7 @@ pub fn spawn(store: Arc<Store>, stop: CancellationToken) -> std::io::Result<Join
 
 fn sample(store: &Store) -> Sample {
     let (memtables, budget) = store.memtable_usage();
-    Sample { memtables, budget, rss: resident_bytes().unwrap_or(0) }
-}
-
-/// Resident memory (VmRSS in /proc/self/status), or None where there is no procfs.
-fn resident_bytes() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib << 10)
+    Sample { memtables, budget, rss: crate::process_memory::status_bytes("VmRSS").unwrap_or(0) }
 }
 
 #[cfg(test)]
