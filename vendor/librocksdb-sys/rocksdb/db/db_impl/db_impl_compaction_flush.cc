@@ -743,7 +743,7 @@ Status DBImpl::AtomicFlushMemTablesToOutputFiles(
     // a worker holds the mutex when it starts a job, as Run expects, and writes
     // the job's log lines without it. Results are installed below, once every
     // job has finished.
-    constexpr int kAtomicFlushThreads = 4;
+    constexpr int kAtomicFlushThreads = 16;  // jobs mostly wait on disk I/O
     std::atomic<int> next_job{0};
     auto run_jobs = [&]() {
       mutex_.Lock();
