@@ -85,7 +85,9 @@ class BlobFileCache {
   HistogramImpl* blob_file_read_hist_;
   std::shared_ptr<IOTracer> io_tracer_;
 
-  static constexpr size_t kNumberOfMutexStripes = 1 << 7;
+  // strata patch (vendor/librocksdb-sys/STRATA-PATCH.md): 16 stripes, not 128
+  // (8 KiB per column family, as in TableCache; strata writes no blob files).
+  static constexpr size_t kNumberOfMutexStripes = 1 << 4;
 };
 
 }  // namespace ROCKSDB_NAMESPACE
