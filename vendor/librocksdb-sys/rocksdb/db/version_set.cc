@@ -1034,6 +1034,7 @@ Version::~Version() {
             f, cfd_->ioptions().cf_paths[path_id].path,
             sv ? sv->mutable_cf_options.uncache_aggressiveness : 0,
             cfd_->GetFileMetadataCacheReservationManager());
+        vset_->obsolete_files_.back().column_family_id = cfd_->GetID();
       }
     }
   }
@@ -7509,31 +7510,65 @@ void VersionSet::RemoveLiveFiles(
     std::vector<ObsoleteFileInfo>& sst_delete_candidates,
     std::vector<ObsoleteBlobFileInfo>& blob_delete_candidates) const {
   assert(column_family_set_);
+  // strata patch (vendor/librocksdb-sys/STRATA-PATCH.md): upstream checks the
+  // candidates against every version of every column family, after every
+  // flush and compaction, under the DB mutex: 11% of a busy broker's CPU with
+  // 10,000 families. A file belongs to one family, and only that family's
+  // versions can still hold it (a trivial move re-adds it there), so when
+  // every candidate knows its family, only those families are checked.
+  if (sst_delete_candidates.empty() && blob_delete_candidates.empty()) {
+    return;
+  }
+  std::vector<ColumnFamilyData*> owners;
+  for (const ObsoleteFileInfo& fi : sst_delete_candidates) {
+    ColumnFamilyData* owner =
+        fi.column_family_id == ObsoleteFileInfo::kUnknownColumnFamily
+            ? nullptr
+            : column_family_set_->GetColumnFamily(fi.column_family_id);
+    if (owner == nullptr || !blob_delete_candidates.empty()) {
+      owners.clear();
+      break;
+    }
+    owners.push_back(owner);
+  }
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  if (!owners.empty()) {
+    for (ColumnFamilyData* cfd : owners) {
+      RemoveLiveFilesOf(cfd, sst_delete_candidates, blob_delete_candidates);
+    }
+    return;
+  }
   for (auto cfd : *column_family_set_) {
-    assert(cfd);
-    if (!cfd->initialized()) {
-      continue;
+    RemoveLiveFilesOf(cfd, sst_delete_candidates, blob_delete_candidates);
+  }
+}
+
+void VersionSet::RemoveLiveFilesOf(
+    ColumnFamilyData* cfd, std::vector<ObsoleteFileInfo>& sst_delete_candidates,
+    std::vector<ObsoleteBlobFileInfo>& blob_delete_candidates) const {
+  assert(cfd);
+  if (!cfd->initialized()) {
+    return;
+  }
+
+  auto* current = cfd->current();
+  bool found_current = false;
+
+  Version* const dummy_versions = cfd->dummy_versions();
+  assert(dummy_versions);
+
+  for (Version* v = dummy_versions->next_; v != dummy_versions; v = v->next_) {
+    v->RemoveLiveFiles(sst_delete_candidates, blob_delete_candidates);
+    if (v == current) {
+      found_current = true;
     }
+  }
 
-    auto* current = cfd->current();
-    bool found_current = false;
-
-    Version* const dummy_versions = cfd->dummy_versions();
-    assert(dummy_versions);
-
-    for (Version* v = dummy_versions->next_; v != dummy_versions;
-         v = v->next_) {
-      v->RemoveLiveFiles(sst_delete_candidates, blob_delete_candidates);
-      if (v == current) {
-        found_current = true;
-      }
-    }
-
-    if (!found_current && current != nullptr) {
-      // Should never happen unless it is a bug.
-      assert(false);
-      current->RemoveLiveFiles(sst_delete_candidates, blob_delete_candidates);
-    }
+  if (!found_current && current != nullptr) {
+    // Should never happen unless it is a bug.
+    assert(false);
+    current->RemoveLiveFiles(sst_delete_candidates, blob_delete_candidates);
   }
 }
 

@@ -844,6 +844,10 @@ struct ObsoleteFileInfo {
   bool only_delete_metadata = false;
   // To apply to this file
   uint32_t uncache_aggressiveness = 0;
+  // strata patch: the column family whose Version dropped the file, so that
+  // VersionSet::RemoveLiveFiles checks only that family's versions.
+  static constexpr uint32_t kUnknownColumnFamily = UINT32_MAX;
+  uint32_t column_family_id = kUnknownColumnFamily;
 
   ObsoleteFileInfo() noexcept
       : metadata(nullptr), only_delete_metadata(false) {}
@@ -872,6 +876,8 @@ struct ObsoleteFileInfo {
     rhs.only_delete_metadata = false;
     uncache_aggressiveness = rhs.uncache_aggressiveness;
     rhs.uncache_aggressiveness = 0;
+    column_family_id = rhs.column_family_id;
+    rhs.column_family_id = kUnknownColumnFamily;
     file_metadata_cache_res_mgr = rhs.file_metadata_cache_res_mgr;
     rhs.file_metadata_cache_res_mgr = nullptr;
 
@@ -1586,6 +1592,11 @@ class VersionSet {
 
   // Remove live files that are in the delete candidate lists.
   void RemoveLiveFiles(
+      std::vector<ObsoleteFileInfo>& sst_delete_candidates,
+      std::vector<ObsoleteBlobFileInfo>& blob_delete_candidates) const;
+  // strata patch: RemoveLiveFiles for the versions of one column family.
+  void RemoveLiveFilesOf(
+      ColumnFamilyData* cfd,
       std::vector<ObsoleteFileInfo>& sst_delete_candidates,
       std::vector<ObsoleteBlobFileInfo>& blob_delete_candidates) const;
 
