@@ -6,8 +6,9 @@
 //!
 //! `make bench-scale`; `STRATA_SCALE_TOPICS` (default 10) topics of `STRATA_SCALE_PARTITIONS`
 //! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run;
-//! `STRATA_SCALE_BLOCK_CACHE_MIB` and `STRATA_SCALE_WRITE_BUFFER_MIB` set the broker's
-//! `--block-cache` and `--write-buffer-total` (defaults: the broker's).
+//! `STRATA_SCALE_BLOCK_CACHE_MIB`, `STRATA_SCALE_WRITE_BUFFER_MIB` and `STRATA_SCALE_MAX_WAL_MIB`
+//! set the broker's `--block-cache`, `--write-buffer-total` and `--max-wal-size` (defaults: the
+//! broker's).
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,10 +68,14 @@ fn broker_config(data_dir: std::path::PathBuf) -> BrokerConfig {
     if let Ok(mib) = std::env::var("STRATA_SCALE_WRITE_BUFFER_MIB") {
         config.store.write_buffer_total_bytes = mib.parse::<usize>().expect("STRATA_SCALE_WRITE_BUFFER_MIB: MiB") << 20;
     }
+    if let Ok(mib) = std::env::var("STRATA_SCALE_MAX_WAL_MIB") {
+        config.store.max_total_wal_bytes = mib.parse::<u64>().expect("STRATA_SCALE_MAX_WAL_MIB: MiB") << 20;
+    }
     println!(
-        "block cache {} MiB, write buffers {} MiB",
+        "block cache {} MiB, write buffers {} MiB, max WAL {} MiB",
         config.store.block_cache_bytes >> 20,
-        config.store.write_buffer_total_bytes >> 20
+        config.store.write_buffer_total_bytes >> 20,
+        config.store.max_total_wal_bytes >> 20
     );
     config
 }
