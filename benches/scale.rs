@@ -62,14 +62,14 @@ fn main() -> anyhow::Result<()> {
 /// Default options, except the memory budgets the environment sets.
 fn broker_config(data_dir: std::path::PathBuf) -> BrokerConfig {
     let mut config = BrokerConfig { data_dir, ..BrokerConfig::default() };
-    if let Ok(mib) = std::env::var("STRATA_SCALE_BLOCK_CACHE_MIB") {
-        config.store.block_cache_bytes = mib.parse::<usize>().expect("STRATA_SCALE_BLOCK_CACHE_MIB: MiB") << 20;
+    if let Some(bytes) = env_mib("STRATA_SCALE_BLOCK_CACHE_MIB") {
+        config.store.block_cache_bytes = bytes as usize;
     }
-    if let Ok(mib) = std::env::var("STRATA_SCALE_WRITE_BUFFER_MIB") {
-        config.store.write_buffer_total_bytes = mib.parse::<usize>().expect("STRATA_SCALE_WRITE_BUFFER_MIB: MiB") << 20;
+    if let Some(bytes) = env_mib("STRATA_SCALE_WRITE_BUFFER_MIB") {
+        config.store.write_buffer_total_bytes = bytes as usize;
     }
-    if let Ok(mib) = std::env::var("STRATA_SCALE_MAX_WAL_MIB") {
-        config.store.max_total_wal_bytes = mib.parse::<u64>().expect("STRATA_SCALE_MAX_WAL_MIB: MiB") << 20;
+    if let Some(bytes) = env_mib("STRATA_SCALE_MAX_WAL_MIB") {
+        config.store.max_total_wal_bytes = bytes;
     }
     println!(
         "block cache {} MiB, write buffers {} MiB, max WAL {} MiB",
@@ -209,6 +209,12 @@ fn report(what: &str, value: f64, unit: &str, target: &str) {
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+/// A size in MiB from the environment, in bytes; a value that is not a number stops the run.
+fn env_mib(name: &str) -> Option<u64> {
+    let mib = std::env::var(name).ok()?;
+    Some(mib.parse::<u64>().unwrap_or_else(|_| panic!("{name}: a number of MiB, not {mib:?}")) << 20)
 }
 
 /// A memory line of /proc/self/status (VmRSS: now, VmHWM: peak), in MiB.
