@@ -8,7 +8,7 @@
 //! (default 1,000) partitions; `STRATA_BENCH_SECS` (default 10) per throughput run;
 //! `STRATA_SCALE_BLOCK_CACHE_MIB`, `STRATA_SCALE_WRITE_BUFFER_MIB` and `STRATA_SCALE_MAX_WAL_MIB`
 //! set the broker's `--block-cache`, `--write-buffer-total` and `--max-wal-size` (defaults: the
-//! broker's).
+//! broker's); `STRATA_DIRECT_IO=true` its `--direct-io`.
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,11 +71,13 @@ fn broker_config(data_dir: std::path::PathBuf) -> BrokerConfig {
     if let Some(bytes) = env_mib("STRATA_SCALE_MAX_WAL_MIB") {
         config.store.max_total_wal_bytes = bytes;
     }
+    config.store.direct_io = std::env::var("STRATA_DIRECT_IO").is_ok_and(|v| v == "true");
     println!(
-        "block cache {} MiB, write buffers {} MiB, max WAL {} MiB",
+        "block cache {} MiB, write buffers {} MiB, max WAL {} MiB, direct I/O {}",
         config.store.block_cache_bytes >> 20,
         config.store.write_buffer_total_bytes >> 20,
-        config.store.max_total_wal_bytes >> 20
+        config.store.max_total_wal_bytes >> 20,
+        config.store.direct_io
     );
     config
 }
@@ -122,10 +124,11 @@ async fn restart_and_load(config: BrokerConfig, scale: &Scale, started: Instant)
 
     println!("== produce throughput, {PRODUCERS} producers, {secs} s each");
     broker.create_topic("narrow", 8, TopicConfig::default()).await?;
+    settle(&broker, "narrow").await?;
     let narrow = throughput(&broker, "narrow", 8, secs).await?;
     println!("peak RSS after the 8-partition run: {:.0} MiB", rss_mib("VmHWM"));
+    settle(&broker, "narrow").await?;
     let wide = throughput(&broker, "t1", per_topic, secs).await?;
-    println!("8 partitions: {narrow:.0} rec/s; {per_topic} partitions: {wide:.0} rec/s");
     report("throughput over 1,000 partitions / over 8", wide / narrow, "x", ">= 0.7");
     report("RSS under load", rss_mib("VmRSS"), "MiB", "< 1024 MiB");
     report("peak RSS of the restarted broker", rss_mib("VmHWM"), "MiB", "< 1024 MiB");
@@ -171,10 +174,31 @@ async fn fill_every_partition(broker: &Arc<Broker>, topics: usize, per_topic: u3
     Ok(())
 }
 
+/// Flushes `topic`, then waits until RocksDB runs and owes no flush or compaction, so that a
+/// throughput run starts from a quiet broker and does not pay for the run before it.
+async fn settle(broker: &Arc<Broker>, topic: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    broker.flush_topic(topic).await?;
+    loop {
+        let stats = broker.storage_stats().await?;
+        if stats.running_jobs == 0 && stats.pending_compaction_bytes == 0 {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            println!("RocksDB still busy after 120 s; measuring anyway");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("settled (flush + compactions) in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 /// Records per second acknowledged while `PRODUCERS` loops send to `partitions` partitions in turn.
 async fn throughput(broker: &Arc<Broker>, topic: &str, partitions: u32, secs: u64) -> anyhow::Result<f64> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
+    let cpu_before = strata::process_memory::cpu_seconds().unwrap_or(0.0);
     let mut tasks = Vec::new();
     for worker in 0..PRODUCERS as u32 {
         let (broker, topic) = (broker.clone(), topic.to_string());
@@ -193,6 +217,13 @@ async fn throughput(broker: &Arc<Broker>, topic: &str, partitions: u32, secs: u6
     for task in tasks {
         sent += task.await??;
     }
+    let cpu = strata::process_memory::cpu_seconds().unwrap_or(0.0) - cpu_before;
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{partitions} partitions: {:.0} rec/s, CPU {cpu:.1} s in {elapsed:.1} s ({:.2} us per record)",
+        sent as f64 / elapsed,
+        cpu * 1e6 / sent.max(1) as f64
+    );
     Ok(sent as f64 / started.elapsed().as_secs_f64())
 }
 

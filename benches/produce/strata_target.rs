@@ -41,10 +41,12 @@ impl Running {
     }
 }
 
-/// Starts a broker with default options (`--fsync always`) and a topic "bench" of 8 partitions.
+/// Starts a broker with default options (`--fsync always`; `--direct-io` when
+/// `STRATA_DIRECT_IO=true`) and a topic "bench" of 8 partitions.
 pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     let data_dir = tempfile::tempdir_in(dir)?;
-    let config = BrokerConfig { data_dir: data_dir.path().join("data"), ..BrokerConfig::default() };
+    let mut config = BrokerConfig { data_dir: data_dir.path().join("data"), ..BrokerConfig::default() };
+    config.store.direct_io = std::env::var("STRATA_DIRECT_IO").is_ok_and(|v| v == "true");
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::Broker;
 use crate::metrics as m;
+use crate::storage::RocksStats;
 
 /// Refreshes the gauges every `period` until shutdown.
 pub fn spawn(broker: Arc<Broker>, period: Duration) -> tokio::task::JoinHandle<()> {
@@ -22,7 +23,7 @@ pub fn spawn(broker: Arc<Broker>, period: Duration) -> tokio::task::JoinHandle<(
             if let Err(e) = broker.publish_groups().await {
                 tracing::warn!(error = %e, "refreshing group metrics failed");
             }
-            match broker.blocking(|store| store.rocks_stats()).await {
+            match broker.storage_stats().await {
                 Ok(s) => {
                     metrics::gauge!(m::ROCKSDB_MEMTABLE).set(s.memtable_bytes as f64);
                     metrics::gauge!(m::ROCKSDB_SST).set(s.sst_bytes as f64);
@@ -37,6 +38,11 @@ pub fn spawn(broker: Arc<Broker>, period: Duration) -> tokio::task::JoinHandle<(
 }
 
 impl Broker {
+    /// RocksDB's memtable, SST, compaction and stall figures, summed over every family.
+    pub async fn storage_stats(&self) -> crate::Result<RocksStats> {
+        Ok(self.blocking(|store| store.rocks_stats()).await?)
+    }
+
     fn publish_partitions(&self) {
         // Touching event counters keeps every topic's series present (at 0 until something
         // happens) and refreshed, so dashboards show a line instead of "no data".

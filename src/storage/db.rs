@@ -8,6 +8,7 @@ use rocksdb::{
     DBCompressionType, Direction, IteratorMode, Options, WriteBatch, WriteBufferManager, WriteOptions,
 };
 
+use super::direct_io;
 use super::error::{StorageError, StorageResult};
 use super::families::{self, Families, Family};
 use super::keys;
@@ -27,11 +28,19 @@ pub struct StoreOptions {
     pub block_cache_bytes: usize,
     pub write_buffer_total_bytes: usize,
     pub max_total_wal_bytes: u64,
+    /// SST files are written (by flushes and compactions) and compactions read with O_DIRECT,
+    /// bypassing the page cache.
+    pub direct_io: bool,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { block_cache_bytes: 256 << 20, write_buffer_total_bytes: 256 << 20, max_total_wal_bytes: 1 << 30 }
+        StoreOptions {
+            block_cache_bytes: 256 << 20,
+            write_buffer_total_bytes: 256 << 20,
+            max_total_wal_bytes: 1 << 30,
+            direct_io: false,
+        }
     }
 }
 
@@ -53,6 +62,9 @@ impl Store {
     /// Opens (or creates) the database at `path`, with every column family it holds. Partition
     /// families stay unbound until [`Store::attach_topics`].
     pub fn open(path: &Path, opts: &StoreOptions) -> StorageResult<Arc<Store>> {
+        if opts.direct_io {
+            direct_io::check_supported(path)?;
+        }
         let cache = Cache::new_lru_cache(opts.block_cache_bytes);
         // Writers stall once memtables reach the budget, which keeps memory bounded by it. The
         // budget triggers a flush of every family at 7/8 full, leaving only 1/8 to fill while
@@ -343,6 +355,11 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
     // Reuse old WAL files: an fdatasync overwriting blocks already allocated needs no inode
     // update (fsync p50 1.4 -> 0.4 ms here), and a memtable switch creates no file.
     o.set_recycle_log_file_num(4);
+    // Page-cache pages this VM has not touched lately are expensive to fill: writing a 2 GiB new
+    // file took 5.0-6.9 s of system CPU, rewriting it in place 0.27 s, and with O_DIRECT
+    // 0.68 s. SST files are written once and read by consumers that fell behind; direct I/O
+    // trades the page cache (fast catch-up of recent SSTs) for that CPU. Off by default.
+    o.set_use_direct_io_for_flush_and_compaction(opts.direct_io);
     o
 }
 

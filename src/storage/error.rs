@@ -18,6 +18,13 @@ pub enum StorageError {
     /// A key in a partition column family is not an 8-byte offset.
     #[error("unexpected key {key:02x?} in {cf}")]
     BadKey { cf: String, key: Vec<u8> },
+    /// Direct I/O was asked for, and the data dir's filesystem cannot open files with O_DIRECT.
+    #[error(
+        "--direct-io: cannot open a file with O_DIRECT in {} ({source}); start without \
+         --direct-io, or put the data dir on a filesystem that supports it (ext4, xfs)",
+        dir.display()
+    )]
+    DirectIoUnsupported { dir: std::path::PathBuf, source: std::io::Error },
     /// A metadata value does not decode.
     #[error("corrupt metadata {what}: {source}")]
     CorruptMeta { what: String, source: prost::DecodeError },

@@ -6,9 +6,11 @@
 //! durably, this module only does it.
 pub mod batch;
 mod db;
+mod direct_io;
 mod error;
 #[allow(unsafe_code)] // the C API call rust-rocksdb lacks: creating many column families at once
 mod families;
+mod flush;
 pub mod keys;
 mod offsets;
 mod partition_log;

@@ -11,6 +11,8 @@ pub struct RocksStats {
     pub pending_compaction_bytes: u64,
     pub write_stopped: bool,
     pub delayed_write_rate: u64,
+    /// Flushes and compactions running now.
+    pub running_jobs: u64,
 }
 
 impl Store {
@@ -23,6 +25,9 @@ impl Store {
         }
         stats.write_stopped = self.db.property_int_value("rocksdb.is-write-stopped")?.unwrap_or(0) > 0;
         stats.delayed_write_rate = self.db.property_int_value("rocksdb.actual-delayed-write-rate")?.unwrap_or(0);
+        for jobs in ["rocksdb.num-running-flushes", "rocksdb.num-running-compactions"] {
+            stats.running_jobs += self.db.property_int_value(jobs)?.unwrap_or(0);
+        }
         Ok(stats)
     }
 

@@ -15,7 +15,14 @@ use crate::support::*;
 const DAY_MS: i64 = 86_400_000;
 
 fn open_broker(dir: &TempDir) -> Arc<Broker> {
-    Broker::open(BrokerConfig { data_dir: dir.path().to_path_buf(), ..BrokerConfig::default() }).expect("open")
+    open_broker_with(dir, false)
+}
+
+/// `direct_io`: SST files written and compacted with O_DIRECT (`--direct-io`).
+fn open_broker_with(dir: &TempDir, direct_io: bool) -> Arc<Broker> {
+    let mut config = BrokerConfig { data_dir: dir.path().to_path_buf(), ..BrokerConfig::default() };
+    config.store.direct_io = direct_io;
+    Broker::open(config).expect("open")
 }
 
 /// Appends one batch of `count` records of `size` bytes, all stamped `timestamp_ms`.
@@ -206,8 +213,19 @@ async fn a_crash_after_retention_keeps_a_consistent_log_start() {
 /// a restart then proves by reading every remaining record.
 #[tokio::test]
 async fn compacted_and_moved_files_stay_readable_after_a_restart() {
-    let dir = tempfile::tempdir().expect("dir");
-    let broker = open_broker(&dir);
+    compacted_files_stay_readable_after_a_restart(tempfile::tempdir().expect("dir"), false).await;
+}
+
+#[tokio::test]
+async fn with_direct_io_compacted_files_stay_readable_after_a_restart() {
+    // The target dir, not /tmp: a tmpfs /tmp may not take O_DIRECT.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    compacted_files_stay_readable_after_a_restart(dir, true).await;
+}
+
+/// The test above, with SST files written buffered or with O_DIRECT.
+async fn compacted_files_stay_readable_after_a_restart(dir: TempDir, direct_io: bool) {
+    let broker = open_broker_with(&dir, direct_io);
     broker.create_topic("t", 1, TopicConfig { retention_ms: Some(-1), ..Default::default() }).await.expect("create");
     for _ in 0..12 {
         append(&broker, "t", 0, 20, 1_000, 1).await;
@@ -221,7 +239,7 @@ async fn compacted_and_moved_files_stay_readable_after_a_restart() {
     broker.close().await;
     drop(broker); // the last handle: closes RocksDB
 
-    let broker = open_broker(&dir);
+    let broker = open_broker_with(&dir, direct_io);
     let mut offset = log_start;
     while offset < 240 {
         let request = FetchRequest { topic: "t".into(), partition: 0, offset, ..Default::default() };
