@@ -224,7 +224,7 @@ async fn throughput(broker: &Arc<Broker>, topic: &str, partitions: u32, secs: u6
         sent as f64 / elapsed,
         cpu * 1e6 / sent.max(1) as f64
     );
-    Ok(sent as f64 / started.elapsed().as_secs_f64())
+    Ok(sent as f64 / elapsed)
 }
 
 fn request(topic: &str, partition: u32) -> ProduceRequest {

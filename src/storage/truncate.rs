@@ -3,7 +3,7 @@
 use rocksdb::{BottommostLevelCompaction, CompactOptions};
 
 use super::batch;
-use super::db::Store;
+use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::{StorageError, StorageResult};
 use super::keys;
 use super::partition_log::ReadBounds;
@@ -67,6 +67,21 @@ impl Store {
         let mut opts = CompactOptions::default();
         opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
         self.db.compact_range_cf_opt(&*cf, Some(keys::offset_key(from)), Some(keys::offset_key(to)), &opts);
+        Ok(())
+    }
+
+    /// Writes a partition's memtable to an SST file.
+    pub fn flush_partition(&self, topic_id: u64, partition: u32) -> StorageResult<()> {
+        let cf = self.partition_family(topic_id, partition)?;
+        Ok(self.db.flush_cf(&*cf)?)
+    }
+
+    /// Writes the `meta` and `offsets` memtables to SST files. Every group commit writes to
+    /// `meta`, so its memtable is what keeps old WAL files alive once partitions are flushed.
+    pub fn flush_metadata(&self) -> StorageResult<()> {
+        for name in [META_CF, OFFSETS_CF] {
+            self.db.flush_cf(&self.cf(name)?)?;
+        }
         Ok(())
     }
 
