@@ -28,8 +28,8 @@ pub struct StoreOptions {
     pub block_cache_bytes: usize,
     pub write_buffer_total_bytes: usize,
     pub max_total_wal_bytes: u64,
-    /// SST files are written (by flushes and compactions) and compactions read with O_DIRECT,
-    /// bypassing the page cache.
+    /// Flushes and compactions write SST files with O_DIRECT, bypassing the page cache (reads,
+    /// compactions' included, still go through it).
     pub direct_io: bool,
 }
 

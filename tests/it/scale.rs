@@ -34,9 +34,7 @@ async fn assert_each_holds_its_record(client: &mut Client, topic: &str, partitio
 }
 
 fn sst_bytes(dir: &Path) -> u64 {
-    let entries = std::fs::read_dir(dir).expect("data dir");
-    let ssts = entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "sst"));
-    ssts.filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()
+    sst_file_sizes(dir).iter().sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! for the requests every test makes.
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 
 use bytes::Bytes;
 use strata::config::BrokerConfig;
@@ -162,4 +163,12 @@ pub async fn fetch_all(client: &mut Client, topic: &str, partition: u32, from: i
 pub async fn describe(client: &mut Client, topic: &str) -> proto::Topic {
     let request = proto::DescribeTopicRequest { name: topic.into() };
     client.describe_topic(request).await.expect("describe").into_inner().topic.expect("topic")
+}
+
+/// Sizes of the SST files in a data dir (a compaction may delete one between listing and
+/// reading its size; it is then left out).
+pub fn sst_file_sizes(dir: &Path) -> Vec<u64> {
+    let entries = std::fs::read_dir(dir).expect("data dir");
+    let ssts = entries.filter_map(Result::ok).filter(|e| e.path().extension().is_some_and(|x| x == "sst"));
+    ssts.filter_map(|e| e.metadata().ok()).map(|m| m.len()).collect()
 }
