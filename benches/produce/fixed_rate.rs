@@ -16,6 +16,8 @@ use crate::strata_target;
 
 const RECORD_BYTES: usize = 1024;
 const PER_BATCH: usize = 100;
+/// Bytes of records per produce request.
+pub const BATCH_BYTES: usize = RECORD_BYTES * PER_BATCH;
 
 pub struct Latencies {
     pub ack_us: Vec<u64>,
@@ -30,7 +32,7 @@ pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Re
     let start = Instant::now();
     let subscriber = tokio::spawn(receive(broker.client().await?, start, duration));
     let client = broker.client().await?;
-    let interval = Duration::from_secs_f64((RECORD_BYTES * PER_BATCH) as f64 / (mib_per_sec * (1 << 20) as f64));
+    let interval = Duration::from_secs_f64(BATCH_BYTES as f64 / (mib_per_sec * (1 << 20) as f64));
     let acks = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut inflight = Vec::new();
     let mut ticks = paced(start, interval, duration);

@@ -10,14 +10,14 @@
 //! the reason. Latency is per batch, from send to acknowledgement (p50/p99/p99.9/max).
 //!
 //! `make bench`; `STRATA_BENCH_SECS` sets each run's length (default 10).
+mod disk;
 mod drive;
 mod fixed_rate;
 mod peers;
 mod strata_target;
 
-use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use drive::Outcome;
 
@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
     let wanted = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let dir = tempfile::tempdir_in(std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into()))?;
-    let disk = disk_fdatasync_bandwidth(dir.path(), duration.min(Duration::from_secs(5)))?;
+    let disk = disk::fdatasync_bandwidth(dir.path(), duration.min(Duration::from_secs(5)))?;
     println!("disk: sequential write + fdatasync every 1 MiB: {:.1} MiB/s\n", disk / (1 << 20) as f64);
     let ratios = if wanted("throughput") { throughput(&runtime, dir.path(), disk, duration)? } else { Vec::new() };
     if wanted("fixed") {
@@ -83,7 +83,7 @@ fn throughput(
         }
         // This disk's bandwidth swings 2-3x from minute to minute (160-570 MiB/s seen in one
         // hour), so the ratio rows use a probe taken right before them.
-        let disk = disk_fdatasync_bandwidth(dir, Duration::from_secs(3))?;
+        let disk = disk::fdatasync_bandwidth(dir, Duration::from_secs(3))?;
         println!("disk probe before the next rows: {:.1} MiB/s", disk / (1 << 20) as f64);
         let durable = runtime.block_on(strata_target::run(dir, shape, true, duration))?;
         durable.print(&format!("strata {size} acks=all fsync=always 8part 8p"), disk);
@@ -103,12 +103,20 @@ fn throughput(
 }
 
 fn fixed_rates(runtime: &tokio::runtime::Runtime, dir: &Path, duration: Duration) -> anyhow::Result<()> {
-    println!("\nfixed rate, open loop: strata 1KiB acks=all fsync=always, 1 partition, 1 subscriber");
+    println!("\nfixed rate, open loop: strata 1KiB acks=all fsync=always, 1 partition, 1 subscriber;");
+    println!("before each, the disk alone: the same batches written and fdatasync'd (group commit)");
     println!(
-        "{:<12} {:>9}  {:<31}  {:<31}",
-        "target", "achieved", "ack p50/p99/p99.9/max ms", "end-to-end p50/p99/p99.9/max ms"
+        "{:<12} {:>9}  {:<31}  {:<31}  {:<31}",
+        "target",
+        "achieved",
+        "disk p50/p99/p99.9/max ms",
+        "ack p50/p99/p99.9/max ms",
+        "end-to-end p50/p99/p99.9/max ms"
     );
+    let mut tails = Vec::new();
     for mib_per_sec in [10.0, 50.0] {
+        let bytes_per_sec = mib_per_sec * (1 << 20) as f64;
+        let disk = disk::append_latencies(dir, fixed_rate::BATCH_BYTES, bytes_per_sec, duration)?;
         let run = runtime.block_on(fixed_rate::run(dir, mib_per_sec, duration))?;
         let summary = |v: &[u64]| {
             let p = |q| drive::percentile_ms(v, q);
@@ -116,11 +124,18 @@ fn fixed_rates(runtime: &tokio::runtime::Runtime, dir: &Path, duration: Duration
         };
         let achieved = run.achieved_bytes_per_sec / (1 << 20) as f64;
         println!(
-            "{:<12} {achieved:>9.1}  {:<31}  {:<31}",
+            "{:<12} {achieved:>9.1}  {:<31}  {:<31}  {:<31}",
             format!("{mib_per_sec} MiB/s"),
+            summary(&disk),
             summary(&run.ack_us),
             summary(&run.end_to_end_us)
         );
+        tails.push((mib_per_sec, drive::percentile_ms(&disk, 0.99), drive::percentile_ms(&run.end_to_end_us, 0.99)));
+    }
+    // The disk's tail swings from ~2 ms to hundreds of ms between minutes here, so strata's p99
+    // reads against the disk's p99 at the same rate, measured just before.
+    for (mib_per_sec, disk_p99, strata_p99) in tails {
+        println!("  {mib_per_sec} MiB/s: strata end-to-end p99 / disk p99   {:>6.2}", strata_p99 / disk_p99);
     }
     Ok(())
 }
@@ -144,21 +159,4 @@ fn print_ratios(ratios: Vec<Ratios>) {
 
 fn ratio(a: &Outcome, b: &Outcome) -> f64 {
     a.records_per_sec() / b.records_per_sec()
-}
-
-/// Bytes per second of 1 MiB writes each followed by fdatasync.
-fn disk_fdatasync_bandwidth(dir: &Path, duration: Duration) -> anyhow::Result<f64> {
-    let path = dir.join("disk-probe");
-    let mut file = std::fs::File::create(&path)?;
-    let chunk = vec![0x5au8; 1 << 20];
-    let start = Instant::now();
-    let mut written = 0u64;
-    while start.elapsed() < duration {
-        file.write_all(&chunk)?;
-        file.sync_data()?;
-        written += chunk.len() as u64;
-    }
-    let rate = written as f64 / start.elapsed().as_secs_f64();
-    std::fs::remove_file(path)?;
-    Ok(rate)
 }
