@@ -6,6 +6,7 @@ mod admin;
 mod alter;
 mod commit_loop;
 mod delete_records;
+mod early_flush;
 mod family_upkeep;
 mod fetch;
 pub mod groups;
@@ -89,6 +90,7 @@ impl Broker {
         threads.push(family_upkeep::reclaim(store.clone(), free_slots, false, shutdown.clone())?);
         threads.push(family_upkeep::top_up(store.clone())?);
         threads.push(heap_trim::spawn(store.clone(), shutdown.clone())?);
+        threads.push(early_flush::spawn(store.clone(), shutdown.clone())?);
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
         tracing::info!(
             data_dir = %config.data_dir.display(),

@@ -10,6 +10,7 @@
 //! peak partition count, never more.
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use librocksdb_sys as ffi;
@@ -52,6 +53,25 @@ impl Drop for Family {
             // the database is still open (`Store` drops its families before its `DB`).
             unsafe { ffi::rocksdb_column_family_handle_destroy(self.handle) }
         }
+    }
+}
+
+/// Any family's handle, borrowed: one call can then take partition families (ours) and the
+/// fixed ones (rust-rocksdb's) together, where rust-rocksdb wants a slice of one type.
+pub struct BorrowedFamily<'a> {
+    handle: *mut ffi::rocksdb_column_family_handle_t,
+    _borrowed: PhantomData<&'a ()>,
+}
+
+impl<'a> BorrowedFamily<'a> {
+    pub fn of(cf: &'a impl AsColumnFamilyRef) -> Self {
+        BorrowedFamily { handle: cf.inner(), _borrowed: PhantomData }
+    }
+}
+
+impl AsColumnFamilyRef for BorrowedFamily<'_> {
+    fn inner(&self) -> *mut ffi::rocksdb_column_family_handle_t {
+        self.handle
     }
 }
 

@@ -10,6 +10,7 @@ mod direct_io;
 mod error;
 #[allow(unsafe_code)] // the C API call rust-rocksdb lacks: creating many column families at once
 mod families;
+mod flush_fullest;
 pub mod keys;
 mod offsets;
 mod partition_log;

@@ -14,6 +14,7 @@ mod fetch_wait;
 mod groups;
 mod hostile;
 mod limits;
+mod memtable_budget;
 mod model;
 mod offsets;
 mod produce_fetch;

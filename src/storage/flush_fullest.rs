@@ -1,0 +1,113 @@
+//! Early flushes of the partitions whose memtables hold the most.
+//!
+//! RocksDB's own trigger (the write-buffer manager at 7/8 of the budget, with atomic flush)
+//! flushes every family at once. With writes spread over a thousand partitions that is a
+//! thousand small SST files at once, each costing a file creation, an fdatasync and a close,
+//! and writers stall on the budget's last eighth while they are written. Flushing the fullest
+//! families a slice of the budget at a time, before that trigger, writes fewer and larger files
+//! (a family is flushed when it is among the fullest, not whenever any is) and frees memory in
+//! steps that writers do not wait for.
+use std::sync::Arc;
+
+use rocksdb::FlushOptions;
+
+use super::db::{META_CF, OFFSETS_CF, Store};
+use super::error::StorageResult;
+use super::families::{BorrowedFamily, Family};
+
+/// Active memtables holding less are left for RocksDB's flush of every family: an empty one
+/// reports its arena's first allocation, and a file for a few kilobytes is what this avoids.
+const WORTH_A_FILE: u64 = 64 << 10;
+
+impl Store {
+    /// Flushes, in one atomic flush, the partition families whose active memtables hold the
+    /// most, until they add up to `bytes`, and the metadata families (every write group writes
+    /// to `meta`, so its memtable would otherwise keep every WAL file alive). Waits for it.
+    /// Returns how many partition families it flushed.
+    pub fn flush_fullest(&self, bytes: u64) -> StorageResult<usize> {
+        let fullest = self.fullest_families(bytes)?;
+        if fullest.is_empty() {
+            return Ok(0);
+        }
+        let (meta, offsets) = (self.cf(META_CF)?, self.cf(OFFSETS_CF)?);
+        let mut targets: Vec<BorrowedFamily<'_>> = fullest.iter().map(|f| BorrowedFamily::of(&**f)).collect();
+        targets.extend([BorrowedFamily::of(&meta), BorrowedFamily::of(&offsets)]);
+        let targets: Vec<&BorrowedFamily<'_>> = targets.iter().collect();
+        self.db.flush_cfs_opt(&targets, &FlushOptions::default())?;
+        Ok(fullest.len())
+    }
+
+    /// The partition families holding the most in their active memtables, fullest first, until
+    /// they add up to `bytes` (or every one holding enough to be worth a file).
+    fn fullest_families(&self, bytes: u64) -> StorageResult<Vec<Arc<Family>>> {
+        let mut held = Vec::new();
+        for family in self.families_read().in_use() {
+            let size = self.db.property_int_value_cf(&**family, "rocksdb.cur-size-active-mem-table")?.unwrap_or(0);
+            if size >= WORTH_A_FILE {
+                held.push((size, family.clone()));
+            }
+        }
+        held.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
+        let mut total = 0;
+        Ok(held
+            .into_iter()
+            .take_while(|(size, _)| {
+                let wanted = total < bytes;
+                total += size;
+                wanted
+            })
+            .map(|(_, family)| family)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::proto::meta::TopicMeta;
+    use crate::storage::batch::{NewRecord, encode_batch, set_base_offset};
+    use crate::storage::{Store, StoreOptions, WriteGroup};
+
+    /// Larger than a quarter of an arena block, so each is allocated (and counted) on its own.
+    static VALUE: [u8; 100_000] = [7; 100_000];
+
+    /// Partition `p` of topic 1 gets `p` batches of one 100 kB record.
+    fn store_with_growing_partitions(dir: &std::path::Path, partitions: u32) -> std::sync::Arc<Store> {
+        let store = Store::open(dir, &StoreOptions::default()).expect("open");
+        store.create_topic(TopicMeta { id: 1, name: "t".into(), partitions, ..Default::default() }).expect("create");
+        let mut group = WriteGroup::new(&store).expect("group");
+        for partition in 0..partitions {
+            let cf = group.partition(1, partition).expect("partition cf");
+            for offset in 0..i64::from(partition) {
+                let mut batch = encode_batch(&[NewRecord { key: None, value: &VALUE, headers: &[], timestamp_ms: 1 }]);
+                set_base_offset(&mut batch, offset);
+                group.append(&cf, offset, &batch);
+            }
+        }
+        group.commit(true).expect("write");
+        store
+    }
+
+    #[test]
+    fn flushes_the_fullest_partitions_until_they_add_up_to_the_bytes_asked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_growing_partitions(dir.path(), 20);
+        let held = |partition| {
+            let family = store.partition_family(1, partition).expect("family");
+            store.db.property_int_value_cf(&*family, "rocksdb.cur-size-active-mem-table").expect("size").unwrap_or(0)
+        };
+        // A byte more than the two fullest hold takes the third fullest too, and no more.
+        let flushed = store.flush_fullest(held(19) + held(18) + 1).expect("flush");
+        assert_eq!(flushed, 3);
+        for partition in 0..20 {
+            let on_disk = store.partition_sst_bytes(1, partition).expect("sst bytes");
+            assert_eq!(on_disk > 0, partition >= 17, "partition {partition}: {on_disk} bytes in SST files");
+        }
+    }
+
+    #[test]
+    fn flushes_nothing_when_no_partition_holds_data() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_growing_partitions(dir.path(), 1);
+        assert_eq!(store.flush_fullest(1 << 20).expect("flush"), 0);
+    }
+}
