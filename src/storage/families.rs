@@ -229,6 +229,18 @@ pub fn give_freed_heap_back() {
     }
 }
 
+/// An integer property of one family, without the string round trip of rust-rocksdb's
+/// `property_int_value_cf` (RocksDB formats it, mallocs a copy, Rust parses it):
+/// `Store::flush_fullest` reads one per partition, thousands at a time. `None` if RocksDB does
+/// not know the property.
+pub fn int_property(db: &DB, cf: &impl AsColumnFamilyRef, name: &CStr) -> Option<u64> {
+    let mut value = 0u64;
+    // SAFETY: db and cf are alive for the call and name is NUL-terminated; RocksDB only writes
+    // `value`.
+    let found = unsafe { ffi::rocksdb_property_int_cf(db.as_raw_ptr(), cf.inner(), name.as_ptr(), &mut value) };
+    (found == 0).then_some(value)
+}
+
 /// Replay the WAL into memtables at open instead of flushing every family to a new L0 file
 /// (with thousands of families that flush dominated restart time). rust-rocksdb has no setter.
 pub fn avoid_flush_during_recovery(opts: &mut Options) {

@@ -13,7 +13,7 @@ use rocksdb::FlushOptions;
 
 use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
-use super::families::{BorrowedFamily, Family};
+use super::families::{self, BorrowedFamily, Family};
 
 /// Active memtables holding less are left for RocksDB's flush of every family: an empty one
 /// reports its arena's first allocation, and a file for a few kilobytes is what this avoids.
@@ -25,7 +25,7 @@ impl Store {
     /// to `meta`, so its memtable would otherwise keep every WAL file alive). Waits for it.
     /// Returns how many partition families it flushed.
     pub fn flush_fullest(&self, bytes: u64) -> StorageResult<usize> {
-        let fullest = self.fullest_families(bytes)?;
+        let fullest = self.fullest_families(bytes);
         if fullest.is_empty() {
             return Ok(0);
         }
@@ -39,25 +39,24 @@ impl Store {
 
     /// The partition families holding the most in their active memtables, fullest first, until
     /// they add up to `bytes` (or every one holding enough to be worth a file).
-    fn fullest_families(&self, bytes: u64) -> StorageResult<Vec<Arc<Family>>> {
+    fn fullest_families(&self, bytes: u64) -> Vec<Arc<Family>> {
         let mut held = Vec::new();
         for family in self.families_read().in_use() {
-            let size = self.db.property_int_value_cf(&**family, "rocksdb.cur-size-active-mem-table")?.unwrap_or(0);
+            let size = families::int_property(&self.db, &**family, c"rocksdb.cur-size-active-mem-table").unwrap_or(0);
             if size >= WORTH_A_FILE {
                 held.push((size, family.clone()));
             }
         }
         held.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
         let mut total = 0;
-        Ok(held
-            .into_iter()
+        held.into_iter()
             .take_while(|(size, _)| {
                 let wanted = total < bytes;
                 total += size;
                 wanted
             })
             .map(|(_, family)| family)
-            .collect())
+            .collect()
     }
 }
 
