@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::ticker;
-use crate::storage::Store;
+use crate::storage::{SliceAges, Store};
 
 /// Memtable usage is one atomic counter, so it is cheap to check often.
 const PERIOD: Duration = Duration::from_millis(10);
@@ -35,11 +35,11 @@ impl Trigger {
 
 pub fn spawn(store: Arc<Store>, stop: CancellationToken) -> std::io::Result<JoinHandle<()>> {
     let what = "early flushes of the fullest partitions; RocksDB flushes every family at 7/8";
-    let mut trigger = Trigger::default();
+    let (mut trigger, mut ages) = (Trigger::default(), SliceAges::default());
     ticker::spawn("strata-early-flush", what, PERIOD, stop, move || {
         let (used, budget) = store.memtable_usage();
         let Some(bytes) = trigger.due(used, budget) else { return };
-        match store.flush_fullest(bytes) {
+        match store.flush_fullest(bytes, &mut ages) {
             Ok(0) => trigger.exhausted = true,
             Ok(flushed) => tracing::debug!(flushed, used, "flushed the fullest partitions"),
             Err(e) => {

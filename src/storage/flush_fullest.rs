@@ -7,6 +7,13 @@
 //! families a slice of the budget at a time, before that trigger, writes fewer and larger files
 //! (a family is flushed when it is among the fullest, not whenever any is) and frees memory in
 //! steps that writers do not wait for.
+//!
+//! A family that is never among the fullest would keep the WAL file holding its oldest record,
+//! and every later one, alive: the WAL would grow to `--max-wal-size` and a restart would
+//! replay all of it. So a family whose data has waited through [`MAX_SLICES_WAITING`] early
+//! flushes is flushed with the next one, however little it holds.
+use std::collections::HashMap;
+use std::ffi::CStr;
 use std::sync::Arc;
 
 use rocksdb::FlushOptions;
@@ -15,53 +22,83 @@ use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
 use super::families::{self, BorrowedFamily, Family};
 
-/// Active memtables holding less are left for RocksDB's flush of every family: an empty one
-/// reports its arena's first allocation, and a file for a few kilobytes is what this avoids.
+/// Active memtables holding less are left for RocksDB's flush of every family (or for their
+/// turn as overdue): a file for a few kilobytes is what this avoids.
 const WORTH_A_FILE: u64 = 64 << 10;
+
+/// Early flushes a family's unflushed data may wait through: eight slices of an eighth of the
+/// budget keep the WAL to about the budget's worth of writes beyond what memtables hold.
+const MAX_SLICES_WAITING: u64 = 8;
+
+/// How long each partition's unflushed data has waited, counted in early flushes.
+#[derive(Debug, Default)]
+pub struct SliceAges {
+    slices: u64,
+    /// Family slot -> the slice count when its memtable was first seen holding data.
+    holding_since: HashMap<u32, u64>,
+}
 
 impl Store {
     /// Flushes, in one atomic flush, the partition families whose active memtables hold the
-    /// most, until they add up to `bytes`, and the metadata families (every write group writes
-    /// to `meta`, so its memtable would otherwise keep every WAL file alive). Waits for it.
-    /// Returns how many partition families it flushed.
-    pub fn flush_fullest(&self, bytes: u64) -> StorageResult<usize> {
-        let fullest = self.fullest_families(bytes);
-        if fullest.is_empty() {
+    /// most, until they add up to `bytes`, those whose data has waited too long (see the
+    /// module doc), and the metadata families (every write group writes to `meta`, so its
+    /// memtable would otherwise keep every WAL file alive). Waits for it. Returns how many
+    /// partition families it flushed.
+    pub fn flush_fullest(&self, bytes: u64, ages: &mut SliceAges) -> StorageResult<usize> {
+        let chosen = self.families_to_flush(bytes, ages);
+        if chosen.is_empty() {
             return Ok(0);
         }
         let (meta, offsets) = (self.cf(META_CF)?, self.cf(OFFSETS_CF)?);
-        let mut targets: Vec<BorrowedFamily<'_>> = fullest.iter().map(|f| BorrowedFamily::of(&**f)).collect();
+        let mut targets: Vec<BorrowedFamily<'_>> = chosen.iter().map(|f| BorrowedFamily::of(&**f)).collect();
         targets.extend([BorrowedFamily::of(&meta), BorrowedFamily::of(&offsets)]);
         let targets: Vec<&BorrowedFamily<'_>> = targets.iter().collect();
         self.db.flush_cfs_opt(&targets, &FlushOptions::default())?;
-        Ok(fullest.len())
+        for family in &chosen {
+            ages.holding_since.remove(&family.slot);
+        }
+        ages.slices += 1;
+        Ok(chosen.len())
     }
 
-    /// The partition families holding the most in their active memtables, fullest first, until
-    /// they add up to `bytes` (or every one holding enough to be worth a file).
-    fn fullest_families(&self, bytes: u64) -> Vec<Arc<Family>> {
-        let mut held = Vec::new();
+    /// The families that waited too long, then the rest holding the most in their active
+    /// memtables, fullest first, until those add up to `bytes` (or every one worth a file).
+    fn families_to_flush(&self, bytes: u64, ages: &mut SliceAges) -> Vec<Arc<Family>> {
+        let (mut overdue, mut held) = (Vec::new(), Vec::new());
         for family in self.families_read().in_use() {
-            let size = families::int_property(&self.db, &**family, c"rocksdb.cur-size-active-mem-table").unwrap_or(0);
+            if self.active_memtable(family, c"rocksdb.num-entries-active-mem-table") == 0 {
+                ages.holding_since.remove(&family.slot);
+                continue;
+            }
+            let since = *ages.holding_since.entry(family.slot).or_insert(ages.slices);
+            if ages.slices - since >= MAX_SLICES_WAITING {
+                overdue.push(family.clone());
+                continue;
+            }
+            let size = self.active_memtable(family, c"rocksdb.cur-size-active-mem-table");
             if size >= WORTH_A_FILE {
                 held.push((size, family.clone()));
             }
         }
         held.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
         let mut total = 0;
-        held.into_iter()
-            .take_while(|(size, _)| {
-                let wanted = total < bytes;
-                total += size;
-                wanted
-            })
-            .map(|(_, family)| family)
-            .collect()
+        let fullest = held.into_iter().take_while(|(size, _)| {
+            let wanted = total < bytes;
+            total += size;
+            wanted
+        });
+        overdue.extend(fullest.map(|(_, family)| family));
+        overdue
+    }
+
+    fn active_memtable(&self, family: &Family, property: &CStr) -> u64 {
+        families::int_property(&self.db, family, property).unwrap_or(0)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::{MAX_SLICES_WAITING, SliceAges};
     use crate::proto::meta::TopicMeta;
     use crate::storage::batch::{NewRecord, encode_batch, set_base_offset};
     use crate::storage::{Store, StoreOptions, WriteGroup};
@@ -95,7 +132,7 @@ mod tests {
             store.db.property_int_value_cf(&*family, "rocksdb.cur-size-active-mem-table").expect("size").unwrap_or(0)
         };
         // A byte more than the two fullest hold takes the third fullest too, and no more.
-        let flushed = store.flush_fullest(held(19) + held(18) + 1).expect("flush");
+        let flushed = store.flush_fullest(held(19) + held(18) + 1, &mut SliceAges::default()).expect("flush");
         assert_eq!(flushed, 3);
         for partition in 0..20 {
             let on_disk = store.partition_sst_bytes(1, partition).expect("sst bytes");
@@ -107,6 +144,23 @@ mod tests {
     fn flushes_nothing_when_no_partition_holds_data() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 1);
-        assert_eq!(store.flush_fullest(1 << 20).expect("flush"), 0);
+        assert_eq!(store.flush_fullest(1 << 20, &mut SliceAges::default()).expect("flush"), 0);
+    }
+
+    #[test]
+    fn a_partition_never_among_the_fullest_is_flushed_once_its_data_waited_too_long() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_growing_partitions(dir.path(), 20);
+        let has_file = |partition| store.partition_sst_bytes(1, partition).expect("sst bytes") > 0;
+        let mut ages = SliceAges::default();
+        // Each flush asked for one byte takes the fullest left: partitions 19, 18, ... 12.
+        for _ in 0..MAX_SLICES_WAITING {
+            assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 1);
+        }
+        assert!(has_file(12) && !has_file(11) && !has_file(1));
+        // The rest have waited through eight flushes: the next takes all of them, however small.
+        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
+        assert!((1..12).all(has_file));
+        assert!(!has_file(0), "partition 0 holds nothing");
     }
 }

@@ -8,7 +8,8 @@ pub mod batch;
 mod db;
 mod direct_io;
 mod error;
-#[allow(unsafe_code)] // the C API call rust-rocksdb lacks: creating many column families at once
+#[allow(unsafe_code)]
+// C API calls rust-rocksdb lacks: creating many families at once, a few option setters, integer properties
 mod families;
 mod flush_fullest;
 pub mod keys;
@@ -22,6 +23,7 @@ mod write_group;
 pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
 pub use families::give_freed_heap_back;
+pub use flush_fullest::SliceAges;
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use stats::RocksStats;
