@@ -177,11 +177,13 @@ async fn fill_every_partition(broker: &Arc<Broker>, topics: usize, per_topic: u3
     Ok(())
 }
 
-/// Flushes `topic`, then waits until RocksDB runs and owes no flush or compaction, so that a
+/// Flushes `topics`, then waits until RocksDB runs and owes no flush or compaction, so that a
 /// throughput run starts from a quiet broker and does not pay for the run before it.
-async fn settle(broker: &Arc<Broker>, topic: &str) -> anyhow::Result<()> {
+async fn settle(broker: &Arc<Broker>, topics: &[&str]) -> anyhow::Result<()> {
     let started = Instant::now();
-    broker.flush_topic(topic).await?;
+    for topic in topics {
+        broker.flush_topic(topic).await?;
+    }
     loop {
         let stats = broker.storage_stats().await?;
         if stats.running_jobs == 0 && stats.pending_compaction_bytes == 0 {
@@ -204,15 +206,16 @@ async fn settle(broker: &Arc<Broker>, topic: &str) -> anyhow::Result<()> {
 async fn median_throughput_ratio(broker: &Arc<Broker>, per_topic: u32, secs: u64, pairs: u64) -> anyhow::Result<f64> {
     let mut ratios = Vec::new();
     for pair in 1..=pairs.max(1) {
-        settle(broker, "narrow").await?;
+        settle(broker, &["narrow", "t1"]).await?;
         let narrow = throughput(broker, "narrow", 8, secs).await?;
-        settle(broker, "narrow").await?;
+        settle(broker, &["narrow", "t1"]).await?;
         let wide = throughput(broker, "t1", per_topic, secs).await?;
         println!("pair {pair}: {per_topic} partitions / 8 = {:.2}", wide / narrow);
         ratios.push(wide / narrow);
     }
     ratios.sort_by(f64::total_cmp);
-    Ok(ratios[ratios.len() / 2])
+    let middle = ratios.len() / 2;
+    Ok(if ratios.len() % 2 == 1 { ratios[middle] } else { (ratios[middle - 1] + ratios[middle]) / 2.0 })
 }
 
 /// Records per second acknowledged while `PRODUCERS` loops send to `partitions` partitions in turn.

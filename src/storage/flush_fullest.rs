@@ -34,8 +34,11 @@ const MAX_SLICES_WAITING: u64 = 8;
 #[derive(Debug, Default)]
 pub struct SliceAges {
     slices: u64,
-    /// Family slot -> the slice count when its memtable was first seen holding data.
-    holding_since: HashMap<u32, u64>,
+    /// Family slot -> the slice count when its active memtable was first seen holding data,
+    /// and how many entries it held when last seen (fewer later: another flush switched it).
+    /// A memtable switched and refilled past its old count between two scans keeps its old
+    /// start, and is flushed early once: RocksDB has no cheap memtable identity to compare.
+    holding_since: HashMap<u32, (u64, u64)>,
 }
 
 impl Store {
@@ -65,21 +68,30 @@ impl Store {
     /// memtables, fullest first, until those add up to `bytes` (or every one worth a file).
     fn families_to_flush(&self, bytes: u64, ages: &mut SliceAges) -> Vec<Arc<Family>> {
         let (mut overdue, mut held) = (Vec::new(), Vec::new());
-        for family in self.families_read().in_use() {
-            if self.active_memtable(family, c"rocksdb.num-entries-active-mem-table") == 0 {
-                ages.holding_since.remove(&family.slot);
+        // Copied out, so a topic being created or deleted does not wait for the scan.
+        let in_use: Vec<Arc<Family>> = self.families_read().in_use().cloned().collect();
+        let mut seen = HashMap::with_capacity(ages.holding_since.len());
+        for family in in_use {
+            let entries = self.active_memtable(&family, c"rocksdb.num-entries-active-mem-table");
+            if entries == 0 {
                 continue;
             }
-            let since = *ages.holding_since.entry(family.slot).or_insert(ages.slices);
-            if ages.slices - since >= MAX_SLICES_WAITING {
-                overdue.push(family.clone());
+            let since = match ages.holding_since.get(&family.slot) {
+                Some(&(since, before)) if entries >= before => since,
+                _ => ages.slices,
+            };
+            seen.insert(family.slot, (since, entries));
+            if ages.slices.saturating_sub(since) >= MAX_SLICES_WAITING {
+                overdue.push(family);
                 continue;
             }
-            let size = self.active_memtable(family, c"rocksdb.cur-size-active-mem-table");
+            let size = self.active_memtable(&family, c"rocksdb.cur-size-active-mem-table");
             if size >= WORTH_A_FILE {
-                held.push((size, family.clone()));
+                held.push((size, family));
             }
         }
+        // Families not seen holding data (flushed, emptied, deleted) start afresh next time.
+        ages.holding_since = seen;
         held.sort_unstable_by_key(|(size, _)| std::cmp::Reverse(*size));
         let mut total = 0;
         let fullest = held.into_iter().take_while(|(size, _)| {
@@ -110,17 +122,22 @@ mod tests {
     fn store_with_growing_partitions(dir: &std::path::Path, partitions: u32) -> std::sync::Arc<Store> {
         let store = Store::open(dir, &StoreOptions::default()).expect("open");
         store.create_topic(TopicMeta { id: 1, name: "t".into(), partitions, ..Default::default() }).expect("create");
-        let mut group = WriteGroup::new(&store).expect("group");
         for partition in 0..partitions {
-            let cf = group.partition(1, partition).expect("partition cf");
-            for offset in 0..i64::from(partition) {
-                let mut batch = encode_batch(&[NewRecord { key: None, value: &VALUE, headers: &[], timestamp_ms: 1 }]);
-                set_base_offset(&mut batch, offset);
-                group.append(&cf, offset, &batch);
-            }
+            append(&store, partition, 0..i64::from(partition));
         }
-        group.commit(true).expect("write");
         store
+    }
+
+    fn append(store: &Store, partition: u32, offsets: std::ops::Range<i64>) {
+        let mut group = WriteGroup::new(store).expect("group");
+        let cf = group.partition(1, partition).expect("partition cf");
+        for offset in offsets {
+            let mut batch = encode_batch(&[NewRecord { key: None, value: &VALUE, headers: &[], timestamp_ms: 1 }]);
+            set_base_offset(&mut batch, offset);
+            group.append(&cf, offset, &batch);
+        }
+        drop(cf);
+        group.commit(true).expect("write");
     }
 
     #[test]
@@ -162,5 +179,27 @@ mod tests {
         assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
         assert!((1..12).all(has_file));
         assert!(!has_file(0), "partition 0 holds nothing");
+    }
+
+    #[test]
+    fn data_flushed_by_another_flush_starts_its_wait_afresh() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_growing_partitions(dir.path(), 20);
+        let file_bytes = |partition| store.partition_sst_bytes(1, partition).expect("sst bytes");
+        let mut ages = SliceAges::default();
+        for _ in 0..MAX_SLICES_WAITING - 1 {
+            store.flush_fullest(1, &mut ages).expect("flush");
+        }
+        // Partition 1 is flushed by someone else (RocksDB's own trigger, a topic flush), seen
+        // empty by the next scan, then gets new data: that data has not waited.
+        store.flush_partition(1, 1).expect("flush partition 1");
+        let flushed_once = file_bytes(1);
+        store.flush_fullest(1, &mut ages).expect("flush");
+        append(&store, 1, 1..2);
+        append(&store, 19, 19..21); // fuller than partition 1: the next flush's fullest
+        // Partitions 2-11 waited too long, and 19 is the fullest.
+        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
+        assert!(file_bytes(2) > 0);
+        assert_eq!(file_bytes(1), flushed_once, "partition 1's new data was flushed as if it had waited");
     }
 }

@@ -23,8 +23,10 @@ impl Store {
         let mut stats = RocksStats::default();
         self.add_family_stats(&mut stats, &self.cf(META_CF)?);
         self.add_family_stats(&mut stats, &self.cf(OFFSETS_CF)?);
-        for family in self.families_read().in_use() {
-            self.add_family_stats(&mut stats, &**family);
+        // Copied out, so a topic being created or deleted does not wait for the reads.
+        let in_use: Vec<_> = self.families_read().in_use().cloned().collect();
+        for family in in_use {
+            self.add_family_stats(&mut stats, &*family);
         }
         stats.write_stopped = self.db.property_int_value("rocksdb.is-write-stopped")?.unwrap_or(0) > 0;
         stats.delayed_write_rate = self.db.property_int_value("rocksdb.actual-delayed-write-rate")?.unwrap_or(0);

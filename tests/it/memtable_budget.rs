@@ -10,9 +10,10 @@ use crate::support::*;
 const BUDGET: usize = 16 << 20;
 const HOT_RECORD: usize = 256 << 10;
 /// With the quiet partitions' 2.7 MB, memtables pass 12 MiB at about the 38th hot record (the
-/// exact count varies with RocksDB's per-core arena shards). From the 36th on, the test waits a
-/// little after each for the flush, so it never writes far enough past 12 MiB to reach 14.
-const HOT_BEFORE_WAITING: usize = 36;
+/// exact count varies with RocksDB's per-core arena shards). From the 34th on, the test waits
+/// after each for the flush (which may queue behind other tests' flushes: RocksDB's flush pool
+/// is shared by the process), so it never writes far enough past 12 MiB to reach 14.
+const HOT_BEFORE_WAITING: usize = 34;
 const HOT_AT_MOST: usize = 44;
 const COLD_RECORD: usize = 300_000;
 const COLD_PARTITIONS: u32 = 9;
@@ -36,14 +37,14 @@ async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not
         produce_to(&mut client, "mixed", 0, vec![record(vec![b'h'; HOT_RECORD])]).await;
         hot_records += 1;
         if hot_records >= HOT_BEFORE_WAITING {
-            let quiet_until = Instant::now() + Duration::from_millis(200);
+            let quiet_until = Instant::now() + Duration::from_secs(3);
             while on_disk() == 0 && Instant::now() < quiet_until {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
     }
 
-    let flushed_at_least = (HOT_RECORD * HOT_BEFORE_WAITING) as u64;
+    let flushed_at_least = (HOT_RECORD * 30) as u64;
     let give_up = Instant::now() + Duration::from_secs(60);
     while on_disk() < flushed_at_least {
         assert!(Instant::now() < give_up, "the hot partition was never flushed: {} bytes in SST files", on_disk());
@@ -51,8 +52,8 @@ async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not
     }
     // Only the hot partition's records: not the quiet partitions' as well.
     let hot_bytes = (HOT_RECORD * hot_records) as u64;
-    let cold_bytes = COLD_RECORD as u64 * u64::from(COLD_PARTITIONS);
-    assert!(on_disk() < hot_bytes + cold_bytes / 2, "quiet partitions were flushed too: {} bytes", on_disk());
+    // Not even one quiet partition's record (metadata files add a few kilobytes).
+    assert!(on_disk() < hot_bytes + COLD_RECORD as u64 / 2, "quiet partitions were flushed too: {} bytes", on_disk());
 
     // Both halves are there after a restart: the flushed one from its file, the rest from the WAL.
     let broker = TestBroker::start_in(broker.stop().await, budget).await;
