@@ -111,17 +111,15 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::{MAX_SLICES_WAITING, SliceAges};
-    use crate::proto::meta::TopicMeta;
-    use crate::storage::batch::{NewRecord, encode_batch, set_base_offset};
-    use crate::storage::{Store, StoreOptions, WriteGroup};
+    use crate::storage::Store;
+    use crate::storage::test_store::{TOPIC_ID, append_one_record_batches, store_with_topic};
 
     /// Larger than a quarter of an arena block, so each is allocated (and counted) on its own.
     static VALUE: [u8; 100_000] = [7; 100_000];
 
-    /// Partition `p` of topic 1 gets `p` batches of one 100 kB record.
+    /// Partition `p` gets `p` batches of one 100 kB record.
     fn store_with_growing_partitions(dir: &std::path::Path, partitions: u32) -> std::sync::Arc<Store> {
-        let store = Store::open(dir, &StoreOptions::default()).expect("open");
-        store.create_topic(TopicMeta { id: 1, name: "t".into(), partitions, ..Default::default() }).expect("create");
+        let store = store_with_topic(dir, partitions);
         for partition in 0..partitions {
             append(&store, partition, 0..i64::from(partition));
         }
@@ -129,15 +127,7 @@ mod tests {
     }
 
     fn append(store: &Store, partition: u32, offsets: std::ops::Range<i64>) {
-        let mut group = WriteGroup::new(store).expect("group");
-        let cf = group.partition(1, partition).expect("partition cf");
-        for offset in offsets {
-            let mut batch = encode_batch(&[NewRecord { key: None, value: &VALUE, headers: &[], timestamp_ms: 1 }]);
-            set_base_offset(&mut batch, offset);
-            group.append(&cf, offset, &batch);
-        }
-        drop(cf);
-        group.commit(true).expect("write");
+        append_one_record_batches(store, partition, offsets, &VALUE);
     }
 
     #[test]
@@ -145,14 +135,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
         let held = |partition| {
-            let family = store.partition_family(1, partition).expect("family");
-            store.db.property_int_value_cf(&*family, "rocksdb.cur-size-active-mem-table").expect("size").unwrap_or(0)
+            let family = store.partition_family(TOPIC_ID, partition).expect("family");
+            store.active_memtable(&family, c"rocksdb.cur-size-active-mem-table")
         };
         // A byte more than the two fullest hold takes the third fullest too, and no more.
         let flushed = store.flush_fullest(held(19) + held(18) + 1, &mut SliceAges::default()).expect("flush");
         assert_eq!(flushed, 3);
         for partition in 0..20 {
-            let on_disk = store.partition_sst_bytes(1, partition).expect("sst bytes");
+            let on_disk = store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes");
             assert_eq!(on_disk > 0, partition >= 17, "partition {partition}: {on_disk} bytes in SST files");
         }
     }
@@ -168,7 +158,7 @@ mod tests {
     fn a_partition_never_among_the_fullest_is_flushed_once_its_data_waited_too_long() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
-        let has_file = |partition| store.partition_sst_bytes(1, partition).expect("sst bytes") > 0;
+        let has_file = |partition| store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes") > 0;
         let mut ages = SliceAges::default();
         // Each flush asked for one byte takes the fullest left: partitions 19, 18, ... 12.
         for _ in 0..MAX_SLICES_WAITING {
@@ -185,14 +175,14 @@ mod tests {
     fn data_flushed_by_another_flush_starts_its_wait_afresh() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
-        let file_bytes = |partition| store.partition_sst_bytes(1, partition).expect("sst bytes");
+        let file_bytes = |partition| store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes");
         let mut ages = SliceAges::default();
         for _ in 0..MAX_SLICES_WAITING - 1 {
             store.flush_fullest(1, &mut ages).expect("flush");
         }
         // Partition 1 is flushed by someone else (RocksDB's own trigger, a topic flush), seen
         // empty by the next scan, then gets new data: that data has not waited.
-        store.flush_partition(1, 1).expect("flush partition 1");
+        store.flush_partition(TOPIC_ID, 1).expect("flush partition 1");
         let flushed_once = file_bytes(1);
         store.flush_fullest(1, &mut ages).expect("flush");
         append(&store, 1, 1..2);

@@ -16,6 +16,8 @@ pub mod keys;
 mod offsets;
 mod partition_log;
 mod stats;
+#[cfg(test)]
+mod test_store;
 mod truncate;
 pub mod varint;
 mod write_group;

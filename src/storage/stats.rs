@@ -46,31 +46,20 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::proto::meta::TopicMeta;
-    use crate::storage::batch::{NewRecord, encode_batch};
-    use crate::storage::{Store, StoreOptions, WriteGroup};
+    use crate::storage::test_store::{TOPIC_ID, append_one_record_batches, store_with_topic};
 
     #[test]
     fn sums_memtable_and_sst_bytes_over_the_families() {
         let dir = tempfile::tempdir().expect("dir");
-        let store = Store::open(dir.path(), &StoreOptions::default()).expect("open");
-        store.create_topic(TopicMeta { id: 1, name: "t".into(), partitions: 2, ..Default::default() }).expect("create");
-        let value = vec![3u8; 50_000];
-        let mut group = WriteGroup::new(&store).expect("group");
+        let store = store_with_topic(dir.path(), 2);
         for partition in 0..2 {
-            let cf = group.partition(1, partition).expect("partition cf");
-            group.append(
-                &cf,
-                0,
-                &encode_batch(&[NewRecord { key: None, value: &value, headers: &[], timestamp_ms: 1 }]),
-            );
+            append_one_record_batches(&store, partition, 0..1, &[3u8; 50_000]);
         }
-        group.commit(true).expect("write");
 
         let before = store.rocks_stats().expect("stats");
         assert!(before.memtable_bytes >= 100_000, "{before:?}");
         assert_eq!(before.sst_bytes, 0, "{before:?}");
-        store.flush_partition(1, 0).expect("flush");
+        store.flush_partition(TOPIC_ID, 0).expect("flush");
         let after = store.rocks_stats().expect("stats");
         assert!(after.sst_bytes >= 50_000, "{after:?}");
         assert!(after.memtable_bytes < before.memtable_bytes, "{after:?}");
