@@ -22,7 +22,8 @@ pub struct ProducerConfig {
     pub batch_size: usize,
     /// Produce requests outstanding at once (across partitions; one per partition).
     pub max_in_flight: usize,
-    /// Attempts after the first for retriable errors (UNAVAILABLE).
+    /// Attempts after the first for retriable errors: UNAVAILABLE, OVERLOADED, and requests the
+    /// broker never saw (queued on a closing connection, or refused by its GOAWAY).
     pub retries: u32,
     pub retry_backoff: Duration,
 }
@@ -260,9 +261,59 @@ async fn send_batch(mut client: Connection, topic: String, partition: u32, batch
     }
 }
 
-/// The broker is down or restarting, or asked producers to back off (OVERLOADED).
+/// The broker is down or restarting, or asked producers to back off (OVERLOADED), or the request
+/// never left this client.
 fn retriable(status: &Status) -> bool {
     let overloaded = status.code() == Code::ResourceExhausted
         && status.metadata().get("strata-reason").and_then(|v| v.to_str().ok()) == Some("OVERLOADED");
-    status.code() == Code::Unavailable || overloaded
+    status.code() == Code::Unavailable || overloaded || canceled_before_sending(status)
+}
+
+/// The request failed on this side before the broker saw it, so a retry cannot duplicate it:
+/// hyper cancels the requests still queued on a connection that closes, and a broker shutting
+/// down sends GOAWAY (NO_ERROR), which by HTTP/2 (RFC 9113 6.8) refuses the streams above its
+/// last stream id unprocessed. A status the broker sent carries no source.
+fn canceled_before_sending(status: &Status) -> bool {
+    let mut cause = std::error::Error::source(status);
+    while let Some(err) = cause {
+        if err.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled) {
+            return true;
+        }
+        if err
+            .downcast_ref::<h2::Error>()
+            .is_some_and(|e| e.is_go_away() && e.is_remote() && e.reason() == Some(h2::Reason::NO_ERROR))
+        {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[test]
+    fn unavailable_and_overloaded_are_retried_and_what_the_broker_answered_is_not() {
+        assert!(retriable(&Status::unavailable("broker restarting")));
+        let mut overloaded = Status::resource_exhausted("the broker is behind");
+        overloaded.metadata_mut().insert("strata-reason", "OVERLOADED".parse().expect("ascii"));
+        assert!(retriable(&overloaded));
+        assert!(!retriable(&Status::resource_exhausted("quota")), "only OVERLOADED backs off and retries");
+        assert!(!retriable(&Status::cancelled("the broker cancelled it")));
+        assert!(!retriable(&Status::invalid_argument("record too large")));
+    }
+
+    #[test]
+    fn a_local_error_that_is_not_a_refused_or_unsent_request_is_not_retried() {
+        let mut reset = Status::internal("h2 protocol error");
+        reset.set_source(Arc::new(h2::Error::from(h2::Reason::INTERNAL_ERROR)));
+        assert!(!retriable(&reset), "the broker may have written it");
+        let mut other = Status::cancelled("operation was canceled");
+        other.set_source(Arc::new(std::io::Error::other("connection reset")));
+        assert!(!retriable(&other));
+    }
 }

@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use strata::config::BrokerConfig;
@@ -11,16 +14,58 @@ use strata::proto::{self, Record};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
 pub type Client = BrokerClient<Channel>;
 
+/// The broker runs on its own thread and runtime, so it shuts down cleanly (RocksDB closed) after
+/// its test's runtime is gone, which a server task on that runtime would not: it would be dropped
+/// mid-shutdown with the database left open.
 pub struct TestBroker {
     pub addr: SocketAddr,
     dir: Option<TempDir>,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Broker threads that have not returned yet, i.e. whose RocksDB may still be open.
+static OPEN_BROKERS: AtomicUsize = AtomicUsize::new(0);
+
+/// How long the test process waits at exit for brokers still shutting down.
+const EXIT_WAIT: Duration = Duration::from_secs(20);
+
+/// Runs at process exit, before the static destructors of RocksDB that were registered earlier:
+/// a process that exits while a database is open can abort in them ("pthread lock: Invalid
+/// argument"). A dropped broker finishes its graceful shutdown once its test's runtime has closed
+/// the client connections, so this wait is short.
+extern "C" fn wait_for_open_brokers() {
+    let deadline = Instant::now() + EXIT_WAIT;
+    while OPEN_BROKERS.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The one unsafe call of the tests: the standard library has no exit hook.
+#[allow(unsafe_code)]
+fn wait_at_exit() {
+    // SAFETY: registers a plain function that only reads an atomic and sleeps.
+    unsafe { libc::atexit(wait_for_open_brokers) };
+}
+
+/// Counts a broker thread as open until it returns, even by panicking.
+struct OpenBroker;
+
+impl OpenBroker {
+    fn count() -> Self {
+        OPEN_BROKERS.fetch_add(1, Ordering::SeqCst);
+        OpenBroker
+    }
+}
+
+impl Drop for OpenBroker {
+    fn drop(&mut self) {
+        OPEN_BROKERS.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl TestBroker {
@@ -43,13 +88,21 @@ impl TestBroker {
     pub async fn start_at(addr: SocketAddr, dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
         let mut config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
         adjust(&mut config);
-        let listener = TcpListener::bind(addr).await.expect("bind");
+        let listener = std::net::TcpListener::bind(addr).expect("bind");
+        listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(strata::grpc::run(listener, config, async move {
-            let _ = stopped.await;
-        }));
-        TestBroker { addr, dir: Some(dir), stop: Some(stop), task: Some(task) }
+        let server = std::thread::Builder::new()
+            .name(format!("test-broker-{}", addr.port()))
+            .spawn({
+                let open = OpenBroker::count();
+                move || {
+                    let _open = open;
+                    serve(listener, config, stopped)
+                }
+            })
+            .expect("broker thread");
+        TestBroker { addr, dir: Some(dir), stop: Some(stop), server: Some(server) }
     }
 
     pub async fn client(&self) -> Client {
@@ -65,8 +118,9 @@ impl TestBroker {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            task.await.expect("server task").expect("server shut down cleanly");
+        if let Some(server) = self.server.take() {
+            let result = tokio::task::spawn_blocking(move || server.join()).await.expect("joining the broker thread");
+            result.expect("broker thread").expect("server shut down cleanly");
         }
         self.dir.take().expect("data dir")
     }
@@ -79,11 +133,35 @@ impl TestBroker {
 }
 
 impl Drop for TestBroker {
+    /// Asks the broker to stop without waiting: its graceful shutdown needs the client side to
+    /// answer, which a single-threaded test runtime cannot while it blocks here. The exit hook
+    /// waits instead. It is registered here, after RocksDB's statics exist, so it runs before
+    /// they are destroyed (exit handlers run in reverse order of registration).
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        let Some(server) = self.server.take() else { return };
+        wait_at_exit();
+        // The data dir goes once the broker has closed it, not under its feet.
+        let (open, dir) = (OpenBroker::count(), self.dir.take());
+        let _ = std::thread::Builder::new().name("test-broker-cleanup".into()).spawn(move || {
+            let _ = server.join();
+            drop((dir, open));
+        });
     }
+}
+
+/// The broker thread: its own runtime, serving until `stopped`, returning once RocksDB closed.
+fn serve(listener: std::net::TcpListener, config: BrokerConfig, stopped: oneshot::Receiver<()>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = TcpListener::from_std(listener)?;
+        strata::grpc::run(listener, config, async move {
+            let _ = stopped.await;
+        })
+        .await
+    })
 }
 
 /// A client for `addr`, retrying while the server is still binding its service.
@@ -93,7 +171,7 @@ pub async fn connect(addr: SocketAddr) -> Client {
         if let Ok(client) = BrokerClient::connect(endpoint.clone()).await {
             return client.max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20);
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("could not connect to {addr}");
 }
