@@ -13,6 +13,7 @@
 mod disk;
 mod drive;
 mod fixed_rate;
+mod page_cache;
 mod peers;
 mod strata_target;
 

@@ -17,7 +17,7 @@ use crate::drive::{Outcome, SendBatch, drive};
 /// A broker serving on loopback until dropped.
 pub struct Running {
     pub endpoint: String,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
@@ -28,6 +28,10 @@ impl Running {
             .await?
             .max_encoding_message_size(128 << 20)
             .max_decoding_message_size(128 << 20))
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {
@@ -53,7 +57,7 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     let server = tokio::spawn(strata::grpc::run(listener, config, async move {
         let _ = stopped.await;
     }));
-    let running = Running { endpoint, _data_dir: data_dir, stop: Some(stop), server: Some(server) };
+    let running = Running { endpoint, data_dir, stop: Some(stop), server: Some(server) };
     let mut admin = loop {
         match running.client().await {
             Ok(client) => break client,
