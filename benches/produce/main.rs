@@ -56,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         let backlog_mib = std::env::var("STRATA_BENCH_BACKLOG_MB").ok().and_then(|s| s.parse().ok()).unwrap_or(2048);
         println!("\ncatch-up read of a {backlog_mib} MiB backlog, 1 partition");
         for (reader, rate) in runtime.block_on(fixed_rate::catch_up(dir.path(), backlog_mib))? {
-            println!("  {reader:<32} {:>8.1} MiB/s", rate / (1 << 20) as f64);
+            println!("  {reader:<40} {:>8.1} MiB/s", rate / (1 << 20) as f64);
         }
     }
     print_ratios(ratios);

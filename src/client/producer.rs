@@ -1,6 +1,7 @@
 //! A batching producer: records are grouped per partition and sent when a batch reaches
 //! `batch_size` bytes or has waited `linger`; at most `max_in_flight` requests are outstanding,
-//! one per partition, so retrying a batch (on UNAVAILABLE) never reorders a partition.
+//! one per partition, so retrying a batch (see [`ProducerConfig::retries`]) never reorders a
+//! partition.
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
@@ -272,7 +273,9 @@ fn retriable(status: &Status) -> bool {
 /// The request failed on this side before the broker saw it, so a retry cannot duplicate it:
 /// hyper cancels the requests still queued on a connection that closes, and a broker shutting
 /// down sends GOAWAY (NO_ERROR), which by HTTP/2 (RFC 9113 6.8) refuses the streams above its
-/// last stream id unprocessed. A status the broker sent carries no source.
+/// last stream id unprocessed. hyper also fails with that GOAWAY a request whose headers were
+/// queued but whose body it had not started sending; the broker cannot have decoded that one
+/// either. A status the broker sent carries no source.
 fn canceled_before_sending(status: &Status) -> bool {
     let mut cause = std::error::Error::source(status);
     while let Some(err) = cause {

@@ -2,7 +2,7 @@
 //! for the requests every test makes.
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,12 +23,18 @@ pub type Client = BrokerClient<Channel>;
 /// mid-shutdown with the database left open.
 pub struct TestBroker {
     pub addr: SocketAddr,
-    dir: Option<TempDir>,
+    data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<anyhow::Result<()>>>,
+    server: Option<JoinHandle<Stopped>>,
 }
 
-/// Broker threads that have not returned yet, i.e. whose RocksDB may still be open.
+/// What the broker thread returns: how serving ended, and its temp dir, which it owns so that
+/// the dir is deleted only after RocksDB closed it, also when nobody joins the thread. The
+/// fields drop in order: the dir goes before the thread stops counting as open.
+type Stopped = (anyhow::Result<()>, TempDir, OpenBroker);
+
+/// Broker threads whose result has not been dropped yet: their RocksDB may still be open, or
+/// their temp dir not yet deleted.
 static OPEN_BROKERS: AtomicUsize = AtomicUsize::new(0);
 
 /// How long the test process waits at exit for brokers still shutting down.
@@ -52,7 +58,7 @@ fn wait_at_exit() {
     unsafe { libc::atexit(wait_for_open_brokers) };
 }
 
-/// Counts a broker thread as open until it returns, even by panicking.
+/// Counts a broker thread as open until its result is dropped (or it panics).
 struct OpenBroker;
 
 impl OpenBroker {
@@ -86,7 +92,8 @@ impl TestBroker {
 
     /// Starts on `addr` (port 0 = any) with an existing data dir.
     pub async fn start_at(addr: SocketAddr, dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
-        let mut config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
+        let data_dir = dir.path().join("data");
+        let mut config = BrokerConfig { data_dir: data_dir.clone(), ..BrokerConfig::default() };
         adjust(&mut config);
         let listener = std::net::TcpListener::bind(addr).expect("bind");
         listener.set_nonblocking(true).expect("non-blocking listener");
@@ -96,21 +103,18 @@ impl TestBroker {
             .name(format!("test-broker-{}", addr.port()))
             .spawn({
                 let open = OpenBroker::count();
-                move || {
-                    let _open = open;
-                    serve(listener, config, stopped)
-                }
+                move || (serve(listener, config, stopped), dir, open)
             })
             .expect("broker thread");
-        TestBroker { addr, dir: Some(dir), stop: Some(stop), server: Some(server) }
+        TestBroker { addr, data_dir, stop: Some(stop), server: Some(server) }
     }
 
     pub async fn client(&self) -> Client {
         connect(self.addr).await
     }
 
-    pub fn data_dir(&self) -> std::path::PathBuf {
-        self.dir.as_ref().expect("data dir").path().join("data")
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone()
     }
 
     /// Graceful shutdown; returns the data dir for a restart.
@@ -118,11 +122,11 @@ impl TestBroker {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(server) = self.server.take() {
-            let result = tokio::task::spawn_blocking(move || server.join()).await.expect("joining the broker thread");
-            result.expect("broker thread").expect("server shut down cleanly");
-        }
-        self.dir.take().expect("data dir")
+        let server = self.server.take().expect("a running broker");
+        let joined = tokio::task::spawn_blocking(move || server.join()).await.expect("joining the broker thread");
+        let (result, dir, _open) = joined.expect("broker thread");
+        result.expect("server shut down cleanly");
+        dir
     }
 
     /// Stops and starts again on the same data dir.
@@ -135,20 +139,16 @@ impl TestBroker {
 impl Drop for TestBroker {
     /// Asks the broker to stop without waiting: its graceful shutdown needs the client side to
     /// answer, which a single-threaded test runtime cannot while it blocks here. The exit hook
-    /// waits instead. It is registered here, after RocksDB's statics exist, so it runs before
-    /// they are destroyed (exit handlers run in reverse order of registration).
+    /// waits instead. Exit handlers run in reverse order of registration, so the hook runs
+    /// before the RocksDB statics that existed when it was registered; registering it again at
+    /// every drop (not once) keeps that true for statics created by later brokers.
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let Some(server) = self.server.take() else { return };
-        wait_at_exit();
-        // The data dir goes once the broker has closed it, not under its feet.
-        let (open, dir) = (OpenBroker::count(), self.dir.take());
-        let _ = std::thread::Builder::new().name("test-broker-cleanup".into()).spawn(move || {
-            let _ = server.join();
-            drop((dir, open));
-        });
+        if self.server.take().is_some() {
+            wait_at_exit();
+        }
     }
 }
 
