@@ -30,6 +30,8 @@ pub const COMMIT_BATCH_BYTES: &str = "strata_commit_batch_bytes";
 pub const WAL_SYNC_DURATION: &str = "strata_wal_sync_duration_seconds";
 pub const CORRUPT_BATCHES: &str = "strata_corrupt_batches_total";
 pub const ROCKSDB_MEMTABLE: &str = "strata_rocksdb_memtable_bytes";
+pub const EARLY_FLUSHES: &str = "strata_early_flushes_total";
+pub const EARLY_FLUSHED_PARTITIONS: &str = "strata_early_flushed_partitions_total";
 pub const ROCKSDB_SST: &str = "strata_rocksdb_sst_bytes";
 pub const ROCKSDB_PENDING_COMPACTION: &str = "strata_rocksdb_pending_compaction_bytes";
 pub const ROCKSDB_WRITE_STOPPED: &str = "strata_rocksdb_write_stopped";
@@ -84,6 +86,12 @@ fn describe_all() {
     describe_histogram!(WAL_SYNC_DURATION, Unit::Seconds, "Time of one group commit's write with WAL fsync");
     describe_counter!(CORRUPT_BATCHES, Unit::Count, "Stored batches that failed their CRC or format check, by topic");
     describe_gauge!(ROCKSDB_MEMTABLE, Unit::Bytes, "RocksDB memtable bytes, all column families");
+    describe_counter!(
+        EARLY_FLUSHES,
+        Unit::Count,
+        "Flushes of the fullest partitions near --write-buffer-total, before RocksDB flushes them all"
+    );
+    describe_counter!(EARLY_FLUSHED_PARTITIONS, Unit::Count, "Partitions flushed by those early flushes");
     describe_gauge!(ROCKSDB_SST, Unit::Bytes, "RocksDB SST file bytes, all column families");
     describe_gauge!(ROCKSDB_PENDING_COMPACTION, Unit::Bytes, "RocksDB estimated bytes waiting for compaction");
     describe_gauge!(ROCKSDB_WRITE_STOPPED, Unit::Count, "1 while RocksDB stops writes (stall), else 0");

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::ticker;
+use crate::metrics as m;
 use crate::storage::{SliceAges, Store};
 
 /// Memtable usage is one atomic counter, so it is cheap to check often.
@@ -41,7 +42,11 @@ pub fn spawn(store: Arc<Store>, stop: CancellationToken) -> std::io::Result<Join
         let Some(bytes) = trigger.due(used, budget) else { return };
         match store.flush_fullest(bytes, &mut ages) {
             Ok(0) => trigger.exhausted = true,
-            Ok(flushed) => tracing::debug!(flushed, used, "flushed the fullest partitions"),
+            Ok(flushed) => {
+                metrics::counter!(m::EARLY_FLUSHES).increment(1);
+                metrics::counter!(m::EARLY_FLUSHED_PARTITIONS).increment(flushed as u64);
+                tracing::debug!(flushed, used, "flushed the fullest partitions");
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "early flush failed; RocksDB's own flush of every family takes over");
                 trigger.exhausted = true;

@@ -3,6 +3,7 @@
 //! memory (and in the WAL) instead of each getting a small file.
 use std::time::{Duration, Instant};
 
+use crate::process::ServerProcess;
 use crate::support::*;
 
 /// Early flushes start at 3/4 of this (12 MiB); RocksDB's own flush of every family at 7/8
@@ -26,23 +27,9 @@ fn budget(config: &mut strata::config::BrokerConfig) {
 async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not() {
     let broker = TestBroker::start_with(budget).await;
     let mut client = broker.client().await;
-    create_topic(&mut client, "mixed", 1 + COLD_PARTITIONS).await;
-    for partition in 1..=COLD_PARTITIONS {
-        produce_to(&mut client, "mixed", partition, vec![record(vec![b'c'; COLD_RECORD])]).await;
-    }
     let data_dir = broker.data_dir();
     let on_disk = || sst_file_sizes(&data_dir).iter().sum::<u64>();
-    let mut hot_records = 0;
-    while on_disk() == 0 && hot_records < HOT_AT_MOST {
-        produce_to(&mut client, "mixed", 0, vec![record(vec![b'h'; HOT_RECORD])]).await;
-        hot_records += 1;
-        if hot_records >= HOT_BEFORE_WAITING {
-            let quiet_until = Instant::now() + Duration::from_secs(3);
-            while on_disk() == 0 && Instant::now() < quiet_until {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        }
-    }
+    let hot_records = fill_until(&mut client, async || on_disk() > 0).await;
 
     let flushed_at_least = (HOT_RECORD * 30) as u64;
     let give_up = Instant::now() + Duration::from_secs(60);
@@ -66,4 +53,52 @@ async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not
         assert_eq!(cold.len(), 1, "mixed/{partition}");
         assert_eq!(cold[0].value.len(), COLD_RECORD, "mixed/{partition}");
     }
+}
+
+/// Writes one record to each quiet partition of a new topic "mixed", then hot records to its
+/// partition 0 until `flushed` (or [`HOT_AT_MOST`]), waiting for it after each from
+/// [`HOT_BEFORE_WAITING`] on. Returns how many hot records it wrote.
+async fn fill_until(client: &mut Client, mut flushed: impl AsyncFnMut() -> bool) -> usize {
+    create_topic(client, "mixed", 1 + COLD_PARTITIONS).await;
+    for partition in 1..=COLD_PARTITIONS {
+        produce_to(client, "mixed", partition, vec![record(vec![b'c'; COLD_RECORD])]).await;
+    }
+    let mut hot_records = 0;
+    while !flushed().await && hot_records < HOT_AT_MOST {
+        produce_to(client, "mixed", 0, vec![record(vec![b'h'; HOT_RECORD])]).await;
+        hot_records += 1;
+        if hot_records >= HOT_BEFORE_WAITING {
+            let quiet_until = Instant::now() + Duration::from_secs(3);
+            while !flushed().await && Instant::now() < quiet_until {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+    hot_records
+}
+
+/// A spawned broker, since the metrics exporter is one per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn early_flushes_are_counted_in_the_metrics() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let metrics = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port");
+    let (budget, metrics_arg) = (BUDGET.to_string(), metrics.to_string());
+    let args = ["--write-buffer-total", budget.as_str(), "--metrics-listen", metrics_arg.as_str()];
+    let server = ServerProcess::spawn(data.path(), &args);
+    let mut client = connect(server.addr).await;
+    let hot_records = fill_until(&mut client, async || early_flushes(metrics).await.0 > 0.0).await;
+    let (flushes, partitions) = early_flushes(metrics).await;
+    assert!(flushes >= 1.0, "no early flush was counted after {hot_records} hot records");
+    assert!(partitions >= flushes, "each early flush took the hot partition: {partitions} for {flushes} flushes");
+}
+
+/// `strata_early_flushes_total` and `strata_early_flushed_partitions_total` (0 until counted).
+async fn early_flushes(addr: std::net::SocketAddr) -> (f64, f64) {
+    let text =
+        tokio::task::spawn_blocking(move || http_get(addr, "/metrics").unwrap_or_default()).await.expect("scrape");
+    let value = |name: &str| {
+        let line = text.lines().find(|l| l.split(' ').next() == Some(name));
+        line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    (value("strata_early_flushes_total"), value("strata_early_flushed_partitions_total"))
 }
