@@ -40,7 +40,12 @@ async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not
     // Only the hot partition's records: not the quiet partitions' as well.
     let hot_bytes = (HOT_RECORD * hot_records) as u64;
     // Not even one quiet partition's record (metadata files add a few kilobytes).
-    assert!(on_disk() < hot_bytes + COLD_RECORD as u64 / 2, "quiet partitions were flushed too: {} bytes", on_disk());
+    assert!(
+        on_disk() < hot_bytes + COLD_RECORD as u64 / 2,
+        "quiet partitions were flushed too: {} bytes after {hot_records} hot records; SST files {:?}",
+        on_disk(),
+        sst_file_sizes(&data_dir)
+    );
 
     // Both halves are there after a restart: the flushed one from its file, the rest from the WAL.
     let broker = TestBroker::start_in(broker.stop().await, budget).await;
