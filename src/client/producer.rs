@@ -267,7 +267,7 @@ async fn send_batch(mut client: Connection, topic: String, partition: u32, batch
 fn retriable(status: &Status) -> bool {
     let overloaded = status.code() == Code::ResourceExhausted
         && status.metadata().get("strata-reason").and_then(|v| v.to_str().ok()) == Some("OVERLOADED");
-    status.code() == Code::Unavailable || overloaded || canceled_before_sending(status)
+    status.code() == Code::Unavailable || overloaded || never_reached_the_broker(status)
 }
 
 /// The request failed on this side before the broker saw it, so a retry cannot duplicate it:
@@ -276,7 +276,7 @@ fn retriable(status: &Status) -> bool {
 /// last stream id unprocessed. hyper also fails with that GOAWAY a request whose headers were
 /// queued but whose body it had not started sending; the broker cannot have decoded that one
 /// either. A status the broker sent carries no source.
-fn canceled_before_sending(status: &Status) -> bool {
+fn never_reached_the_broker(status: &Status) -> bool {
     let mut cause = std::error::Error::source(status);
     while let Some(err) = cause {
         if err.downcast_ref::<hyper::Error>().is_some_and(hyper::Error::is_canceled) {

@@ -53,10 +53,6 @@ async fn a_corrupt_batch_is_data_loss_and_other_data_is_still_served() {
     assert_eq!(other.records.len(), 1);
 
     let metrics_addr = metrics.parse().expect("addr");
-    let text = tokio::task::spawn_blocking(move || http_get(metrics_addr, "/metrics").expect("metrics"))
-        .await
-        .expect("blocking");
-    let counted = text.lines().find(|l| l.starts_with("strata_corrupt_batches_total{topic=\"t\"}"));
-    let count: f64 = counted.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    assert!(count >= 2.0, "both corrupt reads were counted: {counted:?}");
+    let count = scrape(metrics_addr, &["strata_corrupt_batches_total{topic=\"t\"}"]).await[0];
+    assert!(count >= 2.0, "both corrupt reads were counted: {count}");
 }

@@ -99,11 +99,6 @@ async fn early_flushes_are_counted_in_the_metrics() {
 
 /// `strata_early_flushes_total` and `strata_early_flushed_partitions_total` (0 until counted).
 async fn early_flushes(addr: std::net::SocketAddr) -> (f64, f64) {
-    let text =
-        tokio::task::spawn_blocking(move || http_get(addr, "/metrics").unwrap_or_default()).await.expect("scrape");
-    let value = |name: &str| {
-        let line = text.lines().find(|l| l.split(' ').next() == Some(name));
-        line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-    };
-    (value("strata_early_flushes_total"), value("strata_early_flushed_partitions_total"))
+    let values = scrape(addr, &["strata_early_flushes_total", "strata_early_flushed_partitions_total"]).await;
+    (values[0], values[1])
 }

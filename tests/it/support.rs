@@ -182,6 +182,19 @@ pub fn small_size_limits(config: &mut BrokerConfig) {
     config.max_request_bytes = 4096;
 }
 
+/// The values of `series` (a metric name with its labels, as exposed) in one scrape of the
+/// Prometheus endpoint at `addr`; 0 for a series not exposed yet.
+pub async fn scrape(addr: SocketAddr, series: &[&str]) -> Vec<f64> {
+    let text = tokio::task::spawn_blocking(move || http_get(addr, "/metrics").expect("metrics endpoint"))
+        .await
+        .expect("scrape");
+    let value = |name: &str| {
+        let line = text.lines().find(|l| l.split_once(' ').is_some_and(|(series, _)| series == name));
+        line.and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    series.iter().map(|name| value(name)).collect()
+}
+
 /// A plain HTTP/1.0 GET (metrics, Prometheus' API); returns the body.
 pub fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
     use std::io::{Read, Write};
