@@ -22,6 +22,9 @@ pub fn spawn(
         };
         runtime.block_on(async {
             let mut ticks = tokio::time::interval(period);
+            // After a tick that ran long (a flush, a slow fsync), carry on from now rather than
+            // running the missed ticks back to back.
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
                     _ = stop.cancelled() => break,

@@ -6,15 +6,17 @@ use std::time::{Duration, Instant};
 use crate::process::ServerProcess;
 use crate::support::*;
 
-/// Early flushes start at 3/4 of this (12 MiB); RocksDB's own flush of every family at 7/8
+/// Early flushes start at 5/8 of this (10 MiB); RocksDB's own flush of every family at 7/8
 /// (14 MiB), and a single partition's at 16 MiB.
 const BUDGET: usize = 16 << 20;
 const HOT_RECORD: usize = 256 << 10;
-/// With the quiet partitions' 2.7 MB, memtables pass 12 MiB at about the 38th hot record (the
-/// exact count varies with RocksDB's per-core arena shards). From the 34th on, the test waits
+/// With the quiet partitions' 2.7 MB, memtables pass 10 MiB at about the 29th hot record (the
+/// exact count varies with RocksDB's per-core arena shards). From the 24th on, the test waits
 /// after each for the flush (which may queue behind other tests' flushes: RocksDB's flush pool
-/// is shared by the process), so it never writes far enough past 12 MiB to reach 14.
-const HOT_BEFORE_WAITING: usize = 34;
+/// is shared by the process), so it never writes far enough past 10 MiB to reach 14.
+const HOT_BEFORE_WAITING: usize = 24;
+/// The hot partition's records are at least this many when it is flushed.
+const HOT_FLUSHED_AT_LEAST: usize = 22;
 const HOT_AT_MOST: usize = 44;
 const COLD_RECORD: usize = 300_000;
 const COLD_PARTITIONS: u32 = 9;
@@ -31,7 +33,7 @@ async fn near_the_budget_the_fullest_partition_is_flushed_and_quiet_ones_are_not
     let on_disk = || sst_file_sizes(&data_dir).iter().sum::<u64>();
     let hot_records = fill_until(&mut client, async || on_disk() > 0).await;
 
-    let flushed_at_least = (HOT_RECORD * 30) as u64;
+    let flushed_at_least = (HOT_RECORD * HOT_FLUSHED_AT_LEAST) as u64;
     let give_up = Instant::now() + Duration::from_secs(60);
     while on_disk() < flushed_at_least {
         assert!(Instant::now() < give_up, "the hot partition was never flushed: {} bytes in SST files", on_disk());
