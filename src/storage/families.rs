@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use librocksdb_sys as ffi;
 use rocksdb::{AsColumnFamilyRef, AsRawPtr, DB, Options};
@@ -27,6 +28,11 @@ pub struct Family {
     /// rust-rocksdb's own handle map.
     owned: bool,
     pub slot: u32,
+    /// Written since the early flush's scan last found its active memtable empty (set at open,
+    /// when the WAL replay may have filled it). The scan reads RocksDB's properties only for
+    /// families so marked: each read takes the database mutex, and most of 10,000 partitions
+    /// are idle.
+    written: AtomicBool,
 }
 
 // SAFETY: a ColumnFamilyHandle is immutable once created and RocksDB synchronizes every use of
@@ -41,8 +47,23 @@ impl AsColumnFamilyRef for Family {
 }
 
 impl Family {
+    fn new(handle: *mut ffi::rocksdb_column_family_handle_t, owned: bool, slot: u32) -> Self {
+        Family { handle, owned, slot, written: AtomicBool::new(true) }
+    }
+
     pub fn name(&self) -> String {
         keys::partition_cf_name(self.slot)
+    }
+
+    /// Call after a write to the family has been applied.
+    pub fn mark_written(&self) {
+        self.written.store(true, Ordering::Release);
+    }
+
+    /// Clears the mark, returning whether it was set. Clear it before reading the memtable, so
+    /// that a write applied meanwhile marks the family again.
+    pub fn take_written(&self) -> bool {
+        self.written.swap(false, Ordering::AcqRel)
     }
 }
 
@@ -91,7 +112,7 @@ impl Families {
         let mut families = Families::default();
         for name in names {
             let (Some(slot), Some(cf)) = (keys::parse_partition_cf_name(name), db.cf_handle(name)) else { continue };
-            families.slots.insert(slot, Arc::new(Family { handle: cf.inner(), owned: false, slot }));
+            families.slots.insert(slot, Arc::new(Family::new(cf.inner(), false, slot)));
             families.free.insert(slot);
             families.next_slot = families.next_slot.max(slot + 1);
         }
@@ -207,7 +228,7 @@ pub fn create_many(db: &DB, opts: &Options, first: u32, count: u32) -> (Vec<Fami
         ffi::rocksdb_create_column_families_destroy(list);
         handles
     };
-    let created = handles.into_iter().zip(slots).map(|(handle, slot)| Family { handle, owned: true, slot }).collect();
+    let created = handles.into_iter().zip(slots).map(|(handle, slot)| Family::new(handle, true, slot)).collect();
     give_freed_heap_back();
     let error = (!err.is_null()).then(|| {
         // SAFETY: err is a malloc'd NUL-terminated message that we own and free once.

@@ -72,10 +72,14 @@ impl Store {
         let in_use: Vec<Arc<Family>> = self.families_read().in_use().cloned().collect();
         let mut seen = HashMap::with_capacity(ages.holding_since.len());
         for family in in_use {
+            if !family.take_written() {
+                continue; // seen empty, and not written since
+            }
             let entries = self.active_memtable(&family, c"rocksdb.num-entries-active-mem-table");
             if entries == 0 {
                 continue;
             }
+            family.mark_written(); // still holding data: look again next time
             let since = match ages.holding_since.get(&family.slot) {
                 Some(&(since, before)) if entries >= before => since,
                 _ => ages.slices,
@@ -111,8 +115,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::{MAX_SLICES_WAITING, SliceAges};
-    use crate::storage::Store;
     use crate::storage::test_store::{TOPIC_ID, append_one_record_batches, store_with_topic};
+    use crate::storage::{Store, StoreOptions};
 
     /// Larger than a quarter of an arena block, so each is allocated (and counted) on its own.
     static VALUE: [u8; 100_000] = [7; 100_000];
@@ -191,5 +195,25 @@ mod tests {
         assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
         assert!(file_bytes(2) > 0);
         assert_eq!(file_bytes(1), flushed_once, "partition 1's new data was flushed as if it had waited");
+    }
+
+    #[test]
+    fn a_partition_written_after_it_was_seen_empty_is_looked_at_again() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_topic(dir.path(), 2);
+        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush"), 0, "both seen empty");
+        append(&store, 1, 0..1);
+        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush"), 1);
+        assert!(store.partition_sst_bytes(TOPIC_ID, 1).expect("sst bytes") > 0);
+    }
+
+    #[test]
+    fn after_a_restart_the_memtables_replayed_from_the_wal_are_looked_at() {
+        let dir = tempfile::tempdir().expect("dir");
+        drop(store_with_growing_partitions(dir.path(), 3));
+        let store = Store::open(dir.path(), &StoreOptions::default()).expect("reopen");
+        store.attach_topics(&store.load_topics().expect("topics"));
+        assert_eq!(store.flush_fullest(1 << 30, &mut SliceAges::default()).expect("flush"), 2);
+        assert!(store.partition_sst_bytes(TOPIC_ID, 2).expect("sst bytes") > 0);
     }
 }

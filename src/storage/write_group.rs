@@ -22,6 +22,8 @@ pub struct WriteGroup<'a> {
     offsets: Arc<BoundColumnFamily<'a>>,
     // Held from the first lookup to the write: topic deletion cannot empty a family in between.
     families: RwLockReadGuard<'a, Families>,
+    /// The partition families written, marked once the write is applied (see `Family::written`).
+    written: Vec<Arc<Family>>,
 }
 
 impl<'a> WriteGroup<'a> {
@@ -33,6 +35,7 @@ impl<'a> WriteGroup<'a> {
             meta: store.cf(META_CF)?,
             offsets: store.cf(OFFSETS_CF)?,
             families,
+            written: Vec::new(),
         })
     }
 
@@ -44,11 +47,13 @@ impl<'a> WriteGroup<'a> {
     /// Stores one batch under its base offset.
     pub fn append(&mut self, cf: &PartitionCf, base_offset: i64, batch: &[u8]) {
         self.batch.put_cf(&*cf.0, keys::offset_key(base_offset), batch);
+        self.written.push(cf.0.clone());
     }
 
     /// Deletes the batches whose base offsets are in `[from, to)` (one range tombstone).
     pub fn delete_range(&mut self, cf: &PartitionCf, from: i64, to: i64) {
         self.batch.delete_range_cf(&*cf.0, keys::offset_key(from), keys::offset_key(to));
+        self.written.push(cf.0.clone());
     }
 
     /// Records a partition's log start and size alongside its data.
@@ -76,6 +81,9 @@ impl<'a> WriteGroup<'a> {
         let mut opts = WriteOptions::default();
         opts.set_sync(sync);
         self.store.db.write_opt(self.batch, &opts)?;
+        for family in &self.written {
+            family.mark_written();
+        }
         Ok(())
     }
 }
