@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-/// Starts thread `name`, which runs `tick` every `period` (the first at once) until `stop`.
+/// Starts thread `name`, which runs `tick` every `period` (the first at once; after one that ran
+/// past the next, that one at once and the rest every `period` from it) until `stop`.
 /// `what` names the work in the error logged if its timer cannot start.
 pub fn spawn(
     name: &str,

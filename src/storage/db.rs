@@ -364,11 +364,12 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
     o
 }
 
-/// Memtables a family may hold, the active one included, before RocksDB stops every write.
-/// RocksDB's default, 2, stopped writes whenever a family was switched again while its last
-/// memtable was still being flushed: `meta` is in every early flush and in RocksDB's own, and
-/// with writes spread over 1,000 partitions that cost 0.5-1 s of stalls in 10 s (bench-scale).
-/// The write-buffer manager's budget still bounds their memory.
+/// Memtables a family may hold, the active one included, before RocksDB stops every write (at
+/// one fewer it slows writes to `delayed_write_rate`). RocksDB's default, 2, stopped writes
+/// whenever a family was switched again while its last memtable was still being flushed:
+/// `meta` is in every early flush and in RocksDB's own, and with writes spread over 1,000
+/// partitions that cost 0.5-1 s of stalls per 10 s (bench-scale); with 4, none were seen. The
+/// write-buffer manager's budget still bounds their memory.
 const MEMTABLES_PER_FAMILY: i32 = 4;
 
 /// Partition families hold already-batched values that are read sequentially.

@@ -187,6 +187,8 @@ impl Families {
     pub fn bind(&mut self, topic_id: u64, partition: u32, slot: u32) {
         if let Some(family) = self.slots.get(&slot) {
             self.free.remove(&slot);
+            // A reused family may still hold its last topic's range deletes: look at it.
+            family.mark_written();
             self.assigned.insert((topic_id, partition), family.clone());
         }
     }

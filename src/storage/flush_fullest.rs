@@ -4,7 +4,7 @@
 //! flushes every family at once. With writes spread over a thousand partitions that is a
 //! thousand small SST files at once, each costing a file creation, an fdatasync and a close,
 //! and writers stall on the budget's last eighth while they are written. Flushing the fullest
-//! families a slice of the budget at a time, before that trigger, writes fewer and larger files
+//! families a part of the budget at a time, before that trigger, writes fewer and larger files
 //! (a family is flushed when it is among the fullest, not whenever any is) and frees memory in
 //! steps that writers do not wait for.
 //!
@@ -41,16 +41,24 @@ pub struct SliceAges {
     holding_since: HashMap<u32, (u64, u64)>,
 }
 
+/// What an early flush took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub partitions: usize,
+    /// What their active memtables held when chosen.
+    pub bytes: u64,
+}
+
 impl Store {
     /// Flushes, in one atomic flush, the partition families whose active memtables hold the
     /// most, until they add up to `bytes`, those whose data has waited too long (see the
     /// module doc), and the metadata families (every write group writes to `meta`, so its
-    /// memtable would otherwise keep every WAL file alive). Waits for it. Returns how many
-    /// partition families it flushed.
-    pub fn flush_fullest(&self, bytes: u64, ages: &mut SliceAges) -> StorageResult<usize> {
-        let chosen = self.families_to_flush(bytes, ages);
+    /// memtable would otherwise keep every WAL file alive). Waits for it.
+    pub fn flush_fullest(&self, bytes: u64, ages: &mut SliceAges) -> StorageResult<Flushed> {
+        let (chosen, held) = self.families_to_flush(bytes, ages);
+        let flushed = Flushed { partitions: chosen.len(), bytes: held };
         if chosen.is_empty() {
-            return Ok(0);
+            return Ok(flushed);
         }
         let (meta, offsets) = (self.cf(META_CF)?, self.cf(OFFSETS_CF)?);
         let mut targets: Vec<BorrowedFamily<'_>> = chosen.iter().map(|f| BorrowedFamily::of(&**f)).collect();
@@ -61,12 +69,13 @@ impl Store {
             ages.holding_since.remove(&family.slot);
         }
         ages.slices += 1;
-        Ok(chosen.len())
+        Ok(flushed)
     }
 
     /// The families that waited too long, then the rest holding the most in their active
-    /// memtables, fullest first, until those add up to `bytes` (or every one worth a file).
-    fn families_to_flush(&self, bytes: u64, ages: &mut SliceAges) -> Vec<Arc<Family>> {
+    /// memtables, fullest first, until those add up to `bytes` (or every one worth a file);
+    /// and what their active memtables hold together.
+    fn families_to_flush(&self, bytes: u64, ages: &mut SliceAges) -> (Vec<Arc<Family>>, u64) {
         let (mut overdue, mut held) = (Vec::new(), Vec::new());
         // Copied out, so a topic being created or deleted does not wait for the scan.
         let in_use: Vec<Arc<Family>> = self.families_read().in_use().cloned().collect();
@@ -75,7 +84,10 @@ impl Store {
             if !family.take_written() {
                 continue; // seen empty, and not written since
             }
-            let entries = self.active_memtable(&family, c"rocksdb.num-entries-active-mem-table");
+            let Some(entries) = self.active_memtable(&family, c"rocksdb.num-entries-active-mem-table") else {
+                family.mark_written(); // unreadable: look again next time
+                continue;
+            };
             if entries == 0 {
                 continue;
             }
@@ -85,12 +97,10 @@ impl Store {
                 _ => ages.slices,
             };
             seen.insert(family.slot, (since, entries));
+            let size = self.active_memtable(&family, c"rocksdb.cur-size-active-mem-table").unwrap_or(0);
             if ages.slices.saturating_sub(since) >= MAX_SLICES_WAITING {
-                overdue.push(family);
-                continue;
-            }
-            let size = self.active_memtable(&family, c"rocksdb.cur-size-active-mem-table");
-            if size >= WORTH_A_FILE {
+                overdue.push((size, family));
+            } else if size >= WORTH_A_FILE {
                 held.push((size, family));
             }
         }
@@ -103,12 +113,13 @@ impl Store {
             total += size;
             wanted
         });
-        overdue.extend(fullest.map(|(_, family)| family));
-        overdue
+        overdue.extend(fullest);
+        let held = overdue.iter().map(|(size, _)| size).sum();
+        (overdue.into_iter().map(|(_, family)| family).collect(), held)
     }
 
-    fn active_memtable(&self, family: &Family, property: &CStr) -> u64 {
-        families::int_property(&self.db, family, property).unwrap_or(0)
+    fn active_memtable(&self, family: &Family, property: &CStr) -> Option<u64> {
+        families::int_property(&self.db, family, property)
     }
 }
 
@@ -134,19 +145,25 @@ mod tests {
         append_one_record_batches(store, partition, offsets, &VALUE);
     }
 
+    fn file_bytes(store: &Store, partition: u32) -> u64 {
+        store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes")
+    }
+
     #[test]
     fn flushes_the_fullest_partitions_until_they_add_up_to_the_bytes_asked() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
         let held = |partition| {
             let family = store.partition_family(TOPIC_ID, partition).expect("family");
-            store.active_memtable(&family, c"rocksdb.cur-size-active-mem-table")
+            store.active_memtable(&family, c"rocksdb.cur-size-active-mem-table").expect("size")
         };
         // A byte more than the two fullest hold takes the third fullest too, and no more.
-        let flushed = store.flush_fullest(held(19) + held(18) + 1, &mut SliceAges::default()).expect("flush");
-        assert_eq!(flushed, 3);
+        let fullest: Vec<u64> = (17..20).map(held).collect();
+        let flushed = store.flush_fullest(fullest[2] + fullest[1] + 1, &mut SliceAges::default()).expect("flush");
+        assert_eq!(flushed.partitions, 3);
+        assert_eq!(flushed.bytes, fullest.iter().sum::<u64>(), "what the three held");
         for partition in 0..20 {
-            let on_disk = store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes");
+            let on_disk = file_bytes(&store, partition);
             assert_eq!(on_disk > 0, partition >= 17, "partition {partition}: {on_disk} bytes in SST files");
         }
     }
@@ -155,22 +172,22 @@ mod tests {
     fn flushes_nothing_when_no_partition_holds_data() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 1);
-        assert_eq!(store.flush_fullest(1 << 20, &mut SliceAges::default()).expect("flush"), 0);
+        assert_eq!(store.flush_fullest(1 << 20, &mut SliceAges::default()).expect("flush").partitions, 0);
     }
 
     #[test]
     fn a_partition_never_among_the_fullest_is_flushed_once_its_data_waited_too_long() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
-        let has_file = |partition| store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes") > 0;
+        let has_file = |partition| file_bytes(&store, partition) > 0;
         let mut ages = SliceAges::default();
         // Each flush asked for one byte takes the fullest left: partitions 19, 18, ... 12.
         for _ in 0..MAX_SLICES_WAITING {
-            assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 1);
+            assert_eq!(store.flush_fullest(1, &mut ages).expect("flush").partitions, 1);
         }
         assert!(has_file(12) && !has_file(11) && !has_file(1));
         // The rest have waited through eight flushes: the next takes all of them, however small.
-        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
+        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush").partitions, 11);
         assert!((1..12).all(has_file));
         assert!(!has_file(0), "partition 0 holds nothing");
     }
@@ -179,7 +196,7 @@ mod tests {
     fn data_flushed_by_another_flush_starts_its_wait_afresh() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
-        let file_bytes = |partition| store.partition_sst_bytes(TOPIC_ID, partition).expect("sst bytes");
+        let file_bytes = |partition| file_bytes(&store, partition);
         let mut ages = SliceAges::default();
         for _ in 0..MAX_SLICES_WAITING - 1 {
             store.flush_fullest(1, &mut ages).expect("flush");
@@ -192,7 +209,7 @@ mod tests {
         append(&store, 1, 1..2);
         append(&store, 19, 19..21); // fuller than partition 1: the next flush's fullest
         // Partitions 2-11 waited too long, and 19 is the fullest.
-        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush"), 11);
+        assert_eq!(store.flush_fullest(1, &mut ages).expect("flush").partitions, 11);
         assert!(file_bytes(2) > 0);
         assert_eq!(file_bytes(1), flushed_once, "partition 1's new data was flushed as if it had waited");
     }
@@ -201,10 +218,10 @@ mod tests {
     fn a_partition_written_after_it_was_seen_empty_is_looked_at_again() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_topic(dir.path(), 2);
-        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush"), 0, "both seen empty");
+        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush").partitions, 0, "both seen empty");
         append(&store, 1, 0..1);
-        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush"), 1);
-        assert!(store.partition_sst_bytes(TOPIC_ID, 1).expect("sst bytes") > 0);
+        assert_eq!(store.flush_fullest(1, &mut SliceAges::default()).expect("flush").partitions, 1);
+        assert!(file_bytes(&store, 1) > 0);
     }
 
     #[test]
@@ -213,7 +230,7 @@ mod tests {
         drop(store_with_growing_partitions(dir.path(), 3));
         let store = Store::open(dir.path(), &StoreOptions::default()).expect("reopen");
         store.attach_topics(&store.load_topics().expect("topics"));
-        assert_eq!(store.flush_fullest(1 << 30, &mut SliceAges::default()).expect("flush"), 2);
-        assert!(store.partition_sst_bytes(TOPIC_ID, 2).expect("sst bytes") > 0);
+        assert_eq!(store.flush_fullest(1 << 30, &mut SliceAges::default()).expect("flush").partitions, 2);
+        assert!(file_bytes(&store, 2) > 0);
     }
 }

@@ -25,7 +25,7 @@ mod write_group;
 pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
 pub use families::give_freed_heap_back;
-pub use flush_fullest::SliceAges;
+pub use flush_fullest::{Flushed, SliceAges};
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use stats::RocksStats;

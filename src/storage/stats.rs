@@ -36,6 +36,12 @@ impl Store {
         Ok(stats)
     }
 
+    /// Whether a flush is running now (the early flush's own are waited for, so any running
+    /// when it looks is RocksDB's).
+    pub fn flush_running(&self) -> bool {
+        self.db.property_int_value("rocksdb.num-running-flushes").ok().flatten().unwrap_or(0) > 0
+    }
+
     fn add_family_stats(&self, stats: &mut RocksStats, cf: &impl AsColumnFamilyRef) {
         let int = |property: &CStr| families::int_property(&self.db, cf, property).unwrap_or(0);
         stats.memtable_bytes += int(c"rocksdb.cur-size-all-mem-tables");

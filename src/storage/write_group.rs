@@ -47,13 +47,19 @@ impl<'a> WriteGroup<'a> {
     /// Stores one batch under its base offset.
     pub fn append(&mut self, cf: &PartitionCf, base_offset: i64, batch: &[u8]) {
         self.batch.put_cf(&*cf.0, keys::offset_key(base_offset), batch);
-        self.written.push(cf.0.clone());
+        self.wrote(cf);
     }
 
     /// Deletes the batches whose base offsets are in `[from, to)` (one range tombstone).
     pub fn delete_range(&mut self, cf: &PartitionCf, from: i64, to: i64) {
         self.batch.delete_range_cf(&*cf.0, keys::offset_key(from), keys::offset_key(to));
-        self.written.push(cf.0.clone());
+        self.wrote(cf);
+    }
+
+    fn wrote(&mut self, cf: &PartitionCf) {
+        if !self.written.last().is_some_and(|last| Arc::ptr_eq(last, &cf.0)) {
+            self.written.push(cf.0.clone());
+        }
     }
 
     /// Records a partition's log start and size alongside its data.
