@@ -21,8 +21,8 @@ const PERIOD: Duration = Duration::from_millis(10);
 /// ~180 MB/s over 1,000 partitions): writers refilled a slice while the next flush waited for
 /// the last one's memory to be freed, so RocksDB flushed all ~900 partitions at once every
 /// 1.5 s (~0.5 s each), and writers stopped at the full budget 3-5 times per 10 s run. From
-/// 5/8, across 15 such runs, RocksDB's flush of every family never ran and writers stopped
-/// twice in all.
+/// 5/8, writers stopped twice in 15 such runs, and RocksDB's flush of every family did not run
+/// in those whose RocksDB LOG was read.
 #[derive(Debug, Default)]
 struct Trigger {
     /// The last attempt found nothing worth a file: wait for usage (less what the last flush may

@@ -28,8 +28,9 @@ pub struct Family {
     /// rust-rocksdb's own handle map.
     owned: bool,
     pub slot: u32,
-    /// Written since the early flush's scan last found its active memtable empty (set at open,
-    /// when the WAL replay may have filled it). The scan reads RocksDB's properties only for
+    /// Written since the early flush's scan last found its active memtable empty (also set at
+    /// open, when the WAL replay may have filled it, and when the family is bound to a topic).
+    /// The scan reads RocksDB's properties only for
     /// families so marked: each read takes the database mutex, and most of 10,000 partitions
     /// are idle.
     written: AtomicBool,
