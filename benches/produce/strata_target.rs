@@ -46,11 +46,14 @@ impl Running {
 }
 
 /// Starts a broker with default options (`--fsync always`; `--direct-io` when
-/// `STRATA_DIRECT_IO=true`) and a topic "bench" of 8 partitions.
+/// `STRATA_DIRECT_IO=true`, `--flush-write-limit` N MiB/s when `STRATA_FLUSH_WRITE_LIMIT_MIB=N`)
+/// and a topic "bench" of 8 partitions.
 pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     let data_dir = tempfile::tempdir_in(dir)?;
     let mut config = BrokerConfig { data_dir: data_dir.path().join("data"), ..BrokerConfig::default() };
     config.store.direct_io = std::env::var("STRATA_DIRECT_IO").is_ok_and(|v| v == "true");
+    let flush_limit_mib = std::env::var("STRATA_FLUSH_WRITE_LIMIT_MIB").ok().and_then(|v| v.parse::<u64>().ok());
+    config.store.flush_write_limit = flush_limit_mib.map(|mib| mib << 20);
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -61,6 +61,10 @@ pub struct ServeArgs {
     /// per produced byte; consumers reading older data then read from disk.
     #[arg(long, env = "STRATA_DIRECT_IO")]
     direct_io: bool,
+    /// Bytes per second flushes and compactions may write (e.g. 200MiB; default: unlimited).
+    /// Smooths flushes for a lower produce latency tail; a sustained load above it stalls writers.
+    #[arg(long, env = "STRATA_FLUSH_WRITE_LIMIT", value_parser = parse_size)]
+    flush_write_limit: Option<u64>,
     /// Default retention time of topics (e.g. 7d, 12h; `none` keeps records forever).
     #[arg(long, env = "STRATA_RETENTION", default_value = "7d", value_parser = parse_retention_ms)]
     retention: i64,
@@ -126,6 +130,10 @@ impl ServeArgs {
                     .context("--write-buffer-total is too large")?,
                 max_total_wal_bytes: self.max_wal_size,
                 direct_io: self.direct_io,
+                flush_write_limit: match self.flush_write_limit {
+                    Some(0) => anyhow::bail!("--flush-write-limit must be more than 0 (leave it out for no limit)"),
+                    limit => limit,
+                },
             },
             retention: RetentionDefaults { ms: self.retention, bytes: self.retention_bytes },
             retention_check_interval: self.retention_check_interval,

@@ -148,3 +148,23 @@ async fn errors_are_one_line_with_a_non_zero_exit() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("127.0.0.1:1") && message.contains("strata serve"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_rejects_a_flush_write_limit_of_zero() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let data_dir = data.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--flush-write-limit", "0"])
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("blocking");
+    assert_ne!(out.status.code(), Some(0));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("--flush-write-limit must be more than 0"), "{message}");
+}

@@ -11,6 +11,7 @@ mod dashboards;
 mod disk_full;
 mod errors;
 mod fetch_wait;
+mod flush_limit;
 mod groups;
 mod hostile;
 mod limits;
