@@ -1,5 +1,6 @@
 //! The `strata` binary's client commands against a real server.
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -23,6 +24,12 @@ async fn strata(broker: &TestBroker, args: &[&str], stdin: &str) -> Output {
     })
     .await
     .expect("blocking task")
+}
+
+/// Runs the strata binary with `args` to completion, off the async runtime.
+async fn run(args: Vec<OsString>) -> Output {
+    let run = move || Command::new(env!("CARGO_BIN_EXE_strata")).args(args).output().expect("run");
+    tokio::task::spawn_blocking(run).await.expect("blocking")
 }
 
 fn stdout(o: &Output) -> String {
@@ -136,14 +143,7 @@ async fn errors_are_one_line_with_a_non_zero_exit() {
     assert_eq!(missing.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "strata: topic \"nope\" not found");
 
-    let refused = tokio::task::spawn_blocking(|| {
-        Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["--broker", "127.0.0.1:1", "topic", "list"])
-            .output()
-            .expect("run")
-    })
-    .await
-    .expect("blocking");
+    let refused = run(["--broker", "127.0.0.1:1", "topic", "list"].map(OsString::from).to_vec()).await;
     assert_eq!(refused.status.code(), Some(1));
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("127.0.0.1:1") && message.contains("strata serve"), "{message}");
@@ -152,18 +152,10 @@ async fn errors_are_one_line_with_a_non_zero_exit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_rejects_a_flush_write_limit_of_zero() {
     let data = tempfile::tempdir().expect("temp dir");
-    let data_dir = data.path().to_path_buf();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_strata"))
-            .arg("serve")
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--flush-write-limit", "0"])
-            .output()
-            .expect("run")
-    })
-    .await
-    .expect("blocking");
+    let mut args: Vec<OsString> = ["serve", "--data-dir"].map(OsString::from).to_vec();
+    args.push(data.path().into());
+    args.extend(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--flush-write-limit", "0"].map(OsString::from));
+    let out = run(args).await;
     assert_ne!(out.status.code(), Some(0));
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("--flush-write-limit must be more than 0"), "{message}");
