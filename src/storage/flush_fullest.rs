@@ -196,7 +196,6 @@ mod tests {
     fn data_flushed_by_another_flush_starts_its_wait_afresh() {
         let dir = tempfile::tempdir().expect("dir");
         let store = store_with_growing_partitions(dir.path(), 20);
-        let file_bytes = |partition| file_bytes(&store, partition);
         let mut ages = SliceAges::default();
         for _ in 0..MAX_SLICES_WAITING - 1 {
             store.flush_fullest(1, &mut ages).expect("flush");
@@ -204,14 +203,14 @@ mod tests {
         // Partition 1 is flushed by someone else (RocksDB's own trigger, a topic flush), seen
         // empty by the next scan, then gets new data: that data has not waited.
         store.flush_partition(TOPIC_ID, 1).expect("flush partition 1");
-        let flushed_once = file_bytes(1);
+        let flushed_once = file_bytes(&store, 1);
         store.flush_fullest(1, &mut ages).expect("flush");
         append(&store, 1, 1..2);
         append(&store, 19, 19..21); // fuller than partition 1: the next flush's fullest
         // Partitions 2-11 waited too long, and 19 is the fullest.
         assert_eq!(store.flush_fullest(1, &mut ages).expect("flush").partitions, 11);
-        assert!(file_bytes(2) > 0);
-        assert_eq!(file_bytes(1), flushed_once, "partition 1's new data was flushed as if it had waited");
+        assert!(file_bytes(&store, 2) > 0);
+        assert_eq!(file_bytes(&store, 1), flushed_once, "partition 1's new data was flushed as if it had waited");
     }
 
     #[test]
