@@ -34,11 +34,13 @@ unit:
 	$(CARGO) test --release
 
 ## Micro-benchmarks, then produce throughput and latency next to Redis Streams, NATS JetStream
-## and the disk (the peers come from Debian's packages; one that cannot be installed is skipped).
+## and the disk (the peers come from Debian's packages; one that cannot be installed is skipped),
+## idempotent against plain producers, and the time a restart takes to load producer state.
 bench: deps
 	./.ci/install-deps redis-server nats-server || echo "peers could not be installed; the benchmark skips them"
 	$(CARGO) bench --profile release --bench micro
 	$(CARGO) bench --profile release --bench produce
+	$(CARGO) bench --profile release --bench producer_recovery
 
 ## Fill a partition with ~500 MB, trim it to ~50 MB by retention, print the data dir sizes.
 bench-retention: deps

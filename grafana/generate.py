@@ -51,6 +51,8 @@ overview = dashboard("strata-overview", "strata / overview", [
     panel("Uptime", "strata_uptime_seconds", "s", 0, 24, w=6, kind="stat", legend="uptime"),
     panel("Build", "strata_build_info", "none", 6, 24, w=6, kind="stat", legend="{{version}}"),
     panel("Total consumer lag", "sum by (group) (strata_group_lag)", "short", 12, 24, legend="{{group}}"),
+    panel("Idempotent producers held", [("strata_producer_ids", "producer ids"), ("strata_producer_partition_states", "partition windows")], "short", 0, 32),
+    panel("Idempotent producer state memory", "strata_producer_state_bytes", "bytes", 12, 32, legend="estimated"),
 ])
 
 topics = dashboard("strata-topics", "strata / topics", [
@@ -62,6 +64,7 @@ topics = dashboard("strata-topics", "strata / topics", [
     panel("Log start by partition", "strata_partition_log_start_offset{topic=\"$topic\"}", "short", 12, 16, legend="p{{partition}}"),
     panel("Size by partition", "strata_partition_size_bytes{topic=\"$topic\"}", "bytes", 0, 24, legend="p{{partition}}"),
     panel("Deleted by retention", [(f"sum(rate(strata_retention_deleted_records_total{{topic=\"$topic\"}}[{RATE}]))", "records/s"), (f"sum(rate(strata_retention_deleted_bytes_total{{topic=\"$topic\"}}[{RATE}]))", "bytes/s")], "short", 12, 24),
+    panel("Idempotent retries answered and refused", [(f"sum(rate(strata_producer_duplicates_total{{topic=\"$topic\"}}[{RATE}]))", "duplicates answered"), (f"sum(rate(strata_producer_out_of_order_total{{topic=\"$topic\"}}[{RATE}]))", "out of order"), (f"sum(rate(strata_producer_fenced_total{{topic=\"$topic\"}}[{RATE}]))", "fenced")], "reqps", 0, 32, w=24),
 ], [TOPIC])
 
 groups = dashboard("strata-consumer-groups", "strata / consumer groups", [

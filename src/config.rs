@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::broker::groups::GroupConfig;
+use crate::broker::producers::ProducerLimits;
 use crate::storage::StoreOptions;
 
 /// When the write-ahead log reaches the disk, and so what an acknowledgement promises.
@@ -130,6 +131,8 @@ pub struct BrokerConfig {
     pub retention_check_interval: Duration,
     /// Consumer-group session timeout bounds.
     pub groups: GroupConfig,
+    /// Idempotent producers' expiry and memory limit.
+    pub producers: ProducerLimits,
     /// How often state gauges (offsets, lag, RocksDB) are refreshed; `None` = not at all
     /// (no metrics exporter).
     pub stats_interval: Option<Duration>,
@@ -152,6 +155,7 @@ impl Default for BrokerConfig {
             retention: RetentionDefaults::default(),
             retention_check_interval: Duration::from_secs(30),
             groups: GroupConfig::default(),
+            producers: ProducerLimits::default(),
             stats_interval: None,
             store: StoreOptions::default(),
         }
@@ -182,6 +186,12 @@ impl BrokerConfig {
         }
         if self.retention_check_interval.is_zero() {
             return Err("--retention-check-interval must be greater than zero".into());
+        }
+        if self.producers.expiry.is_zero() {
+            return Err("--producer-id-expiry must be greater than zero".into());
+        }
+        if self.producers.max_bytes < 1 << 20 {
+            return Err("--max-producer-state must be at least 1MiB".into());
         }
         if !(1..=MAX_PARTITIONS).contains(&self.default_partitions) {
             return Err(format!("--default-partitions must be within 1..={MAX_PARTITIONS}"));

@@ -42,6 +42,31 @@ pub enum Error {
     /// DeleteGroup on a group that still has members.
     #[error("group \"{group}\" still has {members} members; they must leave before it can be deleted")]
     GroupNotEmpty { group: String, members: usize },
+    /// An idempotent produce named a producer id never issued, or forgotten after expiry.
+    #[error(
+        "UNKNOWN_PRODUCER_ID: producer id {producer_id} is not known to this broker (never issued, or \
+         forgotten after --producer-id-expiry without use); call InitProducerId for a new one"
+    )]
+    UnknownProducerId { producer_id: i64 },
+    /// A newer instance of a named producer took over its id (InitProducerId bumped the epoch).
+    #[error(
+        "PRODUCER_FENCED: producer id {producer_id} epoch {epoch} was fenced by a newer instance \
+         (epoch {current}); this instance must stop producing"
+    )]
+    ProducerFenced { producer_id: i64, epoch: i16, current: i16 },
+    /// An epoch newer than any InitProducerId returned for the id.
+    #[error(
+        "INVALID_PRODUCER_EPOCH: producer id {producer_id} is at epoch {current}, not {epoch}; \
+         use the epoch InitProducerId returned"
+    )]
+    InvalidProducerEpoch { producer_id: i64, epoch: i16, current: i16 },
+    /// An idempotent batch that is neither the producer's next one in the partition nor a
+    /// retry of one of its last five.
+    #[error(
+        "OUT_OF_ORDER_SEQUENCE_NUMBER: {topic}/{partition} expected sequence {expected} from producer id \
+         {producer_id} (epoch {epoch}), got {got}; nothing was appended"
+    )]
+    OutOfOrderSequence { topic: String, partition: u32, producer_id: i64, epoch: i16, expected: i32, got: i32 },
     /// The broker is shutting down and takes no new work.
     #[error("broker is shutting down; retry against a running broker")]
     ShuttingDown,
@@ -83,6 +108,10 @@ impl Error {
             Error::NotAssigned { .. } => "NOT_ASSIGNED",
             Error::GroupNotFound(_) => "UNKNOWN_GROUP",
             Error::GroupNotEmpty { .. } => "GROUP_NOT_EMPTY",
+            Error::UnknownProducerId { .. } => "UNKNOWN_PRODUCER_ID",
+            Error::ProducerFenced { .. } => "PRODUCER_FENCED",
+            Error::InvalidProducerEpoch { .. } => "INVALID_PRODUCER_EPOCH",
+            Error::OutOfOrderSequence { .. } => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",
             Error::DiskFull => "DISK_FULL",

@@ -5,13 +5,15 @@
 //! grpc/     tonic service: thin handlers, proto ⇄ domain (convert.rs), Error → Status (status.rs)
 //!   │
 //! broker/   topics and partitions in memory; produce, fetch, offsets, admin — one file each;
-//!   │       commit_loop.rs is the single writer that group-commits every partition's batches
+//!   │       commit_loop/ is the single writer that group-commits every partition's batches,
+//!   │       producers/ the idempotent producers' windows it checks each batch against
 //!   │
 //! storage/  RocksDB: a column family per partition keyed by big-endian base offset, one
 //!           RecordBatch v2 value per produced batch (CRC-32C), `meta` and `offsets` families
 //! ```
-//! A produce flows handler → `Broker::produce` (route + encode) → commit loop (assign offsets,
-//! one WriteBatch + one fsync per group) → high watermark published → long-polls wake.
+//! A produce flows handler → `Broker::produce` (route + encode) → commit loop (sequence check
+//! for idempotent batches, assign offsets, one WriteBatch + one fsync per group) → high
+//! watermark published → long-polls wake.
 //! `config.rs` holds every knob; `cli/` is the `strata` binary's command line.
 pub mod broker;
 pub mod cli;

@@ -36,6 +36,15 @@ pub const ROCKSDB_SST: &str = "strata_rocksdb_sst_bytes";
 pub const ROCKSDB_PENDING_COMPACTION: &str = "strata_rocksdb_pending_compaction_bytes";
 pub const ROCKSDB_WRITE_STOPPED: &str = "strata_rocksdb_write_stopped";
 pub const ROCKSDB_DELAYED_WRITE_RATE: &str = "strata_rocksdb_delayed_write_rate_bytes";
+pub const PRODUCER_DUPLICATES: &str = "strata_producer_duplicates_total";
+pub const PRODUCER_OUT_OF_ORDER: &str = "strata_producer_out_of_order_total";
+pub const PRODUCER_FENCED: &str = "strata_producer_fenced_total";
+pub const PRODUCER_UNKNOWN_IDS: &str = "strata_producer_unknown_id_total";
+pub const PRODUCER_IDS: &str = "strata_producer_ids";
+pub const PRODUCER_STATES: &str = "strata_producer_partition_states";
+pub const PRODUCER_STATE_BYTES: &str = "strata_producer_state_bytes";
+pub const PRODUCER_IDS_EXPIRED: &str = "strata_producer_ids_expired_total";
+pub const PRODUCER_IDS_EVICTED: &str = "strata_producer_ids_evicted_total";
 pub const BUILD_INFO: &str = "strata_build_info";
 pub const UPTIME: &str = "strata_uptime_seconds";
 pub use crate::broker::retention::LAST_RUN_SECONDS as RETENTION_LAST_RUN;
@@ -103,6 +112,31 @@ fn describe_all() {
     describe_counter!(RETENTION_DELETED_RECORDS, Unit::Count, "Records deleted by retention, by topic");
     describe_counter!(RETENTION_DELETED_BYTES, Unit::Bytes, "Bytes deleted by retention, by topic");
     describe_gauge!(RETENTION_LAST_RUN, Unit::Seconds, "Duration of the last retention pass");
+    describe_counter!(
+        PRODUCER_DUPLICATES,
+        Unit::Count,
+        "Idempotent retries answered with the original offsets instead of appended again, by topic"
+    );
+    describe_counter!(PRODUCER_OUT_OF_ORDER, Unit::Count, "Idempotent batches refused as out of order, by topic");
+    describe_counter!(
+        PRODUCER_FENCED,
+        Unit::Count,
+        "Idempotent batches refused for an old (fenced) or unissued producer epoch, by topic"
+    );
+    describe_counter!(
+        PRODUCER_UNKNOWN_IDS,
+        Unit::Count,
+        "Idempotent batches refused for an unknown producer id, by topic"
+    );
+    describe_gauge!(PRODUCER_IDS, Unit::Count, "Idempotent producer ids the broker keeps state for");
+    describe_gauge!(PRODUCER_STATES, Unit::Count, "Producer and partition pairs with a window of recent batches");
+    describe_gauge!(PRODUCER_STATE_BYTES, Unit::Bytes, "Estimated memory of idempotent producer state");
+    describe_counter!(PRODUCER_IDS_EXPIRED, Unit::Count, "Producer ids forgotten after --producer-id-expiry unused");
+    describe_counter!(
+        PRODUCER_IDS_EVICTED,
+        Unit::Count,
+        "Least recently used producer ids forgotten to stay within --max-producer-state"
+    );
     describe_gauge!(BUILD_INFO, Unit::Count, "Always 1; the version label says which build runs");
     describe_gauge!(UPTIME, Unit::Seconds, "Seconds since the broker started");
 }

@@ -41,7 +41,13 @@ pub async fn run(dir: &Path, mib_per_sec: f64, duration: Duration) -> anyhow::Re
         let stamp = (due - start).as_micros() as u64;
         let value = Bytes::from([&stamp.to_be_bytes()[..], &[b'f'; RECORD_BYTES - 8]].concat());
         let records = vec![Record { value, ..Record::default() }; PER_BATCH];
-        let request = ProduceRequest { topic: "bench".into(), partition: Some(0), records, acks: Acks::All as i32 };
+        let request = ProduceRequest {
+            topic: "bench".into(),
+            partition: Some(0),
+            records,
+            acks: Acks::All as i32,
+            ..ProduceRequest::default()
+        };
         let (mut client, acks) = (client.clone(), acks.clone());
         inflight.push(tokio::spawn(async move {
             client.produce(request).await?;
@@ -124,6 +130,7 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<Vec<(Str
             partition: Some(0),
             records: records.clone(),
             acks: Acks::Leader as i32,
+            ..ProduceRequest::default()
         };
         client.produce(request).await?;
     }

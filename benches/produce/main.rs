@@ -9,7 +9,10 @@
 //! storage; async publishes, acks awaited per batch). A peer that cannot start is skipped with
 //! the reason. Latency is per batch, from send to acknowledgement (p50/p99/p99.9/max).
 //!
-//! `make bench`; `STRATA_BENCH_SECS` sets each run's length (default 10).
+//! Then idempotent producers against plain ones (acks ALL), in alternating pairs.
+//!
+//! `make bench`; `STRATA_BENCH_SECS` sets each run's length (default 10), and
+//! `STRATA_BENCH_ONLY` (comma-separated: throughput, idempotence, fixed, catchup) picks sections.
 mod disk;
 mod drive;
 mod fixed_rate;
@@ -21,6 +24,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use drive::Outcome;
+use strata_target::Mode;
 
 /// One workload: record size, records per batch, producers, and the partitions they spread over.
 #[derive(Clone, Copy)]
@@ -49,6 +53,9 @@ fn main() -> anyhow::Result<()> {
     let disk = disk::fdatasync_bandwidth(dir.path(), duration.min(Duration::from_secs(5)))?;
     println!("disk: sequential write + fdatasync every 1 MiB: {:.1} MiB/s\n", disk / (1 << 20) as f64);
     let ratios = if wanted("throughput") { throughput(&runtime, dir.path(), disk, duration)? } else { Vec::new() };
+    if wanted("idempotence") {
+        idempotence(&runtime, dir.path(), disk, duration)?;
+    }
     if wanted("fixed") {
         fixed_rates(&runtime, dir.path(), duration)?;
     }
@@ -77,8 +84,8 @@ fn throughput(
         let size = if record_bytes == 1024 { "1KiB" } else { "100B" };
         for (partitions, producers) in MATRIX {
             let cell = Shape { partitions, producers, ..shape };
-            for (durable, acks) in [(true, "acks=all fsync=always"), (false, "acks=leader")] {
-                let outcome = runtime.block_on(strata_target::run(dir, cell, durable, duration))?;
+            for (mode, acks) in [(Mode::Durable, "acks=all fsync=always"), (Mode::Leader, "acks=leader")] {
+                let outcome = runtime.block_on(strata_target::run(dir, cell, mode, duration))?;
                 outcome.print(&format!("strata {size} {acks} {partitions}part {producers}p"), disk);
             }
         }
@@ -86,9 +93,9 @@ fn throughput(
         // hour), so the ratio rows use a probe taken right before them.
         let disk = disk::fdatasync_bandwidth(dir, Duration::from_secs(3))?;
         println!("disk probe before the next rows: {:.1} MiB/s", disk / (1 << 20) as f64);
-        let durable = runtime.block_on(strata_target::run(dir, shape, true, duration))?;
+        let durable = runtime.block_on(strata_target::run(dir, shape, Mode::Durable, duration))?;
         durable.print(&format!("strata {size} acks=all fsync=always 8part 8p"), disk);
-        let leader = runtime.block_on(strata_target::run(dir, shape, false, duration))?;
+        let leader = runtime.block_on(strata_target::run(dir, shape, Mode::Leader, duration))?;
         leader.print(&format!("strata {size} acks=leader 8part 8p"), disk);
         let redis = runtime.block_on(peers::redis(dir, shape, duration));
         let nats = runtime.block_on(peers::nats(dir, shape, duration));
@@ -101,6 +108,35 @@ fn throughput(
         ratios.push((size, durable, leader, redis.ok(), nats.ok(), disk));
     }
     Ok(ratios)
+}
+
+/// Pairs pitting the same 8 producers against each other with and without idempotence (acks
+/// ALL, `--fsync always`), alternating which runs first; prints each pair's ratio and the median.
+fn idempotence(runtime: &tokio::runtime::Runtime, dir: &Path, disk: f64, duration: Duration) -> anyhow::Result<()> {
+    println!("\nidempotence: 8 producers over 8 partitions, acks=all fsync=always, three alternating pairs");
+    drive::print_header();
+    for (record_bytes, per_batch, size) in [(1024usize, 100usize, "1KiB"), (100, 1000, "100B")] {
+        let shape = Shape { record_bytes, per_batch, producers: 8, partitions: 8 };
+        let mut ratios = Vec::new();
+        for pair in 0..3 {
+            let order =
+                if pair % 2 == 0 { [Mode::Durable, Mode::Idempotent] } else { [Mode::Idempotent, Mode::Durable] };
+            let (mut plain, mut idempotent) = (None, None);
+            for mode in order {
+                let outcome = runtime.block_on(strata_target::run(dir, shape, mode, duration))?;
+                let label = if mode == Mode::Idempotent { "idempotent" } else { "plain" };
+                outcome.print(&format!("strata {size} acks=all {label} 8part 8p"), disk);
+                if mode == Mode::Idempotent { idempotent = Some(outcome) } else { plain = Some(outcome) }
+            }
+            if let (Some(plain), Some(idempotent)) = (plain, idempotent) {
+                ratios.push(ratio(&idempotent, &plain));
+            }
+        }
+        let pairs: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!("  {size}: idempotent / plain records/s, pairs {}; median {:.2}", pairs.join(", "), ratios[1]);
+    }
+    Ok(())
 }
 
 fn fixed_rates(runtime: &tokio::runtime::Runtime, dir: &Path, duration: Duration) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use strata::config::BrokerConfig;
 use strata::proto::broker_client::BrokerClient;
-use strata::proto::{Acks, CreateTopicRequest, ProduceRequest, Record};
+use strata::proto::{Acks, CreateTopicRequest, InitProducerIdRequest, ProduceRequest, Record};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
@@ -71,18 +71,33 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     Ok(running)
 }
 
-/// Back-to-back producers. `durable`: acks ALL (`--fsync always` is the default); otherwise acks
-/// LEADER.
-pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) -> anyhow::Result<Outcome> {
+/// How the producers ask for acknowledgement.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// acks ALL (`--fsync always` is the default).
+    Durable,
+    /// acks ALL, each producer idempotent: its own producer id, sequence numbers per request.
+    Idempotent,
+    /// acks LEADER.
+    Leader,
+}
+
+/// Back-to-back producers, one request in flight each.
+pub async fn run(dir: &Path, shape: Shape, mode: Mode, duration: Duration) -> anyhow::Result<Outcome> {
     let broker = start(dir).await?;
     let records: Vec<Record> = (0..shape.per_batch)
         .map(|i| Record { value: Bytes::from(vec![(i % 251) as u8; shape.record_bytes]), ..Record::default() })
         .collect();
-    let acks = if durable { Acks::All } else { Acks::Leader };
+    let acks = if mode == Mode::Leader { Acks::Leader } else { Acks::All };
     let mut senders: Vec<SendBatch> = Vec::new();
     for p in 0..shape.producers {
-        let client = broker.client().await?;
+        let mut client = broker.client().await?;
+        let identity = match mode {
+            Mode::Idempotent => Some(client.init_producer_id(InitProducerIdRequest::default()).await?.into_inner()),
+            Mode::Durable | Mode::Leader => None,
+        };
         let records = records.clone();
+        let mut sequence = 0i32;
         senders.push(Box::new(move || {
             let mut client = client.clone();
             let request = ProduceRequest {
@@ -90,7 +105,11 @@ pub async fn run(dir: &Path, shape: Shape, durable: bool, duration: Duration) ->
                 partition: Some((p % shape.partitions) as u32),
                 records: records.clone(),
                 acks: acks as i32,
+                producer_id: identity.map(|i| i.producer_id),
+                producer_epoch: identity.map_or(0, |i| i.producer_epoch),
+                base_sequence: sequence,
             };
+            sequence = sequence.wrapping_add(records.len() as i32) & i32::MAX;
             async move {
                 client.produce(request).await?;
                 Ok(())

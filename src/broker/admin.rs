@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use super::Broker;
 use super::alter::EffectiveConfig;
+use super::commit_loop::Job;
 use super::partition::{PartitionExtent, PartitionState};
 use super::produce::now_ms;
 use super::topic::Topic;
@@ -85,8 +86,13 @@ impl Broker {
         let topic = self.topic(name)?;
         self.topics.write().unwrap_or_else(|p| p.into_inner()).remove(name);
         let meta = topic.meta.clone();
+        let topic_id = meta.id;
         match self.blocking(move |store| store.delete_topic(&meta)).await {
-            Ok(emptied) => self.reclaim_in_background(emptied),
+            Ok(emptied) => {
+                self.reclaim_in_background(emptied);
+                // The producers' states went with the topic on disk; now from memory too.
+                let _ = self.jobs.send(Job::ForgetTopic { topic_id }).await;
+            }
             Err(e) => {
                 // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
                 self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);

@@ -16,6 +16,7 @@ mod offsets;
 mod partition;
 pub mod partitioner;
 mod produce;
+pub mod producers;
 mod recovery;
 pub mod retention;
 mod stats;
@@ -43,7 +44,8 @@ pub mod fetch_limits {
 pub use list_offsets::OffsetSpec;
 pub use offsets::{CommittedOffset, OffsetCommit};
 pub use partition::PartitionState;
-pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest};
+pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest, ProducerSequence};
+pub use producers::Identity as ProducerIdentity;
 pub use topic::Topic;
 
 use crate::config::{BrokerConfig, FsyncPolicy};
@@ -81,8 +83,16 @@ impl Broker {
         let opened = started.elapsed();
         let (topics, free_slots) = recovery::recover_topics(&store)?;
         let recovered = started.elapsed() - opened;
+        let producers = recovery::recover_producers(&store, &topics)?;
+        let producers_recovered = started.elapsed() - opened - recovered;
         let (tx, rx) = mpsc::channel(4096);
-        let mut threads = vec![commit_loop::spawn(store.clone(), rx, config.fsync)?];
+        let commit_loop = commit_loop::Loop {
+            store: store.clone(),
+            fsync: config.fsync,
+            producers,
+            producer_limits: config.producers,
+        };
+        let mut threads = vec![commit_loop::spawn(commit_loop, rx)?];
         let shutdown = CancellationToken::new();
         if let FsyncPolicy::Interval(period) = config.fsync {
             threads.push(wal_sync::spawn(store.clone(), period, shutdown.clone())?);
@@ -97,6 +107,7 @@ impl Broker {
             topics = topics.len(),
             rocksdb_open_ms = opened.as_millis() as u64,
             recovery_ms = recovered.as_millis() as u64,
+            producer_recovery_ms = producers_recovered.as_millis() as u64,
             "broker opened"
         );
         Ok(Arc::new(Broker {
@@ -133,6 +144,7 @@ impl Broker {
     pub fn start_background(self: &Arc<Self>) {
         retention::spawn(self.clone());
         groups::spawn_session_sweeper(self.clone());
+        producers::spawn_expiry(self.clone());
         if let Some(period) = self.config.stats_interval {
             stats::spawn(self.clone(), period);
         }

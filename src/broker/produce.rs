@@ -9,12 +9,12 @@ use tokio::sync::oneshot;
 
 use super::Broker;
 use super::PERMIT_BYTES;
-use super::commit_loop::{Job, PartitionAppend};
+use super::commit_loop::{Appended, Job, PartitionAppend};
 use super::partitioner::partition_for_key;
 use super::topic::Topic;
 use crate::error::{Error, Result};
 use crate::metrics as m;
-use crate::storage::batch::{NewRecord, encode_batch};
+use crate::storage::batch::{BatchProducer, NewRecord, encode_producer_batch};
 
 /// How long a produce waits before it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,6 +50,16 @@ pub struct ProduceRequest {
     pub partition: Option<u32>,
     pub records: Vec<ProduceRecord>,
     pub acks: Acks,
+    /// Set for an idempotent produce (which must name its partition and use acks ALL).
+    pub producer: Option<ProducerSequence>,
+}
+
+/// An idempotent producer's instance and the sequence of the request's first record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerSequence {
+    pub producer_id: i64,
+    pub epoch: i16,
+    pub base_sequence: i32,
 }
 
 /// Where one partition's share of a request landed: offsets `base_offset..base_offset+count`.
@@ -58,6 +68,8 @@ pub struct PartitionResult {
     pub partition: u32,
     pub base_offset: i64,
     pub record_count: u32,
+    /// An idempotent retry of records already stored; `base_offset` is where they were stored.
+    pub duplicate: bool,
 }
 
 impl Broker {
@@ -66,6 +78,7 @@ impl Broker {
     pub async fn produce(&self, request: ProduceRequest) -> Result<Vec<PartitionResult>> {
         self.ensure_open()?;
         let total_bytes = self.validate_records(&request.records)?;
+        let producer = validate_idempotence(&request)?;
         let topic = self.topic(&request.topic)?;
         if let Some(p) = request.partition {
             topic.partition(p)?;
@@ -75,16 +88,20 @@ impl Broker {
         let mut appends = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
         for (partition, indices) in routed {
-            let batch = encode_partition_batch(&request.records, &indices, now);
+            let batch = encode_partition_batch(&request.records, &indices, now, producer);
             appends.push(PartitionAppend { partition: topic.partition(partition)?.clone(), batch });
-            results.push(PartitionResult { partition, base_offset: -1, record_count: indices.len() as u32 });
+            let record_count = indices.len() as u32;
+            results.push(PartitionResult { partition, base_offset: -1, record_count, duplicate: false });
         }
-        let base_offsets = self.submit(appends, request.acks, total_bytes).await?;
-        let topic_label = [("topic", topic.name().to_string())];
-        metrics::counter!(m::PRODUCED_RECORDS, &topic_label).increment(request.records.len() as u64);
-        metrics::counter!(m::PRODUCED_BYTES, &topic_label).increment(total_bytes as u64);
-        for (result, base) in results.iter_mut().zip(base_offsets) {
-            result.base_offset = base;
+        let appended = self.submit(appends, request.acks, total_bytes, now).await?;
+        for (result, appended) in results.iter_mut().zip(appended) {
+            result.base_offset = appended.base_offset;
+            result.duplicate = appended.duplicate;
+        }
+        if !results.iter().any(|r| r.duplicate) {
+            let topic_label = [("topic", topic.name().to_string())];
+            metrics::counter!(m::PRODUCED_RECORDS, &topic_label).increment(request.records.len() as u64);
+            metrics::counter!(m::PRODUCED_BYTES, &topic_label).increment(total_bytes as u64);
         }
         Ok(if request.acks == Acks::None { Vec::new() } else { results })
     }
@@ -118,7 +135,13 @@ impl Broker {
     }
 
     /// Queues the batches and waits for the commit loop as `acks` says.
-    async fn submit(&self, appends: Vec<PartitionAppend>, acks: Acks, bytes: usize) -> Result<Vec<i64>> {
+    async fn submit(
+        &self,
+        appends: Vec<PartitionAppend>,
+        acks: Acks,
+        bytes: usize,
+        now_ms: i64,
+    ) -> Result<Vec<Appended>> {
         let permits = bytes.div_ceil(PERMIT_BYTES).max(1) as u32;
         let wait = self.config.enqueue_timeout;
         let permit = tokio::time::timeout(wait, self.inflight.clone().acquire_many_owned(permits))
@@ -128,13 +151,13 @@ impl Broker {
         let (reply, answer) = oneshot::channel();
         let count = appends.len();
         let reply = (acks != Acks::None).then_some(reply);
-        let job = Job::Append { appends, durable: acks == Acks::All, reply, _permit: permit };
+        let job = Job::Append { appends, durable: acks == Acks::All, now_ms, reply, _permit: permit };
         tokio::time::timeout(wait, self.jobs.send(job))
             .await
             .map_err(|_| Error::Overloaded(format!("commit queue stayed full for {wait:?}")))?
             .map_err(|_| Error::ShuttingDown)?;
         if acks == Acks::None {
-            return Ok(vec![-1; count]);
+            return Ok(vec![Appended { base_offset: -1, duplicate: false }; count]);
         }
         answer.await.map_err(|_| Error::ShuttingDown)?
     }
@@ -161,7 +184,32 @@ fn route<'a>(
     routed
 }
 
-fn encode_partition_batch(records: &[super::ProduceRecord], indices: &[usize], now_ms: i64) -> Vec<u8> {
+/// An idempotent produce names one partition and waits for acks ALL (Kafka's rules: the
+/// sequence is per partition, and a retry is only safe to answer once the original is durable).
+fn validate_idempotence(request: &ProduceRequest) -> Result<BatchProducer> {
+    let Some(p) = request.producer else { return Ok(BatchProducer::NONE) };
+    if request.partition.is_none() {
+        return Err(Error::invalid("partition", "an idempotent produce (producer_id set) must name its partition"));
+    }
+    if request.acks != Acks::All {
+        return Err(Error::invalid("acks", "an idempotent produce (producer_id set) must use ACKS_ALL"));
+    }
+    if p.producer_id < 0 || p.epoch < 0 || p.base_sequence < 0 {
+        let reason = format!(
+            "producer_id {}, producer_epoch {} and base_sequence {} must not be negative",
+            p.producer_id, p.epoch, p.base_sequence
+        );
+        return Err(Error::invalid("producer_id", reason));
+    }
+    Ok(BatchProducer { id: p.producer_id, epoch: p.epoch, base_sequence: p.base_sequence })
+}
+
+fn encode_partition_batch(
+    records: &[super::ProduceRecord],
+    indices: &[usize],
+    now_ms: i64,
+    producer: BatchProducer,
+) -> Vec<u8> {
     let headers: Vec<Vec<(&str, &[u8])>> =
         indices.iter().map(|&i| records[i].headers.iter().map(|(k, v)| (k.as_str(), v.as_ref())).collect()).collect();
     let new_records: Vec<NewRecord<'_>> = indices
@@ -177,7 +225,7 @@ fn encode_partition_batch(records: &[super::ProduceRecord], indices: &[usize], n
             }
         })
         .collect();
-    encode_batch(&new_records)
+    encode_producer_batch(&new_records, producer)
 }
 
 pub(super) fn now_ms() -> i64 {

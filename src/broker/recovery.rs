@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::partition::{PartitionExtent, PartitionState};
+use super::producers::{self, ProducerTable};
 use super::topic::Topic;
 use crate::proto::meta::TopicMeta;
 use crate::storage::{StorageResult, Store};
@@ -49,6 +50,16 @@ pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
         topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
     }
     Ok((topics, free))
+}
+
+/// Loads the idempotent producers' ids and windows from `meta` (states of deleted topics are
+/// left out).
+pub fn recover_producers(store: &Store, topics: &TopicMap) -> StorageResult<ProducerTable> {
+    let live = topics.values().map(|t| t.meta.id).collect();
+    let table = producers::recover(store.load_producers()?, &live);
+    let (ids, states, bytes) = table.size();
+    tracing::debug!(ids, states, bytes, "idempotent producers recovered");
+    Ok(table)
 }
 
 fn extent(store: &Store, topic_id: u64, partition: u32) -> StorageResult<PartitionExtent> {

@@ -32,6 +32,13 @@ pub struct ProduceArgs {
     partition: Option<u32>,
     #[arg(long, value_enum, default_value = "all")]
     acks: AcksArg,
+    /// Append each record exactly once, retrying any failure whose outcome is unknown (a
+    /// timeout, a broker restart). Default: on with --acks all, off otherwise (as Kafka).
+    #[arg(long, value_name = "BOOL")]
+    idempotence: Option<bool>,
+    /// A stable producer name: a later `strata produce` with the same name fences this one.
+    #[arg(long, value_name = "NAME")]
+    producer_name: Option<String>,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -53,7 +60,17 @@ impl ProduceArgs {
             AcksArg::Leader => proto::Acks::Leader,
             AcksArg::None => proto::Acks::None,
         };
-        let producer = Producer::new(client, &self.topic, ProducerConfig { acks, ..ProducerConfig::default() }).await?;
+        let enable_idempotence = self.idempotence.unwrap_or(acks == proto::Acks::All);
+        if self.producer_name.is_some() && !enable_idempotence {
+            anyhow::bail!("--producer-name needs an idempotent producer (--acks all, without --idempotence false)");
+        }
+        let config = ProducerConfig {
+            acks,
+            enable_idempotence,
+            producer_name: self.producer_name.clone(),
+            ..ProducerConfig::default()
+        };
+        let producer = Producer::new(client, &self.topic, config).await?;
         let headers: BTreeMap<String, Bytes> =
             self.headers.iter().map(|(k, v)| (k.clone(), Bytes::from(v.clone()))).collect();
         let mut progress = Progress::new(std::io::stderr().is_terminal());

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 
 use super::logging::{self, LogFormat};
 use crate::broker::groups::GroupConfig;
+use crate::broker::producers::ProducerLimits;
 use crate::config::{
     BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
     parse_retention_ms, parse_size,
@@ -80,6 +81,14 @@ pub struct ServeArgs {
     /// Longest consumer-group session timeout a member may ask for.
     #[arg(long, env = "STRATA_GROUP_MAX_SESSION_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
     group_max_session_timeout: Duration,
+    /// How long an idempotent producer id is kept without use (Kafka's producer.id.expiration.ms);
+    /// a producer idle longer must call InitProducerId again.
+    #[arg(long, env = "STRATA_PRODUCER_ID_EXPIRY", default_value = "1d", value_parser = parse_duration)]
+    producer_id_expiry: Duration,
+    /// Memory for idempotent producers' state (~180 bytes per producer and partition written);
+    /// beyond it the least recently used producers are forgotten.
+    #[arg(long, env = "STRATA_MAX_PRODUCER_STATE", default_value = "64MiB", value_parser = parse_size)]
+    max_producer_state: u64,
     /// Prometheus /metrics listen address, or `off`.
     #[arg(long, env = "STRATA_METRICS_LISTEN", default_value = "127.0.0.1:9464", value_parser = parse_metrics_listen)]
     metrics_listen: MetricsListen,
@@ -144,6 +153,10 @@ impl ServeArgs {
                     self.group_min_session_timeout,
                     self.group_max_session_timeout.max(self.group_min_session_timeout),
                 ),
+            },
+            producers: ProducerLimits {
+                expiry: self.producer_id_expiry,
+                max_bytes: usize::try_from(self.max_producer_state).context("--max-producer-state is too large")?,
             },
             ..BrokerConfig::default()
         };

@@ -5,7 +5,8 @@ use tonic::Status;
 
 use crate::broker::{
     Acks, CommittedOffset, ConfigSource, Effective, FetchRequest, FetchResponse, OffsetCommit, OffsetSpec,
-    PartitionInfo, PartitionResult, ProduceRecord, ProduceRequest, TopicConfig, TopicInfo,
+    PartitionInfo, PartitionResult, ProduceRecord, ProduceRequest, ProducerIdentity, ProducerSequence, TopicConfig,
+    TopicInfo,
 };
 use crate::error::Error;
 use crate::proto;
@@ -61,7 +62,23 @@ pub fn produce_request(req: proto::ProduceRequest) -> Result<ProduceRequest, Sta
         .into_iter()
         .map(|r| ProduceRecord { key: r.key, value: r.value, headers: r.headers, timestamp_ms: r.timestamp_ms })
         .collect();
-    Ok(ProduceRequest { topic: req.topic, partition: req.partition, records, acks })
+    let producer = match req.producer_id {
+        None | Some(-1) => None,
+        Some(producer_id) => {
+            let epoch = i16::try_from(req.producer_epoch).map_err(|_| {
+                Status::from(Error::invalid(
+                    "producer_epoch",
+                    format!("{} is not within 0..=32767", req.producer_epoch),
+                ))
+            })?;
+            Some(ProducerSequence { producer_id, epoch, base_sequence: req.base_sequence })
+        }
+    };
+    Ok(ProduceRequest { topic: req.topic, partition: req.partition, records, acks, producer })
+}
+
+pub fn producer_identity(identity: ProducerIdentity) -> proto::InitProducerIdResponse {
+    proto::InitProducerIdResponse { producer_id: identity.id, producer_epoch: i32::from(identity.epoch) }
 }
 
 pub fn produce_response(results: Vec<PartitionResult>) -> proto::ProduceResponse {
@@ -71,6 +88,7 @@ pub fn produce_response(results: Vec<PartitionResult>) -> proto::ProduceResponse
             partition: r.partition,
             base_offset: r.base_offset,
             record_count: r.record_count,
+            duplicate: r.duplicate,
         })
         .collect();
     proto::ProduceResponse { results }

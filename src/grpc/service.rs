@@ -101,6 +101,15 @@ impl broker_server::Broker for BrokerService {
         Ok(Response::new(convert::produce_response(results)))
     }
 
+    #[instrument(skip_all, fields(producer_name = ?request.get_ref().producer_name))]
+    async fn init_producer_id(
+        &self,
+        request: Request<proto::InitProducerIdRequest>,
+    ) -> Result<Response<proto::InitProducerIdResponse>, Status> {
+        let identity = self.broker.init_producer_id(request.into_inner().producer_name).await?;
+        Ok(Response::new(convert::producer_identity(identity)))
+    }
+
     #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
     async fn fetch(&self, request: Request<proto::FetchRequest>) -> Result<Response<proto::FetchResponse>, Status> {
         let req = convert::fetch_request(request.into_inner());

@@ -18,7 +18,11 @@ impl From<Error> for Status {
             Error::UnknownMember { .. }
             | Error::FencedMember { .. }
             | Error::NotAssigned { .. }
-            | Error::GroupNotEmpty { .. } => Code::FailedPrecondition,
+            | Error::GroupNotEmpty { .. }
+            | Error::UnknownProducerId { .. }
+            | Error::ProducerFenced { .. }
+            | Error::InvalidProducerEpoch { .. }
+            | Error::OutOfOrderSequence { .. } => Code::FailedPrecondition,
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,

@@ -82,6 +82,11 @@ pub struct BatchHeader {
     pub max_timestamp: i64,
     pub record_count: i32,
     pub attributes: i16,
+    /// -1 unless an idempotent producer wrote the batch.
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// Sequence number of the first record, per producer and partition.
+    pub base_sequence: i32,
 }
 
 impl BatchHeader {
@@ -91,11 +96,29 @@ impl BatchHeader {
     }
 }
 
+/// The idempotent producer a batch comes from (Kafka's header fields for KIP-98).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchProducer {
+    pub id: i64,
+    pub epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl BatchProducer {
+    /// A batch from no idempotent producer: Kafka's -1 in every field.
+    pub const NONE: BatchProducer = BatchProducer { id: -1, epoch: -1, base_sequence: -1 };
+}
+
 /// Encodes `records` as one batch with base offset 0 (see [`set_base_offset`]).
 ///
 /// # Panics
 /// If `records` is empty: an empty batch has no offsets to assign; callers reject empty requests.
 pub fn encode_batch(records: &[NewRecord<'_>]) -> Vec<u8> {
+    encode_producer_batch(records, BatchProducer::NONE)
+}
+
+/// [`encode_batch`] with the producer id, epoch and base sequence in the header.
+pub fn encode_producer_batch(records: &[NewRecord<'_>], producer: BatchProducer) -> Vec<u8> {
     assert!(!records.is_empty(), "a batch holds at least one record");
     let base_timestamp = records.iter().map(|r| r.timestamp_ms).min().unwrap_or(0);
     let max_timestamp = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
@@ -114,9 +137,9 @@ pub fn encode_batch(records: &[NewRecord<'_>]) -> Vec<u8> {
     buf[23..27].copy_from_slice(&(records.len() as i32 - 1).to_be_bytes());
     buf[27..35].copy_from_slice(&base_timestamp.to_be_bytes());
     buf[35..43].copy_from_slice(&max_timestamp.to_be_bytes());
-    buf[43..51].copy_from_slice(&(-1i64).to_be_bytes()); // producer id: none (no idempotence yet)
-    buf[51..53].copy_from_slice(&(-1i16).to_be_bytes());
-    buf[53..57].copy_from_slice(&(-1i32).to_be_bytes());
+    buf[43..51].copy_from_slice(&producer.id.to_be_bytes());
+    buf[51..53].copy_from_slice(&producer.epoch.to_be_bytes());
+    buf[53..57].copy_from_slice(&producer.base_sequence.to_be_bytes());
     buf[57..61].copy_from_slice(&(records.len() as i32).to_be_bytes());
     let crc = crc32c::crc32c(&buf[CRC_START..]);
     buf[CRC_OFFSET..CRC_START].copy_from_slice(&crc.to_be_bytes());
@@ -186,6 +209,9 @@ pub fn read_header(batch: &[u8]) -> Result<BatchHeader, BatchError> {
         base_timestamp: i64::from_be_bytes(be(batch, 27)),
         max_timestamp: i64::from_be_bytes(be(batch, 35)),
         record_count: i32::from_be_bytes(be(batch, 57)),
+        producer_id: i64::from_be_bytes(be(batch, 43)),
+        producer_epoch: i16::from_be_bytes(be(batch, 51)),
+        base_sequence: i32::from_be_bytes(be(batch, 53)),
     })
 }
 
@@ -330,6 +356,15 @@ mod tests {
         assert_eq!(records[2].key.as_deref(), Some(&b""[..]));
         assert_eq!(records[2].value.as_deref(), Some(&[7u8; 300][..]));
         assert_eq!(records[2].offset, 44);
+    }
+
+    #[test]
+    fn producer_fields_are_written_and_read_back_under_the_crc() {
+        let records = [NewRecord { key: None, value: b"v", headers: &[], timestamp_ms: 1 }];
+        assert_eq!(verify(&encode_batch(&records)).expect("valid").producer_id, -1);
+        let producer = BatchProducer { id: 7, epoch: 3, base_sequence: i32::MAX };
+        let header = verify(&encode_producer_batch(&records, producer)).expect("valid");
+        assert_eq!((header.producer_id, header.producer_epoch, header.base_sequence), (7, 3, i32::MAX));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use prost::Message;
 use rocksdb::{
     BlockBasedOptions, BottommostLevelCompaction, BoundColumnFamily, Cache, ColumnFamilyDescriptor, CompactOptions, DB,
-    DBCompressionType, Direction, IteratorMode, Options, WriteBatch, WriteBufferManager, WriteOptions,
+    DBCompressionType, IteratorMode, Options, WriteBatch, WriteBufferManager, WriteOptions,
 };
 
 use super::direct_io;
@@ -131,17 +131,11 @@ impl Store {
 
     /// Reads every topic's metadata (in name order).
     pub fn load_topics(&self) -> StorageResult<Vec<TopicMeta>> {
-        let meta = self.cf(META_CF)?;
-        let prefix = keys::topic_key_prefix();
         let mut topics = Vec::new();
-        for item in self.db.iterator_cf(&meta, IteratorMode::From(prefix, Direction::Forward)) {
-            let (key, value) = item?;
-            if !key.starts_with(prefix) {
-                break;
-            }
-            let what = String::from_utf8_lossy(&key).into_owned();
-            topics.push(TopicMeta::decode(&*value).map_err(|source| StorageError::CorruptMeta { what, source })?);
-        }
+        self.scan_meta(keys::topic_key_prefix(), |key, value| {
+            topics.push(super::producers::decode(key, value)?);
+            Ok(())
+        })?;
         Ok(topics)
     }
 
@@ -256,8 +250,8 @@ impl Store {
         Ok(created.len() as u32)
     }
 
-    /// Deletes the topic record, its partition state, its committed offsets and (by one range
-    /// delete per partition) its records in one atomic write. Returns the emptied slots, which
+    /// Deletes the topic record, its partition state, its producers' states, its committed
+    /// offsets and (by one range delete per partition) its records in one atomic write. Returns the emptied slots, which
     /// [`Store::reclaim`] compacts (freeing the disk) and then frees. An error means the topic
     /// still exists.
     pub fn delete_topic(&self, topic: &TopicMeta) -> StorageResult<Vec<u32>> {
@@ -267,6 +261,8 @@ impl Store {
         let mut families = self.families_write();
         let mut batch = WriteBatch::default();
         batch.delete_cf(&meta, keys::topic_key(&topic.name));
+        let (producers_from, producers_to) = keys::producer_state_topic_range(topic.id);
+        batch.delete_range_cf(&meta, producers_from, producers_to);
         for partition in 0..topic.partitions {
             batch.delete_cf(&meta, keys::partition_meta_key(topic.id, partition));
             if let Some(family) = families.partition(topic.id, partition) {

@@ -56,6 +56,58 @@ pub fn partition_meta_key(topic_id: u64, partition: u32) -> Vec<u8> {
     key
 }
 
+/// `meta` CF: the next producer id to issue.
+pub const NEXT_PRODUCER_ID_KEY: &[u8] = b"producer/next_id";
+
+const PRODUCER_ID_PREFIX: &[u8] = b"producer/id/";
+const PRODUCER_STATE_PREFIX: &[u8] = b"producer/state/";
+
+/// `meta` CF: an issued producer id (its epoch and name).
+pub fn producer_id_key(producer_id: i64) -> Vec<u8> {
+    [PRODUCER_ID_PREFIX, &producer_id.to_be_bytes()].concat()
+}
+
+/// The common prefix of all [`producer_id_key`]s.
+pub fn producer_id_prefix() -> &'static [u8] {
+    PRODUCER_ID_PREFIX
+}
+
+/// Inverse of [`producer_id_key`].
+pub fn decode_producer_id_key(key: &[u8]) -> Option<i64> {
+    Some(i64::from_be_bytes(key.strip_prefix(PRODUCER_ID_PREFIX)?.try_into().ok()?))
+}
+
+/// `meta` CF: one producer's recent batches in one partition. Topic first, so deleting a topic
+/// deletes its producers' states with one range delete ([`producer_state_topic_range`]).
+pub fn producer_state_key(topic_id: u64, partition: u32, producer_id: i64) -> Vec<u8> {
+    let mut key = producer_state_topic_prefix(topic_id);
+    key.extend_from_slice(&partition.to_be_bytes());
+    key.extend_from_slice(&producer_id.to_be_bytes());
+    key
+}
+
+/// The common prefix of all [`producer_state_key`]s.
+pub fn producer_state_prefix() -> &'static [u8] {
+    PRODUCER_STATE_PREFIX
+}
+
+/// Inverse of [`producer_state_key`]: `(topic id, partition, producer id)`.
+pub fn decode_producer_state_key(key: &[u8]) -> Option<(u64, u32, i64)> {
+    let rest: &[u8; 20] = key.strip_prefix(PRODUCER_STATE_PREFIX)?.try_into().ok()?;
+    let topic_id = u64::from_be_bytes(rest[0..8].try_into().ok()?);
+    let partition = u32::from_be_bytes(rest[8..12].try_into().ok()?);
+    Some((topic_id, partition, i64::from_be_bytes(rest[12..20].try_into().ok()?)))
+}
+
+/// `[start, end)` covering every producer state of one topic.
+pub fn producer_state_topic_range(topic_id: u64) -> (Vec<u8>, Vec<u8>) {
+    (producer_state_topic_prefix(topic_id), producer_state_topic_prefix(topic_id + 1))
+}
+
+fn producer_state_topic_prefix(topic_id: u64) -> Vec<u8> {
+    [PRODUCER_STATE_PREFIX, &topic_id.to_be_bytes()].concat()
+}
+
 /// `offsets` CF: `group \0 topic \0 partition`. Group first, so one group's commits are one
 /// contiguous range; NUL cannot occur in topic names and is rejected in group names.
 pub fn committed_offset_key(group: &str, topic: &str, partition: u32) -> Vec<u8> {
@@ -111,6 +163,20 @@ mod tests {
         assert_eq!(parse_partition_cf_name("meta"), None);
         assert_eq!(parse_partition_cf_name("default"), None);
         assert_eq!(parse_partition_cf_name("p-x-1"), None);
+    }
+
+    #[test]
+    fn producer_keys_round_trip_and_a_topic_range_holds_exactly_its_states() {
+        assert_eq!(decode_producer_id_key(&producer_id_key(42)), Some(42));
+        assert_eq!(decode_producer_id_key(b"producer/id/short"), None);
+        let key = producer_state_key(7, 3, 99);
+        assert_eq!(decode_producer_state_key(&key), Some((7, 3, 99)));
+        let (start, end) = producer_state_topic_range(7);
+        assert!(start <= key && key < end);
+        for other in [producer_state_key(6, u32::MAX, i64::MAX), producer_state_key(8, 0, 0)] {
+            assert!(!(start <= other && other < end));
+        }
+        assert!(!producer_id_key(1).starts_with(producer_state_prefix()));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! RocksDB storage: one column family per partition keyed by big-endian base offset, one value
 //! per produced batch (Kafka's RecordBatch v2 layout with CRC-32C), plus `meta` (topics,
-//! partition log starts) and `offsets` (committed consumer offsets).
+//! partition log starts, idempotent producers) and `offsets` (committed consumer offsets).
 //!
 //! Nothing here knows about gRPC or the commit loop; the broker decides when to write and how
 //! durably, this module only does it.
@@ -15,6 +15,7 @@ mod flush_fullest;
 pub mod keys;
 mod offsets;
 mod partition_log;
+mod producers;
 mod stats;
 #[cfg(test)]
 mod test_store;
@@ -28,6 +29,7 @@ pub use families::give_freed_heap_back;
 pub use flush_fullest::{Flushed, SliceAges};
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
+pub use producers::StoredProducers;
 pub use stats::RocksStats;
 pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};

@@ -9,7 +9,7 @@ use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
 use super::families::{Families, Family};
 use super::keys;
-use crate::proto::meta::{CommittedOffsetValue, PartitionMeta};
+use crate::proto::meta::{CommittedOffsetValue, PartitionMeta, ProducerIdMeta, ProducerStateMeta};
 
 /// A partition's column family, resolved for the lifetime of one group.
 pub struct PartitionCf(Arc<Family>);
@@ -71,6 +71,30 @@ impl<'a> WriteGroup<'a> {
     pub fn commit_offset(&mut self, group: &str, topic: &str, partition: u32, value: &CommittedOffsetValue) {
         let key = keys::committed_offset_key(group, topic, partition);
         self.batch.put_cf(&self.offsets, key, value.encode_to_vec());
+    }
+
+    /// Records an issued producer id (`None`: forgets it).
+    pub fn set_producer_id(&mut self, producer_id: i64, meta: Option<&ProducerIdMeta>) {
+        let key = keys::producer_id_key(producer_id);
+        match meta {
+            Some(meta) => self.batch.put_cf(&self.meta, key, meta.encode_to_vec()),
+            None => self.batch.delete_cf(&self.meta, key),
+        }
+    }
+
+    /// Records where the next producer id starts.
+    pub fn set_next_producer_id(&mut self, next: i64) {
+        self.batch.put_cf(&self.meta, keys::NEXT_PRODUCER_ID_KEY, next.to_be_bytes());
+    }
+
+    /// Records a producer's recent batches in a partition (`None`: forgets them), in the same
+    /// write as the batch that changed them.
+    pub fn set_producer_state(&mut self, at: (u64, u32, i64), state: Option<&ProducerStateMeta>) {
+        let key = keys::producer_state_key(at.0, at.1, at.2);
+        match state {
+            Some(state) => self.batch.put_cf(&self.meta, key, state.encode_to_vec()),
+            None => self.batch.delete_cf(&self.meta, key),
+        }
     }
 
     /// Bytes the write will carry.

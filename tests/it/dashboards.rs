@@ -69,12 +69,26 @@ fn query(prometheus: SocketAddr, expr: &str) -> Result<Vec<String>, String> {
 /// Produces, fetches, commits and fails a little, so every metric has something to show.
 async fn load(client: &mut Client, round: i64) {
     let records = (0..20).map(|i| keyed(&format!("k{i}"), format!("order {round}-{i}"))).collect();
-    let request = proto::ProduceRequest { topic: "orders".into(), partition: None, records, acks: 0 };
+    let request =
+        proto::ProduceRequest { topic: "orders".into(), partition: None, records, acks: 0, ..Default::default() };
     client.produce(request).await.expect("produce");
     let fetched = fetch_all(client, "orders", 0, 0).await;
     let commit_to = (fetched.len() as i64 / 2).max(0);
     client.commit_offsets(super::offsets::commit("billing", "orders", &[(0, commit_to)])).await.expect("commit");
     let _ = client.fetch(fetch_request("no-such-topic", 0, 0)).await; // a NOT_FOUND for the error panel
+    // An idempotent producer's retry, a gap and a fenced instance, for the producer panels.
+    let fenced = super::idempotence::init_producer(client, Some("loader")).await;
+    let current = super::idempotence::init_producer(client, Some("loader")).await;
+    let retried =
+        || proto::ProduceRequest { topic: "orders".into(), ..super::idempotence::sequenced(0, &current, 0, &["x"]) };
+    client.produce(retried()).await.expect("first attempt");
+    client.produce(retried()).await.expect("retry answered from the window");
+    let gap = proto::ProduceRequest { base_sequence: 5, ..retried() };
+    let stale =
+        proto::ProduceRequest { topic: "orders".into(), ..super::idempotence::sequenced(0, &fenced, 0, &["x"]) };
+    for refused in [gap, stale] {
+        client.produce(refused).await.expect_err("refused");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

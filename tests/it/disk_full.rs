@@ -77,7 +77,13 @@ async fn a_full_disk_refuses_produce_keeps_reads_and_recovers_once_space_is_free
     let mut acknowledged = 1i64;
     let refusal = loop {
         let records = (0..64).map(|_| record(value.clone())).collect();
-        let request = strata::proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0 };
+        let request = strata::proto::ProduceRequest {
+            topic: "t".into(),
+            partition: Some(0),
+            records,
+            acks: 0,
+            ..Default::default()
+        };
         match client.produce(request).await {
             Ok(response) => {
                 assert_eq!(response.into_inner().results[0].base_offset, acknowledged, "offsets stay dense");
@@ -106,6 +112,7 @@ async fn a_full_disk_refuses_produce_keeps_reads_and_recovers_once_space_is_free
             partition: Some(0),
             records: vec![record("after")],
             acks: 0,
+            ..Default::default()
         };
         match client.produce(request).await {
             Ok(response) => break response.into_inner().results[0].base_offset,

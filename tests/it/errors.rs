@@ -79,18 +79,21 @@ async fn oversized_records_and_requests_are_rejected_whole() {
     create_topic(&mut client, "t", 1).await;
 
     let records = vec![record("fine"), record(vec![0u8; 1025])];
-    let request = proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0 };
+    let request =
+        proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0, ..Default::default() };
     let status = client.produce(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("--max-record-bytes is 1024"), "{}", status.message());
 
     let records = (0..5).map(|_| record(vec![0u8; 1000])).collect();
-    let request = proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0 };
+    let request =
+        proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0, ..Default::default() };
     let status = client.produce(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("--max-request-bytes is 4096"), "{}", status.message());
 
-    let request = proto::ProduceRequest { topic: "t".into(), partition: Some(0), records: vec![], acks: 0 };
+    let request =
+        proto::ProduceRequest { topic: "t".into(), partition: Some(0), records: vec![], acks: 0, ..Default::default() };
     assert_eq!(client.produce(request).await.unwrap_err().code(), Code::InvalidArgument);
 
     assert_eq!(describe(&mut client, "t").await.partitions[0].high_watermark, 0, "nothing was appended");
@@ -101,13 +104,20 @@ async fn unknown_enum_values_and_negative_timestamps_are_invalid() {
     let broker = TestBroker::start().await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
-    let request = proto::ProduceRequest { topic: "t".into(), partition: Some(0), records: vec![record("x")], acks: 42 };
+    let request = proto::ProduceRequest {
+        topic: "t".into(),
+        partition: Some(0),
+        records: vec![record("x")],
+        acks: 42,
+        ..Default::default()
+    };
     let status = client.produce(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("acks"), "{}", status.message());
 
     let records = vec![proto::Record { timestamp_ms: -5, ..record("x") }];
-    let request = proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0 };
+    let request =
+        proto::ProduceRequest { topic: "t".into(), partition: Some(0), records, acks: 0, ..Default::default() };
     assert_eq!(client.produce(request).await.unwrap_err().code(), Code::InvalidArgument);
 
     let request = proto::ListOffsetsRequest { topic: "t".into(), partition: 0, spec: 0, timestamp_ms: 0 };

@@ -1,4 +1,5 @@
 //! strata's integration tests: a real gRPC server on port 0 with a temp data dir per test.
+mod faults;
 mod process;
 mod support;
 
@@ -14,6 +15,8 @@ mod fetch_wait;
 mod flush_limit;
 mod groups;
 mod hostile;
+mod idempotence;
+mod idempotent_client;
 mod limits;
 mod memtable_budget;
 mod model;

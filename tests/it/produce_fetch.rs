@@ -195,6 +195,7 @@ async fn unkeyed_records_of_one_request_stay_together_and_requests_spread() {
             partition: None,
             records: vec![record("a"), record("b"), record("c")],
             acks: 0,
+            ..Default::default()
         };
         let results = client.produce(request).await.expect("produce").into_inner().results;
         assert_eq!(results.len(), 1, "sticky: one partition per request");
@@ -214,6 +215,7 @@ async fn acks_none_and_leader_are_written_too() {
         partition: Some(0),
         records: vec![record(value)],
         acks: acks as i32,
+        ..Default::default()
     };
     let leader = client.produce(request(proto::Acks::Leader, "leader")).await.expect("produce").into_inner();
     assert_eq!(leader.results[0].base_offset, 0);

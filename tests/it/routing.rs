@@ -21,6 +21,7 @@ async fn keyed_records_go_to_kafkas_murmur2_partition() {
                 partition: None,
                 records: vec![keyed(key, "v"), keyed(key, "w")],
                 acks: 0,
+                ..Default::default()
             };
             let results = client.produce(request).await.expect("produce").into_inner().results;
             assert_eq!(results.len(), 1, "both records of one key go to one partition");
@@ -36,7 +37,7 @@ async fn one_request_with_many_keys_is_split_per_partition_in_order() {
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 7).await;
     let records: Vec<proto::Record> = (0..50).map(|i| keyed(KAFKA_VECTORS[i % 4].0, format!("{i}"))).collect();
-    let request = proto::ProduceRequest { topic: "t".into(), partition: None, records, acks: 0 };
+    let request = proto::ProduceRequest { topic: "t".into(), partition: None, records, acks: 0, ..Default::default() };
     let results = client.produce(request).await.expect("produce").into_inner().results;
     let total: u32 = results.iter().map(|r| r.record_count).sum();
     assert_eq!(total, 50);

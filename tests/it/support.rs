@@ -226,7 +226,13 @@ pub fn with_headers(mut r: Record, headers: &[(&str, &str)]) -> Record {
 
 /// Produces to one partition with acks ALL; returns the base offset.
 pub async fn produce_to(client: &mut Client, topic: &str, partition: u32, records: Vec<Record>) -> i64 {
-    let request = proto::ProduceRequest { topic: topic.into(), partition: Some(partition), records, acks: 0 };
+    let request = proto::ProduceRequest {
+        topic: topic.into(),
+        partition: Some(partition),
+        records,
+        acks: 0,
+        ..Default::default()
+    };
     let response = client.produce(request).await.expect("produce").into_inner();
     assert_eq!(response.results.len(), 1, "one partition, one result");
     response.results[0].base_offset

@@ -1,0 +1,186 @@
+//! Idempotent producers (Kafka's KIP-98): a retried produce is appended exactly once.
+//!
+//! InitProducerId issues a producer id (a named producer gets its id back with the epoch
+//! bumped, fencing older instances). Each idempotent batch carries id, epoch and the sequence
+//! of its first record in the RecordBatch header; per producer and partition the broker keeps
+//! the last five batches' sequences and offsets. The commit loop checks each batch against
+//! them in queue order: the next sequence is appended, a repeat of a remembered batch is
+//! answered with its original offsets, anything else is refused. The state is written to
+//! `meta` in the same write as the batch, so after a crash it is exactly as durable as the
+//! records, and it is loaded at open from `meta` alone (no partition log is read).
+//!
+//! Retention never drops producer state: a producer is forgotten only after
+//! `--producer-id-expiry` without use, or (least recently used first) when the state outgrows
+//! `--max-producer-state`.
+mod persist;
+mod table;
+#[cfg(test)]
+mod table_tests;
+mod window;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+pub use persist::{recover, stage_writes};
+pub use table::{Identity, ProducerTable, StateKey};
+pub use window::Verdict;
+
+use super::Broker;
+use super::commit_loop::Job;
+use super::partition::PartitionState;
+use super::produce::now_ms;
+use crate::error::{Error, Result};
+use crate::metrics as m;
+use crate::storage::batch::BatchHeader;
+use table::Rejection;
+
+/// How long producer state is kept, and how much memory it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProducerLimits {
+    /// A producer id unused (no InitProducerId, no append) this long is forgotten.
+    pub expiry: Duration,
+    /// Estimated bytes of producer state held in memory at most.
+    pub max_bytes: usize,
+}
+
+impl Default for ProducerLimits {
+    fn default() -> Self {
+        // Kafka's producer.id.expiration.ms is one day.
+        ProducerLimits { expiry: Duration::from_secs(86_400), max_bytes: 64 << 20 }
+    }
+}
+
+/// The longest producer name accepted.
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// An idempotent batch: whose state it checks and updates, and its sequences.
+pub(super) struct Sequenced {
+    pub key: StateKey,
+    pub epoch: i16,
+    pub first: i32,
+    pub count: i32,
+}
+
+/// Checks a batch for partition `p` against its producer's window; `None` if the batch is
+/// not idempotent. A refusal is counted and becomes the request's error.
+pub(super) fn check(
+    table: &ProducerTable,
+    p: &PartitionState,
+    header: &BatchHeader,
+) -> Result<Option<(Sequenced, Verdict)>> {
+    if header.producer_id < 0 {
+        return Ok(None);
+    }
+    let key = StateKey { topic_id: p.topic_id, partition: p.partition, producer_id: header.producer_id };
+    let (epoch, first, count) = (header.producer_epoch, header.base_sequence, header.last_offset_delta + 1);
+    let topic = [("topic", p.topic.to_string())];
+    match table.check(key, epoch, first, count) {
+        Ok(verdict) => {
+            if matches!(verdict, Verdict::Duplicate { .. }) {
+                metrics::counter!(m::PRODUCER_DUPLICATES, &topic).increment(1);
+            }
+            Ok(Some((Sequenced { key, epoch, first, count }, verdict)))
+        }
+        Err(rejection) => {
+            let (counter, error) = refused(p, header, rejection);
+            metrics::counter!(counter, &topic).increment(1);
+            Err(error)
+        }
+    }
+}
+
+/// The counter and the client's error for a refused batch.
+fn refused(p: &PartitionState, header: &BatchHeader, rejection: Rejection) -> (&'static str, Error) {
+    let (producer_id, epoch) = (header.producer_id, header.producer_epoch);
+    match rejection {
+        Rejection::UnknownId => (m::PRODUCER_UNKNOWN_IDS, Error::UnknownProducerId { producer_id }),
+        Rejection::Fenced { current } => (m::PRODUCER_FENCED, Error::ProducerFenced { producer_id, epoch, current }),
+        Rejection::FutureEpoch { current } => {
+            (m::PRODUCER_FENCED, Error::InvalidProducerEpoch { producer_id, epoch, current })
+        }
+        Rejection::OutOfOrder { expected } => (
+            m::PRODUCER_OUT_OF_ORDER,
+            Error::OutOfOrderSequence {
+                topic: p.topic.to_string(),
+                partition: p.partition,
+                producer_id,
+                epoch,
+                expected,
+                got: header.base_sequence,
+            },
+        ),
+    }
+}
+
+/// Stages the forgetting of expired (and, over the memory limit, least recently used) ids.
+pub(super) fn expire(table: &mut ProducerTable, limits: &ProducerLimits, now_ms: i64) {
+    let expiry_ms = i64::try_from(limits.expiry.as_millis()).unwrap_or(i64::MAX);
+    let dropped = table.expire(now_ms, expiry_ms, limits.max_bytes);
+    if !dropped.evicted.is_empty() {
+        tracing::warn!(
+            evicted = dropped.evicted.len(),
+            limit = limits.max_bytes,
+            "producer state over --max-producer-state: forgot the least recently used producers"
+        );
+    }
+    metrics::counter!(m::PRODUCER_IDS_EXPIRED).increment(dropped.expired.len() as u64);
+    metrics::counter!(m::PRODUCER_IDS_EVICTED).increment(dropped.evicted.len() as u64);
+}
+
+/// The group's write succeeded: its producer changes take effect.
+pub(super) fn commit(table: &mut ProducerTable) {
+    if table.has_pending() {
+        table.commit();
+        publish_size(table);
+    }
+}
+
+/// Sets the producer-state gauges.
+pub(super) fn publish_size(table: &ProducerTable) {
+    let (ids, states, bytes) = table.size();
+    metrics::gauge!(m::PRODUCER_IDS).set(ids as f64);
+    metrics::gauge!(m::PRODUCER_STATES).set(states as f64);
+    metrics::gauge!(m::PRODUCER_STATE_BYTES).set(bytes as f64);
+}
+
+impl Broker {
+    /// Issues a producer id, or bumps a named producer's epoch; durable before it returns.
+    pub async fn init_producer_id(&self, name: Option<String>) -> Result<Identity> {
+        self.ensure_open()?;
+        if let Some(name) = name.as_ref().filter(|n| n.is_empty() || n.len() > MAX_NAME_BYTES) {
+            let reason = format!("{} bytes; use 1-{MAX_NAME_BYTES}, or leave it unset", name.len());
+            return Err(Error::invalid("producer_name", reason));
+        }
+        let (reply, answer) = oneshot::channel();
+        let job = Job::InitProducer { name, now_ms: now_ms(), reply };
+        self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
+        answer.await.map_err(|_| Error::ShuttingDown)?
+    }
+}
+
+/// Forgets idle producers every tenth of `--producer-id-expiry` (at most every minute), so an
+/// id is forgotten at most 10% late.
+pub(super) fn spawn_expiry(broker: Arc<Broker>) {
+    let period = (broker.config.producers.expiry / 10).clamp(Duration::from_millis(100), Duration::from_secs(60));
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = broker.shutdown_signal() => return,
+            }
+            if broker.jobs.send(Job::ExpireProducers { now_ms: now_ms() }).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// The sequence a producer's next batch in a partition starts at, after a batch of `count`
+/// records starting at `first` (wrapping after `i32::MAX`, as Kafka's do).
+pub fn sequence_after(first: i32, count: i32) -> i32 {
+    window::next_sequence(window::last_sequence(first, count))
+}

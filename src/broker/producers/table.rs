@@ -1,0 +1,347 @@
+//! The idempotent producers the broker knows: issued ids with their epochs and names, and per
+//! producer and partition the window of recent batches. Owned by the commit loop (the only
+//! writer of partitions), so checks and updates need no lock and run in queue order.
+//!
+//! Changes made while a group is staged go to `pending`, read through by every lookup, and
+//! become the table's state only when the group's write succeeded ([`ProducerTable::commit`]);
+//! a failed write drops them ([`ProducerTable::rollback`]), so memory never says more than disk.
+//! [`ProducerTable::pending_writes`] lists what the group must persist alongside.
+use std::collections::HashMap;
+
+use super::window::{OutOfOrder, SequencedBatch, Verdict, Window, last_sequence};
+
+/// A producer's partition state: which partition, which producer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StateKey {
+    pub topic_id: u64,
+    pub partition: u32,
+    pub producer_id: i64,
+}
+
+/// An issued producer id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedId {
+    pub epoch: i16,
+    pub name: Option<String>,
+    pub initialized_ms: i64,
+}
+
+/// One producer's recent batches in one partition, for its latest epoch there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionProducer {
+    pub epoch: i16,
+    pub window: Window,
+    pub last_append_ms: i64,
+}
+
+/// The producer instance InitProducerId answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub id: i64,
+    pub epoch: i16,
+}
+
+/// Why a sequenced batch is refused; nothing of it is appended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// Never issued, or expired.
+    UnknownId,
+    /// A newer instance of the producer (a higher epoch) exists.
+    Fenced {
+        current: i16,
+    },
+    /// An epoch the broker never issued.
+    FutureEpoch {
+        current: i16,
+    },
+    OutOfOrder {
+        expected: i32,
+    },
+}
+
+/// A change the staged group must write to `meta`; `None` deletes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ProducerWrite<'a> {
+    NextId(i64),
+    Id(i64, Option<&'a IssuedId>),
+    State(StateKey, Option<&'a PartitionProducer>),
+}
+
+/// Rough heap bytes of one issued id (its map entries) and one partition state (key, window of
+/// five batches, map entry), for the memory limit and the size metric.
+pub const ID_BYTES: usize = 112;
+pub const STATE_BYTES: usize = 176;
+
+/// Ids dropped by [`ProducerTable::expire`].
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Dropped {
+    /// Idle past the expiry.
+    pub expired: Vec<i64>,
+    /// The least recently used, to bring memory under its limit.
+    pub evicted: Vec<i64>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    next_id: Option<i64>,
+    ids: HashMap<i64, Option<IssuedId>>,
+    states: HashMap<StateKey, Option<PartitionProducer>>,
+}
+
+#[derive(Debug)]
+pub struct ProducerTable {
+    next_id: i64,
+    ids: HashMap<i64, IssuedId>,
+    names: HashMap<String, i64>,
+    states: HashMap<StateKey, PartitionProducer>,
+    /// Broker time each id was last initialized or appended with (derived, never persisted).
+    last_used: HashMap<i64, i64>,
+    /// Estimated heap bytes of `ids`, `names` and `states`, kept up to date by `commit`.
+    bytes: usize,
+    pending: Pending,
+}
+
+/// The first id issued in a new data dir. Not 0: a client that leaves a proto3 field at its
+/// default then gets UNKNOWN_PRODUCER_ID instead of someone else's producer.
+pub const FIRST_ID: i64 = 1;
+
+impl ProducerTable {
+    /// The table as persisted: the next id to issue, the issued ids and the partition states.
+    /// States of ids no longer issued are left out.
+    pub fn recover(
+        next_id: i64,
+        ids: impl IntoIterator<Item = (i64, IssuedId)>,
+        states: impl IntoIterator<Item = (StateKey, PartitionProducer)>,
+    ) -> Self {
+        let ids: HashMap<i64, IssuedId> = ids.into_iter().collect();
+        let mut last_used: HashMap<i64, i64> = ids.iter().map(|(id, i)| (*id, i.initialized_ms)).collect();
+        let states: HashMap<StateKey, PartitionProducer> =
+            states.into_iter().filter(|(key, _)| ids.contains_key(&key.producer_id)).collect();
+        for (key, state) in &states {
+            let used = last_used.entry(key.producer_id).or_default();
+            *used = (*used).max(state.last_append_ms);
+        }
+        let names = ids.iter().filter_map(|(id, i)| Some((i.name.clone()?, *id))).collect();
+        let next_id = ids.keys().map(|id| id + 1).fold(next_id.max(FIRST_ID), i64::max);
+        let mut table = ProducerTable { next_id, ids, names, states, last_used, bytes: 0, pending: Pending::default() };
+        table.bytes = table.ids.values().map(id_bytes).sum::<usize>() + table.states.len() * STATE_BYTES;
+        table
+    }
+
+    pub fn empty() -> Self {
+        Self::recover(FIRST_ID, [], [])
+    }
+
+    /// Issues a new anonymous id, or for a known name bumps its epoch (a new id once the epoch
+    /// is exhausted, as Kafka does).
+    pub fn init(&mut self, name: Option<&str>, now_ms: i64) -> Identity {
+        let existing = name.and_then(|n| self.id_for_name(n)).and_then(|id| Some((id, self.issued(id)?.clone())));
+        let identity = match existing {
+            Some((id, issued)) if issued.epoch < i16::MAX => {
+                let bumped = IssuedId { epoch: issued.epoch + 1, initialized_ms: now_ms, ..issued };
+                self.pending.ids.insert(id, Some(bumped));
+                Identity { id, epoch: issued.epoch + 1 }
+            }
+            other => {
+                if let Some((old, _)) = other {
+                    self.pending.ids.insert(old, None);
+                }
+                let id = self.pending.next_id.unwrap_or(self.next_id);
+                self.pending.next_id = Some(id + 1);
+                let issued = IssuedId { epoch: 0, name: name.map(str::to_string), initialized_ms: now_ms };
+                self.pending.ids.insert(id, Some(issued));
+                Identity { id, epoch: 0 }
+            }
+        };
+        self.touch(identity.id, now_ms);
+        identity
+    }
+
+    /// Decides on a batch of `count` records starting at sequence `first` (changes nothing).
+    pub fn check(&self, key: StateKey, epoch: i16, first: i32, count: i32) -> Result<Verdict, Rejection> {
+        let issued = self.issued(key.producer_id).ok_or(Rejection::UnknownId)?;
+        if epoch < issued.epoch {
+            return Err(Rejection::Fenced { current: issued.epoch });
+        }
+        if epoch > issued.epoch {
+            return Err(Rejection::FutureEpoch { current: issued.epoch });
+        }
+        let last = last_sequence(first, count);
+        let verdict = match self.state(key) {
+            Some(state) if state.epoch == epoch => state.window.check(first, last),
+            // A new epoch, or the producer's first batch here, starts at 0.
+            _ if first == 0 => Ok(Verdict::Append),
+            _ => Err(OutOfOrder { expected: 0 }),
+        };
+        verdict.map_err(|e| Rejection::OutOfOrder { expected: e.expected })
+    }
+
+    /// Remembers a batch that [`check`](Self::check) allowed and that was staged at `base_offset`.
+    pub fn record(&mut self, key: StateKey, epoch: i16, first: i32, count: i32, base_offset: i64, now_ms: i64) {
+        let batch = SequencedBatch { first, last: last_sequence(first, count), base_offset };
+        let committed = &self.states;
+        let state = self.pending.states.entry(key).or_insert_with(|| committed.get(&key).cloned());
+        match state {
+            Some(s) if s.epoch == epoch => {
+                s.window.push(batch);
+                s.last_append_ms = now_ms;
+            }
+            _ => {
+                *state =
+                    Some(PartitionProducer { epoch, window: Window::from_batches([batch]), last_append_ms: now_ms })
+            }
+        }
+        self.touch(key.producer_id, now_ms);
+    }
+
+    /// Drops ids idle since before `now_ms - expiry_ms`, then, while the table is over
+    /// `max_bytes`, the least recently used down to 9/10 of it; with them their partition
+    /// states (and states whose id is gone).
+    pub fn expire(&mut self, now_ms: i64, expiry_ms: i64, max_bytes: usize) -> Dropped {
+        let cutoff = now_ms.saturating_sub(expiry_ms);
+        let mut by_age: Vec<(i64, i64, usize)> =
+            self.live_ids().map(|(id, i)| (self.last_used(id), id, id_bytes(i))).collect();
+        by_age.sort_unstable();
+        let mut states_per_id: HashMap<i64, usize> = HashMap::new();
+        for key in self.live_states() {
+            *states_per_id.entry(key.producer_id).or_default() += 1;
+        }
+        let cost = |id: i64, bytes: usize| bytes + states_per_id.get(&id).copied().unwrap_or(0) * STATE_BYTES;
+        let mut total: usize = by_age.iter().map(|&(_, id, bytes)| cost(id, bytes)).sum();
+        // Evicting down to 9/10 of the limit, not just under it, leaves room for new producers
+        // before the next round of eviction.
+        let (evicting, target) = (total > max_bytes, max_bytes / 10 * 9);
+        let mut dropped = Dropped::default();
+        for &(used, id, bytes) in &by_age {
+            if used < cutoff {
+                dropped.expired.push(id);
+            } else if evicting && total > target {
+                dropped.evicted.push(id);
+            } else {
+                continue;
+            }
+            total -= cost(id, bytes);
+        }
+        let gone: Vec<i64> = dropped.expired.iter().chain(&dropped.evicted).copied().collect();
+        for &id in &gone {
+            self.pending.ids.insert(id, None);
+        }
+        let orphaned: Vec<StateKey> = self.live_states().filter(|k| self.issued(k.producer_id).is_none()).collect();
+        for key in orphaned {
+            self.pending.states.insert(key, None);
+        }
+        dropped
+    }
+
+    /// Forgets every producer's state in a deleted topic (its keys went with the topic).
+    pub fn forget_topic(&mut self, topic_id: u64) {
+        let keys: Vec<StateKey> = self.live_states().filter(|k| k.topic_id == topic_id).collect();
+        for key in keys {
+            self.pending.states.insert(key, None);
+        }
+    }
+
+    /// What the staged changes need written, each key once.
+    pub fn pending_writes(&self) -> Vec<ProducerWrite<'_>> {
+        let next = self.pending.next_id.map(ProducerWrite::NextId);
+        let ids = self.pending.ids.iter().map(|(id, i)| ProducerWrite::Id(*id, i.as_ref()));
+        let states = self.pending.states.iter().map(|(k, s)| ProducerWrite::State(*k, s.as_ref()));
+        next.into_iter().chain(ids).chain(states).collect()
+    }
+
+    pub fn has_pending(&self) -> bool {
+        self.pending.next_id.is_some() || !self.pending.ids.is_empty() || !self.pending.states.is_empty()
+    }
+
+    /// The staged changes were written: they become the table's state.
+    pub fn commit(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if let Some(next) = pending.next_id {
+            self.next_id = next;
+        }
+        for (id, issued) in pending.ids {
+            if let Some(old) = self.ids.remove(&id) {
+                self.bytes -= id_bytes(&old);
+                if let Some(name) = old.name {
+                    self.names.remove(&name);
+                }
+            }
+            match issued {
+                Some(issued) => {
+                    self.bytes += id_bytes(&issued);
+                    if let Some(name) = &issued.name {
+                        self.names.insert(name.clone(), id);
+                    }
+                    self.ids.insert(id, issued);
+                }
+                None => {
+                    self.last_used.remove(&id);
+                }
+            }
+        }
+        for (key, state) in pending.states {
+            let before = self.states.contains_key(&key);
+            match state {
+                Some(state) => self.states.insert(key, state),
+                None => self.states.remove(&key),
+            };
+            match (before, self.states.contains_key(&key)) {
+                (false, true) => self.bytes += STATE_BYTES,
+                (true, false) => self.bytes -= STATE_BYTES,
+                _ => {}
+            }
+        }
+    }
+
+    /// The staged changes were not written: forget them.
+    pub fn rollback(&mut self) {
+        self.pending = Pending::default();
+    }
+
+    /// Issued ids, partition states and estimated bytes (committed state).
+    pub fn size(&self) -> (usize, usize, usize) {
+        (self.ids.len(), self.states.len(), self.bytes)
+    }
+
+    fn issued(&self, id: i64) -> Option<&IssuedId> {
+        match self.pending.ids.get(&id) {
+            Some(staged) => staged.as_ref(),
+            None => self.ids.get(&id),
+        }
+    }
+
+    fn state(&self, key: StateKey) -> Option<&PartitionProducer> {
+        match self.pending.states.get(&key) {
+            Some(staged) => staged.as_ref(),
+            None => self.states.get(&key),
+        }
+    }
+
+    fn id_for_name(&self, name: &str) -> Option<i64> {
+        let staged = self.pending.ids.iter().find(|(_, i)| i.as_ref().and_then(|i| i.name.as_deref()) == Some(name));
+        staged.map(|(id, _)| *id).or_else(|| self.names.get(name).copied()).filter(|id| self.issued(*id).is_some())
+    }
+
+    fn live_ids(&self) -> impl Iterator<Item = (i64, &IssuedId)> {
+        let staged = self.pending.ids.iter().filter_map(|(id, i)| Some((*id, i.as_ref()?)));
+        staged.chain(self.ids.iter().filter(|(id, _)| !self.pending.ids.contains_key(id)).map(|(id, i)| (*id, i)))
+    }
+
+    fn live_states(&self) -> impl Iterator<Item = StateKey> + '_ {
+        let staged = self.pending.states.iter().filter(|(_, s)| s.is_some()).map(|(k, _)| *k);
+        staged.chain(self.states.keys().filter(|k| !self.pending.states.contains_key(k)).copied())
+    }
+
+    fn last_used(&self, id: i64) -> i64 {
+        self.last_used.get(&id).copied().unwrap_or(0)
+    }
+
+    fn touch(&mut self, id: i64, now_ms: i64) {
+        let used = self.last_used.entry(id).or_default();
+        *used = (*used).max(now_ms);
+    }
+}
+
+fn id_bytes(issued: &IssuedId) -> usize {
+    ID_BYTES + issued.name.as_ref().map_or(0, |n| 2 * n.len())
+}

@@ -1,0 +1,162 @@
+//! The producer table's rules, without RocksDB.
+use super::table::*;
+use super::window::{SequencedBatch, Verdict, Window};
+
+fn key(partition: u32, producer_id: i64) -> StateKey {
+    StateKey { topic_id: 1, partition, producer_id }
+}
+
+/// Checks, records at `base_offset` and commits a batch; returns the verdict.
+fn append(table: &mut ProducerTable, key: StateKey, epoch: i16, first: i32, count: i32, base: i64) -> Verdict {
+    let verdict = table.check(key, epoch, first, count).expect("accepted");
+    if verdict == Verdict::Append {
+        table.record(key, epoch, first, count, base, 1_000);
+    }
+    table.commit();
+    verdict
+}
+
+fn init(table: &mut ProducerTable, name: Option<&str>) -> Identity {
+    let identity = table.init(name, 1_000);
+    table.commit();
+    identity
+}
+
+#[test]
+fn anonymous_ids_are_new_each_time_and_start_at_epoch_zero() {
+    let mut table = ProducerTable::empty();
+    let a = init(&mut table, None);
+    let b = init(&mut table, None);
+    assert_eq!((a.id, a.epoch), (FIRST_ID, 0));
+    assert_eq!((b.id, b.epoch), (FIRST_ID + 1, 0));
+}
+
+#[test]
+fn a_named_producer_keeps_its_id_and_fences_older_epochs() {
+    let mut table = ProducerTable::empty();
+    let first = init(&mut table, Some("app"));
+    append(&mut table, key(0, first.id), 0, 0, 3, 0);
+    let second = init(&mut table, Some("app"));
+    assert_eq!((second.id, second.epoch), (first.id, 1));
+    assert_eq!(table.check(key(0, first.id), 0, 3, 1), Err(Rejection::Fenced { current: 1 }));
+    assert_eq!(table.check(key(0, first.id), 2, 0, 1), Err(Rejection::FutureEpoch { current: 1 }));
+    // The new epoch starts its sequences at 0, whatever the old one had reached.
+    assert_eq!(table.check(key(0, first.id), 1, 3, 1), Err(Rejection::OutOfOrder { expected: 0 }));
+    assert_eq!(append(&mut table, key(0, first.id), 1, 0, 1, 3), Verdict::Append);
+}
+
+#[test]
+fn an_exhausted_epoch_gives_the_name_a_new_id() {
+    let mut table =
+        ProducerTable::recover(5, [(4, IssuedId { epoch: i16::MAX, name: Some("app".into()), initialized_ms: 0 })], []);
+    let renewed = init(&mut table, Some("app"));
+    assert_eq!((renewed.id, renewed.epoch), (5, 0));
+    assert_eq!(table.check(key(0, 4), i16::MAX, 0, 1), Err(Rejection::UnknownId));
+}
+
+#[test]
+fn ids_never_issued_are_unknown_at_any_sequence() {
+    let mut table = ProducerTable::empty();
+    init(&mut table, None);
+    for first in [0, 1, i32::MAX] {
+        assert_eq!(table.check(key(0, 99), 0, first, 1), Err(Rejection::UnknownId));
+    }
+}
+
+#[test]
+fn each_partition_has_its_own_sequences() {
+    let mut table = ProducerTable::empty();
+    let p = init(&mut table, None);
+    append(&mut table, key(0, p.id), 0, 0, 10, 0);
+    assert_eq!(table.check(key(1, p.id), 0, 10, 1), Err(Rejection::OutOfOrder { expected: 0 }));
+    assert_eq!(append(&mut table, key(1, p.id), 0, 0, 2, 0), Verdict::Append);
+    assert_eq!(append(&mut table, key(0, p.id), 0, 0, 10, 0), Verdict::Duplicate { base_offset: 0 });
+}
+
+#[test]
+fn a_rolled_back_group_leaves_no_trace_and_pending_changes_are_seen_by_the_same_group() {
+    let mut table = ProducerTable::empty();
+    let p = init(&mut table, None);
+    table.record(key(0, p.id), 0, 0, 5, 0, 1_000);
+    // A retry in the same group sees the staged batch.
+    assert_eq!(table.check(key(0, p.id), 0, 0, 5), Ok(Verdict::Duplicate { base_offset: 0 }));
+    let staged = table.init(None, 1_000);
+    assert!(table.pending_writes().contains(&ProducerWrite::NextId(staged.id + 1)));
+    table.rollback();
+    assert_eq!(table.check(key(0, p.id), 0, 0, 5), Ok(Verdict::Append));
+    assert_eq!(table.check(key(0, staged.id), 0, 0, 1), Err(Rejection::UnknownId));
+    assert_eq!(init(&mut table, None).id, staged.id, "the rolled-back id was never issued");
+}
+
+#[test]
+fn idle_ids_expire_with_their_states_and_the_rest_stay() {
+    let mut table = ProducerTable::empty();
+    let old = table.init(Some("old"), 1_000);
+    let busy = table.init(None, 1_000);
+    table.commit();
+    table.record(key(0, old.id), 0, 0, 1, 0, 2_000);
+    table.record(key(0, busy.id), 0, 0, 1, 1, 9_000);
+    table.commit();
+    let dropped = table.expire(10_000, 5_000, usize::MAX);
+    assert_eq!(dropped, Dropped { expired: vec![old.id], evicted: vec![] });
+    let writes = table.pending_writes();
+    assert!(writes.contains(&ProducerWrite::Id(old.id, None)));
+    assert!(writes.contains(&ProducerWrite::State(key(0, old.id), None)));
+    table.commit();
+    assert_eq!(table.size().0, 1);
+    assert_eq!(table.check(key(0, old.id), 0, 1, 1), Err(Rejection::UnknownId));
+    assert_eq!(table.check(key(0, busy.id), 0, 0, 1), Ok(Verdict::Duplicate { base_offset: 1 }));
+    assert_eq!(init(&mut table, Some("old")).epoch, 0, "an expired name starts over");
+}
+
+#[test]
+fn over_the_memory_limit_the_least_recently_used_go_first() {
+    let mut table = ProducerTable::empty();
+    let ids: Vec<i64> = (0..10).map(|i| table.init(None, 1_000 + i).id).collect();
+    table.commit();
+    for (i, id) in ids.iter().enumerate() {
+        table.record(key(0, *id), 0, 0, 1, i as i64, 2_000 + i as i64);
+    }
+    table.commit();
+    let (_, _, bytes) = table.size();
+    assert_eq!(bytes, 10 * (ID_BYTES + STATE_BYTES));
+    let limit = 8 * (ID_BYTES + STATE_BYTES);
+    let dropped = table.expire(3_000, i64::MAX, limit);
+    table.commit();
+    assert!(dropped.expired.is_empty());
+    assert_eq!(dropped.evicted, ids[..3].to_vec(), "down to 9/10 of the limit, oldest first");
+    assert!(table.size().2 <= limit / 10 * 9);
+}
+
+#[test]
+fn a_deleted_topics_states_are_forgotten() {
+    let mut table = ProducerTable::empty();
+    let p = init(&mut table, None);
+    append(&mut table, key(0, p.id), 0, 0, 1, 0);
+    append(&mut table, StateKey { topic_id: 2, partition: 0, producer_id: p.id }, 0, 0, 1, 0);
+    table.forget_topic(1);
+    table.commit();
+    assert_eq!(table.size().1, 1);
+    assert_eq!(table.size().2, ID_BYTES + STATE_BYTES);
+}
+
+#[test]
+fn recovery_keeps_ids_above_every_issued_one_and_drops_orphaned_states() {
+    let issued = IssuedId { epoch: 0, name: None, initialized_ms: 0 };
+    let state = PartitionProducer { epoch: 0, window: Default::default(), last_append_ms: 0 };
+    let mut table = ProducerTable::recover(3, [(7, issued)], [(key(0, 7), state.clone()), (key(0, 8), state)]);
+    assert_eq!(table.size().1, 1, "the state of an id never issued is dropped");
+    assert_eq!(init(&mut table, None).id, 8);
+}
+
+#[test]
+fn sequences_continue_across_the_wrap_after_i32_max() {
+    let issued = IssuedId { epoch: 0, name: None, initialized_ms: 0 };
+    let window = Window::from_batches([SequencedBatch { first: i32::MAX - 9, last: i32::MAX - 1, base_offset: 0 }]);
+    let state = PartitionProducer { epoch: 0, window, last_append_ms: 0 };
+    let mut table = ProducerTable::recover(2, [(1, issued)], [(key(0, 1), state)]);
+    assert_eq!(append(&mut table, key(0, 1), 0, i32::MAX, 3, 9), Verdict::Append, "i32::MAX, 0, 1");
+    assert_eq!(table.check(key(0, 1), 0, i32::MAX, 3), Ok(Verdict::Duplicate { base_offset: 9 }));
+    assert_eq!(table.check(key(0, 1), 0, 3, 1), Err(Rejection::OutOfOrder { expected: 2 }));
+    assert_eq!(append(&mut table, key(0, 1), 0, 2, 1, 12), Verdict::Append);
+}

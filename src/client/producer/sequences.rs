@@ -1,0 +1,59 @@
+//! An idempotent producer's identity (id and epoch from InitProducerId) and the sequence each
+//! partition's next batch starts at.
+use std::collections::HashMap;
+
+use tonic::Status;
+
+use crate::broker::producers::sequence_after;
+use crate::client::Connection;
+use crate::proto;
+
+/// What an idempotent request carries: who sends it, and its first record's sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    pub producer_id: i64,
+    pub epoch: i32,
+    pub base_sequence: i32,
+}
+
+pub(super) struct Sequences {
+    name: Option<String>,
+    producer_id: i64,
+    epoch: i32,
+    next: HashMap<u32, i32>,
+}
+
+impl Sequences {
+    /// Gets an identity from the broker (for a named producer, fencing its older instances).
+    pub async fn start(client: &mut Connection, name: Option<String>) -> Result<Self, Status> {
+        let mut sequences = Sequences { name, producer_id: -1, epoch: 0, next: HashMap::new() };
+        sequences.renew(client).await?;
+        Ok(sequences)
+    }
+
+    /// A new identity, with every partition's sequence back at 0: after a batch whose outcome
+    /// is unknown, or when the broker forgot this producer, the old sequences cannot be trusted.
+    /// Only called with nothing in flight, so no answer under the old identity arrives later.
+    pub async fn renew(&mut self, client: &mut Connection) -> Result<(), Status> {
+        let request = proto::InitProducerIdRequest { producer_name: self.name.clone() };
+        let identity = client.init_producer_id(request).await?.into_inner();
+        self.producer_id = identity.producer_id;
+        self.epoch = identity.producer_epoch;
+        self.next.clear();
+        Ok(())
+    }
+
+    /// The stamp for a partition's next batch.
+    pub fn stamp(&self, partition: u32) -> Stamp {
+        let base_sequence = self.next.get(&partition).copied().unwrap_or(0);
+        Stamp { producer_id: self.producer_id, epoch: self.epoch, base_sequence }
+    }
+
+    /// A batch stamped `stamp` with `records` records was stored.
+    pub fn advance(&mut self, partition: u32, stamp: Stamp, records: usize) {
+        if stamp.producer_id == self.producer_id && stamp.epoch == self.epoch {
+            let count = i32::try_from(records).unwrap_or(i32::MAX);
+            self.next.insert(partition, sequence_after(stamp.base_sequence, count));
+        }
+    }
+}
