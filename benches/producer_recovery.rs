@@ -70,7 +70,7 @@ async fn fill(data_dir: &Path, producers: usize) -> anyhow::Result<()> {
         let broker = Arc::clone(&broker);
         workers.spawn(async move {
             for n in (worker..producers).step_by(CONCURRENCY) {
-                let identity = broker.init_producer_id(None).await?;
+                let identity = broker.init_producer_id(None, None).await?;
                 for k in 0..PARTITIONS_PER_PRODUCER {
                     let record = ProduceRecord { value: Bytes::from(format!("p{n}")), ..Default::default() };
                     let producer =

@@ -65,16 +65,27 @@ pub fn produce_request(req: proto::ProduceRequest) -> Result<ProduceRequest, Sta
     let producer = match req.producer_id {
         None | Some(-1) => None,
         Some(producer_id) => {
-            let epoch = i16::try_from(req.producer_epoch).map_err(|_| {
-                Status::from(Error::invalid(
-                    "producer_epoch",
-                    format!("{} is not within 0..=32767", req.producer_epoch),
-                ))
-            })?;
-            Some(ProducerSequence { producer_id, epoch, base_sequence: req.base_sequence })
+            Some(ProducerSequence { producer_id, epoch: epoch(req.producer_epoch)?, base_sequence: req.base_sequence })
         }
     };
     Ok(ProduceRequest { topic: req.topic, partition: req.partition, records, acks, producer })
+}
+
+/// The producer's name and, for a renewal, its current instance.
+pub fn init_producer_id(
+    req: proto::InitProducerIdRequest,
+) -> Result<(Option<String>, Option<ProducerIdentity>), Status> {
+    let renewing = match req.producer_id {
+        None | Some(-1) => None,
+        Some(id) => Some(ProducerIdentity { id, epoch: epoch(req.producer_epoch)? }),
+    };
+    Ok((req.producer_name, renewing))
+}
+
+/// A Kafka producer epoch (an i16) from its proto int32.
+fn epoch(value: i32) -> Result<i16, Status> {
+    i16::try_from(value)
+        .map_err(|_| Status::from(Error::invalid("producer_epoch", format!("{value} is not within 0..=32767"))))
 }
 
 pub fn producer_identity(identity: ProducerIdentity) -> proto::InitProducerIdResponse {

@@ -106,7 +106,8 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::InitProducerIdRequest>,
     ) -> Result<Response<proto::InitProducerIdResponse>, Status> {
-        let identity = self.broker.init_producer_id(request.into_inner().producer_name).await?;
+        let (name, renewing) = convert::init_producer_id(request.into_inner())?;
+        let identity = self.broker.init_producer_id(name, renewing).await?;
         Ok(Response::new(convert::producer_identity(identity)))
     }
 

@@ -133,7 +133,7 @@ impl Store {
     pub fn load_topics(&self) -> StorageResult<Vec<TopicMeta>> {
         let mut topics = Vec::new();
         self.scan_meta(keys::topic_key_prefix(), |key, value| {
-            topics.push(super::producers::decode(key, value)?);
+            topics.push(super::meta_scan::decode(key, value)?);
             Ok(())
         })?;
         Ok(topics)

@@ -13,6 +13,7 @@ mod error;
 mod families;
 mod flush_fullest;
 pub mod keys;
+mod meta_scan;
 mod offsets;
 mod partition_log;
 mod producers;

@@ -1,12 +1,10 @@
 //! Idempotent producers' persisted state in `meta`: the next id to issue, every issued id, and
 //! per producer and partition its window of recent batches. Loaded once at open by a prefix
 //! scan of `meta` (a few keys per producer), never by reading partition logs.
-use prost::Message;
-use rocksdb::{Direction, IteratorMode};
-
 use super::db::{META_CF, Store};
-use super::error::{StorageError, StorageResult};
+use super::error::StorageResult;
 use super::keys;
+use super::meta_scan::decode;
 use crate::proto::meta::{ProducerIdMeta, ProducerStateMeta};
 
 /// Everything persisted about producers.
@@ -39,27 +37,4 @@ impl Store {
         })?;
         Ok(stored)
     }
-
-    /// Calls `visit` with every `meta` entry whose key starts with `prefix`, in key order.
-    pub(super) fn scan_meta(
-        &self,
-        prefix: &[u8],
-        mut visit: impl FnMut(&[u8], &[u8]) -> StorageResult<()>,
-    ) -> StorageResult<()> {
-        let meta = self.cf(META_CF)?;
-        for item in self.db.iterator_cf(&meta, IteratorMode::From(prefix, Direction::Forward)) {
-            let (key, value) = item?;
-            if !key.starts_with(prefix) {
-                break;
-            }
-            visit(&key, &value)?;
-        }
-        Ok(())
-    }
-}
-
-/// Decodes a `meta` value, naming its key if it is corrupt.
-pub(super) fn decode<M: Message + Default>(key: &[u8], value: &[u8]) -> StorageResult<M> {
-    M::decode(value)
-        .map_err(|source| StorageError::CorruptMeta { what: String::from_utf8_lossy(key).into_owned(), source })
 }

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -13,6 +13,8 @@ use strata::broker::Broker;
 use strata::config::BrokerConfig;
 use strata::grpc::BrokerService;
 use strata::proto::broker_server::BrokerServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -37,6 +39,9 @@ type Plan = Arc<dyn Fn(usize) -> Fault + Send + Sync>;
 struct FaultLayer {
     plan: Plan,
     produces: Arc<AtomicUsize>,
+    /// Answers lost and answers held back so far.
+    lost: Arc<AtomicUsize>,
+    late: Arc<AtomicUsize>,
 }
 
 impl<S> Layer<S> for FaultLayer {
@@ -75,21 +80,25 @@ where
         } else {
             Fault::None
         };
+        let (lost, late) = (self.layer.lost.clone(), self.layer.late.clone());
         let clone = self.inner.clone();
         let mut ready = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
             let response = ready.call(request).await?;
+            // A refused request stored nothing: only answers to appends count as faults.
+            let appended = response.headers().get("grpc-status").is_none();
             match fault {
-                Fault::None => Ok(response),
-                Fault::Lost => {
-                    // The whole answer is read (the append is done) and thrown away.
+                Fault::Lost if appended => {
+                    lost.fetch_add(1, Ordering::SeqCst);
                     drop(response.into_body());
                     Ok(tonic::Status::unavailable("injected fault: the answer was lost after the append").into_http())
                 }
-                Fault::Late(delay) => {
+                Fault::Late(delay) if appended => {
+                    late.fetch_add(1, Ordering::SeqCst);
                     tokio::time::sleep(delay).await;
                     Ok(response)
                 }
+                _ => Ok(response),
             }
         })
     }
@@ -98,7 +107,7 @@ where
 /// An in-process broker behind a [`FaultLayer`].
 pub struct FaultyBroker {
     pub addr: SocketAddr,
-    produces: Arc<AtomicUsize>,
+    layer: FaultLayer,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
     broker: Arc<Broker>,
@@ -113,12 +122,13 @@ impl FaultyBroker {
         broker.start_background();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let layer = FaultLayer { plan: Arc::new(plan), produces: Arc::new(AtomicUsize::new(0)) };
-        let produces = layer.produces.clone();
+        let layer =
+            FaultLayer { plan: Arc::new(plan), produces: Arc::default(), lost: Arc::default(), late: Arc::default() };
+        let serving_layer = layer.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let service = BrokerServer::new(BrokerService::new(broker.clone()));
         let server = tokio::spawn(async move {
-            let serving = Server::builder().layer(layer).add_service(service).serve_with_incoming_shutdown(
+            let serving = Server::builder().layer(serving_layer).add_service(service).serve_with_incoming_shutdown(
                 TcpIncoming::from(listener),
                 async move {
                     let _ = stopped.await;
@@ -126,12 +136,12 @@ impl FaultyBroker {
             );
             serving.await.expect("serve");
         });
-        FaultyBroker { addr, produces, stop: Some(stop), server: Some(server), broker, _dir: dir }
+        FaultyBroker { addr, layer, stop: Some(stop), server: Some(server), broker, _dir: dir }
     }
 
-    /// Produce requests received so far, retries included.
-    pub fn produces(&self) -> usize {
-        self.produces.load(Ordering::SeqCst)
+    /// Appends whose answer was lost, and appends whose answer was held back, so far.
+    pub fn faults(&self) -> (usize, usize) {
+        (self.layer.lost.load(Ordering::SeqCst), self.layer.late.load(Ordering::SeqCst))
     }
 
     /// Stops serving and closes the broker (RocksDB closes with the last handle, dropped here).
@@ -147,10 +157,13 @@ impl FaultyBroker {
     }
 }
 
-/// A TCP proxy: clients connect to `addr`, which forwards to the current upstream.
+/// A TCP proxy: clients connect to `addr`, which forwards to the current upstream. It can
+/// swallow everything the broker sends back, so requests reach the broker and their answers
+/// never reach the client.
 pub struct Proxy {
     pub addr: SocketAddr,
     upstream: Arc<Mutex<SocketAddr>>,
+    swallow: Arc<AtomicBool>,
     accept: JoinHandle<()>,
 }
 
@@ -159,23 +172,50 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy addr");
         let upstream = Arc::new(Mutex::new(upstream));
-        let target = upstream.clone();
+        let swallow = Arc::new(AtomicBool::new(false));
+        let (target, swallowing) = (upstream.clone(), swallow.clone());
         let accept = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
+            while let Ok((client, _)) = listener.accept().await {
                 let to = *target.lock().expect("upstream");
+                let swallowing = swallowing.clone();
                 tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(to).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    if let Ok(server) = TcpStream::connect(to).await {
+                        let (mut from_client, mut to_client) = client.into_split();
+                        let (mut from_server, mut to_server) = server.into_split();
+                        let requests = tokio::io::copy(&mut from_client, &mut to_server);
+                        tokio::select! {
+                            _ = requests => {}
+                            _ = answers(&mut from_server, &mut to_client, &swallowing) => {}
+                        }
                     }
                 });
             }
         });
-        Proxy { addr, upstream, accept }
+        Proxy { addr, upstream, swallow, accept }
+    }
+
+    /// From now on, what brokers send back is dropped.
+    pub fn swallow_answers(&self) {
+        self.swallow.store(true, Ordering::SeqCst);
     }
 
     /// New connections go to `upstream` (existing ones end with their broker).
     pub fn set_upstream(&self, upstream: SocketAddr) {
         *self.upstream.lock().expect("upstream") = upstream;
+    }
+}
+
+/// Copies the broker's bytes to the client, or drops them while `swallow` is set.
+async fn answers(from_server: &mut OwnedReadHalf, to_client: &mut OwnedWriteHalf, swallow: &AtomicBool) {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        let n = match from_server.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if !swallow.load(Ordering::SeqCst) && to_client.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
     }
 }
 

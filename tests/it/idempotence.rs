@@ -5,11 +5,12 @@ use std::time::Duration;
 use strata::proto::{self, InitProducerIdRequest, InitProducerIdResponse};
 use tonic::Code;
 
+use crate::faults::Proxy;
 use crate::process::ServerProcess;
 use crate::support::*;
 
 pub async fn init_producer(client: &mut Client, name: Option<&str>) -> InitProducerIdResponse {
-    let request = InitProducerIdRequest { producer_name: name.map(str::to_string) };
+    let request = InitProducerIdRequest { producer_name: name.map(str::to_string), ..Default::default() };
     client.init_producer_id(request).await.expect("init producer id").into_inner()
 }
 
@@ -125,7 +126,7 @@ async fn an_idempotent_produce_must_name_its_partition_and_wait_for_acks_all() {
         assert_eq!(status.code(), Code::InvalidArgument);
         assert!(status.message().contains(says), "{}", status.message());
     }
-    let empty_name = InitProducerIdRequest { producer_name: Some(String::new()) };
+    let empty_name = InitProducerIdRequest { producer_name: Some(String::new()), ..Default::default() };
     assert_eq!(client.init_producer_id(empty_name).await.expect_err("empty name").code(), Code::InvalidArgument);
     // -1 is Kafka's "no producer": a plain produce.
     let plain = proto::ProduceRequest { producer_id: Some(-1), partition: None, ..sequenced(0, &p, 0, &["x"]) };
@@ -164,23 +165,61 @@ async fn after_kill_9_between_append_and_answer_the_retry_gets_the_original_offs
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
     let server = ServerProcess::spawn(&data, &[]);
-    let mut client = connect(server.addr).await;
-    create_topic(&mut client, "t", 1).await;
-    let p = init_producer(&mut client, None).await;
-    send(&mut client, sequenced(0, &p, 0, &["a"])).await;
-    // The broker has appended (and fsynced) the batch; its answer is lost with the process.
-    let (first, _) = send(&mut client, sequenced(0, &p, 1, &["b", "c"])).await;
+    let proxy = Proxy::start(server.addr).await;
+    let mut direct = connect(server.addr).await;
+    create_topic(&mut direct, "t", 1).await;
+    let p = init_producer(&mut direct, None).await;
+    send(&mut direct, sequenced(0, &p, 0, &["a"])).await;
+    // The request goes through the proxy, which from now on drops the broker's answers.
+    let mut through = connect(proxy.addr).await;
+    describe(&mut through, "t").await;
+    proxy.swallow_answers();
+    let unanswered = tokio::spawn(async move { through.produce(sequenced(0, &p, 1, &["b", "c"])).await });
+    for round in 0.. {
+        if describe(&mut direct, "t").await.partitions[0].high_watermark == 3 {
+            break;
+        }
+        assert!(round < 400, "the request never reached the broker");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // Appended and fsynced, but the answer never reached the client: now the broker dies.
     server.kill_9();
+    assert!(unanswered.await.expect("task").is_err(), "the client never got its answer");
     let server = ServerProcess::spawn(&data, &[]);
     let mut client = connect(server.addr).await;
-    assert_eq!(send(&mut client, sequenced(0, &p, 1, &["b", "c"])).await, (first, true));
+    assert_eq!(send(&mut client, sequenced(0, &p, 1, &["b", "c"])).await, (1, true));
     assert_eq!(send(&mut client, sequenced(0, &p, 3, &["d"])).await, (3, false));
     assert_eq!(values(&fetch_all(&mut client, "t", 0, 0).await), ["a", "b", "c", "d"]);
 }
 
 #[tokio::test]
+async fn a_renewal_fences_the_old_epoch_and_a_fenced_instance_cannot_renew() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    let p = init_producer(&mut client, None).await;
+    send(&mut client, sequenced(0, &p, 0, &["a"])).await;
+    let renew = |name: Option<&str>, instance: &InitProducerIdResponse| InitProducerIdRequest {
+        producer_name: name.map(str::to_string),
+        producer_id: Some(instance.producer_id),
+        producer_epoch: instance.producer_epoch,
+    };
+    let renewed = client.init_producer_id(renew(None, &p)).await.expect("renewed").into_inner();
+    assert_eq!((renewed.producer_id, renewed.producer_epoch), (p.producer_id, p.producer_epoch + 1));
+    // A late copy of a request sent under the old epoch is refused, not stored out of order.
+    let fenced = (Code::FailedPrecondition, "PRODUCER_FENCED".to_string());
+    assert_eq!(refused(&mut client, sequenced(0, &p, 1, &["late"])).await, fenced);
+    assert_eq!(send(&mut client, sequenced(0, &renewed, 0, &["b"])).await, (1, false));
+
+    let zombie = init_producer(&mut client, Some("app")).await;
+    init_producer(&mut client, Some("app")).await;
+    let status = client.init_producer_id(renew(Some("app"), &zombie)).await.expect_err("fenced");
+    assert_eq!(status.metadata().get("strata-reason").and_then(|v| v.to_str().ok()), Some("PRODUCER_FENCED"));
+}
+
+#[tokio::test]
 async fn an_idle_producer_id_expires_and_is_then_unknown() {
-    let expiry = |config: &mut strata::config::BrokerConfig| config.producers.expiry = Duration::from_millis(300);
+    let expiry = |config: &mut strata::config::BrokerConfig| config.producers.expiry = Duration::from_secs(2);
     let broker = TestBroker::start_with(expiry).await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
@@ -193,7 +232,7 @@ async fn an_idle_producer_id_expires_and_is_then_unknown() {
             break;
         }
         assert_eq!(reason, "OUT_OF_ORDER_SEQUENCE_NUMBER");
-        assert!(round < 200, "the idle producer id was never forgotten");
+        assert!(round < 400, "the idle producer id was never forgotten");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let fresh = init_producer(&mut client, None).await;

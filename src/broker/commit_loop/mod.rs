@@ -80,7 +80,13 @@ pub enum Job {
     },
     /// Issues a producer id, or bumps a named producer's epoch. Always fsynced, whatever
     /// `--fsync` says: a restart must never issue an id twice or lower an epoch.
-    InitProducer { name: Option<String>, now_ms: i64, reply: oneshot::Sender<Result<Identity>> },
+    InitProducer {
+        name: Option<String>,
+        /// The instance renewing itself, if any (see `ProducerTable::init`).
+        renewing: Option<Identity>,
+        now_ms: i64,
+        reply: oneshot::Sender<Result<Identity>>,
+    },
     /// Forgets producers idle past `--producer-id-expiry` (and the least recently used, if
     /// their state is over its memory limit).
     ExpireProducers { now_ms: i64 },

@@ -136,7 +136,9 @@ pub(super) fn stage(
             entry.removed_bytes += bytes;
             Ok(Staged::Truncated(Truncated { from, to, records, bytes }))
         }
-        Job::InitProducer { name, now_ms, .. } => Ok(Staged::Producer(producers.init(name.as_deref(), *now_ms))),
+        Job::InitProducer { name, renewing, now_ms, .. } => {
+            producers::init(producers, name.as_deref(), *renewing, *now_ms).map(Staged::Producer)
+        }
         Job::ExpireProducers { now_ms } => {
             producers::expire(producers, limits, *now_ms);
             Ok(Staged::Done)

@@ -75,20 +75,39 @@ pub(super) fn check(
     }
     let key = StateKey { topic_id: p.topic_id, partition: p.partition, producer_id: header.producer_id };
     let (epoch, first, count) = (header.producer_epoch, header.base_sequence, header.last_offset_delta + 1);
-    let topic = [("topic", p.topic.to_string())];
+    let count_for_topic =
+        |counter: &'static str| metrics::counter!(counter, "topic" => p.topic.to_string()).increment(1);
     match table.check(key, epoch, first, count) {
         Ok(verdict) => {
             if matches!(verdict, Verdict::Duplicate { .. }) {
-                metrics::counter!(m::PRODUCER_DUPLICATES, &topic).increment(1);
+                count_for_topic(m::PRODUCER_DUPLICATES);
             }
             Ok(Some((Sequenced { key, epoch, first, count }, verdict)))
         }
         Err(rejection) => {
             let (counter, error) = refused(p, header, rejection);
-            metrics::counter!(counter, &topic).increment(1);
+            count_for_topic(counter);
             Err(error)
         }
     }
+}
+
+/// Stages an InitProducerId (see [`ProducerTable::init`]); a renewing instance that was fenced
+/// is told so.
+pub(super) fn init(
+    table: &mut ProducerTable,
+    name: Option<&str>,
+    renewing: Option<Identity>,
+    now_ms: i64,
+) -> Result<Identity> {
+    table.init(name, renewing, now_ms).map_err(|rejection| {
+        let (producer_id, epoch) = renewing.map_or((-1, -1), |r| (r.id, r.epoch));
+        match rejection {
+            Rejection::FutureEpoch { current } => Error::InvalidProducerEpoch { producer_id, epoch, current },
+            Rejection::Fenced { current } => Error::ProducerFenced { producer_id, epoch, current },
+            Rejection::UnknownId | Rejection::OutOfOrder { .. } => Error::UnknownProducerId { producer_id },
+        }
+    })
 }
 
 /// The counter and the client's error for a refused batch.
@@ -147,14 +166,19 @@ pub(super) fn publish_size(table: &ProducerTable) {
 
 impl Broker {
     /// Issues a producer id, or bumps a named producer's epoch; durable before it returns.
-    pub async fn init_producer_id(&self, name: Option<String>) -> Result<Identity> {
+    pub async fn init_producer_id(&self, name: Option<String>, renewing: Option<Identity>) -> Result<Identity> {
         self.ensure_open()?;
         if let Some(name) = name.as_ref().filter(|n| n.is_empty() || n.len() > MAX_NAME_BYTES) {
             let reason = format!("{} bytes; use 1-{MAX_NAME_BYTES}, or leave it unset", name.len());
             return Err(Error::invalid("producer_name", reason));
         }
         let (reply, answer) = oneshot::channel();
-        let job = Job::InitProducer { name, now_ms: now_ms(), reply };
+        if let Some(instance) = renewing.filter(|i| i.id < 0 || i.epoch < 0) {
+            let reason =
+                format!("producer_id {} and producer_epoch {} must not be negative", instance.id, instance.epoch);
+            return Err(Error::invalid("producer_id", reason));
+        }
+        let job = Job::InitProducer { name, renewing, now_ms: now_ms(), reply };
         self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
         answer.await.map_err(|_| Error::ShuttingDown)?
     }

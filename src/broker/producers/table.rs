@@ -10,6 +10,8 @@ use std::collections::HashMap;
 
 use super::window::{OutOfOrder, SequencedBatch, Verdict, Window, last_sequence};
 
+mod expiry;
+
 /// A producer's partition state: which partition, which producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StateKey {
@@ -98,6 +100,9 @@ pub struct ProducerTable {
     last_used: HashMap<i64, i64>,
     /// Estimated heap bytes of `ids`, `names` and `states`, kept up to date by `commit`.
     bytes: usize,
+    /// Partition states may exist whose id is gone (loaded at open, or left by an exhausted
+    /// epoch): the next expiry pass looks for them.
+    orphans: bool,
     pending: Pending,
 }
 
@@ -107,7 +112,6 @@ pub const FIRST_ID: i64 = 1;
 
 impl ProducerTable {
     /// The table as persisted: the next id to issue, the issued ids and the partition states.
-    /// States of ids no longer issued are left out.
     pub fn recover(
         next_id: i64,
         ids: impl IntoIterator<Item = (i64, IssuedId)>,
@@ -115,15 +119,29 @@ impl ProducerTable {
     ) -> Self {
         let ids: HashMap<i64, IssuedId> = ids.into_iter().collect();
         let mut last_used: HashMap<i64, i64> = ids.iter().map(|(id, i)| (*id, i.initialized_ms)).collect();
-        let states: HashMap<StateKey, PartitionProducer> =
-            states.into_iter().filter(|(key, _)| ids.contains_key(&key.producer_id)).collect();
+        // States of ids no longer issued stay until the next expiry pass deletes them (from
+        // memory and `meta` alike); no batch can use them meanwhile.
+        let states: HashMap<StateKey, PartitionProducer> = states.into_iter().collect();
         for (key, state) in &states {
-            let used = last_used.entry(key.producer_id).or_default();
-            *used = (*used).max(state.last_append_ms);
+            if let Some(used) = last_used.get_mut(&key.producer_id) {
+                *used = (*used).max(state.last_append_ms);
+            }
         }
-        let names = ids.iter().filter_map(|(id, i)| Some((i.name.clone()?, *id))).collect();
-        let next_id = ids.keys().map(|id| id + 1).fold(next_id.max(FIRST_ID), i64::max);
-        let mut table = ProducerTable { next_id, ids, names, states, last_used, bytes: 0, pending: Pending::default() };
+        let mut names: HashMap<String, i64> = HashMap::new();
+        for (id, issued) in &ids {
+            if let Some(name) = &issued.name {
+                // Two ids with one name cannot be written by one group's commit; if they were,
+                // the newer id is the name's.
+                let newest = names.get(name).map_or(*id, |other| (*id).max(*other));
+                names.insert(name.clone(), newest);
+            }
+        }
+        // Never below an id seen anywhere, even if `meta` lost the counter.
+        let seen = ids.keys().chain(states.keys().map(|key| &key.producer_id));
+        let next_id = seen.map(|id| id + 1).fold(next_id.max(FIRST_ID), i64::max);
+        let orphans = states.keys().any(|key| !ids.contains_key(&key.producer_id));
+        let mut table =
+            ProducerTable { next_id, ids, names, states, last_used, bytes: 0, orphans, pending: Pending::default() };
         table.bytes = table.ids.values().map(id_bytes).sum::<usize>() + table.states.len() * STATE_BYTES;
         table
     }
@@ -132,29 +150,57 @@ impl ProducerTable {
         Self::recover(FIRST_ID, [], [])
     }
 
-    /// Issues a new anonymous id, or for a known name bumps its epoch (a new id once the epoch
-    /// is exhausted, as Kafka does).
-    pub fn init(&mut self, name: Option<&str>, now_ms: i64) -> Identity {
-        let existing = name.and_then(|n| self.id_for_name(n)).and_then(|id| Some((id, self.issued(id)?.clone())));
-        let identity = match existing {
-            Some((id, issued)) if issued.epoch < i16::MAX => {
-                let bumped = IssuedId { epoch: issued.epoch + 1, initialized_ms: now_ms, ..issued };
-                self.pending.ids.insert(id, Some(bumped));
-                Identity { id, epoch: issued.epoch + 1 }
-            }
-            other => {
-                if let Some((old, _)) = other {
-                    self.pending.ids.insert(old, None);
+    /// Issues a producer instance: a new anonymous id, or for a known name its id with the epoch
+    /// bumped (fencing older instances). `renewing` is an instance asking for a new epoch of
+    /// its own id (Kafka's KIP-360), after a batch whose outcome it could not learn: its old
+    /// epoch is fenced, so a late copy of that batch is refused rather than stored out of
+    /// order. An exhausted epoch gives a new id, as in Kafka.
+    pub fn init(&mut self, name: Option<&str>, renewing: Option<Identity>, now_ms: i64) -> Result<Identity, Rejection> {
+        let current = match (name, renewing) {
+            (Some(name), _) => self.id_for_name(name),
+            (None, Some(instance)) => Some(instance.id).filter(|id| self.issued(*id).is_some()),
+            (None, None) => None,
+        };
+        let identity = match current.and_then(|id| Some((id, self.issued(id)?.clone()))) {
+            Some((id, issued)) => {
+                if let Some(instance) = renewing {
+                    match (instance.id == id, instance.epoch.cmp(&issued.epoch)) {
+                        (true, std::cmp::Ordering::Equal) => {}
+                        // An anonymous id has one holder: this is its renewal again, whose
+                        // answer was lost. The old epoch is fenced already.
+                        (true, std::cmp::Ordering::Less) if name.is_none() && instance.epoch == issued.epoch - 1 => {
+                            self.touch(id, now_ms);
+                            return Ok(Identity { id, epoch: issued.epoch });
+                        }
+                        (true, std::cmp::Ordering::Greater) => {
+                            return Err(Rejection::FutureEpoch { current: issued.epoch });
+                        }
+                        _ => return Err(Rejection::Fenced { current: issued.epoch }),
+                    }
                 }
-                let id = self.pending.next_id.unwrap_or(self.next_id);
-                self.pending.next_id = Some(id + 1);
-                let issued = IssuedId { epoch: 0, name: name.map(str::to_string), initialized_ms: now_ms };
-                self.pending.ids.insert(id, Some(issued));
-                Identity { id, epoch: 0 }
+                if issued.epoch < i16::MAX {
+                    let bumped = IssuedId { epoch: issued.epoch + 1, initialized_ms: now_ms, ..issued };
+                    self.pending.ids.insert(id, Some(bumped));
+                    Identity { id, epoch: issued.epoch + 1 }
+                } else {
+                    self.pending.ids.insert(id, None);
+                    self.orphans = true;
+                    self.issue(name, now_ms)
+                }
             }
+            None => self.issue(name, now_ms),
         };
         self.touch(identity.id, now_ms);
-        identity
+        Ok(identity)
+    }
+
+    /// Stages a new id at epoch 0.
+    fn issue(&mut self, name: Option<&str>, now_ms: i64) -> Identity {
+        let id = self.pending.next_id.unwrap_or(self.next_id);
+        self.pending.next_id = Some(id + 1);
+        let issued = IssuedId { epoch: 0, name: name.map(str::to_string), initialized_ms: now_ms };
+        self.pending.ids.insert(id, Some(issued));
+        Identity { id, epoch: 0 }
     }
 
     /// Decides on a batch of `count` records starting at sequence `first` (changes nothing).
@@ -194,53 +240,6 @@ impl ProducerTable {
         self.touch(key.producer_id, now_ms);
     }
 
-    /// Drops ids idle since before `now_ms - expiry_ms`, then, while the table is over
-    /// `max_bytes`, the least recently used down to 9/10 of it; with them their partition
-    /// states (and states whose id is gone).
-    pub fn expire(&mut self, now_ms: i64, expiry_ms: i64, max_bytes: usize) -> Dropped {
-        let cutoff = now_ms.saturating_sub(expiry_ms);
-        let mut by_age: Vec<(i64, i64, usize)> =
-            self.live_ids().map(|(id, i)| (self.last_used(id), id, id_bytes(i))).collect();
-        by_age.sort_unstable();
-        let mut states_per_id: HashMap<i64, usize> = HashMap::new();
-        for key in self.live_states() {
-            *states_per_id.entry(key.producer_id).or_default() += 1;
-        }
-        let cost = |id: i64, bytes: usize| bytes + states_per_id.get(&id).copied().unwrap_or(0) * STATE_BYTES;
-        let mut total: usize = by_age.iter().map(|&(_, id, bytes)| cost(id, bytes)).sum();
-        // Evicting down to 9/10 of the limit, not just under it, leaves room for new producers
-        // before the next round of eviction.
-        let (evicting, target) = (total > max_bytes, max_bytes / 10 * 9);
-        let mut dropped = Dropped::default();
-        for &(used, id, bytes) in &by_age {
-            if used < cutoff {
-                dropped.expired.push(id);
-            } else if evicting && total > target {
-                dropped.evicted.push(id);
-            } else {
-                continue;
-            }
-            total -= cost(id, bytes);
-        }
-        let gone: Vec<i64> = dropped.expired.iter().chain(&dropped.evicted).copied().collect();
-        for &id in &gone {
-            self.pending.ids.insert(id, None);
-        }
-        let orphaned: Vec<StateKey> = self.live_states().filter(|k| self.issued(k.producer_id).is_none()).collect();
-        for key in orphaned {
-            self.pending.states.insert(key, None);
-        }
-        dropped
-    }
-
-    /// Forgets every producer's state in a deleted topic (its keys went with the topic).
-    pub fn forget_topic(&mut self, topic_id: u64) {
-        let keys: Vec<StateKey> = self.live_states().filter(|k| k.topic_id == topic_id).collect();
-        for key in keys {
-            self.pending.states.insert(key, None);
-        }
-    }
-
     /// What the staged changes need written, each key once.
     pub fn pending_writes(&self) -> Vec<ProducerWrite<'_>> {
         let next = self.pending.next_id.map(ProducerWrite::NextId);
@@ -262,7 +261,8 @@ impl ProducerTable {
         for (id, issued) in pending.ids {
             if let Some(old) = self.ids.remove(&id) {
                 self.bytes -= id_bytes(&old);
-                if let Some(name) = old.name {
+                // The name may already belong to a newer id issued in the same group.
+                if let Some(name) = old.name.filter(|name| self.names.get(name) == Some(&id)) {
                     self.names.remove(&name);
                 }
             }
@@ -270,7 +270,8 @@ impl ProducerTable {
                 Some(issued) => {
                     self.bytes += id_bytes(&issued);
                     if let Some(name) = &issued.name {
-                        self.names.insert(name.clone(), id);
+                        let newest = self.names.get(name).map_or(id, |other| id.max(*other));
+                        self.names.insert(name.clone(), newest);
                     }
                     self.ids.insert(id, issued);
                 }

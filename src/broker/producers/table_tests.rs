@@ -17,7 +17,7 @@ fn append(table: &mut ProducerTable, key: StateKey, epoch: i16, first: i32, coun
 }
 
 fn init(table: &mut ProducerTable, name: Option<&str>) -> Identity {
-    let identity = table.init(name, 1_000);
+    let identity = table.init(name, None, 1_000).expect("issued");
     table.commit();
     identity
 }
@@ -52,6 +52,39 @@ fn an_exhausted_epoch_gives_the_name_a_new_id() {
     let renewed = init(&mut table, Some("app"));
     assert_eq!((renewed.id, renewed.epoch), (5, 0));
     assert_eq!(table.check(key(0, 4), i16::MAX, 0, 1), Err(Rejection::UnknownId));
+    let again = init(&mut table, Some("app"));
+    assert_eq!((again.id, again.epoch), (5, 1), "the name now maps to its new id");
+}
+
+#[test]
+fn a_renewing_producer_gets_a_new_epoch_of_its_own_id_and_its_old_epoch_is_fenced() {
+    let mut table = ProducerTable::empty();
+    let p = init(&mut table, None);
+    append(&mut table, key(0, p.id), 0, 0, 3, 0);
+    let renewed = table.init(None, Some(p), 2_000).expect("renewed");
+    table.commit();
+    assert_eq!((renewed.id, renewed.epoch), (p.id, 1));
+    // A late copy of a request sent before the renewal is refused, not stored out of order.
+    assert_eq!(table.check(key(0, p.id), 0, 3, 1), Err(Rejection::Fenced { current: 1 }));
+    assert_eq!(table.check(key(0, p.id), 1, 0, 1), Ok(Verdict::Append), "the new epoch starts at 0");
+    // The same renewal again (its answer was lost) gets the same epoch, not another.
+    assert_eq!(table.init(None, Some(p), 2_000), Ok(renewed));
+    let two_behind = Identity { epoch: 0, ..table.init(None, Some(renewed), 3_000).expect("renewed again") };
+    table.commit();
+    assert_eq!(table.init(None, Some(two_behind), 3_000), Err(Rejection::Fenced { current: 2 }));
+    assert_eq!(table.init(None, Some(Identity { epoch: 9, ..p }), 3_000), Err(Rejection::FutureEpoch { current: 2 }));
+    let forgotten = table.init(None, Some(Identity { id: 77, epoch: 0 }), 3_000).expect("a new id");
+    assert_ne!(forgotten.id, 77, "an id the broker forgot is not brought back");
+}
+
+#[test]
+fn a_fenced_named_instance_cannot_renew_itself_back() {
+    let mut table = ProducerTable::empty();
+    let zombie = init(&mut table, Some("app"));
+    let current = init(&mut table, Some("app"));
+    assert_eq!(table.init(Some("app"), Some(zombie), 2_000), Err(Rejection::Fenced { current: 1 }));
+    let renewed = table.init(Some("app"), Some(current), 2_000).expect("the current instance renews");
+    assert_eq!((renewed.id, renewed.epoch), (current.id, 2));
 }
 
 #[test]
@@ -80,7 +113,7 @@ fn a_rolled_back_group_leaves_no_trace_and_pending_changes_are_seen_by_the_same_
     table.record(key(0, p.id), 0, 0, 5, 0, 1_000);
     // A retry in the same group sees the staged batch.
     assert_eq!(table.check(key(0, p.id), 0, 0, 5), Ok(Verdict::Duplicate { base_offset: 0 }));
-    let staged = table.init(None, 1_000);
+    let staged = table.init(None, None, 1_000).expect("issued");
     assert!(table.pending_writes().contains(&ProducerWrite::NextId(staged.id + 1)));
     table.rollback();
     assert_eq!(table.check(key(0, p.id), 0, 0, 5), Ok(Verdict::Append));
@@ -91,8 +124,8 @@ fn a_rolled_back_group_leaves_no_trace_and_pending_changes_are_seen_by_the_same_
 #[test]
 fn idle_ids_expire_with_their_states_and_the_rest_stay() {
     let mut table = ProducerTable::empty();
-    let old = table.init(Some("old"), 1_000);
-    let busy = table.init(None, 1_000);
+    let old = table.init(Some("old"), None, 1_000).expect("issued");
+    let busy = table.init(None, None, 1_000).expect("issued");
     table.commit();
     table.record(key(0, old.id), 0, 0, 1, 0, 2_000);
     table.record(key(0, busy.id), 0, 0, 1, 1, 9_000);
@@ -112,7 +145,7 @@ fn idle_ids_expire_with_their_states_and_the_rest_stay() {
 #[test]
 fn over_the_memory_limit_the_least_recently_used_go_first() {
     let mut table = ProducerTable::empty();
-    let ids: Vec<i64> = (0..10).map(|i| table.init(None, 1_000 + i).id).collect();
+    let ids: Vec<i64> = (0..10).map(|i| table.init(None, None, 1_000 + i).expect("issued").id).collect();
     table.commit();
     for (i, id) in ids.iter().enumerate() {
         table.record(key(0, *id), 0, 0, 1, i as i64, 2_000 + i as i64);
@@ -145,8 +178,12 @@ fn recovery_keeps_ids_above_every_issued_one_and_drops_orphaned_states() {
     let issued = IssuedId { epoch: 0, name: None, initialized_ms: 0 };
     let state = PartitionProducer { epoch: 0, window: Default::default(), last_append_ms: 0 };
     let mut table = ProducerTable::recover(3, [(7, issued)], [(key(0, 7), state.clone()), (key(0, 8), state)]);
-    assert_eq!(table.size().1, 1, "the state of an id never issued is dropped");
-    assert_eq!(init(&mut table, None).id, 8);
+    assert_eq!(init(&mut table, None).id, 9, "above every id seen");
+    // The state of an id no longer issued goes at the next expiry pass, from `meta` too.
+    table.expire(1_000, i64::MAX, usize::MAX);
+    assert_eq!(table.pending_writes(), vec![ProducerWrite::State(key(0, 8), None)]);
+    table.commit();
+    assert_eq!(table.size().1, 1);
 }
 
 #[test]

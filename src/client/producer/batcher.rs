@@ -1,14 +1,15 @@
 //! The producer's task: groups records into per-partition batches, sends ready ones (one in
 //! flight per partition), and with idempotence keeps the sequences and renews the producer's
 //! identity when they can no longer be trusted.
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinSet;
+use tokio::task::{Id, JoinSet};
 use tokio::time::Instant;
 use tonic::Status;
 
-use super::send::{Sent, send_batch};
+use super::send::{MAX_BACKOFF, Sent, send_batch};
 use super::sequences::Sequences;
 use super::{Command, Delivery, ProducerConfig};
 use crate::broker::partitioner::partition_for_key;
@@ -22,7 +23,11 @@ pub(super) struct Batch {
     since: Instant,
     /// When retrying stops (idempotent sends; set at the first attempt).
     pub deadline: Option<Instant>,
+    /// How often this batch made the producer renew its id.
+    pub renewals: u32,
 }
+
+type Renewed = Result<proto::InitProducerIdResponse, Status>;
 
 pub(super) struct Batcher {
     client: Connection,
@@ -32,6 +37,8 @@ pub(super) struct Batcher {
     /// Per partition, batches waiting to be sent, oldest first; only the last one grows.
     open: BTreeMap<u32, VecDeque<Batch>>,
     in_flight: BTreeSet<u32>,
+    /// The partition each send task is for, so a task that panicked frees its partition.
+    tasks: HashMap<Id, u32>,
     sticky: u32,
     flushes: Vec<oneshot::Sender<()>>,
     /// With idempotence: the producer's identity and sequences.
@@ -57,6 +64,7 @@ impl Batcher {
             config,
             open: BTreeMap::new(),
             in_flight: BTreeSet::new(),
+            tasks: HashMap::new(),
             sticky: 0,
             flushes: Vec::new(),
             sequences,
@@ -67,10 +75,14 @@ impl Batcher {
 
     pub async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
         let mut sending: JoinSet<(u32, Sent)> = JoinSet::new();
+        let mut renewals: JoinSet<Renewed> = JoinSet::new();
         let mut closed = false;
         loop {
-            if self.renewing && sending.is_empty() {
-                self.renew().await;
+            // Renew only with nothing in flight (no answer under the old identity can come
+            // later) and something to send (a broker that stays away costs nothing meanwhile).
+            let idle = renewals.is_empty() && sending.is_empty() && !self.open.is_empty();
+            if let Some(sequences) = self.sequences.as_ref().filter(|_| self.renewing && idle) {
+                renewals.spawn(renew(self.client.clone(), sequences.renewal(), self.config.clone()));
             }
             self.dispatch(&mut sending);
             if closed && self.open.is_empty() && sending.is_empty() {
@@ -90,11 +102,18 @@ impl Batcher {
                     Some(Command::Flush(done)) => self.flushes.push(done),
                     None => closed = true,
                 },
-                Some(done) = sending.join_next(), if !sending.is_empty() => {
-                    if let Ok((partition, sent)) = done {
+                Some(done) = sending.join_next_with_id(), if !sending.is_empty() => {
+                    let task = done.as_ref().map_or_else(|e| e.id(), |(id, _)| *id);
+                    if let Some(partition) = self.tasks.remove(&task) {
                         self.in_flight.remove(&partition);
+                    }
+                    if let Ok((_, (partition, sent))) = done {
                         self.sent(partition, sent);
                     }
+                }
+                Some(done) = renewals.join_next(), if !renewals.is_empty() => {
+                    let renewed = done.unwrap_or_else(|e| Err(Status::internal(format!("renewing the producer id: {e}"))));
+                    self.renewed(renewed);
                 }
                 _ = tokio::time::sleep_until(linger), if lingering => {}
             }
@@ -116,9 +135,15 @@ impl Batcher {
         // A full batch is closed, so a partition waiting on a slow request never builds one
         // larger than the broker accepts.
         if queue.back().is_none_or(|b| b.bytes >= self.config.batch_size) {
-            let batch =
-                Batch { records: Vec::new(), deliveries: Vec::new(), bytes: 0, since: Instant::now(), deadline: None };
-            queue.push_back(batch);
+            let since = Instant::now();
+            queue.push_back(Batch {
+                records: Vec::new(),
+                deliveries: Vec::new(),
+                bytes: 0,
+                since,
+                deadline: None,
+                renewals: 0,
+            });
         }
         let Some(batch) = queue.back_mut() else { return };
         batch.records.push(record);
@@ -135,47 +160,50 @@ impl Batcher {
                 }
             }
             Sent::Delivered { stamp: None, .. } | Sent::Failed => {}
-            Sent::Renew(batch) => {
-                self.open.entry(partition).or_default().push_front(batch);
-                self.renewing = true;
-            }
-            Sent::Unresolved => self.renewing = true,
-            Sent::Fenced(status) => {
-                for batch in std::mem::take(&mut self.open).into_values().flatten() {
-                    batch.fail(&status);
+            Sent::Renew(batch) => match &self.fenced {
+                Some(fenced) => batch.fail(fenced),
+                None => {
+                    self.open.entry(partition).or_default().push_front(batch);
+                    self.renewing = true;
                 }
-                self.fenced = Some(status);
-            }
+            },
+            Sent::Unresolved => self.renewing = self.fenced.is_none(),
+            Sent::Fenced(status) => self.fence(status),
         }
     }
 
-    /// Gets a new identity, retrying until the delivery timeout; if the broker stays
-    /// unreachable, the waiting batches fail (the next send tries again).
-    async fn renew(&mut self) {
-        let Some(sequences) = &mut self.sequences else { return };
-        let deadline = Instant::now() + self.config.delivery_timeout;
-        let mut attempt = 0;
-        let error = loop {
-            match sequences.renew(&mut self.client).await {
-                Ok(()) => {
-                    self.renewing = false;
-                    return;
+    /// A newer instance took over: fail what waits and everything sent later.
+    fn fence(&mut self, status: Status) {
+        self.fail_open(&status);
+        self.renewing = false;
+        self.fenced = Some(status);
+    }
+
+    fn renewed(&mut self, renewed: Renewed) {
+        match renewed {
+            Ok(identity) if self.fenced.is_none() => {
+                if let Some(sequences) = &mut self.sequences {
+                    sequences.renewed(identity);
                 }
-                Err(status) if Instant::now() + self.config.retry_backoff < deadline => {
-                    tracing::debug!(%status, attempt, "renewing the producer id");
-                    attempt += 1;
-                    tokio::time::sleep(self.config.retry_backoff.min(super::send::MAX_BACKOFF)).await;
-                }
-                Err(status) => break status,
+                self.renewing = false;
             }
-        };
+            Ok(_) => {}
+            Err(status) if status.code() == tonic::Code::FailedPrecondition => self.fence(status),
+            // The broker stayed away for the delivery timeout: what waits fails, and the next
+            // record sent tries again.
+            Err(status) => self.fail_open(&status),
+        }
+    }
+
+    fn fail_open(&mut self, status: &Status) {
         for batch in std::mem::take(&mut self.open).into_values().flatten() {
-            batch.fail(&error);
+            batch.fail(status);
         }
     }
 
     /// When the next batch that could be sent becomes ready by lingering; `None` if every
-    /// waiting batch is blocked behind an in-flight request (its completion wakes the loop).
+    /// waiting batch is blocked behind an in-flight request or a renewal (their completion
+    /// wakes the loop).
     fn next_deadline(&self) -> Option<Instant> {
         if self.in_flight.len() >= self.config.max_in_flight || self.renewing {
             return None;
@@ -218,10 +246,34 @@ impl Batcher {
             self.in_flight.insert(partition);
             let stamp = self.sequences.as_ref().map(|s| s.stamp(partition));
             let (client, topic, config) = (self.client.clone(), self.topic.clone(), self.config.clone());
-            sending.spawn(async move {
+            let task = sending.spawn(async move {
                 let sent = send_batch(client, topic, partition, batch, &config, stamp).await;
                 (partition, sent)
             });
+            self.tasks.insert(task.id(), partition);
+        }
+    }
+}
+
+/// Asks for a new epoch of the producer's id, retrying until the delivery timeout; a fenced
+/// instance (FAILED_PRECONDITION) is told at once.
+async fn renew(mut client: Connection, request: proto::InitProducerIdRequest, config: ProducerConfig) -> Renewed {
+    let deadline = Instant::now() + config.delivery_timeout;
+    let mut attempt: u32 = 0;
+    loop {
+        let answer = tokio::time::timeout(config.request_timeout, client.init_producer_id(request.clone()))
+            .await
+            .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer to InitProducerId")));
+        let backoff: Duration = (config.retry_backoff * (attempt + 1)).min(MAX_BACKOFF);
+        match answer {
+            Ok(identity) => return Ok(identity.into_inner()),
+            Err(status) if status.code() == tonic::Code::FailedPrecondition => return Err(status),
+            Err(status) if Instant::now() + backoff >= deadline => return Err(status),
+            Err(status) => {
+                tracing::debug!(%status, attempt, "renewing the producer id");
+                attempt += 1;
+                tokio::time::sleep(backoff).await;
+            }
         }
     }
 }

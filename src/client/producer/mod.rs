@@ -46,8 +46,9 @@ pub struct ProducerConfig {
     /// With idempotence: how long a record may be retried before its send fails (Kafka's
     /// delivery.timeout.ms).
     pub delivery_timeout: Duration,
-    /// How long one attempt waits for the broker's answer before it counts as failed (and,
-    /// with idempotence, is retried).
+    /// With idempotence: how long one attempt waits for the broker's answer before it is
+    /// retried (Kafka's request.timeout.ms). A plain producer waits for the answer, since a
+    /// retry could store the batch twice.
     pub request_timeout: Duration,
 }
 

@@ -19,8 +19,8 @@ pub(super) enum Sent {
     /// Not stored, and the broker has forgotten this producer or disagrees about its sequences:
     /// renew the identity and send the batch again.
     Renew(Batch),
-    /// Retried until the delivery timeout with no answer: every record was told, and whether
-    /// the broker stored the batch is unknown, so the sequences must be renewed.
+    /// Given up with no answer from the broker's window although an attempt may have been
+    /// stored: every record was told, and the sequences must be renewed.
     Unresolved,
     /// A newer instance of this producer fenced it; every record was told. Nothing more can be
     /// sent.
@@ -35,8 +35,13 @@ enum Next {
     Fail,
 }
 
-/// Longest pause between two attempts.
+/// Longest pause between two attempts of an idempotent producer (it retries until its delivery
+/// timeout).
 pub(super) const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How often one batch may make the producer renew its id: a broker that keeps forgetting it
+/// fails the batch instead of looping.
+const MAX_RENEWALS: u32 = 3;
 
 /// Sends one batch to `partition`, retrying as the config says, and tells every record where it
 /// landed (or why not).
@@ -59,39 +64,46 @@ pub(super) async fn send_batch(
     };
     let deadline = *batch.deadline.get_or_insert_with(|| Instant::now() + config.delivery_timeout);
     let mut attempt = 0;
+    // Whether an earlier attempt may have been stored: after that, only an answer from the
+    // broker's window settles the batch, and giving up leaves the sequences unknown.
+    let mut maybe_stored = false;
     loop {
-        let status = match tokio::time::timeout(config.request_timeout, client.produce(request.clone())).await {
-            Ok(Ok(response)) => {
-                let base = response.into_inner().results.first().map_or(-1, |r| r.base_offset);
+        let status = match attempt_once(&mut client, &request, config, stamp.is_some()).await {
+            Ok(response) => {
+                let base = response.results.first().map_or(-1, |r| r.base_offset);
                 let records = batch.deliveries.len();
                 batch.deliver(partition, base);
                 return Sent::Delivered { stamp, records };
             }
-            Ok(Err(status)) => status,
-            Err(_) => Status::deadline_exceeded(format!("no answer within {:?}", config.request_timeout)),
+            Err(status) => status,
         };
         let next = if stamp.is_some() { idempotent_next(&status) } else { plain_next(&status) };
-        let backoff = (config.retry_backoff * (attempt + 1)).min(MAX_BACKOFF);
+        let backoff = match stamp {
+            Some(_) => (config.retry_backoff * (attempt + 1)).min(MAX_BACKOFF),
+            None => config.retry_backoff * (attempt + 1),
+        };
         let may_retry = match stamp {
             Some(_) => Instant::now() + backoff < deadline,
             None => attempt < config.retries,
         };
         match next {
             Next::Retry if may_retry => {
+                maybe_stored = true;
                 attempt += 1;
                 tokio::time::sleep(backoff).await;
             }
-            Next::Retry if stamp.is_some() => {
-                batch.fail(&status);
-                return Sent::Unresolved;
-            }
-            Next::Renew if Instant::now() < deadline => {
+            Next::Renew if !maybe_stored && Instant::now() < deadline && batch.renewals < MAX_RENEWALS => {
                 batch.records = request.records;
+                batch.renewals += 1;
                 return Sent::Renew(batch);
             }
             Next::Fenced => {
                 batch.fail(&status);
                 return Sent::Fenced(status);
+            }
+            _ if stamp.is_some() && (maybe_stored || matches!(next, Next::Retry)) => {
+                batch.fail(&status);
+                return Sent::Unresolved;
             }
             _ => {
                 batch.fail(&status);
@@ -99,6 +111,25 @@ pub(super) async fn send_batch(
             }
         }
     }
+}
+
+/// One attempt. An idempotent one gives up after `request_timeout` (it is retried); a plain one
+/// waits for the broker's answer, since a retry could store it twice.
+async fn attempt_once(
+    client: &mut Connection,
+    request: &proto::ProduceRequest,
+    config: &ProducerConfig,
+    idempotent: bool,
+) -> Result<proto::ProduceResponse, Status> {
+    let sent = client.produce(request.clone());
+    let answered = if idempotent {
+        tokio::time::timeout(config.request_timeout, sent)
+            .await
+            .map_err(|_| Status::deadline_exceeded(format!("no answer within {:?}", config.request_timeout)))?
+    } else {
+        sent.await
+    };
+    answered.map(tonic::Response::into_inner)
 }
 
 /// With idempotence every failure that may not be final is retried: the broker answers a

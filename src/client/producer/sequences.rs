@@ -26,21 +26,30 @@ pub(super) struct Sequences {
 impl Sequences {
     /// Gets an identity from the broker (for a named producer, fencing its older instances).
     pub async fn start(client: &mut Connection, name: Option<String>) -> Result<Self, Status> {
+        let request = proto::InitProducerIdRequest { producer_name: name.clone(), ..Default::default() };
+        let identity = client.init_producer_id(request).await?.into_inner();
         let mut sequences = Sequences { name, producer_id: -1, epoch: 0, next: HashMap::new() };
-        sequences.renew(client).await?;
+        sequences.renewed(identity);
         Ok(sequences)
     }
 
-    /// A new identity, with every partition's sequence back at 0: after a batch whose outcome
-    /// is unknown, or when the broker forgot this producer, the old sequences cannot be trusted.
-    /// Only called with nothing in flight, so no answer under the old identity arrives later.
-    pub async fn renew(&mut self, client: &mut Connection) -> Result<(), Status> {
-        let request = proto::InitProducerIdRequest { producer_name: self.name.clone() };
-        let identity = client.init_producer_id(request).await?.into_inner();
+    /// The request for a new epoch of this producer's id (Kafka's KIP-360): after a batch whose
+    /// outcome is unknown, or when the broker forgot this producer, the old sequences cannot be
+    /// trusted, and the bump fences any late copy of a request sent under the old epoch.
+    pub fn renewal(&self) -> proto::InitProducerIdRequest {
+        proto::InitProducerIdRequest {
+            producer_name: self.name.clone(),
+            producer_id: Some(self.producer_id),
+            producer_epoch: self.epoch,
+        }
+    }
+
+    /// Takes the identity the broker answered with; every partition starts again at 0. Only
+    /// called with nothing in flight, so no answer under the old identity arrives later.
+    pub fn renewed(&mut self, identity: proto::InitProducerIdResponse) {
         self.producer_id = identity.producer_id;
         self.epoch = identity.producer_epoch;
         self.next.clear();
-        Ok(())
     }
 
     /// The stamp for a partition's next batch.
