@@ -85,7 +85,7 @@ pub struct ServeArgs {
     /// a producer idle longer must call InitProducerId again.
     #[arg(long, env = "STRATA_PRODUCER_ID_EXPIRY", default_value = "1d", value_parser = parse_duration)]
     producer_id_expiry: Duration,
-    /// Memory for idempotent producers' state (~180 bytes per producer and partition written);
+    /// Memory for idempotent producers' state (~230 bytes per producer and partition written);
     /// beyond it the least recently used producers are forgotten.
     #[arg(long, env = "STRATA_MAX_PRODUCER_STATE", default_value = "64MiB", value_parser = parse_size)]
     max_producer_state: u64,

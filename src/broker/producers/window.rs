@@ -3,8 +3,6 @@
 //!
 //! Sequences count records, per producer and partition, from 0; after `i32::MAX` comes 0 again
 //! (Kafka's `DefaultRecordBatch.incrementSequence`). A batch covers `first..=last`.
-use std::collections::VecDeque;
-
 /// Batches remembered per producer and partition: Kafka's limit on requests in flight per
 /// partition for an idempotent producer, so any retry of an unanswered request is still here.
 pub const WINDOW: usize = 5;
@@ -21,7 +19,7 @@ pub fn next_sequence(last: i32) -> i32 {
 }
 
 /// A batch the window remembers: its sequences and where it was appended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SequencedBatch {
     pub first: i32,
     pub last: i32,
@@ -44,10 +42,12 @@ pub struct OutOfOrder {
     pub expected: i32,
 }
 
-/// The last [`WINDOW`] batches of one producer epoch in one partition, oldest first.
+/// The last [`WINDOW`] batches of one producer epoch in one partition, oldest first. Inline,
+/// not on the heap: the broker holds one per producer and partition.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Window {
-    batches: VecDeque<SequencedBatch>,
+    batches: [SequencedBatch; WINDOW],
+    len: usize,
 }
 
 impl Window {
@@ -61,23 +61,26 @@ impl Window {
 
     /// Decides on a batch covering `first..=last` (same epoch as the window).
     pub fn check(&self, first: i32, last: i32) -> Result<Verdict, OutOfOrder> {
-        if let Some(original) = self.batches.iter().find(|b| b.first == first && b.last == last) {
+        if let Some(original) = self.batches().find(|b| b.first == first && b.last == last) {
             return Ok(Verdict::Duplicate { base_offset: original.base_offset });
         }
-        let expected = self.batches.back().map_or(0, |b| next_sequence(b.last));
+        let expected = self.batches().last().map_or(0, |b| next_sequence(b.last));
         if first == expected { Ok(Verdict::Append) } else { Err(OutOfOrder { expected }) }
     }
 
     /// Remembers an appended batch, forgetting the oldest beyond [`WINDOW`].
     pub fn push(&mut self, batch: SequencedBatch) {
-        if self.batches.len() == WINDOW {
-            self.batches.pop_front();
+        if self.len == WINDOW {
+            self.batches.rotate_left(1);
+            self.batches[WINDOW - 1] = batch;
+        } else {
+            self.batches[self.len] = batch;
+            self.len += 1;
         }
-        self.batches.push_back(batch);
     }
 
-    pub fn batches(&self) -> impl Iterator<Item = &SequencedBatch> {
-        self.batches.iter()
+    pub fn batches(&self) -> impl DoubleEndedIterator<Item = &SequencedBatch> {
+        self.batches[..self.len].iter()
     }
 }
 
