@@ -160,3 +160,23 @@ async fn serve_rejects_a_flush_write_limit_of_zero() {
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("--flush-write-limit must be more than 0"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_is_idempotent_with_acks_all_and_takes_a_producer_name() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    for _ in 0..2 {
+        let out = strata(&broker, &["produce", "t", "--partition", "0", "--producer-name", "loader"], "a\nb\n").await;
+        assert!(stdout(&out).starts_with("produced 2 records"), "{}", stdout(&out));
+    }
+    // Each run took the name's id with a new epoch: this is the third instance.
+    let third = super::idempotence::init_producer(&mut client, Some("loader")).await;
+    assert_eq!(third.producer_epoch, 2);
+    let plain = strata(&broker, &["produce", "t", "--acks", "leader"], "c\n").await;
+    assert!(stdout(&plain).starts_with("produced 1 record"), "{}", stdout(&plain));
+    let conflicting = strata(&broker, &["produce", "t", "--acks", "leader", "--producer-name", "x"], "d\n").await;
+    assert_eq!(conflicting.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&conflicting.stderr).contains("--producer-name needs an idempotent producer"));
+    assert_eq!(fetch_all(&mut client, "t", 0, 0).await.len(), 5);
+}
