@@ -109,6 +109,8 @@ impl Default for RetentionDefaults {
 #[derive(Debug, Clone)]
 pub struct BrokerConfig {
     pub data_dir: PathBuf,
+    /// This broker's id (`--node-id`); `None` takes the data dir's (1 for a new one).
+    pub node_id: Option<u64>,
     pub fsync: FsyncPolicy,
     /// Largest record payload (key + value + headers) accepted.
     pub max_record_bytes: usize,
@@ -143,6 +145,7 @@ impl Default for BrokerConfig {
     fn default() -> Self {
         BrokerConfig {
             data_dir: PathBuf::from("./data"),
+            node_id: None,
             fsync: FsyncPolicy::Always,
             max_record_bytes: 1 << 20,
             max_request_bytes: 16 << 20,

@@ -50,6 +50,7 @@ pub use topic::Topic;
 
 use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::error::{Error, Result};
+use crate::proto::meta::DataDirIdentity;
 use crate::storage::{StorageError, Store};
 use commit_loop::Job;
 
@@ -58,6 +59,8 @@ const PERMIT_BYTES: usize = 1024;
 
 pub struct Broker {
     config: BrokerConfig,
+    /// Whose data dir this is: format version, node id, cluster id.
+    identity: DataDirIdentity,
     store: Arc<Store>,
     topics: RwLock<HashMap<String, Arc<Topic>>>,
     /// Consumer-group membership.
@@ -80,6 +83,7 @@ impl Broker {
         std::fs::create_dir_all(&config.data_dir)?;
         let started = std::time::Instant::now();
         let store = Store::open(&config.data_dir, &config.store)?;
+        let identity = store.claim_identity(config.node_id)?;
         let opened = started.elapsed();
         let (topics, free_slots) = recovery::recover_topics(&store)?;
         let recovered = started.elapsed() - opened;
@@ -104,6 +108,8 @@ impl Broker {
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
         tracing::info!(
             data_dir = %config.data_dir.display(),
+            node_id = identity.node_id,
+            cluster_id = %identity.cluster_id,
             topics = topics.len(),
             rocksdb_open_ms = opened.as_millis() as u64,
             recovery_ms = recovered.as_millis() as u64,
@@ -112,6 +118,7 @@ impl Broker {
         );
         Ok(Arc::new(Broker {
             store,
+            identity,
             topics: RwLock::new(topics),
             admin: tokio::sync::Mutex::new(()),
             groups: groups::Coordinator::default(),
@@ -127,6 +134,10 @@ impl Broker {
 
     pub fn config(&self) -> &BrokerConfig {
         &self.config
+    }
+
+    pub fn identity(&self) -> &DataDirIdentity {
+        &self.identity
     }
 
     /// The topic named `name`.

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// gRPC listen address (9092 stays free for a later Kafka-protocol listener).
     #[arg(long, env = "STRATA_LISTEN", default_value = "127.0.0.1:9392")]
     listen: SocketAddr,
+    /// This broker's id; a data dir belongs to one node and refuses another. Default: the data
+    /// dir's (1 for a new one).
+    #[arg(long, env = "STRATA_NODE_ID")]
+    node_id: Option<u64>,
     /// Directory holding the RocksDB database.
     #[arg(long, env = "STRATA_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
@@ -123,6 +127,7 @@ impl ServeArgs {
     fn into_config(self) -> anyhow::Result<ServerConfig> {
         let broker = BrokerConfig {
             data_dir: self.data_dir,
+            node_id: self.node_id,
             fsync: self.fsync,
             max_record_bytes: usize::try_from(self.max_record_bytes).context("--max-record-bytes is too large")?,
             max_request_bytes: usize::try_from(self.max_request_bytes).context("--max-request-bytes is too large")?,

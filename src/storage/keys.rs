@@ -32,6 +32,9 @@ pub fn parse_partition_cf_name(name: &str) -> Option<u32> {
     name.strip_prefix(PARTITION_CF_PREFIX)?.parse().ok()
 }
 
+/// `meta` CF: the data dir's identity (format version, node id, cluster id).
+pub const IDENTITY_KEY: &[u8] = b"identity";
+
 /// `meta` CF: the counter that hands out topic ids.
 pub const NEXT_TOPIC_ID_KEY: &[u8] = b"next_topic_id";
 

@@ -12,6 +12,7 @@ mod error;
 // C API calls rust-rocksdb lacks: creating many families at once, a few option setters, integer properties
 mod families;
 mod flush_fullest;
+mod identity;
 pub mod keys;
 mod meta_scan;
 mod offsets;
@@ -28,6 +29,7 @@ pub use db::{Store, StoreOptions};
 pub use error::{StorageError, StorageResult};
 pub use families::give_freed_heap_back;
 pub use flush_fullest::{Flushed, SliceAges};
+pub use identity::{FORMAT_VERSION, IdentityError};
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use producers::StoredProducers;

@@ -180,3 +180,22 @@ async fn produce_is_idempotent_with_acks_all_and_takes_a_producer_name() {
     assert!(String::from_utf8_lossy(&conflicting.stderr).contains("--producer-name needs an idempotent producer"));
     assert_eq!(fetch_all(&mut client, "t", 0, 0).await.len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_refuses_another_nodes_data_dir() {
+    let data = tempfile::tempdir().expect("temp dir");
+    let serve = |node: &str| {
+        let mut args: Vec<OsString> = ["serve", "--data-dir"].map(OsString::from).to_vec();
+        args.push(data.path().into());
+        args.extend(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--node-id", node].map(OsString::from));
+        args
+    };
+    // Node 1 owns the data dir.
+    let store = strata::storage::Store::open(data.path(), &Default::default()).expect("open");
+    store.claim_identity(Some(1)).expect("claimed for node 1");
+    drop(store);
+    let out = run(serve("2")).await;
+    assert_ne!(out.status.code(), Some(0));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("belongs to node 1") && message.contains("--node-id 1"), "{message}");
+}
