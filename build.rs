@@ -10,6 +10,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .bytes(".")
         // Ordered maps make the encoded header order deterministic.
         .btree_map(".")
-        .compile_protos(&["proto/strata/v1/broker.proto", "proto/strata/v1/meta.proto"], &["proto"])?;
+        .compile_protos(
+            &["proto/strata/v1/broker.proto", "proto/strata/v1/meta.proto", "proto/strata/v1/log.proto"],
+            &["proto"],
+        )?;
     Ok(())
 }

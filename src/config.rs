@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::broker::CommitLogTap;
 use crate::broker::groups::GroupConfig;
 use crate::broker::producers::ProducerLimits;
 use crate::storage::StoreOptions;
@@ -135,6 +136,8 @@ pub struct BrokerConfig {
     pub groups: GroupConfig,
     /// Idempotent producers' expiry and memory limit.
     pub producers: ProducerLimits,
+    /// For tests: receives every commit-log entry applied (see `broker::replica`).
+    pub commit_log_tap: Option<CommitLogTap>,
     /// How often state gauges (offsets, lag, RocksDB) are refreshed; `None` = not at all
     /// (no metrics exporter).
     pub stats_interval: Option<Duration>,
@@ -159,6 +162,7 @@ impl Default for BrokerConfig {
             retention_check_interval: Duration::from_secs(30),
             groups: GroupConfig::default(),
             producers: ProducerLimits::default(),
+            commit_log_tap: None,
             stats_interval: None,
             store: StoreOptions::default(),
         }

@@ -38,4 +38,9 @@ pub mod proto {
     pub mod meta {
         tonic::include_proto!("strata.meta.v1");
     }
+
+    /// The commit log's entries (not part of the API).
+    pub mod log {
+        tonic::include_proto!("strata.log.v1");
+    }
 }

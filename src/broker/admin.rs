@@ -3,7 +3,8 @@ use std::sync::Arc;
 
 use super::Broker;
 use super::alter::EffectiveConfig;
-use super::commit_loop::Job;
+use super::apply::Op;
+use super::commit_loop::{Job, Reply};
 use super::partition::{PartitionExtent, PartitionState};
 use super::produce::now_ms;
 use super::topic::Topic;
@@ -72,7 +73,7 @@ impl Broker {
             .map(|p| Arc::new(PartitionState::new(meta.id, name.into(), p, PartitionExtent::default())))
             .collect();
         let topic = Arc::new(Topic::new(meta, states));
-        self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic.clone());
+        self.topics.insert(topic.clone());
         tracing::info!(topic = name, partitions, "topic created");
         self.top_up_in_background();
         Ok(self.describe(&topic))
@@ -84,18 +85,18 @@ impl Broker {
         self.ensure_open()?;
         let _admin = self.admin.lock().await;
         let topic = self.topic(name)?;
-        self.topics.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+        self.topics.remove(name);
         let meta = topic.meta.clone();
         let topic_id = meta.id;
         match self.blocking(move |store| store.delete_topic(&meta)).await {
             Ok(emptied) => {
                 self.reclaim_in_background(emptied);
                 // The producers' states went with the topic on disk; now from memory too.
-                let _ = self.jobs.send(Job::ForgetTopic { topic_id }).await;
+                let _ = self.jobs.send(Job::new(Op::ForgetTopic { topic_id }, false, Reply::Nobody)).await;
             }
             Err(e) => {
                 // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
-                self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string(), topic);
+                self.topics.insert(topic);
                 tracing::error!(topic = name, error = %e, "deleting topic failed");
                 return Err(e.into());
             }

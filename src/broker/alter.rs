@@ -110,7 +110,7 @@ impl Broker {
     fn replace_topic(&self, topic: Topic) -> TopicInfo {
         let topic = Arc::new(topic);
         let info = self.describe(&topic);
-        self.topics.write().unwrap_or_else(|p| p.into_inner()).insert(topic.name().to_string(), topic);
+        self.topics.insert(topic);
         info
     }
 }

@@ -4,6 +4,8 @@
 //! "apply" can call the same append path.
 mod admin;
 mod alter;
+mod apply;
+mod commit_log;
 mod commit_loop;
 mod delete_records;
 mod early_flush;
@@ -18,16 +20,17 @@ pub mod partitioner;
 mod produce;
 pub mod producers;
 mod recovery;
+pub mod replica;
 pub mod retention;
 mod stats;
 mod stream_buffer;
 mod ticker;
 mod topic;
+mod topics;
 mod wal_sync;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use tokio::sync::{Semaphore, mpsc};
@@ -35,6 +38,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use admin::{PartitionInfo, TopicConfig, TopicInfo};
 pub use alter::{ConfigSource, Effective, EffectiveConfig};
+pub use commit_log::CommitLogTap;
 pub use fetch::{FetchRequest, FetchResponse};
 
 /// Limits on fetch sizes and waits.
@@ -52,7 +56,10 @@ use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::error::{Error, Result};
 use crate::proto::meta::DataDirIdentity;
 use crate::storage::{StorageError, Store};
+use apply::Applier;
+use commit_log::LocalLog;
 use commit_loop::Job;
+use topics::Topics;
 
 /// Produce bytes are budgeted in KiB permits (a semaphore counts at most u32::MAX permits).
 const PERMIT_BYTES: usize = 1024;
@@ -62,7 +69,7 @@ pub struct Broker {
     /// Whose data dir this is: format version, node id, cluster id.
     identity: DataDirIdentity,
     store: Arc<Store>,
-    topics: RwLock<HashMap<String, Arc<Topic>>>,
+    topics: Arc<Topics>,
     /// Consumer-group membership.
     groups: groups::Coordinator,
     /// Serialises topic creation and deletion.
@@ -89,14 +96,12 @@ impl Broker {
         let recovered = started.elapsed() - opened;
         let producers = recovery::recover_producers(&store, &topics)?;
         let producers_recovered = started.elapsed() - opened - recovered;
+        let topics = Arc::new(topics);
         let (tx, rx) = mpsc::channel(4096);
-        let commit_loop = commit_loop::Loop {
-            store: store.clone(),
-            fsync: config.fsync,
-            producers,
-            producer_limits: config.producers,
-        };
-        let mut threads = vec![commit_loop::spawn(commit_loop, rx)?];
+        let applier =
+            Applier { store: store.clone(), topics: topics.clone(), producers, producer_limits: config.producers };
+        let log = Box::new(LocalLog { applier, fsync: config.fsync, tap: config.commit_log_tap.clone() });
+        let mut threads = vec![commit_loop::spawn(log, rx)?];
         let shutdown = CancellationToken::new();
         if let FsyncPolicy::Interval(period) = config.fsync {
             threads.push(wal_sync::spawn(store.clone(), period, shutdown.clone())?);
@@ -110,7 +115,7 @@ impl Broker {
             data_dir = %config.data_dir.display(),
             node_id = identity.node_id,
             cluster_id = %identity.cluster_id,
-            topics = topics.len(),
+            topics = topics.snapshot().len(),
             rocksdb_open_ms = opened.as_millis() as u64,
             recovery_ms = recovered.as_millis() as u64,
             producer_recovery_ms = producers_recovered.as_millis() as u64,
@@ -119,7 +124,7 @@ impl Broker {
         Ok(Arc::new(Broker {
             store,
             identity,
-            topics: RwLock::new(topics),
+            topics,
             admin: tokio::sync::Mutex::new(()),
             groups: groups::Coordinator::default(),
             jobs: tx,
@@ -142,13 +147,12 @@ impl Broker {
 
     /// The topic named `name`.
     pub fn topic(&self, name: &str) -> Result<Arc<Topic>> {
-        let topics = self.topics.read().unwrap_or_else(|p| p.into_inner());
-        topics.get(name).cloned().ok_or_else(|| Error::TopicNotFound(name.to_string()))
+        self.topics.by_name(name).ok_or_else(|| Error::TopicNotFound(name.to_string()))
     }
 
     /// Every topic, at this moment.
     pub fn topics_snapshot(&self) -> Vec<Arc<Topic>> {
-        self.topics.read().unwrap_or_else(|p| p.into_inner()).values().cloned().collect()
+        self.topics.snapshot()
     }
 
     /// Starts the background work that needs the async runtime (retention, group sessions).

@@ -2,7 +2,8 @@
 //! straight from RocksDB.
 use tokio::sync::oneshot;
 
-use super::commit_loop::Job;
+use super::apply::Op;
+use super::commit_loop::{Job, Reply};
 use super::produce::now_ms;
 use super::{Broker, storage_error};
 use crate::error::{Error, Result};
@@ -72,13 +73,13 @@ impl Broker {
             offsets.push((commit.partition, value));
         }
         let (reply, done) = oneshot::channel();
-        let job = Job::CommitOffsets {
+        let op = Op::CommitOffsets {
             group: group.to_string(),
             topic: topic.to_string(),
             topic_id: topic_state.meta.id,
             offsets,
-            reply,
         };
+        let job = Job::new(op, true, Reply::Done(reply));
         self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
         done.await.map_err(|_| Error::ShuttingDown)?
     }

@@ -9,7 +9,8 @@ use tokio::sync::oneshot;
 
 use super::Broker;
 use super::PERMIT_BYTES;
-use super::commit_loop::{Appended, Job, PartitionAppend};
+use super::apply::{Appended, Op};
+use super::commit_loop::{Job, Reply};
 use super::partitioner::partition_for_key;
 use super::topic::Topic;
 use crate::error::{Error, Result};
@@ -85,15 +86,15 @@ impl Broker {
         }
         let routed = route(&topic, request.partition, request.records.len(), |i| request.records[i].key.as_deref());
         let now = now_ms();
-        let mut appends = Vec::with_capacity(routed.len());
+        let mut batches = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
         for (partition, indices) in routed {
-            let batch = encode_partition_batch(&request.records, &indices, now, producer);
-            appends.push(PartitionAppend { partition: topic.partition(partition)?.clone(), batch });
+            batches.push((partition, encode_partition_batch(&request.records, &indices, now, producer)));
             let record_count = indices.len() as u32;
             results.push(PartitionResult { partition, base_offset: -1, record_count, duplicate: false });
         }
-        let appended = self.submit(appends, request.acks, total_bytes, now).await?;
+        let append = Op::Append { topic: topic.name().to_string(), topic_id: topic.meta.id, now_ms: now, batches };
+        let appended = self.submit(append, request.acks, total_bytes).await?;
         for (result, appended) in results.iter_mut().zip(appended) {
             result.base_offset = appended.base_offset;
             result.duplicate = appended.duplicate;
@@ -135,13 +136,7 @@ impl Broker {
     }
 
     /// Queues the batches and waits for the commit loop as `acks` says.
-    async fn submit(
-        &self,
-        appends: Vec<PartitionAppend>,
-        acks: Acks,
-        bytes: usize,
-        now_ms: i64,
-    ) -> Result<Vec<Appended>> {
+    async fn submit(&self, append: Op, acks: Acks, bytes: usize) -> Result<Vec<Appended>> {
         let permits = bytes.div_ceil(PERMIT_BYTES).max(1) as u32;
         let wait = self.config.enqueue_timeout;
         let permit = tokio::time::timeout(wait, self.inflight.clone().acquire_many_owned(permits))
@@ -149,9 +144,12 @@ impl Broker {
             .map_err(|_| Error::Overloaded(format!("produce queue stayed full for {wait:?}")))?
             .map_err(|_| Error::ShuttingDown)?;
         let (reply, answer) = oneshot::channel();
-        let count = appends.len();
-        let reply = (acks != Acks::None).then_some(reply);
-        let job = Job::Append { appends, durable: acks == Acks::All, now_ms, reply, _permit: permit };
+        let count = match &append {
+            Op::Append { batches, .. } => batches.len(),
+            _ => 1,
+        };
+        let reply = Reply::Appended { reply: (acks != Acks::None).then_some(reply), permit };
+        let job = Job::new(append, acks == Acks::All, reply);
         tokio::time::timeout(wait, self.jobs.send(job))
             .await
             .map_err(|_| Error::Overloaded(format!("commit queue stayed full for {wait:?}")))?

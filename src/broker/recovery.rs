@@ -1,14 +1,12 @@
 //! Rebuilding the in-memory topic map from RocksDB at open.
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::partition::{PartitionExtent, PartitionState};
 use super::producers::{self, ProducerTable};
 use super::topic::Topic;
+use super::topics::Topics;
 use crate::proto::meta::TopicMeta;
 use crate::storage::{StorageResult, Store};
-
-pub type TopicMap = HashMap<String, Arc<Topic>>;
 
 /// Threads reading partitions' state at open: a data dir written before the next offset was
 /// persisted has each read open SST files (seek to the newest batch), so with thousands of
@@ -19,7 +17,7 @@ const RECOVERY_THREADS: usize = 4;
 /// older data dir, its newest batch: base offset + record count), and is at least its log
 /// start. Also returns the free column family slots (which may still hold a deleted topic's
 /// files).
-pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
+pub fn recover_topics(store: &Store) -> StorageResult<(Topics, Vec<u32>)> {
     let metas = store.load_topics()?;
     let free = store.attach_topics(&metas);
     tracing::debug!(free = free.len(), "partition column families free for new topics");
@@ -40,22 +38,22 @@ pub fn recover_topics(store: &Store) -> StorageResult<(TopicMap, Vec<u32>)> {
         extents.into_iter().collect::<StorageResult<Vec<_>>>()
     })?;
     let mut extents = extents.into_iter();
-    let mut topics = HashMap::with_capacity(metas.len());
+    let topics = Topics::default();
     for meta in metas {
         let name: Arc<str> = meta.name.as_str().into();
         let partitions = (0..meta.partitions)
             .zip(extents.by_ref())
             .map(|(partition, extent)| Arc::new(PartitionState::new(meta.id, name.clone(), partition, extent)))
             .collect();
-        topics.insert(meta.name.clone(), Arc::new(Topic::new(meta, partitions)));
+        topics.insert(Arc::new(Topic::new(meta, partitions)));
     }
     Ok((topics, free))
 }
 
 /// Loads the idempotent producers' ids and windows from `meta` (states of deleted topics are
 /// left out).
-pub fn recover_producers(store: &Store, topics: &TopicMap) -> StorageResult<ProducerTable> {
-    let live = topics.values().map(|t| t.meta.id).collect();
+pub fn recover_producers(store: &Store, topics: &Topics) -> StorageResult<ProducerTable> {
+    let live = topics.snapshot().iter().map(|t| t.meta.id).collect();
     let table = producers::recover(store.load_producers()?, &live);
     let (ids, states, bytes) = table.size();
     tracing::debug!(ids, states, bytes, "idempotent producers recovered");
@@ -103,7 +101,7 @@ mod tests {
 
     fn recovered_high_watermark(store: &Store) -> i64 {
         let (topics, _) = recover_topics(store).expect("recover");
-        topics["t"].partition(0).expect("partition 0").high_watermark()
+        topics.by_name("t").expect("topic t").partition(0).expect("partition 0").high_watermark()
     }
 
     #[test]

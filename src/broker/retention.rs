@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use tokio::sync::oneshot;
 
-use super::commit_loop::{Job, Truncated};
+use super::apply::Op;
+use super::commit_loop::{Job, Reply, Truncated};
 use super::partition::PartitionState;
 use super::produce::now_ms;
 use super::{Broker, storage_error};
@@ -104,7 +105,15 @@ impl Broker {
         batches: Vec<BatchExtent>,
     ) -> Result<Truncated> {
         let (reply, done) = oneshot::channel();
-        let job = Job::Truncate { partition: state.clone(), log_start, first_batch, batches, reply };
+        let op = Op::Truncate {
+            topic: state.topic.to_string(),
+            topic_id: state.topic_id,
+            partition: state.partition,
+            log_start,
+            first_batch,
+            batches,
+        };
+        let job = Job::new(op, true, Reply::Truncated(reply));
         self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
         let truncated = done.await.map_err(|_| Error::ShuttingDown)??;
         if truncated.to > truncated.from {

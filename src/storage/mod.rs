@@ -7,6 +7,7 @@
 pub mod batch;
 mod db;
 mod direct_io;
+mod dump;
 mod error;
 #[allow(unsafe_code)]
 // C API calls rust-rocksdb lacks: creating many families at once, a few option setters, integer properties
@@ -26,6 +27,7 @@ pub mod varint;
 mod write_group;
 
 pub use db::{Store, StoreOptions};
+pub use dump::StoreDump;
 pub use error::{StorageError, StorageResult};
 pub use families::give_freed_heap_back;
 pub use flush_fullest::{Flushed, SliceAges};

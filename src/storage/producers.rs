@@ -8,7 +8,7 @@ use super::meta_scan::decode;
 use crate::proto::meta::{ProducerIdMeta, ProducerStateMeta};
 
 /// Everything persisted about producers.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct StoredProducers {
     /// `None` in a data dir that never issued one.
     pub next_id: Option<i64>,

@@ -1,16 +1,22 @@
-//! A model test of the partition log: random appends, reads, DeleteRecords and reopens against
-//! a `BTreeMap` of what must be stored (TiKV's pattern). Runs in-process on the library API.
+//! A model test of the partition log: random appends (plain and idempotent, with retries),
+//! reads, DeleteRecords and reopens against a `BTreeMap` of what must be stored (TiKV's
+//! pattern). After every step a replica applies the commit-log entries the broker applied and
+//! must hold the same bytes. Runs in-process on the library API.
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use strata::broker::{Broker, FetchRequest, ProduceRecord, ProduceRequest};
+use strata::broker::replica::Replica;
+use strata::broker::{Broker, CommitLogTap, FetchRequest, ProduceRecord, ProduceRequest, ProducerSequence};
 use strata::config::BrokerConfig;
 
 #[derive(Debug, Clone)]
 enum Op {
-    /// Append a batch of this many records.
-    Append(usize),
+    /// Append a batch of this many records (idempotently, from the one producer, if set).
+    Append(usize, bool),
+    /// Send the last idempotent batch again: answered with its offsets, stored once.
+    Retry,
     /// Fetch from (log start + this much into the log), at most this many bytes.
     Read(u8, u32),
     /// DeleteRecords before (log start + this fraction of the live log, in 1/8ths).
@@ -21,7 +27,8 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (1usize..20).prop_map(Op::Append),
+        4 => (1usize..20, any::<bool>()).prop_map(|(n, idempotent)| Op::Append(n, idempotent)),
+        1 => Just(Op::Retry),
         3 => (any::<u8>(), 1u32..400).prop_map(|(at, max)| Op::Read(at, max)),
         1 => (0u8..=8).prop_map(Op::DeleteBefore),
         1 => Just(Op::Reopen),
@@ -32,28 +39,65 @@ struct Model {
     records: BTreeMap<i64, Bytes>,
     log_start: i64,
     next: i64,
+    /// The idempotent producer's next sequence, and its last request with where it landed.
+    sequence: i32,
+    last_sequenced: Option<(ProduceRequest, i64)>,
 }
 
-fn open(dir: &std::path::Path) -> std::sync::Arc<Broker> {
-    Broker::open(BrokerConfig { data_dir: dir.to_path_buf(), ..BrokerConfig::default() }).expect("open")
+type Entries = Arc<Mutex<Vec<Vec<u8>>>>;
+
+fn open(dir: &std::path::Path, entries: &Entries) -> std::sync::Arc<Broker> {
+    let tapped = entries.clone();
+    let tap = CommitLogTap(Arc::new(move |entry| tapped.lock().expect("entries").push(entry)));
+    let config = BrokerConfig { data_dir: dir.to_path_buf(), commit_log_tap: Some(tap), ..BrokerConfig::default() };
+    Broker::open(config).expect("open")
+}
+
+/// Hands the replica every entry applied since the last call; both must then hold the same.
+fn replicate(broker: &Broker, replica: &mut Replica, entries: &Entries) -> Result<(), TestCaseError> {
+    let topics: Vec<_> = broker.topics_snapshot().iter().map(|t| t.meta.clone()).collect();
+    replica.add_topics(&topics).expect("replica topics");
+    for entry in std::mem::take(&mut *entries.lock().expect("entries")) {
+        replica.apply(&entry).expect("the replica applies what the broker applied");
+    }
+    prop_assert_eq!(replica.dump().expect("replica dump"), broker.dump().expect("broker dump"));
+    Ok(())
 }
 
 async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().expect("dir");
-    let mut broker = open(dir.path());
+    let replica_dir = tempfile::tempdir().expect("replica dir");
+    let entries: Entries = Arc::default();
+    let mut broker = open(dir.path(), &entries);
+    let mut replica = Replica::open(replica_dir.path()).expect("replica");
     broker.create_topic("m", 1, Default::default()).await.expect("create");
-    let mut model = Model { records: BTreeMap::new(), log_start: 0, next: 0 };
+    let producer = broker.init_producer_id(None, None).await.expect("producer id");
+    let mut model = Model { records: BTreeMap::new(), log_start: 0, next: 0, sequence: 0, last_sequenced: None };
     for op in ops {
         match op {
-            Op::Append(n) => {
+            Op::Append(n, idempotent) => {
                 let values: Vec<Bytes> = (0..n).map(|i| Bytes::from(format!("{}-{i}", model.next))).collect();
                 let records = values.iter().map(|v| ProduceRecord { value: v.clone(), ..Default::default() }).collect();
-                let request = ProduceRequest { topic: "m".into(), partition: Some(0), records, ..Default::default() };
-                let base = broker.produce(request).await.expect("produce")[0].base_offset;
+                let sequence =
+                    ProducerSequence { producer_id: producer.id, epoch: producer.epoch, base_sequence: model.sequence };
+                let producer = idempotent.then_some(sequence);
+                let request =
+                    ProduceRequest { topic: "m".into(), partition: Some(0), records, producer, ..Default::default() };
+                let base = broker.produce(request.clone()).await.expect("produce")[0].base_offset;
                 prop_assert_eq!(base, model.next);
+                if idempotent {
+                    model.sequence += n as i32;
+                    model.last_sequenced = Some((request, base));
+                }
                 for v in values {
                     model.records.insert(model.next, v);
                     model.next += 1;
+                }
+            }
+            Op::Retry => {
+                if let Some((request, base)) = model.last_sequenced.clone() {
+                    let result = broker.produce(request).await.expect("retry")[0];
+                    prop_assert_eq!((result.base_offset, result.duplicate), (base, true));
                 }
             }
             Op::Read(at, max_bytes) => {
@@ -79,9 +123,10 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Reopen => {
                 broker.close().await;
                 drop(broker);
-                broker = open(dir.path());
+                broker = open(dir.path(), &entries);
             }
         }
+        replicate(&broker, &mut replica, &entries)?;
         let p = broker.describe_topic("m").expect("describe").partitions[0];
         prop_assert_eq!((p.log_start_offset, p.high_watermark), (model.log_start, model.next));
     }

@@ -28,7 +28,8 @@ pub use table::{Identity, ProducerTable, StateKey};
 pub use window::Verdict;
 
 use super::Broker;
-use super::commit_loop::Job;
+use super::apply::Op;
+use super::commit_loop::{Job, Reply};
 use super::partition::PartitionState;
 use super::produce::now_ms;
 use crate::error::{Error, Result};
@@ -178,7 +179,7 @@ impl Broker {
                 format!("producer_id {} and producer_epoch {} must not be negative", instance.id, instance.epoch);
             return Err(Error::invalid("producer_id", reason));
         }
-        let job = Job::InitProducer { name, renewing, now_ms: now_ms(), reply };
+        let job = Job::new(Op::InitProducer { name, renewing, now_ms: now_ms() }, true, Reply::Producer(reply));
         self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
         answer.await.map_err(|_| Error::ShuttingDown)?
     }
@@ -196,7 +197,8 @@ pub(super) fn spawn_expiry(broker: Arc<Broker>) {
                 _ = ticks.tick() => {}
                 _ = broker.shutdown_signal() => return,
             }
-            if broker.jobs.send(Job::ExpireProducers { now_ms: now_ms() }).await.is_err() {
+            let expire = Job::new(Op::ExpireProducers { now_ms: now_ms() }, false, Reply::Nobody);
+            if broker.jobs.send(expire).await.is_err() {
                 return;
             }
         }
