@@ -1,16 +1,13 @@
 //! Topic administration: create, delete, list, describe.
-use std::sync::Arc;
-
 use super::Broker;
 use super::alter::EffectiveConfig;
 use super::apply::Op;
+use super::catalog::{self, CatalogApplied, CatalogOp};
 use super::commit_loop::{Job, Reply};
-use super::partition::{PartitionExtent, PartitionState};
 use super::produce::now_ms;
 use super::topic::Topic;
 use crate::config::MAX_PARTITIONS;
 use crate::error::{Error, Result};
-use crate::proto::meta::TopicMeta;
 
 /// Per-topic overrides; `None` = the broker default, `-1` = unlimited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,59 +47,52 @@ impl Broker {
         }
         validate_limit("config.retention_ms", config.retention_ms)?;
         validate_limit("config.retention_bytes", config.retention_bytes)?;
-        let _admin = self.admin.lock().await;
-        if self.topic(name).is_ok() {
-            return Err(Error::TopicExists(name.to_string()));
-        }
-        let requested = TopicMeta {
-            id: 0,
+        let op = CatalogOp::CreateTopic {
             name: name.to_string(),
             partitions,
             retention_ms: config.retention_ms,
             retention_bytes: config.retention_bytes,
             created_ms: now_ms(),
-            slots: Vec::new(),
         };
-        let meta = self
-            .blocking(move |store| {
-                let id = store.next_topic_id()?;
-                store.create_topic(TopicMeta { id, ..requested })
-            })
-            .await?;
-        let states = (0..partitions)
-            .map(|p| Arc::new(PartitionState::new(meta.id, name.into(), p, PartitionExtent::default())))
-            .collect();
-        let topic = Arc::new(Topic::new(meta, states));
-        self.topics.insert(topic.clone());
-        tracing::info!(topic = name, partitions, "topic created");
-        self.top_up_in_background();
-        Ok(self.describe(&topic))
+        self.catalog_topic(op).await
     }
 
     /// Deletes a topic with its records and committed offsets. Requests already queued for it
     /// either complete before the deletion or fail with NOT_FOUND.
     pub async fn delete_topic(&self, name: &str) -> Result<()> {
         self.ensure_open()?;
+        self.catalog(CatalogOp::DeleteTopic { name: name.to_string() }).await.map(|_| ())
+    }
+
+    /// Applies a catalog op that leaves a topic, and describes it.
+    pub(super) async fn catalog_topic(&self, op: CatalogOp) -> Result<TopicInfo> {
+        match self.catalog(op).await? {
+            CatalogApplied::Topic { topic, .. } => Ok(self.describe(&topic)),
+            CatalogApplied::Deleted { .. } => Err(Error::WriteFailed),
+        }
+    }
+
+    /// Applies a catalog op (one at a time), then does this broker's share of the work it
+    /// leaves: spare families for the next topic, reclaiming a deleted one's, forgetting its
+    /// producers.
+    async fn catalog(&self, op: CatalogOp) -> Result<CatalogApplied> {
         let _admin = self.admin.lock().await;
-        let topic = self.topic(name)?;
-        self.topics.remove(name);
-        let meta = topic.meta.clone();
-        let topic_id = meta.id;
-        match self.blocking(move |store| store.delete_topic(&meta)).await {
-            Ok(emptied) => {
-                self.reclaim_in_background(emptied);
+        let (store, topics) = (self.store.clone(), self.topics.clone());
+        let applied = match tokio::task::spawn_blocking(move || catalog::apply(&store, &topics, op)).await {
+            Ok(applied) => applied?,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+        match &applied {
+            CatalogApplied::Topic { new_families: true, .. } => self.top_up_in_background(),
+            CatalogApplied::Topic { .. } => {}
+            CatalogApplied::Deleted { topic_id, emptied } => {
+                self.reclaim_in_background(emptied.clone());
                 // The producers' states went with the topic on disk; now from memory too.
-                let _ = self.jobs.send(Job::new(Op::ForgetTopic { topic_id }, false, Reply::Nobody)).await;
-            }
-            Err(e) => {
-                // The metadata delete failed (it is atomic), so the topic is still whole: put it back.
-                self.topics.insert(topic);
-                tracing::error!(topic = name, error = %e, "deleting topic failed");
-                return Err(e.into());
+                let forget = Job::new(Op::ForgetTopic { topic_id: *topic_id }, false, Reply::Nobody);
+                let _ = self.jobs.send(forget).await;
             }
         }
-        tracing::info!(topic = name, "topic deleted");
-        Ok(())
+        Ok(applied)
     }
 
     /// Every topic, sorted by name, without per-partition detail.

@@ -1,12 +1,9 @@
 //! Changing a topic after creation: retention overrides (AlterTopicConfig) and more partitions
 //! (AddPartitions). Both replace the topic's in-memory entry; partitions keep their state.
-use std::sync::Arc;
-
 use super::Broker;
 use super::admin::{TopicConfig, TopicInfo, validate_limit};
-use super::partition::{PartitionExtent, PartitionState};
+use super::catalog::CatalogOp;
 use super::retention::RetentionLimits;
-use super::topic::Topic;
 use crate::config::MAX_PARTITIONS;
 use crate::error::{Error, Result};
 use crate::proto::meta::TopicMeta;
@@ -65,28 +62,19 @@ impl Broker {
         if let Some(unknown) = reset.iter().find(|r| !RESETTABLE.contains(&r.as_str())) {
             return Err(Error::invalid("reset", format!("\"{unknown}\" is not one of {RESETTABLE:?}")));
         }
-        let _admin = self.admin.lock().await;
-        let topic = self.topic(name)?;
-        let mut meta = topic.meta.clone();
-        for field in reset {
-            match field.as_str() {
-                "retention_ms" => meta.retention_ms = None,
-                _ => meta.retention_bytes = None,
-            }
-        }
-        meta.retention_ms = config.retention_ms.or(meta.retention_ms);
-        meta.retention_bytes = config.retention_bytes.or(meta.retention_bytes);
-        let stored = meta.clone();
-        self.blocking(move |store| store.update_topic(&stored)).await?;
-        Ok(self.replace_topic(Topic::new(meta, topic.partitions.clone())))
+        self.catalog_topic(CatalogOp::AlterTopic {
+            name: name.to_string(),
+            retention_ms: config.retention_ms,
+            retention_bytes: config.retention_bytes,
+            reset: reset.to_vec(),
+        })
+        .await
     }
 
     /// Grows `name` to `count` partitions in total; new partitions start empty.
     pub async fn add_partitions(&self, name: &str, count: u32) -> Result<TopicInfo> {
         self.ensure_open()?;
-        let _admin = self.admin.lock().await;
-        let topic = self.topic(name)?;
-        let current = topic.meta.partitions;
+        let current = self.topic(name)?.meta.partitions;
         if count <= current || count > MAX_PARTITIONS {
             let reason = format!(
                 "topic \"{name}\" has {current} partitions; count is the new total and must be within {}..={MAX_PARTITIONS} (partitions are never removed)",
@@ -94,23 +82,6 @@ impl Broker {
             );
             return Err(Error::invalid("count", reason));
         }
-        let grown = TopicMeta { partitions: count, ..topic.meta.clone() };
-        let meta = self.blocking(move |store| store.add_partitions(grown, current)).await?;
-        let topic_name: Arc<str> = meta.name.as_str().into();
-        let mut partitions = topic.partitions.clone();
-        partitions.extend(
-            (current..count)
-                .map(|p| Arc::new(PartitionState::new(meta.id, topic_name.clone(), p, PartitionExtent::default()))),
-        );
-        tracing::info!(topic = name, from = current, to = count, "partitions added");
-        self.top_up_in_background();
-        Ok(self.replace_topic(Topic::new(meta, partitions)))
-    }
-
-    fn replace_topic(&self, topic: Topic) -> TopicInfo {
-        let topic = Arc::new(topic);
-        let info = self.describe(&topic);
-        self.topics.insert(topic);
-        info
+        self.catalog_topic(CatalogOp::AddPartitions { name: name.to_string(), count }).await
     }
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod alter;
 mod apply;
+mod catalog;
 mod commit_log;
 mod commit_loop;
 mod delete_records;

@@ -1,0 +1,177 @@
+//! The catalog: which topics exist, with their settings and partitions. Every change goes
+//! through one seam, a [`CatalogOp`] applied in order ([`apply`]): admin requests validate
+//! what they can and submit an op; apply decides against the current state (a name already
+//! taken, a topic already gone) and updates the store and the topic registry together.
+//!
+//! One broker applies ops at once, under the admin lock. In a cluster the same ops become the
+//! metadata group's log, applied by every broker; what is local to one broker (column family
+//! slots, background reclaim) stays a side effect of its own apply.
+use std::sync::Arc;
+
+use super::partition::{PartitionExtent, PartitionState};
+use super::topic::Topic;
+use super::topics::Topics;
+use crate::error::{Error, Result};
+use crate::proto::meta::TopicMeta;
+use crate::storage::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogOp {
+    CreateTopic {
+        name: String,
+        partitions: u32,
+        retention_ms: Option<i64>,
+        retention_bytes: Option<i64>,
+        created_ms: i64,
+    },
+    DeleteTopic {
+        name: String,
+    },
+    /// Sets the overrides given, then drops those named in `reset` ("retention_ms",
+    /// "retention_bytes") back to the broker default.
+    AlterTopic {
+        name: String,
+        retention_ms: Option<i64>,
+        retention_bytes: Option<i64>,
+        reset: Vec<String>,
+    },
+    /// Grows a topic to `count` partitions in total.
+    AddPartitions {
+        name: String,
+        count: u32,
+    },
+}
+
+/// What an op did.
+#[derive(Debug)]
+pub enum CatalogApplied {
+    /// The topic as it is now; `new_families`: it took partition families (create, grow).
+    Topic { topic: Arc<Topic>, new_families: bool },
+    /// The topic is gone; its emptied family slots wait to be reclaimed.
+    Deleted { topic_id: u64, emptied: Vec<u32> },
+}
+
+/// Applies one op to the store and the registry. Blocking (RocksDB); ops must be applied one
+/// at a time, in order.
+pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApplied> {
+    match op {
+        CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms } => {
+            if topics.by_name(&name).is_some() {
+                return Err(Error::TopicExists(name));
+            }
+            let id = store.next_topic_id()?;
+            let requested =
+                TopicMeta { id, name, partitions, retention_ms, retention_bytes, created_ms, slots: Vec::new() };
+            let meta = store.create_topic(requested)?;
+            let topic = with_partitions(meta, Vec::new());
+            topics.insert(topic.clone());
+            tracing::info!(topic = topic.name(), partitions, "topic created");
+            Ok(CatalogApplied::Topic { topic, new_families: true })
+        }
+        CatalogOp::DeleteTopic { name } => {
+            let topic = topics.remove(&name).ok_or_else(|| Error::TopicNotFound(name.clone()))?;
+            match store.delete_topic(&topic.meta) {
+                Ok(emptied) => {
+                    tracing::info!(topic = name, "topic deleted");
+                    Ok(CatalogApplied::Deleted { topic_id: topic.meta.id, emptied })
+                }
+                Err(e) => {
+                    // The delete is one atomic write: it failed whole, so the topic stays.
+                    topics.insert(topic);
+                    tracing::error!(topic = name, error = %e, "deleting topic failed");
+                    Err(e.into())
+                }
+            }
+        }
+        CatalogOp::AlterTopic { name, retention_ms, retention_bytes, reset } => {
+            let topic = topics.by_name(&name).ok_or(Error::TopicNotFound(name))?;
+            let mut meta = topic.meta.clone();
+            let kept = |field: &str, current: Option<i64>| current.filter(|_| !reset.iter().any(|r| r == field));
+            // A value given wins over a reset of the same field.
+            meta.retention_ms = retention_ms.or(kept("retention_ms", meta.retention_ms));
+            meta.retention_bytes = retention_bytes.or(kept("retention_bytes", meta.retention_bytes));
+            store.update_topic(&meta)?;
+            let topic = Arc::new(Topic::new(meta, topic.partitions.clone()));
+            topics.insert(topic.clone());
+            Ok(CatalogApplied::Topic { topic, new_families: false })
+        }
+        CatalogOp::AddPartitions { name, count } => {
+            let topic = topics.by_name(&name).ok_or_else(|| Error::TopicNotFound(name.clone()))?;
+            let current = topic.meta.partitions;
+            if count <= current {
+                let reason = format!("topic \"{name}\" already has {current} partitions; partitions are never removed");
+                return Err(Error::invalid("count", reason));
+            }
+            let meta = store.add_partitions(TopicMeta { partitions: count, ..topic.meta.clone() }, current)?;
+            let grown = with_partitions(meta, topic.partitions.clone());
+            topics.insert(grown.clone());
+            tracing::info!(topic = name, from = current, to = count, "partitions added");
+            Ok(CatalogApplied::Topic { topic: grown, new_families: true })
+        }
+    }
+}
+
+/// The topic with `existing` partition states, and new empty ones up to its partition count.
+fn with_partitions(meta: TopicMeta, mut existing: Vec<Arc<PartitionState>>) -> Arc<Topic> {
+    let name: Arc<str> = meta.name.as_str().into();
+    let from = existing.len() as u32;
+    existing.extend(
+        (from..meta.partitions)
+            .map(|p| Arc::new(PartitionState::new(meta.id, name.clone(), p, PartitionExtent::default()))),
+    );
+    Arc::new(Topic::new(meta, existing))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::StoreOptions;
+
+    fn create(name: &str, partitions: u32) -> CatalogOp {
+        CatalogOp::CreateTopic {
+            name: name.into(),
+            partitions,
+            retention_ms: Some(1_000),
+            retention_bytes: None,
+            created_ms: 5,
+        }
+    }
+
+    fn topic(applied: Result<CatalogApplied>) -> Arc<Topic> {
+        match applied.expect("applied") {
+            CatalogApplied::Topic { topic, .. } => topic,
+            CatalogApplied::Deleted { .. } => panic!("a topic was expected"),
+        }
+    }
+
+    #[test]
+    fn ops_are_decided_against_the_state_earlier_ops_left() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path(), &StoreOptions::default()).expect("open");
+        let topics = Topics::default();
+        let first = topic(apply(&store, &topics, create("t", 2)));
+        assert!(matches!(apply(&store, &topics, create("t", 1)), Err(Error::TopicExists(_))));
+        let grown = topic(apply(&store, &topics, CatalogOp::AddPartitions { name: "t".into(), count: 3 }));
+        assert_eq!(grown.partitions.len(), 3);
+        assert!(Arc::ptr_eq(&grown.partitions[0], &first.partitions[0]), "partitions keep their state");
+        let shrink = CatalogOp::AddPartitions { name: "t".into(), count: 3 };
+        assert!(matches!(apply(&store, &topics, shrink), Err(Error::InvalidArgument { .. })));
+
+        // A value given wins over a reset of the same field; a reset alone drops the override.
+        let alter = |retention_bytes, reset: &[&str]| CatalogOp::AlterTopic {
+            name: "t".into(),
+            retention_ms: None,
+            retention_bytes,
+            reset: reset.iter().map(|r| r.to_string()).collect(),
+        };
+        let altered = topic(apply(&store, &topics, alter(Some(64), &["retention_bytes", "retention_ms"])));
+        assert_eq!((altered.meta.retention_ms, altered.meta.retention_bytes), (None, Some(64)));
+
+        let deleted = apply(&store, &topics, CatalogOp::DeleteTopic { name: "t".into() }).expect("deleted");
+        assert!(matches!(deleted, CatalogApplied::Deleted { topic_id, .. } if topic_id == first.meta.id));
+        assert!(topics.by_name("t").is_none());
+        let again = topic(apply(&store, &topics, create("t", 1)));
+        assert_ne!(again.meta.id, first.meta.id, "a recreated name is a new topic");
+        assert_eq!(store.load_topics().expect("topics").len(), 1);
+    }
+}
