@@ -11,7 +11,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Ordered maps make the encoded header order deterministic.
         .btree_map(".")
         .compile_protos(
-            &["proto/strata/v1/broker.proto", "proto/strata/v1/meta.proto", "proto/strata/v1/log.proto"],
+            &[
+                "proto/strata/v1/broker.proto",
+                "proto/strata/v1/meta.proto",
+                "proto/strata/v1/log.proto",
+                "proto/strata/v1/peer.proto",
+            ],
             &["proto"],
         )?;
     Ok(())

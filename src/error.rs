@@ -67,6 +67,17 @@ pub enum Error {
          {producer_id} (epoch {epoch}), got {got}; nothing was appended"
     )]
     OutOfOrderSequence { topic: String, partition: u32, producer_id: i64, epoch: i16, expected: i32, got: i32 },
+    /// This broker does not lead the partition (or group) asked for; the client should send it
+    /// to the leader named, or, with none known yet, refresh and retry shortly.
+    #[error(
+        "NOT_LEADER: this broker does not lead it; {}",
+        match (leader_id, leader_addr) {
+            (Some(id), Some(addr)) => format!("the leader is node {id} at {addr}"),
+            (Some(id), None) => format!("the leader is node {id}"),
+            _ => "no leader is known yet (an election is under way); retry shortly".to_string(),
+        }
+    )]
+    NotLeader { leader_id: Option<u64>, leader_addr: Option<String> },
     /// The broker is shutting down and takes no new work.
     #[error("broker is shutting down; retry against a running broker")]
     ShuttingDown,
@@ -112,6 +123,7 @@ impl Error {
             Error::ProducerFenced { .. } => "PRODUCER_FENCED",
             Error::InvalidProducerEpoch { .. } => "INVALID_PRODUCER_EPOCH",
             Error::OutOfOrderSequence { .. } => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            Error::NotLeader { .. } => "NOT_LEADER",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",
             Error::DiskFull => "DISK_FULL",

@@ -18,6 +18,7 @@
 pub mod broker;
 pub mod cli;
 pub mod client;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod grpc;
@@ -42,5 +43,10 @@ pub mod proto {
     /// The commit log's entries (not part of the API).
     pub mod log {
         tonic::include_proto!("strata.log.v1");
+    }
+
+    /// Broker-to-broker messages: Raft and the cluster handshake (not part of the API).
+    pub mod peer {
+        tonic::include_proto!("strata.peer.v1");
     }
 }

@@ -53,6 +53,7 @@ impl Broker {
             retention_ms: config.retention_ms,
             retention_bytes: config.retention_bytes,
             created_ms: now_ms(),
+            id: None,
         };
         self.catalog_topic(op).await
     }
@@ -76,23 +77,33 @@ impl Broker {
     /// leaves: spare families for the next topic, reclaiming a deleted one's, forgetting its
     /// producers.
     async fn catalog(&self, op: CatalogOp) -> Result<CatalogApplied> {
+        if let Some(replication) = &self.replication {
+            // Every broker applies it, and does its share from the catalog events.
+            return replication.propose_catalog(op).await;
+        }
         let _admin = self.admin.lock().await;
         let (store, topics) = (self.store.clone(), self.topics.clone());
         let applied = match tokio::task::spawn_blocking(move || catalog::apply(&store, &topics, op)).await {
             Ok(applied) => applied?,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-        match &applied {
-            CatalogApplied::Topic { new_families: true, .. } => self.top_up_in_background(),
-            CatalogApplied::Topic { .. } => {}
-            CatalogApplied::Deleted { topic_id, emptied } => {
-                self.reclaim_in_background(emptied.clone());
-                // The producers' states went with the topic on disk; now from memory too.
-                let forget = Job::new(Op::ForgetTopic { topic_id: *topic_id }, false, Reply::Nobody);
-                let _ = self.jobs.send(forget).await;
-            }
+        self.after_catalog(&applied);
+        if let CatalogApplied::Deleted { topic_id, .. } = &applied {
+            // The producers' states went with the topic on disk; now from memory too.
+            let forget = Job::new(Op::ForgetTopic { topic_id: *topic_id }, false, Reply::Nobody);
+            let _ = self.jobs.send(forget).await;
         }
         Ok(applied)
+    }
+
+    /// This broker's own share of an applied catalog change: spare families for the next
+    /// topic, reclaiming a deleted one's.
+    pub(super) fn after_catalog(&self, applied: &CatalogApplied) {
+        match applied {
+            CatalogApplied::Topic { new_families: true, .. } => self.top_up_in_background(),
+            CatalogApplied::Topic { .. } => {}
+            CatalogApplied::Deleted { emptied, .. } => self.reclaim_in_background(emptied.clone()),
+        }
     }
 
     /// Every topic, sorted by name, without per-partition detail.

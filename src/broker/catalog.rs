@@ -12,17 +12,21 @@ use super::partition::{PartitionExtent, PartitionState};
 use super::topic::Topic;
 use super::topics::Topics;
 use crate::error::{Error, Result};
+use crate::proto::log as pb;
 use crate::proto::meta::TopicMeta;
 use crate::storage::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CatalogOp {
+    /// `id`: the topic's id when the log chooses it (a replicated log uses the entry's index,
+    /// the same on every broker); `None`: the store's counter hands one out.
     CreateTopic {
         name: String,
         partitions: u32,
         retention_ms: Option<i64>,
         retention_bytes: Option<i64>,
         created_ms: i64,
+        id: Option<u64>,
     },
     DeleteTopic {
         name: String,
@@ -42,8 +46,50 @@ pub enum CatalogOp {
     },
 }
 
+impl From<CatalogOp> for pb::CatalogOp {
+    fn from(op: CatalogOp) -> Self {
+        use pb::catalog_op::Op as P;
+        let op = match op {
+            CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms, id: _ } => {
+                P::CreateTopic(pb::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms })
+            }
+            CatalogOp::DeleteTopic { name } => P::DeleteTopic(pb::DeleteTopic { name }),
+            CatalogOp::AlterTopic { name, retention_ms, retention_bytes, reset } => {
+                P::AlterTopic(pb::AlterTopic { name, retention_ms, retention_bytes, reset })
+            }
+            CatalogOp::AddPartitions { name, count } => P::AddPartitions(pb::AddPartitions { name, count }),
+        };
+        pb::CatalogOp { op: Some(op) }
+    }
+}
+
+impl CatalogOp {
+    /// The op an entry carries; a created topic gets the id `id` (the entry's index).
+    pub fn from_entry(op: pb::CatalogOp, id: u64) -> Option<Self> {
+        use pb::catalog_op::Op as P;
+        Some(match op.op? {
+            P::CreateTopic(c) => CatalogOp::CreateTopic {
+                name: c.name,
+                partitions: c.partitions,
+                retention_ms: c.retention_ms,
+                retention_bytes: c.retention_bytes,
+                created_ms: c.created_ms,
+                id: Some(id),
+            },
+            P::DeleteTopic(d) => CatalogOp::DeleteTopic { name: d.name },
+            P::AlterTopic(a) => CatalogOp::AlterTopic {
+                name: a.name,
+                retention_ms: a.retention_ms,
+                retention_bytes: a.retention_bytes,
+                reset: a.reset,
+            },
+            P::AddPartitions(a) => CatalogOp::AddPartitions { name: a.name, count: a.count },
+        })
+    }
+}
+
 /// What an op did.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum CatalogApplied {
     /// The topic as it is now; `new_families`: it took partition families (create, grow).
     Topic { topic: Arc<Topic>, new_families: bool },
@@ -55,11 +101,18 @@ pub enum CatalogApplied {
 /// at a time, in order.
 pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApplied> {
     match op {
-        CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms } => {
-            if topics.by_name(&name).is_some() {
+        CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms, id } => {
+            if let Some(existing) = topics.by_name(&name) {
+                // Applied again after a crash between its writes and the applied mark: done.
+                if id == Some(existing.meta.id) {
+                    return Ok(CatalogApplied::Topic { topic: existing, new_families: false });
+                }
                 return Err(Error::TopicExists(name));
             }
-            let id = store.next_topic_id()?;
+            let id = match id {
+                Some(id) => id,
+                None => store.next_topic_id()?,
+            };
             let requested =
                 TopicMeta { id, name, partitions, retention_ms, retention_bytes, created_ms, slots: Vec::new() };
             let meta = store.create_topic(requested)?;
@@ -134,6 +187,7 @@ mod tests {
             retention_ms: Some(1_000),
             retention_bytes: None,
             created_ms: 5,
+            id: None,
         }
     }
 

@@ -12,6 +12,15 @@ use crate::config::FsyncPolicy;
 use crate::error::Result;
 use crate::proto::log as pb;
 
+/// What applying one replicated entry produced, for whoever proposed it.
+pub enum ApplyResults {
+    /// Each op's result, in order.
+    Ops(Vec<Result<Applied>>),
+    Catalog(Result<super::catalog::CatalogApplied>),
+    /// A blank or membership entry.
+    Nothing,
+}
+
 /// Called with each submitted op's result, in submission order.
 pub type Done = Box<dyn FnOnce(Vec<Result<Applied>>) + Send>;
 
@@ -47,14 +56,14 @@ impl CommitLog for LocalLog {
     fn submit(&mut self, mut ops: Vec<Op>, durable: Vec<bool>, done: Done) {
         let fsync = self.fsync;
         let must_sync: Vec<bool> = ops.iter().map(Op::must_sync).collect();
-        let results = self.applier.apply(&mut ops, |results| {
+        let results = self.applier.apply(&mut ops, &[], |results| {
             let applied = |i: usize| results[i].is_ok();
             (0..results.len()).any(|i| applied(i) && (must_sync[i] || (durable[i] && fsync == FsyncPolicy::Always)))
         });
         if let Some(tap) = &self.tap {
             // An op that failed changed nothing, and fails the same way on a replica.
             let applied = ops.into_iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(op, _)| pb::Op::from(op));
-            let command = pb::Command { ops: applied.collect() };
+            let command = pb::Command { ops: applied.collect(), catalog: None };
             if !command.ops.is_empty() {
                 (tap.0)(command.encode_to_vec());
             }

@@ -10,7 +10,7 @@ impl Broker {
     /// falls inside stays stored, but its records below the log start are never served again.
     pub async fn delete_records(&self, topic: &str, partition: u32, before_offset: i64) -> Result<i64> {
         self.ensure_open()?;
-        let (_, state) = self.partition(topic, partition)?;
+        let (_, state) = self.led_partition(topic, partition)?;
         let bounds = state.read_bounds();
         let before = if before_offset == -1 { bounds.high_watermark } else { before_offset };
         if before < 0 || before > bounds.high_watermark {

@@ -59,7 +59,7 @@ impl Broker {
                 format!("{} ms is over the limit of {} ms", request.max_wait.as_millis(), MAX_WAIT.as_millis());
             return Err(Error::invalid("max_wait_ms", reason));
         }
-        let (_, state) = self.partition(&request.topic, request.partition)?;
+        let (_, state) = self.led_partition(&request.topic, request.partition)?;
         let mut high_watermark = state.watch_high_watermark();
         let hwm = *high_watermark.borrow_and_update();
         self.check_offset(&request.topic, &state, request.offset, hwm)?;
@@ -74,7 +74,7 @@ impl Broker {
 
     /// Checks that `request` names an existing partition and a fetchable offset.
     pub fn check_position(&self, request: &FetchRequest) -> Result<()> {
-        let (_, state) = self.partition(&request.topic, request.partition)?;
+        let (_, state) = self.led_partition(&request.topic, request.partition)?;
         self.check_offset(&request.topic, &state, request.offset, state.high_watermark())
     }
 

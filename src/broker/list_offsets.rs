@@ -14,7 +14,7 @@ impl Broker {
     /// Returns `(offset, timestamp_ms)`; the timestamp is -1 unless the offset is a record found
     /// by time. A time after every record gives the latest offset, as in Kafka.
     pub async fn list_offsets(&self, topic: &str, partition: u32, spec: OffsetSpec) -> Result<(i64, i64)> {
-        let (_, state) = self.partition(topic, partition)?;
+        let (_, state) = self.led_partition(topic, partition)?;
         let bounds = state.read_bounds();
         match spec {
             OffsetSpec::Earliest => Ok((bounds.log_start, -1)),

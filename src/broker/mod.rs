@@ -4,10 +4,10 @@
 //! "apply" can call the same append path.
 mod admin;
 mod alter;
-mod apply;
-mod catalog;
-mod commit_log;
-mod commit_loop;
+pub(crate) mod apply;
+pub(crate) mod catalog;
+pub(crate) mod commit_log;
+pub(crate) mod commit_loop;
 mod delete_records;
 mod early_flush;
 mod family_upkeep;
@@ -22,12 +22,13 @@ mod produce;
 pub mod producers;
 mod recovery;
 pub mod replica;
+pub mod replication;
 pub mod retention;
 mod stats;
 mod stream_buffer;
 mod ticker;
 mod topic;
-mod topics;
+pub(crate) mod topics;
 mod wal_sync;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,7 +40,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use admin::{PartitionInfo, TopicConfig, TopicInfo};
 pub use alter::{ConfigSource, Effective, EffectiveConfig};
-pub use commit_log::CommitLogTap;
+pub use commit_log::{ApplyResults, CommitLogTap};
 pub use fetch::{FetchRequest, FetchResponse};
 
 /// Limits on fetch sizes and waits.
@@ -57,9 +58,10 @@ use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::error::{Error, Result};
 use crate::proto::meta::DataDirIdentity;
 use crate::storage::{StorageError, Store};
-use apply::Applier;
-use commit_log::LocalLog;
+pub use apply::Applier;
+use commit_log::{CommitLog, LocalLog};
 use commit_loop::Job;
+use replication::Replication;
 use topics::Topics;
 
 /// Produce bytes are budgeted in KiB permits (a semaphore counts at most u32::MAX permits).
@@ -69,6 +71,8 @@ pub struct Broker {
     config: BrokerConfig,
     /// Whose data dir this is: format version, node id, cluster id.
     identity: DataDirIdentity,
+    /// The replicated log this broker is a member of; `None` alone.
+    replication: Option<Arc<dyn replication::Replication>>,
     store: Arc<Store>,
     topics: Arc<Topics>,
     /// Consumer-group membership.
@@ -87,6 +91,19 @@ pub struct Broker {
 impl Broker {
     /// Opens the data dir, recovers every topic and starts the commit loop.
     pub fn open(config: BrokerConfig) -> anyhow::Result<Arc<Broker>> {
+        let (fsync, tap) = (config.fsync, config.commit_log_tap.clone());
+        Self::open_with(config, move |applier, _| Ok((Box::new(LocalLog { applier, fsync, tap }), None)))
+    }
+
+    /// Opens the data dir and recovers every topic, then starts the commit loop on the log
+    /// `make_log` builds around the applier (a single broker's local log, or a Raft group's).
+    pub fn open_with(
+        config: BrokerConfig,
+        make_log: impl FnOnce(
+            Applier,
+            &DataDirIdentity,
+        ) -> anyhow::Result<(Box<dyn CommitLog>, Option<Arc<dyn Replication>>)>,
+    ) -> anyhow::Result<Arc<Broker>> {
         config.validate().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)?;
         let started = std::time::Instant::now();
@@ -101,7 +118,7 @@ impl Broker {
         let (tx, rx) = mpsc::channel(4096);
         let applier =
             Applier { store: store.clone(), topics: topics.clone(), producers, producer_limits: config.producers };
-        let log = Box::new(LocalLog { applier, fsync: config.fsync, tap: config.commit_log_tap.clone() });
+        let (log, replication) = make_log(applier, &identity)?;
         let mut threads = vec![commit_loop::spawn(log, rx)?];
         let shutdown = CancellationToken::new();
         if let FsyncPolicy::Interval(period) = config.fsync {
@@ -125,6 +142,7 @@ impl Broker {
         Ok(Arc::new(Broker {
             store,
             identity,
+            replication,
             topics,
             admin: tokio::sync::Mutex::new(()),
             groups: groups::Coordinator::default(),
@@ -158,12 +176,26 @@ impl Broker {
 
     /// Starts the background work that needs the async runtime (retention, group sessions).
     pub fn start_background(self: &Arc<Self>) {
+        if let Some(mut events) = self.replication.as_ref().and_then(|r| r.take_catalog_events()) {
+            let broker = self.clone();
+            tokio::spawn(async move {
+                while let Some(applied) = events.recv().await {
+                    broker.after_catalog(&applied);
+                }
+            });
+        }
         retention::spawn(self.clone());
         groups::spawn_session_sweeper(self.clone());
         producers::spawn_expiry(self.clone());
         if let Some(period) = self.config.stats_interval {
             stats::spawn(self.clone(), period);
         }
+    }
+
+    /// A partition this broker leads: reads and writes go to the leader.
+    pub(crate) fn led_partition(&self, topic: &str, partition: u32) -> Result<(Arc<Topic>, Arc<PartitionState>)> {
+        self.ensure_leader()?;
+        self.partition(topic, partition)
     }
 
     /// The topic and one of its partitions.

@@ -43,6 +43,7 @@ impl Broker {
         member: Option<(&str, i32)>,
     ) -> Result<()> {
         self.ensure_open()?;
+        self.ensure_leader()?;
         validate_group(group)?;
         if commits.is_empty() {
             return Err(Error::invalid("offsets", "commit at least one partition offset"));
@@ -91,6 +92,7 @@ impl Broker {
         topic: &str,
         partitions: Vec<u32>,
     ) -> Result<Vec<CommittedOffset>> {
+        self.ensure_leader()?;
         validate_group(group)?;
         let topic_state = self.topic(topic)?;
         let partitions = if partitions.is_empty() { (0..topic_state.meta.partitions).collect() } else { partitions };

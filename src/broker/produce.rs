@@ -78,6 +78,7 @@ impl Broker {
     /// acks NONE). A rejected request appends nothing.
     pub async fn produce(&self, request: ProduceRequest) -> Result<Vec<PartitionResult>> {
         self.ensure_open()?;
+        self.ensure_leader()?;
         let total_bytes = self.validate_records(&request.records)?;
         let producer = validate_idempotence(&request)?;
         let topic = self.topic(&request.topic)?;

@@ -51,7 +51,7 @@ impl Replica {
     pub fn apply(&mut self, entry: &[u8]) -> anyhow::Result<()> {
         let command = pb::Command::decode(entry)?;
         let mut ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>()?;
-        for result in self.applier.apply(&mut ops, |_| false) {
+        for result in self.applier.apply(&mut ops, &[], |_| false) {
             result.map_err(|e| anyhow::anyhow!("an op the broker applied failed on the replica: {e}"))?;
         }
         Ok(())

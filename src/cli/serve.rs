@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use super::logging::{self, LogFormat};
 use crate::broker::groups::GroupConfig;
 use crate::broker::producers::ProducerLimits;
+use crate::cluster::ClusterConfig;
 use crate::config::{
     BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
     parse_retention_ms, parse_size,
@@ -99,6 +100,24 @@ pub struct ServeArgs {
     /// Drop metric series not updated for this long (how deleted topics' series disappear).
     #[arg(long, env = "STRATA_METRICS_IDLE_TIMEOUT", default_value = "2m", value_parser = parse_duration, hide = true)]
     metrics_idle_timeout: Duration,
+    /// Cluster: every seed's peer address, this broker's included (identical on every seed).
+    /// Seeds with empty data dirs wait for each other and form the cluster. Without it, strata
+    /// is a single broker.
+    #[arg(long, env = "STRATA_SEEDS", value_delimiter = ',', value_name = "PEER,PEER,...")]
+    seeds: Vec<String>,
+    /// Cluster: where other brokers reach this one (Raft's messages).
+    #[arg(long, env = "STRATA_PEER_LISTEN")]
+    peer_listen: Option<SocketAddr>,
+    /// Cluster: the client address other brokers hand out for this one (default: the address
+    /// --listen bound).
+    #[arg(long, env = "STRATA_ADVERTISE")]
+    advertise: Option<String>,
+    /// Cluster: how often a leader tells followers it is alive.
+    #[arg(long, env = "STRATA_RAFT_HEARTBEAT", default_value = "100ms", value_parser = parse_duration)]
+    raft_heartbeat: Duration,
+    /// Cluster: followers start an election after a random wait in this range without a leader.
+    #[arg(long, env = "STRATA_RAFT_ELECTION_TIMEOUT", default_value = "1s..2s", value_parser = parse_duration_range)]
+    raft_election_timeout: (Duration, Duration),
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -110,6 +129,7 @@ impl ServeArgs {
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         let metrics = self.metrics_listen;
         let idle = self.metrics_idle_timeout;
+        let cluster = self.cluster_flags()?;
         let mut config = self.into_config()?;
         runtime.block_on(async move {
             if let MetricsListen::On(addr) = metrics {
@@ -120,8 +140,38 @@ impl ServeArgs {
             let listener = TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {} (is another broker running?)", config.listen))?;
-            crate::grpc::run(listener, config.broker, shutdown_signal()).await
+            let Some(cluster) = cluster else {
+                return crate::grpc::run(listener, config.broker, shutdown_signal()).await;
+            };
+            let peer_listener = TcpListener::bind(cluster.peer_listen)
+                .await
+                .with_context(|| format!("cannot listen for peers on {}", cluster.peer_listen))?;
+            let cluster = cluster.config(&listener, &peer_listener)?;
+            tracing::info!(peer_addr = %cluster.peer_addr, seeds = ?cluster.seeds, "serving as a cluster member");
+            crate::cluster::run(listener, peer_listener, config.broker, cluster, shutdown_signal()).await
         })
+    }
+
+    /// The cluster flags, if any were given; `None` for a single broker.
+    fn cluster_flags(&self) -> anyhow::Result<Option<ClusterFlags>> {
+        if self.seeds.is_empty() {
+            if self.peer_listen.is_some() {
+                anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds)");
+            }
+            return Ok(None);
+        }
+        let peer_listen =
+            self.peer_listen.context("--seeds needs --peer-listen (where other brokers reach this one)")?;
+        if self.node_id.is_none() {
+            anyhow::bail!("--seeds needs --node-id: every broker of a cluster has its own");
+        }
+        Ok(Some(ClusterFlags {
+            peer_listen,
+            advertise: self.advertise.clone(),
+            seeds: self.seeds.clone(),
+            heartbeat: self.raft_heartbeat,
+            election_timeout: self.raft_election_timeout,
+        }))
     }
 
     fn into_config(self) -> anyhow::Result<ServerConfig> {
@@ -168,6 +218,42 @@ impl ServeArgs {
         broker.validate().map_err(anyhow::Error::msg)?;
         Ok(ServerConfig { listen: self.listen, broker })
     }
+}
+
+/// The cluster flags, until the listeners are bound.
+struct ClusterFlags {
+    peer_listen: SocketAddr,
+    advertise: Option<String>,
+    seeds: Vec<String>,
+    heartbeat: Duration,
+    election_timeout: (Duration, Duration),
+}
+
+impl ClusterFlags {
+    /// With the bound addresses: a peer address given as port 0 is the one bound, and clients
+    /// are advertised the bound client address unless --advertise says otherwise.
+    fn config(self, listener: &TcpListener, peer_listener: &TcpListener) -> anyhow::Result<ClusterConfig> {
+        Ok(ClusterConfig {
+            peer_addr: peer_listener.local_addr()?.to_string(),
+            client_addr: match self.advertise {
+                Some(addr) => addr,
+                None => listener.local_addr()?.to_string(),
+            },
+            seeds: self.seeds,
+            heartbeat: self.heartbeat,
+            election_timeout: self.election_timeout,
+        })
+    }
+}
+
+/// Parses `1s..2s`.
+fn parse_duration_range(s: &str) -> Result<(Duration, Duration), String> {
+    let (low, high) = s.split_once("..").ok_or_else(|| format!("\"{s}\" is not a range like 1s..2s"))?;
+    let (low, high) = (parse_duration(low)?, parse_duration(high)?);
+    if low >= high {
+        return Err(format!("\"{s}\": the first duration must be shorter than the second"));
+    }
+    Ok((low, high))
 }
 
 /// Where `/metrics` is served.

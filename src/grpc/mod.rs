@@ -7,5 +7,5 @@ mod service;
 mod service_groups;
 pub mod status;
 
-pub use server::run;
+pub use server::{run, serve, wait_until_released};
 pub use service::BrokerService;

@@ -33,7 +33,12 @@ pub async fn run(
     result
 }
 
-async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Serves `broker`'s client API on `listener` until `shutdown` completes (the broker stays open).
+pub async fn serve(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let max_request = broker.config().max_request_bytes;
     let service = BrokerServer::new(BrokerService::new(broker.clone()))
@@ -80,7 +85,7 @@ async fn serve(listener: TcpListener, broker: Arc<Broker>, shutdown: impl Future
 
 /// RocksDB closes when the last handle drops. Connection tasks may drop theirs just after the
 /// server returns; wait briefly so a caller can reopen the same data dir right away.
-async fn wait_until_released(broker: Arc<Broker>) {
+pub async fn wait_until_released(broker: Arc<Broker>) {
     for _ in 0..500 {
         if Arc::strong_count(&broker) == 1 {
             return;

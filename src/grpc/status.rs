@@ -6,6 +6,9 @@ use tonic::{Code, Status};
 use crate::error::Error;
 
 pub const REASON_KEY: &str = "strata-reason";
+/// With NOT_LEADER: the leader's node id and client address, when known.
+pub const LEADER_ID_KEY: &str = "strata-leader-id";
+pub const LEADER_ADDR_KEY: &str = "strata-leader-addr";
 
 /// Longest status message sent. Messages quote client input (a topic name may be megabytes);
 /// an unbounded one would overflow the client's header limits and hide the real error.
@@ -26,7 +29,7 @@ impl From<Error> for Status {
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,
-            Error::ShuttingDown => Code::Unavailable,
+            Error::ShuttingDown | Error::NotLeader { .. } => Code::Unavailable,
             Error::Overloaded(_) | Error::DiskFull => Code::ResourceExhausted,
             Error::Corrupt { .. } => Code::DataLoss,
             // Details were logged where the error arose; the client gets no internals.
@@ -34,6 +37,14 @@ impl From<Error> for Status {
         };
         let mut status = Status::new(code, bounded(e.to_string()));
         status.metadata_mut().insert(REASON_KEY, MetadataValue::from_static(e.reason()));
+        if let Error::NotLeader { leader_id, leader_addr } = &e {
+            let hint = [(LEADER_ID_KEY, leader_id.map(|id| id.to_string())), (LEADER_ADDR_KEY, leader_addr.clone())];
+            for (key, value) in hint {
+                if let Some(value) = value.and_then(|v| MetadataValue::try_from(v).ok()) {
+                    status.metadata_mut().insert(key, value);
+                }
+            }
+        }
         status
     }
 }

@@ -87,6 +87,8 @@ impl Store {
         let descriptors = names.iter().map(|name| {
             let cf_opts = if keys::parse_partition_cf_name(name).is_some() {
                 partition_opts.clone()
+            } else if name == super::raft_log::RAFT_LOG_CF {
+                super::raft_log::raft_log_options()
             } else {
                 small_cf_options(&cache)
             };

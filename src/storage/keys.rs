@@ -35,6 +35,26 @@ pub fn parse_partition_cf_name(name: &str) -> Option<u32> {
 /// `meta` CF: the data dir's identity (format version, node id, cluster id).
 pub const IDENTITY_KEY: &[u8] = b"identity";
 
+/// `raftlog` CF: a Raft group's entry. Group, then index, both big-endian: one group's entries
+/// are a contiguous, ordered key range (truncation and purge are range deletes).
+pub fn raft_entry_key(group: u64, index: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&group.to_be_bytes());
+    key[8..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
+/// Inverse of [`raft_entry_key`]: `(group, index)`.
+pub fn decode_raft_entry_key(key: &[u8]) -> Option<(u64, u64)> {
+    let key: &[u8; 16] = key.try_into().ok()?;
+    Some((u64::from_be_bytes(key[..8].try_into().ok()?), u64::from_be_bytes(key[8..].try_into().ok()?)))
+}
+
+/// `meta` CF: one of a Raft group's marks (`vote`, `committed`, `purged`, `applied`).
+pub fn raft_meta_key(group: u64, name: &str) -> Vec<u8> {
+    [b"raft/".as_slice(), &group.to_be_bytes(), b"/", name.as_bytes()].concat()
+}
+
 /// `meta` CF: the counter that hands out topic ids.
 pub const NEXT_TOPIC_ID_KEY: &[u8] = b"next_topic_id";
 
@@ -180,6 +200,14 @@ mod tests {
             assert!(!(start <= other && other < end));
         }
         assert!(!producer_id_key(1).starts_with(producer_state_prefix()));
+    }
+
+    #[test]
+    fn raft_entry_keys_sort_by_group_then_index() {
+        assert!(raft_entry_key(1, u64::MAX) < raft_entry_key(2, 0));
+        assert!(raft_entry_key(1, 255) < raft_entry_key(1, 256));
+        assert_eq!(decode_raft_entry_key(&raft_entry_key(7, 9)), Some((7, 9)));
+        assert_ne!(raft_meta_key(1, "vote"), raft_meta_key(1, "committed"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod meta_scan;
 mod offsets;
 mod partition_log;
 mod producers;
+mod raft_log;
 mod stats;
 #[cfg(test)]
 mod test_store;
@@ -35,6 +36,7 @@ pub use identity::{FORMAT_VERSION, IdentityError};
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use producers::StoredProducers;
+pub use raft_log::RAFT_LOG_CF;
 pub use stats::RocksStats;
 pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};

@@ -49,18 +49,6 @@ impl Store {
         Ok(groups)
     }
 
-    /// Deletes every offset `group` committed (durably).
-    pub fn delete_group_offsets(&self, group: &str) -> StorageResult<usize> {
-        let cf = self.cf(OFFSETS_CF)?;
-        let offsets = self.group_offsets(group)?;
-        let mut batch = rocksdb::WriteBatch::default();
-        for o in &offsets {
-            batch.delete_cf(&cf, keys::committed_offset_key(group, &o.topic, o.partition));
-        }
-        self.write_synced(batch)?;
-        Ok(offsets.len())
-    }
-
     /// The committed position of `group` in each of `partitions` (`None` = never committed).
     pub fn committed_offsets(
         &self,

@@ -97,6 +97,20 @@ impl<'a> WriteGroup<'a> {
         }
     }
 
+    /// Stores a raw `meta` record alongside (a replicated log's applied state).
+    pub fn put_meta(&mut self, key: &[u8], value: &[u8]) {
+        self.batch.put_cf(&self.meta, key, value);
+    }
+
+    /// Deletes every offset `group` committed; returns how many there were.
+    pub fn delete_group_offsets(&mut self, group: &str) -> StorageResult<usize> {
+        let offsets = self.store.group_offsets(group)?;
+        for o in &offsets {
+            self.batch.delete_cf(&self.offsets, keys::committed_offset_key(group, &o.topic, o.partition));
+        }
+        Ok(offsets.len())
+    }
+
     /// Bytes the write will carry.
     pub fn size_in_bytes(&self) -> usize {
         self.batch.size_in_bytes()

@@ -5,6 +5,7 @@ mod support;
 
 mod cli;
 mod client;
+mod cluster;
 mod consumer;
 mod corruption;
 mod crash;

@@ -29,15 +29,30 @@ pub struct Applier {
 }
 
 impl Applier {
-    /// Applies `ops` in one atomic write; with `sync`, the WAL is fsynced before it returns.
-    /// Returns each op's result: a failed op changed nothing, and if the write itself failed,
-    /// every op failed and nothing changed.
-    pub fn apply(&mut self, ops: &mut [Op], sync: impl Fn(&[Result<Applied>]) -> bool) -> Vec<Result<Applied>> {
+    /// Applies `ops` in one atomic write, with the raw `meta` records `marks` (a replicated log's
+    /// applied state); with `sync`, the WAL is fsynced before it returns. Returns each op's
+    /// result: a failed op changed nothing, and if the write itself failed, every op failed and
+    /// nothing changed.
+    pub fn apply(
+        &mut self,
+        ops: &mut [Op],
+        marks: &[(Vec<u8>, Vec<u8>)],
+        sync: impl Fn(&[Result<Applied>]) -> bool,
+    ) -> Vec<Result<Applied>> {
+        let count = ops.len();
+        self.try_apply(ops, marks, sync).unwrap_or_else(|e| failed(count, &e))
+    }
+
+    /// [`Applier::apply`], with a failed write as an error of its own: a replica must stop
+    /// there, since the entry is not applied and later ones would build on its absence.
+    pub fn try_apply(
+        &mut self,
+        ops: &mut [Op],
+        marks: &[(Vec<u8>, Vec<u8>)],
+        sync: impl Fn(&[Result<Applied>]) -> bool,
+    ) -> Result<Vec<Result<Applied>>, StorageError> {
         let store = self.store.clone();
-        let mut group = match WriteGroup::new(&store) {
-            Ok(group) => group,
-            Err(e) => return failed(ops.len(), &e),
-        };
+        let mut group = WriteGroup::new(&store)?;
         let mut touched: HashMap<(u64, u32), Touched> = HashMap::new();
         let mut staging = Staging {
             group: &mut group,
@@ -51,6 +66,9 @@ impl Applier {
             group.set_partition_meta(*topic_id, *partition, &t.meta());
         }
         producers::stage_writes(&self.producers, &mut group);
+        for (key, value) in marks {
+            group.put_meta(key, value);
+        }
         let sync = sync(&results);
         let started = std::time::Instant::now();
         let bytes = group.size_in_bytes();
@@ -62,7 +80,7 @@ impl Applier {
         }
         if let Err(e) = written {
             self.producers.rollback();
-            return failed(ops.len(), &e);
+            return Err(e);
         }
         producers::commit(&mut self.producers);
         for t in touched.values() {
@@ -71,14 +89,14 @@ impl Applier {
         if self.producers.size().2 > self.producer_limits.max_bytes {
             self.evict_producers(ops);
         }
-        results
+        Ok(results)
     }
 
     /// Brings the producer table back under its memory limit at once, in a write of its own.
     /// Its clock is the newest the ops carried, so a replica evicts the same producers.
     fn evict_producers(&mut self, ops: &[Op]) {
         let now_ms = ops.iter().filter_map(Op::now_ms).max().unwrap_or(i64::MIN);
-        self.apply(&mut [Op::ExpireProducers { now_ms }], |_| false);
+        self.apply(&mut [Op::ExpireProducers { now_ms }], &[], |_| false);
     }
 }
 

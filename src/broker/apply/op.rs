@@ -32,6 +32,8 @@ pub enum Op {
     ExpireProducers { now_ms: i64 },
     /// Forgets producers' state in a deleted topic.
     ForgetTopic { topic_id: u64 },
+    /// Deletes every offset a consumer group committed.
+    DeleteGroupOffsets { group: String },
 }
 
 /// What applying an op produced, for its answer.
@@ -41,6 +43,8 @@ pub enum Applied {
     Appended(Vec<Appended>),
     Truncated(Truncated),
     Producer(Identity),
+    /// How many records an op deleted.
+    Deleted(usize),
     Done,
 }
 
@@ -130,6 +134,7 @@ impl From<Op> for pb::Op {
             }),
             Op::ExpireProducers { now_ms } => P::ExpireProducers(pb::ExpireProducers { now_ms }),
             Op::ForgetTopic { topic_id } => P::ForgetTopic(pb::ForgetTopic { topic_id }),
+            Op::DeleteGroupOffsets { group } => P::DeleteGroupOffsets(pb::DeleteGroupOffsets { group }),
         };
         pb::Op { op: Some(op) }
     }
@@ -195,6 +200,7 @@ impl TryFrom<pb::Op> for Op {
             },
             P::ExpireProducers(e) => Op::ExpireProducers { now_ms: e.now_ms },
             P::ForgetTopic(f) => Op::ForgetTopic { topic_id: f.topic_id },
+            P::DeleteGroupOffsets(d) => Op::DeleteGroupOffsets { group: d.group },
         })
     }
 }
@@ -227,8 +233,9 @@ mod tests {
             Op::InitProducer { name: None, renewing: None, now_ms: 8 },
             Op::ExpireProducers { now_ms: 11 },
             Op::ForgetTopic { topic_id: 7 },
+            Op::DeleteGroupOffsets { group: "g".into() },
         ];
-        let command = pb::Command { ops: ops.iter().cloned().map(pb::Op::from).collect() };
+        let command = pb::Command { ops: ops.iter().cloned().map(pb::Op::from).collect(), catalog: None };
         let decoded = pb::Command::decode(command.encode_to_vec().as_slice()).expect("decodes");
         let back: Vec<Op> = decoded.ops.into_iter().map(|op| Op::try_from(op).expect("known op")).collect();
         assert_eq!(back, ops);

@@ -107,6 +107,7 @@ impl Staging<'_, '_> {
                 self.producers.forget_topic(*topic_id);
                 Ok(Applied::Done)
             }
+            Op::DeleteGroupOffsets { group } => Ok(Applied::Deleted(self.group.delete_group_offsets(group)?)),
         }
     }
 

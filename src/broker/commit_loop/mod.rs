@@ -38,6 +38,7 @@ pub enum Reply {
     Done(oneshot::Sender<Result<()>>),
     Truncated(oneshot::Sender<Result<Truncated>>),
     Producer(oneshot::Sender<Result<Identity>>),
+    Deleted(oneshot::Sender<Result<usize>>),
     /// Nobody: the op's effect is its answer (expiry, forgetting a deleted topic).
     Nobody,
 }
@@ -128,6 +129,12 @@ fn answer(replies: Vec<Reply>, results: Vec<Result<Applied>>) {
             Reply::Producer(reply) => {
                 let _ = reply.send(result.and_then(|applied| match applied {
                     Applied::Producer(identity) => Ok(identity),
+                    other => Err(unexpected(other)),
+                }));
+            }
+            Reply::Deleted(reply) => {
+                let _ = reply.send(result.and_then(|applied| match applied {
+                    Applied::Deleted(count) => Ok(count),
                     other => Err(unexpected(other)),
                 }));
             }

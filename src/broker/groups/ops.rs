@@ -3,6 +3,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::super::Broker;
+use super::super::apply::Op;
+use super::super::commit_loop::{Job, Reply};
 use super::group::{Group, GroupState, Member, unknown};
 use crate::error::{Error, Result};
 
@@ -82,6 +84,7 @@ impl Broker {
         client_id: &str,
     ) -> Result<Membership> {
         self.ensure_open()?;
+        self.ensure_leader()?;
         super::super::offsets::validate_group(group)?;
         if topics.is_empty() {
             return Err(Error::invalid("topics", "subscribe to at least one topic"));
@@ -132,6 +135,7 @@ impl Broker {
         epoch: i32,
         owned: &BTreeSet<(String, u32)>,
     ) -> Result<Membership> {
+        self.ensure_leader()?;
         self.groups.with_groups(|groups| {
             let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             let topology = self.topology(&g.subscriptions());
@@ -147,6 +151,7 @@ impl Broker {
 
     /// Removes a member at once (its partitions move without waiting for its session).
     pub fn leave_group(&self, group: &str, member_id: &str) -> Result<()> {
+        self.ensure_leader()?;
         self.groups.with_groups(|groups| {
             let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             g.leave(member_id)?;
@@ -190,6 +195,7 @@ impl Broker {
 
     /// Members, assignments, committed offsets and lag.
     pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
+        self.ensure_leader()?;
         let name = group.to_string();
         let stored = self.blocking(move |store| store.group_offsets(&name)).await?;
         let described = self.groups.with_groups(|groups| {
@@ -228,12 +234,15 @@ impl Broker {
     /// Deletes an empty group and its committed offsets.
     pub async fn delete_group(&self, group: &str) -> Result<()> {
         self.ensure_open()?;
+        self.ensure_leader()?;
         let members = self.groups.with_groups(|groups| groups.get(group).map_or(0, |g| g.members.len()));
         if members > 0 {
             return Err(Error::GroupNotEmpty { group: group.to_string(), members });
         }
-        let name = group.to_string();
-        let deleted = self.blocking(move |store| store.delete_group_offsets(&name)).await?;
+        let (reply, done) = tokio::sync::oneshot::channel();
+        let op = Op::DeleteGroupOffsets { group: group.to_string() };
+        self.jobs.send(Job::new(op, true, Reply::Deleted(reply))).await.map_err(|_| Error::ShuttingDown)?;
+        let deleted = done.await.map_err(|_| Error::ShuttingDown)??;
         // A member may have joined while the offsets were deleted: keep the group then.
         let known = self.groups.with_groups(|groups| match groups.get(group) {
             Some(g) if g.members.is_empty() => groups.remove(group).is_some(),

@@ -1,0 +1,27 @@
+//! Replication: brokers form a cluster whose commit log is an openraft group. Every broker
+//! applies every committed entry with the same code a single broker uses, so replicas hold the
+//! same bytes; the leader takes the writes and serves the reads, and answers a produce once a
+//! majority has it and it is applied.
+//!
+//! ```text
+//! commit loop ──propose──▶ Raft (openraft) ──append──▶ log_store (RocksDB `raftlog`)
+//!                              │  ▲ peers: network (client) / peer_service (server)
+//!                              ▼  │
+//!                         state_machine ──apply──▶ broker::apply / broker::catalog
+//! ```
+//! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
+//! pinned exactly: nothing outside this module names its types.
+mod codec;
+mod log_store;
+mod network;
+mod node;
+mod peer_service;
+mod raft_log;
+mod serve;
+mod state_machine;
+mod types;
+
+pub use node::{ClusterConfig, GROUP, form, hello, open_broker};
+pub use peer_service::PeerService;
+pub use serve::run;
+pub use types::Raft;

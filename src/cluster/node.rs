@@ -1,0 +1,161 @@
+//! A broker as a member of a cluster: its commit log is the Raft group's, the group forms from
+//! the seeds, and peers reach it on its peer listener.
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use openraft::errors::{InitializeError, RaftError};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use super::log_store::LogStore;
+use super::network::Network;
+use super::raft_log::{ClusterReplication, RaftLog};
+use super::state_machine::StateMachine;
+use super::types::{BrokerNode, Raft};
+use crate::broker::Broker;
+use crate::config::{BrokerConfig, FsyncPolicy};
+use crate::proto::peer::{HelloRequest, HelloResponse, peer_client::PeerClient};
+use crate::storage::FORMAT_VERSION;
+
+/// The one Raft group every broker of the cluster is a member of (the first increment of
+/// replication carries every partition and the catalog in one group).
+pub const GROUP: u64 = 0;
+
+/// How a broker takes part in a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// Where peers reach this broker.
+    pub peer_addr: String,
+    /// Where clients reach this broker (handed out to clients of other brokers).
+    pub client_addr: String,
+    /// Every seed's peer address, this broker's included: seeds form the cluster together.
+    pub seeds: Vec<String>,
+    pub heartbeat: Duration,
+    /// Elections start after a random wait in this range without a leader.
+    pub election_timeout: (Duration, Duration),
+}
+
+/// Opens the broker with the Raft group as its commit log; returns it with its Raft node.
+pub fn open_broker(
+    config: BrokerConfig,
+    cluster: &ClusterConfig,
+    runtime: Handle,
+) -> anyhow::Result<(Arc<Broker>, Raft)> {
+    let raft_config = raft_config(cluster)?;
+    let sync = config.fsync == FsyncPolicy::Always;
+    let started: Arc<Mutex<Option<Raft>>> = Arc::default();
+    let started_raft = started.clone();
+    let broker = Broker::open_with(config, move |applier, identity| {
+        let store = applier.store.clone();
+        store.ensure_raft_log()?;
+        let (events, catalog_events) = mpsc::unbounded_channel();
+        let state_machine = StateMachine::open(applier, GROUP, events)?;
+        let log_store = LogStore::new(store, GROUP, sync);
+        let raft = runtime
+            .block_on(Raft::new(identity.node_id, raft_config, Network::new(GROUP), log_store, state_machine))
+            .context("starting the Raft node")?;
+        *started_raft.lock().unwrap_or_else(|p| p.into_inner()) = Some(raft.clone());
+        let replication = ClusterReplication {
+            raft: raft.clone(),
+            node_id: identity.node_id,
+            catalog_events: Mutex::new(Some(catalog_events)),
+        };
+        Ok((Box::new(RaftLog { raft, runtime }), Some(Arc::new(replication))))
+    })?;
+    let raft = started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft node did not start")?;
+    Ok((broker, raft))
+}
+
+fn raft_config(cluster: &ClusterConfig) -> anyhow::Result<Arc<openraft::Config>> {
+    let ms = |d: Duration| d.as_millis() as u64;
+    let config = openraft::Config {
+        cluster_name: "strata".into(),
+        heartbeat_interval: ms(cluster.heartbeat),
+        election_timeout_min: ms(cluster.election_timeout.0),
+        election_timeout_max: ms(cluster.election_timeout.1),
+        enable_pre_vote: Some(true),
+        // A leader cut off from its quorum steps back instead of holding followers that could
+        // elect another one (openraft #2080).
+        quorum_loss_probe_interval: Some(2 * ms(cluster.election_timeout.1)),
+        // The log is kept whole for now: followers always catch up from it.
+        snapshot_policy: openraft::SnapshotPolicy::Never,
+        ..Default::default()
+    };
+    Ok(Arc::new(config.validate().context("the Raft timers (--raft-heartbeat, --raft-election-timeout)")?))
+}
+
+/// What this broker answers to a peer's Hello.
+pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
+    let identity = broker.identity();
+    HelloResponse {
+        node_id: identity.node_id,
+        cluster_id: identity.cluster_id.clone(),
+        format_version: FORMAT_VERSION,
+        client_addr: cluster.client_addr.clone(),
+        peer_addr: cluster.peer_addr.clone(),
+    }
+}
+
+/// Forms the cluster from the seeds, once: every seed waits until all seeds answer, then each
+/// initializes the group with the same members (safe to do on every seed: the first wins, the
+/// others find it initialized). A broker whose group already formed does nothing.
+pub async fn form(raft: &Raft, me: u64, cluster: &ClusterConfig) -> anyhow::Result<()> {
+    if raft.is_initialized().await? {
+        return Ok(());
+    }
+    if !cluster.seeds.contains(&cluster.peer_addr) {
+        anyhow::bail!(
+            "this broker's peer address {} is not among --seeds {:?}: every seed lists all seeds, itself included",
+            cluster.peer_addr,
+            cluster.seeds
+        );
+    }
+    let mut members: BTreeMap<u64, BrokerNode> = BTreeMap::new();
+    for seed in &cluster.seeds {
+        let answer = ask_until_answered(seed, me).await?;
+        if let Some(other) = members.get(&answer.node_id) {
+            anyhow::bail!(
+                "seeds {} and {seed} both have node id {}: give every broker its own --node-id",
+                other.peer_addr,
+                answer.node_id
+            );
+        }
+        members.insert(answer.node_id, BrokerNode { peer_addr: seed.clone(), client_addr: answer.client_addr });
+    }
+    tracing::info!(members = ?members.keys().collect::<Vec<_>>(), "every seed answered; forming the cluster");
+    match raft.initialize(members).await {
+        Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("forming the cluster failed: {e}")),
+    }
+}
+
+/// Asks a seed who it is, retrying until it answers (seeds start in any order).
+async fn ask_until_answered(seed: &str, me: u64) -> anyhow::Result<HelloResponse> {
+    for attempt in 0u64.. {
+        match hello_once(seed, me).await {
+            Ok(answer) => return Ok(answer),
+            Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+                anyhow::bail!("seed {seed} refused this broker: {}", status.message())
+            }
+            Err(status) => {
+                // Every 5 s: a seed that never starts is visible in the log.
+                if attempt.is_multiple_of(25) {
+                    tracing::info!(seed, %status, "waiting for the seed to answer");
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    unreachable!("the attempts never run out")
+}
+
+async fn hello_once(seed: &str, me: u64) -> Result<HelloResponse, tonic::Status> {
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{seed}"))
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+        .connect_timeout(Duration::from_secs(1));
+    let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let request = HelloRequest { node_id: me, format_version: FORMAT_VERSION };
+    Ok(PeerClient::new(channel).hello(request).await?.into_inner())
+}

@@ -1,0 +1,111 @@
+//! The broker's commit log and catalog, replicated through the Raft group: the commit loop
+//! proposes each group of ops as one entry without waiting for it (many entries are in flight at
+//! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
+//! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use openraft::async_runtime::WatchReceiver;
+use openraft::errors::{ClientWriteError, RaftError};
+use openraft::raft::ClientWriteResult;
+use prost::Message;
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use super::types::{LogCommand, Raft, Respond, TypeConfig};
+use crate::broker::ApplyResults;
+use crate::broker::apply::{Applied, Op};
+use crate::broker::catalog::{CatalogApplied, CatalogOp};
+use crate::broker::commit_log::{CommitLog, Done};
+use crate::broker::replication::{Leadership, Replication};
+use crate::error::{Error, Result};
+use crate::proto::log as pb;
+
+pub struct RaftLog {
+    pub raft: Raft,
+    pub runtime: Handle,
+}
+
+impl CommitLog for RaftLog {
+    fn submit(&mut self, ops: Vec<Op>, _durable: Vec<bool>, done: Done) {
+        let count = ops.len();
+        let command = pb::Command { ops: ops.into_iter().map(pb::Op::from).collect(), catalog: None };
+        let data = LogCommand(Bytes::from(command.encode_to_vec()));
+        let responder = Respond(Box::new(move |result: ClientWriteResult<TypeConfig>| done(results(result, count))));
+        // Proposed from the commit loop's thread, in queue order: entries keep the order jobs
+        // were queued in. This returns once the proposal is queued, not when it commits.
+        if let Err(fatal) = self.runtime.block_on(self.raft.client_write_ff(data, Some(responder))) {
+            // The responder is dropped with the proposal: its jobs see the broker shutting down.
+            tracing::error!(error = %fatal, "the Raft group stopped; nothing more is proposed");
+        }
+    }
+
+    fn sync(&mut self) {
+        // Every append to the Raft log was written (and fsynced as --fsync says) when it was
+        // acknowledged; apply's writes are replayed from the log after a crash.
+    }
+}
+
+/// Each op's result from an applied entry, or the write's error for all of them.
+fn results(result: ClientWriteResult<TypeConfig>, count: usize) -> Vec<Result<Applied>> {
+    match result {
+        Ok(response) => match response.data {
+            ApplyResults::Ops(results) => results,
+            _ => (0..count).map(|_| Err(Error::WriteFailed)).collect(),
+        },
+        Err(e) => (0..count).map(|_| Err(write_error(&e))).collect(),
+    }
+}
+
+/// Not the leader (or the entry was dropped by a leader change, its outcome unknown): the
+/// client goes to the leader, and an idempotent producer's retry is answered from its window.
+fn write_error(e: &ClientWriteError<TypeConfig>) -> Error {
+    match e {
+        ClientWriteError::ForwardToLeader(to) | ClientWriteError::LogEntryDiscarded(to) => Error::NotLeader {
+            leader_id: to.leader_id,
+            leader_addr: to.leader_node.as_ref().map(|n| n.client_addr.clone()),
+        },
+        other => {
+            tracing::error!(error = %other, "proposing to the Raft group failed");
+            Error::WriteFailed
+        }
+    }
+}
+
+/// The broker's view of its Raft group.
+pub struct ClusterReplication {
+    pub raft: Raft,
+    pub node_id: u64,
+    pub catalog_events: Mutex<Option<mpsc::UnboundedReceiver<CatalogApplied>>>,
+}
+
+impl Replication for ClusterReplication {
+    fn leadership(&self) -> Leadership {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow_watched();
+        let leader_id = metrics.current_leader;
+        let membership = metrics.membership_config.membership();
+        let leader_addr = leader_id.and_then(|id| membership.get_node(&id)).map(|node| node.client_addr.clone());
+        Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }
+    }
+
+    fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>> {
+        let raft = self.raft.clone();
+        Box::pin(async move {
+            let command = pb::Command { ops: Vec::new(), catalog: Some(op.into()) };
+            match raft.client_write(LogCommand(Bytes::from(command.encode_to_vec()))).await {
+                Ok(response) => match response.data {
+                    ApplyResults::Catalog(result) => result,
+                    _ => Err(Error::WriteFailed),
+                },
+                Err(RaftError::APIError(e)) => Err(write_error(&e)),
+                Err(RaftError::Fatal(_)) => Err(Error::ShuttingDown),
+            }
+        })
+    }
+
+    fn take_catalog_events(&self) -> Option<mpsc::UnboundedReceiver<CatalogApplied>> {
+        self.catalog_events.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}

@@ -1,0 +1,73 @@
+//! Running a cluster member: the broker on the Raft group's log, the peer listener, the
+//! cluster's formation from the seeds, and an orderly stop (clients first, then Raft, then the
+//! peer listener, then the data dir).
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::runtime::Handle;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use super::node::{ClusterConfig, GROUP, form, hello, open_broker};
+use super::peer_service::PeerService;
+use crate::config::BrokerConfig;
+use crate::proto::peer::peer_server::PeerServer;
+
+/// Serves one cluster member until `shutdown` completes (or the cluster cannot form).
+pub async fn run(
+    listener: TcpListener,
+    peer_listener: TcpListener,
+    config: BrokerConfig,
+    cluster: ClusterConfig,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let runtime = Handle::current();
+    let opening = cluster.clone();
+    let (broker, raft) = tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
+    broker.start_background();
+    let peers = PeerService { raft: raft.clone(), group: GROUP, hello: hello(&broker, &cluster) };
+    let stop_peers = CancellationToken::new();
+    let peer_server = tokio::spawn({
+        let stop = stop_peers.clone();
+        let service = PeerServer::new(peers).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20);
+        Server::builder().add_service(service).serve_with_incoming_shutdown(
+            TcpIncoming::from(peer_listener).with_nodelay(Some(true)),
+            stop.cancelled_owned(),
+        )
+    });
+    let failed: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
+    let formation_failed = CancellationToken::new();
+    let forming = tokio::spawn({
+        let (raft, failed, formation_failed) = (raft.clone(), failed.clone(), formation_failed.clone());
+        let me = broker.identity().node_id;
+        async move {
+            if let Err(e) = form(&raft, me, &cluster).await {
+                *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                formation_failed.cancel();
+            }
+        }
+    });
+    let stop = async {
+        tokio::select! {
+            _ = shutdown => {}
+            _ = formation_failed.cancelled() => {}
+        }
+    };
+    let served = crate::grpc::serve(listener, broker.clone(), stop).await;
+    forming.abort();
+    if let Err(e) = raft.shutdown().await {
+        tracing::warn!(error = %e, "stopping the Raft node");
+    }
+    stop_peers.cancel();
+    if let Ok(Err(e)) = peer_server.await {
+        tracing::warn!(error = %e, "stopping the peer listener");
+    }
+    broker.close().await;
+    crate::grpc::wait_until_released(broker).await;
+    match failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        Some(e) => Err(e),
+        None => served,
+    }
+}

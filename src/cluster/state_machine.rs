@@ -1,0 +1,163 @@
+//! The replicated commit log's state machine: every broker applies every committed entry with
+//! the same code a single broker uses (`broker::apply`, `broker::catalog`), so replicas hold the
+//! same bytes. The applied log id and membership are written in the same RocksDB write as the
+//! entry's effects (WAL on, not fsynced: the Raft log's fsync is the durability point), so after
+//! a crash a replica resumes exactly after the last entry whose effects it kept.
+//!
+//! A write that fails here is fatal to the replica (the entry would be missing under later
+//! ones): the error stops its Raft group, never a client's request.
+use std::io;
+
+use futures::{Stream, TryStreamExt};
+use openraft::storage::{EntryResponder, RaftSnapshotBuilder, RaftStateMachine};
+use openraft::{EntryPayload, OptionalSend};
+use prost::Message;
+use tokio::sync::mpsc;
+
+use super::codec;
+use super::types::{Entry, LogId, StoredMembership, TypeConfig};
+use crate::broker::ApplyResults;
+use crate::broker::apply::{Applier, Op};
+use crate::broker::catalog::{self, CatalogApplied, CatalogOp};
+use crate::proto::{log as log_pb, peer as pb};
+use crate::storage::keys;
+
+/// What the broker must do locally after a catalog entry (families to create or reclaim).
+pub type CatalogEvents = mpsc::UnboundedSender<CatalogApplied>;
+
+pub struct StateMachine {
+    applier: Applier,
+    group: u64,
+    applied: Option<LogId>,
+    membership: StoredMembership,
+    catalog_events: CatalogEvents,
+}
+
+impl StateMachine {
+    /// The state machine of `group`, resuming from its applied state in `meta`.
+    pub fn open(applier: Applier, group: u64, catalog_events: CatalogEvents) -> io::Result<Self> {
+        let stored = applier.store.raft_mark(group, "applied").map_err(io::Error::other)?;
+        let state = stored.map(|b| pb::AppliedState::decode(b.as_slice())).transpose().map_err(io::Error::other)?;
+        let (applied, membership) = match state {
+            Some(state) => {
+                let membership = match state.membership {
+                    Some(m) => codec::from_membership(m).map_err(io::Error::other)?,
+                    None => Default::default(),
+                };
+                let membership_log_id = state.membership_log_id.map(codec::from_log_id);
+                (state.last_applied.map(codec::from_log_id), StoredMembership::new(membership_log_id, membership))
+            }
+            None => (None, StoredMembership::default()),
+        };
+        Ok(StateMachine { applier, group, applied, membership, catalog_events })
+    }
+
+    /// Applies one entry and records it applied, in one write.
+    fn apply_entry(&mut self, entry: Entry) -> io::Result<ApplyResults> {
+        self.applied = Some(entry.log_id);
+        match entry.payload {
+            EntryPayload::Blank => {
+                self.write(&mut [])?;
+                Ok(ApplyResults::Nothing)
+            }
+            EntryPayload::Membership(m) => {
+                self.membership = StoredMembership::new(Some(entry.log_id), m);
+                self.write(&mut [])?;
+                Ok(ApplyResults::Nothing)
+            }
+            EntryPayload::Normal(command) => {
+                let command = log_pb::Command::decode(command.0).map_err(io::Error::other)?;
+                match command.catalog {
+                    Some(op) => self.apply_catalog(op, entry.log_id.index),
+                    None => {
+                        let ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>();
+                        let mut ops = ops.map_err(io::Error::other)?;
+                        Ok(ApplyResults::Ops(self.write(&mut ops)?))
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply_catalog(&mut self, op: log_pb::CatalogOp, index: u64) -> io::Result<ApplyResults> {
+        let op = CatalogOp::from_entry(op, index).ok_or_else(|| io::Error::other("catalog entry without an op"))?;
+        let applied = catalog::apply(&self.applier.store, &self.applier.topics, op);
+        // A deleted topic's producer state goes too, in the write that marks the entry applied.
+        let mut forget: Vec<Op> = match &applied {
+            Ok(CatalogApplied::Deleted { topic_id, .. }) => vec![Op::ForgetTopic { topic_id: *topic_id }],
+            _ => Vec::new(),
+        };
+        self.write(&mut forget)?;
+        if let Ok(done) = &applied {
+            let _ = self.catalog_events.send(done.clone());
+        }
+        Ok(ApplyResults::Catalog(applied))
+    }
+
+    /// Applies `ops` with the applied mark; a failed write stops this replica.
+    fn write(&mut self, ops: &mut [Op]) -> io::Result<Vec<crate::error::Result<crate::broker::apply::Applied>>> {
+        let state = pb::AppliedState {
+            last_applied: self.applied.as_ref().map(codec::log_id),
+            membership_log_id: self.membership.log_id().as_ref().map(codec::log_id),
+            membership: Some(codec::membership(self.membership.membership())),
+        };
+        let marks = [(keys::raft_meta_key(self.group, "applied"), state.encode_to_vec())];
+        let applier = &mut self.applier;
+        tokio::task::block_in_place(|| applier.try_apply(ops, &marks, |_| false)).map_err(|e| {
+            tracing::error!(error = %e, "applying a committed entry failed; this replica stops");
+            io::Error::other(e)
+        })
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotData = ();
+    type SnapshotBuilder = NoSnapshots;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
+        Ok((self.applied, self.membership.clone()))
+    }
+
+    async fn apply<Strm>(&mut self, mut entries: Strm) -> Result<(), io::Error>
+    where
+        Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
+    {
+        while let Some((entry, responder)) = entries.try_next().await? {
+            let results = self.apply_entry(entry)?;
+            if let Some(responder) = responder {
+                responder.send(results);
+            }
+        }
+        Ok(())
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        NoSnapshots
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        _meta: &openraft::type_config::alias::SnapshotMetaOf<TypeConfig>,
+        _snapshot: (),
+    ) -> Result<(), io::Error> {
+        Err(io::Error::other("this build keeps the whole Raft log and never sends snapshots"))
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<openraft::type_config::alias::SnapshotOf<TypeConfig, ()>>, io::Error> {
+        Ok(None)
+    }
+}
+
+/// The Raft log is never purged yet, so a lagging replica always catches up from it and no
+/// snapshot is ever built or sent (`SnapshotPolicy::Never`, no purge).
+pub struct NoSnapshots;
+
+impl RaftSnapshotBuilder<TypeConfig> for NoSnapshots {
+    type SnapshotData = ();
+
+    async fn build_snapshot(&mut self) -> Result<openraft::type_config::alias::SnapshotOf<TypeConfig, ()>, io::Error> {
+        Err(io::Error::other("this build keeps the whole Raft log and builds no snapshots"))
+    }
+}

@@ -1,0 +1,71 @@
+//! The Raft type configuration of strata's replicated commit log: node ids are the brokers'
+//! `--node-id`s, a node is reached at its peer address and serves clients at its client
+//! address, an entry's data is an encoded `strata.log.v1.Command`, and applying one produces
+//! the results its proposer waits for.
+use std::fmt;
+
+use bytes::Bytes;
+use openraft::RaftTypeConfig;
+
+use super::state_machine::StateMachine;
+use crate::broker::ApplyResults;
+
+/// A broker as the cluster knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BrokerNode {
+    /// Where other brokers reach it (`--peer-listen`).
+    pub peer_addr: String,
+    /// Where clients reach it (`--advertise`).
+    pub client_addr: String,
+}
+
+/// An entry's application data: an encoded `strata.log.v1.Command`, stored and sent as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogCommand(pub Bytes);
+
+impl fmt::Display for LogCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "command ({} bytes)", self.0.len())
+    }
+}
+
+/// Hands an applied entry's results to whoever proposed it (the commit loop, an admin call).
+pub struct Respond<T>(pub Box<dyn FnOnce(T) + Send>);
+
+impl<C: RaftTypeConfig, T: Send + 'static> openraft::raft::responder::Responder<C, T> for Respond<T> {
+    fn on_complete(self, result: T) {
+        (self.0)(result)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Eq, PartialEq, Ord, PartialOrd)]
+pub struct TypeConfig;
+
+impl RaftTypeConfig for TypeConfig {
+    type D = LogCommand;
+    type R = ApplyResults;
+    type NodeId = u64;
+    type Node = BrokerNode;
+    type Term = u64;
+    type LeaderId = openraft::impls::leader_id_adv::LeaderId<u64, u64>;
+    type Vote = openraft::impls::Vote<Self::LeaderId>;
+    type Payload = openraft::EntryPayload<Self::D, Self::NodeId, Self::Node>;
+    type Entry = openraft::Entry<<Self::LeaderId as openraft::vote::RaftLeaderId>::Committed, Self::Payload>;
+    type AsyncRuntime = openraft::impls::TokioRuntime;
+    type Responder<T>
+        = Respond<T>
+    where
+        T: openraft::OptionalSend + 'static;
+    type Batch<T>
+        = openraft::impls::InlineBatch<T>
+    where
+        T: openraft::OptionalSend + 'static;
+    type ErrorSource = openraft::impls::BoxedErrorSource;
+}
+
+pub type Raft = openraft::Raft<TypeConfig, StateMachine>;
+pub type Entry = <TypeConfig as RaftTypeConfig>::Entry;
+pub type LogId = openraft::type_config::alias::LogIdOf<TypeConfig>;
+pub type Vote = openraft::type_config::alias::VoteOf<TypeConfig>;
+pub type Membership = openraft::Membership<u64, BrokerNode>;
+pub type StoredMembership = openraft::type_config::alias::StoredMembershipOf<TypeConfig>;

@@ -1,0 +1,170 @@
+//! Three real broker processes forming a cluster: replication, NOT_LEADER answers that name the
+//! leader, failover after `kill -9` of the leader with nothing acknowledged lost, a restarted
+//! broker catching up, and replicas holding the same bytes.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use strata::proto;
+use tonic::Code;
+
+use crate::process::ServerProcess;
+use crate::support::*;
+
+/// Ports free now (bound and released): a cluster's peer addresses must be known before any
+/// broker starts.
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
+    listeners.iter().map(|l| l.local_addr().expect("addr").port()).collect()
+}
+
+pub struct Cluster {
+    pub dirs: Vec<PathBuf>,
+    seeds: String,
+    peers: Vec<String>,
+    pub brokers: Vec<Option<ServerProcess>>,
+    _root: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn start(size: usize) -> Self {
+        let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+        let peers: Vec<String> = free_ports(size).into_iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let dirs: Vec<PathBuf> = (1..=size).map(|n| root.path().join(format!("broker{n}"))).collect();
+        let mut cluster = Cluster { dirs, seeds: peers.join(","), peers, brokers: Vec::new(), _root: root };
+        cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
+        cluster
+    }
+
+    fn spawn(&self, i: usize) -> ServerProcess {
+        let node = (i + 1).to_string();
+        let args = [
+            "--node-id",
+            &node,
+            "--peer-listen",
+            &self.peers[i],
+            "--seeds",
+            &self.seeds,
+            "--raft-election-timeout",
+            "500ms..1s",
+        ];
+        ServerProcess::spawn(&self.dirs[i], &args)
+    }
+
+    pub fn addr(&self, i: usize) -> SocketAddr {
+        self.brokers[i].as_ref().expect("running").addr
+    }
+
+    pub fn kill_9(&mut self, i: usize) {
+        if let Some(broker) = self.brokers[i].take() {
+            broker.kill_9();
+        }
+    }
+
+    pub fn restart(&mut self, i: usize) {
+        self.brokers[i] = Some(self.spawn(i));
+    }
+
+    /// The running broker that leads, once one does (bounded).
+    pub async fn leader(&self) -> usize {
+        for _ in 0..400 {
+            for (i, broker) in self.brokers.iter().enumerate() {
+                let Some(broker) = broker else { continue };
+                let mut client = connect(broker.addr).await;
+                // A follower answers NOT_LEADER before it looks the topic up.
+                let probe = client.fetch(fetch_request("no-such-topic", 0, 0)).await;
+                if probe.is_err_and(|s| s.code() == Code::NotFound) {
+                    return i;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no broker became leader");
+    }
+}
+
+/// What each partition of `topic` holds according to broker `addr` (any broker answers).
+async fn high_watermarks(addr: SocketAddr, topic: &str) -> Vec<i64> {
+    let mut client = connect(addr).await;
+    describe(&mut client, topic).await.partitions.iter().map(|p| p.high_watermark).collect()
+}
+
+/// Waits (bounded) until broker `addr` has applied `expected` in every partition of `topic`:
+/// a follower applies what a majority committed a little after the leader.
+async fn wait_caught_up(addr: SocketAddr, topic: &str, expected: &[i64]) {
+    for round in 0.. {
+        if high_watermarks(addr, topic).await == expected {
+            return;
+        }
+        assert!(round < 400, "broker {addr} never caught up to {expected:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn produce_rounds(client: &mut Client, from: usize, to: usize) {
+    for round in from..to {
+        for partition in 0..3 {
+            let records = (0..10).map(|i| record(format!("r{round}-p{partition}-{i}"))).collect();
+            produce_to(client, "t", partition, records).await;
+        }
+    }
+}
+
+/// Everything apply wrote in a stopped broker's data dir.
+fn dump(dir: &Path) -> strata::storage::StoreDump {
+    let store = strata::storage::Store::open(dir, &Default::default()).expect("open data dir");
+    let mut topics = store.load_topics().expect("topics");
+    topics.sort_by_key(|t| t.id);
+    store.attach_topics(&topics);
+    store.dump(&topics).expect("dump")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_replicates_fails_over_and_keeps_replicas_identical() {
+    let mut cluster = Cluster::start(3);
+    let first = cluster.leader().await;
+    let mut client = connect(cluster.addr(first)).await;
+    create_topic(&mut client, "t", 3).await;
+    produce_rounds(&mut client, 0, 10).await;
+
+    // A follower refuses produce and fetch, naming the leader.
+    let follower = (first + 1) % 3;
+    let mut other = connect(cluster.addr(follower)).await;
+    let request = proto::ProduceRequest {
+        topic: "t".into(),
+        partition: Some(0),
+        records: vec![record("x")],
+        ..Default::default()
+    };
+    let status = other.produce(request).await.expect_err("a follower does not take writes");
+    assert_eq!(status.code(), Code::Unavailable);
+    let hint = |key: &str| status.metadata().get(key).and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(hint("strata-reason").as_deref(), Some("NOT_LEADER"));
+    assert_eq!(hint("strata-leader-addr"), Some(cluster.addr(first).to_string()));
+    wait_caught_up(cluster.addr(follower), "t", &[100, 100, 100]).await;
+
+    // The leader dies: another takes over with everything acknowledged, and takes writes.
+    cluster.kill_9(first);
+    let second = cluster.leader().await;
+    assert_ne!(second, first);
+    let mut client = connect(cluster.addr(second)).await;
+    for partition in 0..3 {
+        let stored = fetch_all(&mut client, "t", partition, 0).await;
+        assert_eq!(stored.len(), 100, "partition {partition} lost nothing acknowledged");
+    }
+    produce_rounds(&mut client, 10, 20).await;
+
+    // The old leader comes back and catches up.
+    cluster.restart(first);
+    for i in 0..3 {
+        wait_caught_up(cluster.addr(i), "t", &[200, 200, 200]).await;
+    }
+    for i in 0..3 {
+        cluster.kill_9(i);
+    }
+    let dumps: Vec<_> = cluster.dirs.iter().map(|d| dump(d)).collect();
+    assert_eq!(dumps[0].partitions.len(), 3);
+    assert_eq!(dumps[0], dumps[1], "replicas 1 and 2 hold the same bytes");
+    assert_eq!(dumps[0], dumps[2], "replicas 1 and 3 hold the same bytes");
+}
