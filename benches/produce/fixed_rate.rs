@@ -141,7 +141,10 @@ pub async fn catch_up(dir: &Path, backlog_mib: usize) -> anyhow::Result<Vec<(Str
     let cold = subscribed(&mut client, 1 << 20).await?;
     let mut rates = vec![("subscribe, 1 MiB responses, cold cache".to_string(), cold)];
     rates.push(("fetch loop, 64 MiB fetches".to_string(), fetch_loop(&mut client).await?));
-    rates.push(("client Consumer (reads ahead)".to_string(), client_consumer(client.clone()).await?));
+    rates.push((
+        "client Consumer (reads ahead)".to_string(),
+        client_consumer(strata::client::connect(&broker.endpoint).await?).await?,
+    ));
     for mib in [1u32, 4, 16] {
         rates.push((format!("subscribe, {mib} MiB responses"), subscribed(&mut client, mib << 20).await?));
     }
@@ -168,7 +171,7 @@ async fn fetch_loop(client: &mut BrokerClient<Channel>) -> anyhow::Result<f64> {
 
 /// Bytes per second of record values read by the Rust client's `Consumer` (1 MiB fetches, the
 /// next one sent while the previous response is handled) until the high watermark.
-async fn client_consumer(client: BrokerClient<Channel>) -> anyhow::Result<f64> {
+async fn client_consumer(client: strata::client::Connection) -> anyhow::Result<f64> {
     let started = Instant::now();
     let mut consumer =
         strata::client::Consumer::assign(client, "bench", &[0], strata::client::StartAt::Earliest).await?;

@@ -17,7 +17,8 @@ use output::OutputFormat;
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about = "A durable, partitioned event-log broker")]
 pub struct Cli {
-    /// Broker address for client commands.
+    /// Broker for client commands: one address, or a comma-separated bootstrap list of a
+    /// cluster's brokers (requests follow the leader).
     #[arg(long, global = true, env = "STRATA_BROKER", default_value = "127.0.0.1:9392")]
     broker: String,
     /// Output of client commands.

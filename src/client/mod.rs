@@ -5,8 +5,7 @@ mod group_consumer;
 mod membership;
 mod position;
 mod producer;
-
-use tonic::transport::Channel;
+mod routed;
 
 pub use consumer::{Consumer, StartAt};
 pub use group_consumer::{AutoOffsetReset, ConsumedRecord, GroupConsumer, GroupConsumerConfig};
@@ -14,11 +13,15 @@ pub use producer::{Producer, ProducerConfig, RecordOffset};
 
 use crate::proto::broker_client::BrokerClient;
 
-/// A connection to a broker.
-pub type Connection = BrokerClient<Channel>;
+pub use routed::Routed;
 
-/// Connects to `addr` (`host:port` or a full `http://` URI).
-pub async fn connect(addr: &str) -> Result<Connection, tonic::transport::Error> {
-    let uri = if addr.contains("://") { addr.to_string() } else { format!("http://{addr}") };
-    Ok(BrokerClient::connect(uri).await?.max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20))
+/// A connection to a cluster (or a single broker): requests go to the broker that leads.
+pub type Connection = BrokerClient<Routed>;
+
+/// Connects to `brokers`: one address (`host:port` or an `http://` URI), or several separated
+/// by commas (a bootstrap list); requests then follow the leader (see [`Routed`]).
+pub async fn connect(brokers: &str) -> Result<Connection, tonic::transport::Error> {
+    let bootstrap = brokers.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect();
+    let routed = Routed::connect(bootstrap).await?;
+    Ok(BrokerClient::new(routed).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20))
 }

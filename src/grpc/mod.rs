@@ -1,6 +1,7 @@
 //! gRPC: the `strata.v1.Broker` service, its conversions and the one error mapping.
 mod convert;
 mod convert_groups;
+mod forward;
 mod metrics_layer;
 mod server;
 mod service;

@@ -7,16 +7,19 @@ use tonic::{Request, Response, Status};
 use tracing::instrument;
 
 use super::convert;
+use super::forward::{Forwarder, onward};
 use crate::broker::Broker;
 use crate::proto::{self, broker_server};
 
 pub struct BrokerService {
     pub(super) broker: Arc<Broker>,
+    /// Sends admin calls on to the leader when this broker does not lead.
+    forward: Forwarder,
 }
 
 impl BrokerService {
     pub fn new(broker: Arc<Broker>) -> Self {
-        BrokerService { broker }
+        BrokerService { broker, forward: Forwarder::default() }
     }
 }
 
@@ -29,9 +32,14 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::CreateTopicRequest>,
     ) -> Result<Response<proto::CreateTopicResponse>, Status> {
-        let req = request.into_inner();
-        let info = self.broker.create_topic(&req.name, req.partitions, convert::topic_config(req.config)).await?;
-        Ok(Response::new(proto::CreateTopicResponse { topic: Some(convert::topic(info)) }))
+        let (metadata, _, req) = request.into_parts();
+        let config = convert::topic_config(req.config);
+        let created = self.broker.create_topic(&req.name, req.partitions, config).await;
+        let created = created.map(|info| proto::CreateTopicResponse { topic: Some(convert::topic(info)) });
+        let response = self
+            .forward
+            .at_leader(created, &metadata, |mut leader| async move { leader.create_topic(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().name))]
@@ -39,8 +47,12 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::DeleteTopicRequest>,
     ) -> Result<Response<proto::DeleteTopicResponse>, Status> {
-        self.broker.delete_topic(&request.into_inner().name).await?;
-        Ok(Response::new(proto::DeleteTopicResponse {}))
+        let (metadata, _, req) = request.into_parts();
+        let deleted = self.broker.delete_topic(&req.name).await.map(|()| proto::DeleteTopicResponse {});
+        let response = self
+            .forward
+            .at_leader(deleted, &metadata, |mut leader| async move { leader.delete_topic(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     async fn list_topics(
@@ -65,10 +77,14 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::AlterTopicConfigRequest>,
     ) -> Result<Response<proto::AlterTopicConfigResponse>, Status> {
-        let req = request.into_inner();
+        let (metadata, _, req) = request.into_parts();
         let config = convert::topic_config(req.config);
-        let info = self.broker.alter_topic_config(&req.name, config, &req.reset).await?;
-        Ok(Response::new(proto::AlterTopicConfigResponse { topic: Some(convert::topic(info)) }))
+        let altered = self.broker.alter_topic_config(&req.name, config, &req.reset).await;
+        let altered = altered.map(|info| proto::AlterTopicConfigResponse { topic: Some(convert::topic(info)) });
+        let response = self
+            .forward
+            .at_leader(altered, &metadata, |mut leader| async move { leader.alter_topic_config(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().name))]
@@ -76,9 +92,13 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::AddPartitionsRequest>,
     ) -> Result<Response<proto::AddPartitionsResponse>, Status> {
-        let req = request.into_inner();
-        let info = self.broker.add_partitions(&req.name, req.count).await?;
-        Ok(Response::new(proto::AddPartitionsResponse { topic: Some(convert::topic(info)) }))
+        let (metadata, _, req) = request.into_parts();
+        let grown = self.broker.add_partitions(&req.name, req.count).await;
+        let grown = grown.map(|info| proto::AddPartitionsResponse { topic: Some(convert::topic(info)) });
+        let response = self
+            .forward
+            .at_leader(grown, &metadata, |mut leader| async move { leader.add_partitions(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]
@@ -86,9 +106,13 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::DeleteRecordsRequest>,
     ) -> Result<Response<proto::DeleteRecordsResponse>, Status> {
-        let req = request.into_inner();
-        let log_start_offset = self.broker.delete_records(&req.topic, req.partition, req.before_offset).await?;
-        Ok(Response::new(proto::DeleteRecordsResponse { log_start_offset }))
+        let (metadata, _, req) = request.into_parts();
+        let deleted = self.broker.delete_records(&req.topic, req.partition, req.before_offset).await;
+        let deleted = deleted.map(|log_start_offset| proto::DeleteRecordsResponse { log_start_offset });
+        let response = self
+            .forward
+            .at_leader(deleted, &metadata, |mut leader| async move { leader.delete_records(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = ?request.get_ref().partition))]
@@ -106,9 +130,13 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::InitProducerIdRequest>,
     ) -> Result<Response<proto::InitProducerIdResponse>, Status> {
-        let (name, renewing) = convert::init_producer_id(request.into_inner())?;
-        let identity = self.broker.init_producer_id(name, renewing).await?;
-        Ok(Response::new(convert::producer_identity(identity)))
+        let (metadata, _, req) = request.into_parts();
+        let (name, renewing) = convert::init_producer_id(req.clone())?;
+        let issued = self.broker.init_producer_id(name, renewing).await.map(convert::producer_identity);
+        let response = self
+            .forward
+            .at_leader(issued, &metadata, |mut leader| async move { leader.init_producer_id(onward(req)).await });
+        Ok(Response::new(response.await?))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().topic, partition = request.get_ref().partition))]

@@ -168,3 +168,54 @@ async fn a_cluster_replicates_fails_over_and_keeps_replicas_identical() {
     assert_eq!(dumps[0], dumps[1], "replicas 1 and 2 hold the same bytes");
     assert_eq!(dumps[0], dumps[2], "replicas 1 and 3 hold the same bytes");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_ride_through_a_leader_kill_without_errors_or_duplicates() {
+    let mut cluster = Cluster::start(3);
+    let first = cluster.leader().await;
+    // Admin calls go through any broker: a follower sends them on to the leader.
+    let follower = (first + 1) % 3;
+    let mut admin = connect(cluster.addr(follower)).await;
+    create_topic(&mut admin, "t", 2).await;
+
+    // The producer starts at a follower; its bootstrap list names every broker.
+    let brokers: Vec<String> =
+        [follower, first, (first + 2) % 3].iter().map(|&i| cluster.addr(i).to_string()).collect();
+    let client = strata::client::connect(&brokers.join(",")).await.expect("bootstrap");
+    let config = strata::client::ProducerConfig {
+        linger: Duration::from_millis(1),
+        batch_size: 2 << 10,
+        request_timeout: Duration::from_secs(2),
+        retry_backoff: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let producer = strata::client::Producer::new(client, "t", config).await.expect("producer");
+    let value = |i: usize| bytes::Bytes::from(format!("{i:0>200}"));
+    let (mut deliveries, mut acked) = (Vec::new(), Vec::new());
+    for i in 0..600 {
+        let record = proto::Record { value: value(i), ..Default::default() };
+        deliveries.push((i, producer.send(record, Some((i % 2) as u32)).await.expect("queued")));
+        if i == 200 {
+            // Once the first records are in, the leader dies under load.
+            let (first_record, delivered) = deliveries.remove(0);
+            acked.push((first_record, delivered.await.expect("answered").expect("first record")));
+            cluster.kill_9(first);
+        }
+    }
+    producer.flush().await;
+    for (i, delivered) in deliveries {
+        acked.push((i, delivered.await.expect("answered").expect("acknowledged despite the failover")));
+    }
+    producer.close().await;
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    for partition in 0..2 {
+        let stored: Vec<_> =
+            fetch_all(&mut client, "t", partition, 0).await.into_iter().map(|r| (r.offset, r.value)).collect();
+        let mut expected: Vec<_> =
+            acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
+        expected.sort();
+        assert_eq!(stored.len(), expected.len(), "partition {partition}: every record once");
+        assert_eq!(stored, expected, "partition {partition}: where acknowledged, in send order");
+    }
+}

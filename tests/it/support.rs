@@ -9,14 +9,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use strata::config::BrokerConfig;
-use strata::proto::broker_client::BrokerClient;
 use strata::proto::{self, Record};
 use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tonic::transport::Channel;
 
-pub type Client = BrokerClient<Channel>;
+/// The library's connection: requests follow the leader of a cluster.
+pub type Client = strata::client::Connection;
 
 /// The broker runs on its own thread and runtime, so it shuts down cleanly (RocksDB closed) after
 /// its test's runtime is gone, which a server task on that runtime would not: it would be dropped
@@ -166,10 +165,9 @@ fn serve(listener: std::net::TcpListener, config: BrokerConfig, stopped: oneshot
 
 /// A client for `addr`, retrying while the server is still binding its service.
 pub async fn connect(addr: SocketAddr) -> Client {
-    let endpoint = format!("http://{addr}");
     for _ in 0..200 {
-        if let Ok(client) = BrokerClient::connect(endpoint.clone()).await {
-            return client.max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20);
+        if let Ok(client) = strata::client::connect(&addr.to_string()).await {
+            return client;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }

@@ -2,15 +2,14 @@
 //! flight per partition), and with idempotence keeps the sequences and renews the producer's
 //! identity when they can no longer be trusted.
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::{Id, JoinSet};
 use tokio::time::Instant;
 use tonic::Status;
 
-use super::send::{MAX_BACKOFF, Sent, send_batch};
-use super::sequences::Sequences;
+use super::send::{Sent, send_batch};
+use super::sequences::{Sequences, init_producer_id};
 use super::{Command, Delivery, ProducerConfig};
 use crate::broker::partitioner::partition_for_key;
 use crate::client::Connection;
@@ -82,7 +81,7 @@ impl Batcher {
             // later) and something to send (a broker that stays away costs nothing meanwhile).
             let idle = renewals.is_empty() && sending.is_empty() && !self.open.is_empty();
             if let Some(sequences) = self.sequences.as_ref().filter(|_| self.renewing && idle) {
-                renewals.spawn(renew(self.client.clone(), sequences.renewal(), self.config.clone()));
+                renewals.spawn(init_producer_id(self.client.clone(), sequences.renewal(), self.config.clone()));
             }
             self.dispatch(&mut sending);
             if closed && self.open.is_empty() && sending.is_empty() {
@@ -251,29 +250,6 @@ impl Batcher {
                 (partition, sent)
             });
             self.tasks.insert(task.id(), partition);
-        }
-    }
-}
-
-/// Asks for a new epoch of the producer's id, retrying until the delivery timeout; a fenced
-/// instance (FAILED_PRECONDITION) is told at once.
-async fn renew(mut client: Connection, request: proto::InitProducerIdRequest, config: ProducerConfig) -> Renewed {
-    let deadline = Instant::now() + config.delivery_timeout;
-    let mut attempt: u32 = 0;
-    loop {
-        let answer = tokio::time::timeout(config.request_timeout, client.init_producer_id(request.clone()))
-            .await
-            .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer to InitProducerId")));
-        let backoff: Duration = (config.retry_backoff * (attempt + 1)).min(MAX_BACKOFF);
-        match answer {
-            Ok(identity) => return Ok(identity.into_inner()),
-            Err(status) if status.code() == tonic::Code::FailedPrecondition => return Err(status),
-            Err(status) if Instant::now() + backoff >= deadline => return Err(status),
-            Err(status) => {
-                tracing::debug!(%status, attempt, "renewing the producer id");
-                attempt += 1;
-                tokio::time::sleep(backoff).await;
-            }
         }
     }
 }

@@ -98,7 +98,7 @@ impl Producer {
                     "an idempotent producer needs acks ALL; set enable_idempotence: false for acks LEADER or NONE",
                 ));
             }
-            Some(Sequences::start(&mut client, config.producer_name.clone()).await?)
+            Some(Sequences::start(&client, &config).await?)
         } else {
             None
         };

@@ -152,6 +152,11 @@ fn idempotent_next(status: &Status) -> Next {
     }
 }
 
+/// Whether an idempotent producer tries again after `status` (the outcome may not be final).
+pub(super) fn worth_retrying(status: &Status) -> bool {
+    matches!(idempotent_next(status), Next::Retry)
+}
+
 fn plain_next(status: &Status) -> Next {
     if retriable(status) { Next::Retry } else { Next::Fail }
 }

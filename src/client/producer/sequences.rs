@@ -4,6 +4,12 @@ use std::collections::HashMap;
 
 use tonic::Status;
 
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::ProducerConfig;
+use super::send::{MAX_BACKOFF, worth_retrying};
 use crate::broker::producers::sequence_after;
 use crate::client::Connection;
 use crate::proto;
@@ -25,9 +31,10 @@ pub(super) struct Sequences {
 
 impl Sequences {
     /// Gets an identity from the broker (for a named producer, fencing its older instances).
-    pub async fn start(client: &mut Connection, name: Option<String>) -> Result<Self, Status> {
+    pub async fn start(client: &Connection, config: &ProducerConfig) -> Result<Self, Status> {
+        let name = config.producer_name.clone();
         let request = proto::InitProducerIdRequest { producer_name: name.clone(), ..Default::default() };
-        let identity = client.init_producer_id(request).await?.into_inner();
+        let identity = init_producer_id(client.clone(), request, config.clone()).await?;
         let mut sequences = Sequences { name, producer_id: -1, epoch: 0, next: HashMap::new() };
         sequences.renewed(identity);
         Ok(sequences)
@@ -63,6 +70,33 @@ impl Sequences {
         if stamp.producer_id == self.producer_id && stamp.epoch == self.epoch {
             let count = i32::try_from(records).unwrap_or(i32::MAX);
             self.next.insert(partition, sequence_after(stamp.base_sequence, count));
+        }
+    }
+}
+
+/// Asks for a producer identity (a first one, or a new epoch of this producer's id), retrying
+/// until the delivery timeout: through an election no broker leads for a moment. A fenced
+/// instance (FAILED_PRECONDITION) is told at once.
+pub(super) async fn init_producer_id(
+    mut client: Connection,
+    request: proto::InitProducerIdRequest,
+    config: ProducerConfig,
+) -> Result<proto::InitProducerIdResponse, Status> {
+    let deadline = Instant::now() + config.delivery_timeout;
+    let mut attempt: u32 = 0;
+    loop {
+        let answer = tokio::time::timeout(config.request_timeout, client.init_producer_id(request.clone()))
+            .await
+            .unwrap_or_else(|_| Err(Status::deadline_exceeded("no answer to InitProducerId")));
+        let backoff: Duration = (config.retry_backoff * (attempt + 1)).min(MAX_BACKOFF);
+        match answer {
+            Ok(identity) => return Ok(identity.into_inner()),
+            Err(status) if !worth_retrying(&status) || Instant::now() + backoff >= deadline => return Err(status),
+            Err(status) => {
+                tracing::debug!(%status, attempt, "asking for a producer id");
+                attempt += 1;
+                tokio::time::sleep(backoff).await;
+            }
         }
     }
 }

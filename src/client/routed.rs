@@ -1,0 +1,115 @@
+//! A channel to whichever broker leads. It starts at the first bootstrap address that accepts a
+//! connection; a NOT_LEADER answer naming the leader sends later requests there, and a request
+//! that fails to reach its broker sends later ones to the next bootstrap address. The failed
+//! request itself is not resent here: its caller decides (the idempotent producer retries).
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use futures::future::BoxFuture;
+use tonic::body::Body;
+use tonic::transport::{Channel, Endpoint};
+use tower::{Service, ServiceExt};
+
+#[derive(Clone)]
+pub struct Routed {
+    route: Arc<Mutex<Route>>,
+}
+
+struct Route {
+    bootstrap: Vec<String>,
+    current: String,
+    channels: HashMap<String, Channel>,
+}
+
+impl Route {
+    fn channel(&mut self, addr: &str) -> Result<Channel, tonic::transport::Error> {
+        if let Some(channel) = self.channels.get(addr) {
+            return Ok(channel.clone());
+        }
+        let channel = Endpoint::from_shared(uri(addr))?.tcp_nodelay(true).connect_lazy();
+        self.channels.insert(addr.to_string(), channel.clone());
+        Ok(channel)
+    }
+
+    /// After `failed` did not answer: the next bootstrap address (if `failed` is still current).
+    fn move_on_from(&mut self, failed: &str) {
+        if self.current != failed {
+            return;
+        }
+        let at = self.bootstrap.iter().position(|a| a == failed).map_or(0, |i| i + 1);
+        self.current = self.bootstrap[at % self.bootstrap.len()].clone();
+    }
+}
+
+fn uri(addr: &str) -> String {
+    if addr.contains("://") { addr.to_string() } else { format!("http://{addr}") }
+}
+
+impl Routed {
+    /// Connects to the first of `bootstrap` that accepts a connection; the error of the last
+    /// one if none does.
+    pub async fn connect(bootstrap: Vec<String>) -> Result<Self, tonic::transport::Error> {
+        // An empty list fails below as an invalid address, like any address that is not one.
+        let bootstrap = if bootstrap.is_empty() { vec![String::new()] } else { bootstrap };
+        let mut at = 0;
+        loop {
+            let addr = &bootstrap[at];
+            match Endpoint::from_shared(uri(addr))?.tcp_nodelay(true).connect().await {
+                Ok(channel) => {
+                    let channels = HashMap::from([(addr.clone(), channel)]);
+                    let route = Route { bootstrap: bootstrap.clone(), current: addr.clone(), channels };
+                    return Ok(Routed { route: Arc::new(Mutex::new(route)) });
+                }
+                Err(e) if at + 1 == bootstrap.len() => return Err(e),
+                Err(_) => at += 1,
+            }
+        }
+    }
+
+    /// The broker requests go to now.
+    pub fn current(&self) -> String {
+        self.lock().current.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Route> {
+        self.route.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Service<http::Request<Body>> for Routed {
+    type Response = http::Response<Body>;
+    type Error = tonic::transport::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Each call takes a ready clone of its broker's channel (`oneshot`).
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let routed = self.clone();
+        Box::pin(async move {
+            let (addr, channel) = {
+                let mut route = routed.lock();
+                let addr = route.current.clone();
+                let channel = route.channel(&addr)?;
+                (addr, channel)
+            };
+            let result = channel.oneshot(request).await;
+            let mut route = routed.lock();
+            match &result {
+                Ok(response) => {
+                    let header = |key: &str| response.headers().get(key).and_then(|v| v.to_str().ok());
+                    if header("strata-reason") == Some("NOT_LEADER")
+                        && let Some(leader) = header("strata-leader-addr")
+                    {
+                        route.current = leader.to_string();
+                    }
+                }
+                Err(_) => route.move_on_from(&addr),
+            }
+            result
+        })
+    }
+}
