@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test fuzz clean-data
+.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
 
 deps:
 	@./.ci/install-deps
@@ -57,6 +57,12 @@ bench-scale: deps
 ## 100 kill -9 cycles per fsync mode, with a Jepsen-style check of the history (anomalies must be 0).
 crash-test: deps
 	STRATA_CRASH_CYCLES=$${STRATA_CRASH_CYCLES:-100} $(CARGO) test --release --test it crash:: -- --nocapture --test-threads 1
+
+## 50 fault cycles on a three-broker cluster (kill -9 of the leader, of all three, SIGSTOP of the
+## leader, kill -9 of a follower) under idempotent producers, a reader and a committer; a
+## Jepsen-style check of the history and a byte-for-byte comparison of the replicas.
+cluster-crash-test: deps
+	STRATA_CLUSTER_CRASH_CYCLES=$${STRATA_CLUSTER_CRASH_CYCLES:-50} $(CARGO) test --release --test it cluster_crash -- --nocapture --test-threads 1
 
 ## Fuzz the stored-batch and key decoders, FUZZ_SECS (default 60) each, with cargo-fuzz on the
 ## nightly toolchain (installed if missing). A crash stops it and leaves the input in

@@ -78,6 +78,13 @@ pub enum Error {
         }
     )]
     NotLeader { leader_id: Option<u64>, leader_addr: Option<String> },
+    /// In a cluster, an offset above this leader's high watermark: after a failover the new
+    /// leader may briefly be behind what the old one served. Retriable; never a reason to reset.
+    #[error(
+        "OFFSET_NOT_AVAILABLE: {topic}/{partition} has records up to {high_watermark} on this leader, not yet \
+         {offset}; retry shortly"
+    )]
+    OffsetNotAvailable { topic: String, partition: u32, offset: i64, high_watermark: i64 },
     /// The broker is shutting down and takes no new work.
     #[error("broker is shutting down; retry against a running broker")]
     ShuttingDown,
@@ -124,6 +131,7 @@ impl Error {
             Error::InvalidProducerEpoch { .. } => "INVALID_PRODUCER_EPOCH",
             Error::OutOfOrderSequence { .. } => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             Error::NotLeader { .. } => "NOT_LEADER",
+            Error::OffsetNotAvailable { .. } => "OFFSET_NOT_AVAILABLE",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",
             Error::DiskFull => "DISK_FULL",

@@ -80,6 +80,16 @@ impl Broker {
 
     fn check_offset(&self, topic: &str, state: &PartitionState, offset: i64, hwm: i64) -> Result<()> {
         let bounds = ReadBounds { high_watermark: hwm, ..state.read_bounds() };
+        if offset > hwm && self.replication.is_some() {
+            // A new leader may not have applied all that the old one served yet: the reader
+            // retries, and must not reset its position.
+            return Err(Error::OffsetNotAvailable {
+                topic: topic.to_string(),
+                partition: state.partition,
+                offset,
+                high_watermark: hwm,
+            });
+        }
         if offset < bounds.log_start || offset > hwm {
             return Err(out_of_range(topic, state.partition, offset, bounds));
         }

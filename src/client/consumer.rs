@@ -77,7 +77,10 @@ impl Consumer {
             let wait = if i + 1 == partitions.len() { max_wait } else { Duration::ZERO };
             let response = match self.take_ahead(partition, offset).await {
                 Some(response) => response,
-                None => self.client.fetch(self.request(partition, offset, wait)).await?.into_inner(),
+                None => {
+                    let request = self.request(partition, offset, wait);
+                    fetch_through_failover(&mut self.client, request).await?
+                }
             };
             self.known_ends.insert(partition, response.high_watermark);
             if let Some(last) = response.records.last() {
@@ -144,6 +147,30 @@ impl Consumer {
             out.insert(partition, self.client.list_offsets(request).await?.into_inner().offset);
         }
         Ok(out)
+    }
+}
+
+/// How long a fetch keeps retrying while the cluster has no reachable leader.
+const FAILOVER_PATIENCE: Duration = Duration::from_secs(30);
+
+/// A fetch that rides through a failover: UNAVAILABLE (a broker down, NOT_LEADER, a new leader
+/// not yet at the offset) is retried, at the leader the connection now follows, until
+/// [`FAILOVER_PATIENCE`] has passed.
+async fn fetch_through_failover(
+    client: &mut Connection,
+    request: proto::FetchRequest,
+) -> Result<proto::FetchResponse, Status> {
+    let started = tokio::time::Instant::now();
+    let mut backoff = Duration::from_millis(20);
+    loop {
+        match client.fetch(request.clone()).await {
+            Ok(response) => return Ok(response.into_inner()),
+            Err(status) if status.code() == tonic::Code::Unavailable && started.elapsed() < FAILOVER_PATIENCE => {
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(500));
+            }
+            Err(status) => return Err(status),
+        }
     }
 }
 

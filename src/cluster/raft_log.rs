@@ -87,6 +87,13 @@ impl Replication for ClusterReplication {
         let leader_id = metrics.current_leader;
         let membership = metrics.membership_config.membership();
         let leader_addr = leader_id.and_then(|id| membership.get_node(&id)).map(|node| node.client_addr.clone());
+        // A new leader serves only once it applied an entry of its own term (the blank entry
+        // every leader commits first): until then it may be behind what the old leader served,
+        // and a reader would see the high watermark go back.
+        let caught_up = metrics.last_applied.is_some_and(|applied| applied.leader_id.term == metrics.current_term);
+        if leader_id == Some(self.node_id) && !caught_up {
+            return Leadership { leader: false, leader_id: None, leader_addr: None };
+        }
         Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }
     }
 

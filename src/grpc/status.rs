@@ -29,7 +29,7 @@ impl From<Error> for Status {
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,
-            Error::ShuttingDown | Error::NotLeader { .. } => Code::Unavailable,
+            Error::ShuttingDown | Error::NotLeader { .. } | Error::OffsetNotAvailable { .. } => Code::Unavailable,
             Error::Overloaded(_) | Error::DiskFull => Code::ResourceExhausted,
             Error::Corrupt { .. } => Code::DataLoss,
             // Details were logged where the error arose; the client gets no internals.

@@ -23,16 +23,24 @@ pub struct Cluster {
     pub dirs: Vec<PathBuf>,
     seeds: String,
     peers: Vec<String>,
+    /// Client addresses, kept across restarts (the cluster hands them out as hints).
+    listen: Vec<String>,
     pub brokers: Vec<Option<ServerProcess>>,
+    /// Brokers frozen with SIGSTOP.
+    paused: Vec<bool>,
     _root: tempfile::TempDir,
 }
 
 impl Cluster {
     pub fn start(size: usize) -> Self {
         let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-        let peers: Vec<String> = free_ports(size).into_iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let ports = free_ports(2 * size);
+        let peers: Vec<String> = ports[..size].iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let listen: Vec<String> = ports[size..].iter().map(|p| format!("127.0.0.1:{p}")).collect();
         let dirs: Vec<PathBuf> = (1..=size).map(|n| root.path().join(format!("broker{n}"))).collect();
-        let mut cluster = Cluster { dirs, seeds: peers.join(","), peers, brokers: Vec::new(), _root: root };
+        let paused = vec![false; size];
+        let seeds = peers.join(",");
+        let mut cluster = Cluster { dirs, seeds, peers, listen, brokers: Vec::new(), paused, _root: root };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
     }
@@ -49,7 +57,7 @@ impl Cluster {
             "--raft-election-timeout",
             "500ms..1s",
         ];
-        ServerProcess::spawn(&self.dirs[i], &args)
+        ServerProcess::spawn_at(&self.listen[i], &self.dirs[i], &args)
     }
 
     pub fn addr(&self, i: usize) -> SocketAddr {
@@ -60,21 +68,50 @@ impl Cluster {
         if let Some(broker) = self.brokers[i].take() {
             broker.kill_9();
         }
+        self.paused[i] = false;
     }
 
     pub fn restart(&mut self, i: usize) {
         self.brokers[i] = Some(self.spawn(i));
     }
 
-    /// The running broker that leads, once one does (bounded).
+    pub fn running(&self, i: usize) -> bool {
+        self.brokers[i].is_some()
+    }
+
+    /// Freezes broker `i` (SIGSTOP) until `resume`.
+    pub fn pause(&mut self, i: usize) {
+        if let Some(broker) = &self.brokers[i] {
+            broker.pause();
+            self.paused[i] = true;
+        }
+    }
+
+    pub fn resume(&mut self, i: usize) {
+        if let Some(broker) = &self.brokers[i] {
+            broker.resume();
+            self.paused[i] = false;
+        }
+    }
+
+    /// Every running broker's client address: a bootstrap list.
+    pub fn bootstrap(&self) -> String {
+        let addrs: Vec<String> = self.brokers.iter().flatten().map(|b| b.addr.to_string()).collect();
+        addrs.join(",")
+    }
+
+    /// The running, unfrozen broker that leads, once one does (bounded).
     pub async fn leader(&self) -> usize {
         for _ in 0..400 {
             for (i, broker) in self.brokers.iter().enumerate() {
-                let Some(broker) = broker else { continue };
-                let mut client = connect(broker.addr).await;
+                let Some(broker) = broker.as_ref().filter(|_| !self.paused[i]) else { continue };
                 // A follower answers NOT_LEADER before it looks the topic up.
-                let probe = client.fetch(fetch_request("no-such-topic", 0, 0)).await;
-                if probe.is_err_and(|s| s.code() == Code::NotFound) {
+                let probe = async {
+                    let mut client = strata::client::connect(&broker.addr.to_string()).await.ok()?;
+                    Some(client.fetch(fetch_request("no-such-topic", 0, 0)).await)
+                };
+                let answer = tokio::time::timeout(Duration::from_secs(1), probe).await.ok().flatten();
+                if answer.is_some_and(|probe| probe.is_err_and(|s| s.code() == Code::NotFound)) {
                     return i;
                 }
             }
@@ -85,14 +122,14 @@ impl Cluster {
 }
 
 /// What each partition of `topic` holds according to broker `addr` (any broker answers).
-async fn high_watermarks(addr: SocketAddr, topic: &str) -> Vec<i64> {
+pub async fn high_watermarks(addr: SocketAddr, topic: &str) -> Vec<i64> {
     let mut client = connect(addr).await;
     describe(&mut client, topic).await.partitions.iter().map(|p| p.high_watermark).collect()
 }
 
 /// Waits (bounded) until broker `addr` has applied `expected` in every partition of `topic`:
 /// a follower applies what a majority committed a little after the leader.
-async fn wait_caught_up(addr: SocketAddr, topic: &str, expected: &[i64]) {
+pub async fn wait_caught_up(addr: SocketAddr, topic: &str, expected: &[i64]) {
     for round in 0.. {
         if high_watermarks(addr, topic).await == expected {
             return;
@@ -112,7 +149,7 @@ async fn produce_rounds(client: &mut Client, from: usize, to: usize) {
 }
 
 /// Everything apply wrote in a stopped broker's data dir.
-fn dump(dir: &Path) -> strata::storage::StoreDump {
+pub fn dump(dir: &Path) -> strata::storage::StoreDump {
     let store = strata::storage::Store::open(dir, &Default::default()).expect("open data dir");
     let mut topics = store.load_topics().expect("topics");
     topics.sort_by_key(|t| t.id);

@@ -6,6 +6,7 @@ mod support;
 mod cli;
 mod client;
 mod cluster;
+mod cluster_crash;
 mod consumer;
 mod corruption;
 mod crash;

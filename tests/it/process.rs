@@ -13,8 +13,13 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `strata serve` on port 0 with `args`, and reads the bound address from its log.
     pub fn spawn(data_dir: &Path, args: &[&str]) -> Self {
+        Self::spawn_at("127.0.0.1:0", data_dir, args)
+    }
+
+    /// Starts `strata serve` listening on `listen` (port 0: any) with `args`.
+    pub fn spawn_at(listen: &str, data_dir: &Path, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data-dir"])
+            .args(["serve", "--listen", listen, "--log-format", "json", "--data-dir"])
             .arg(data_dir)
             .args(args)
             // Concurrent tests must not fight over the default metrics port.
@@ -50,6 +55,21 @@ impl ServerProcess {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         let kib = status.lines().find(|l| l.starts_with("VmHWM")).and_then(|l| l.split_whitespace().nth(1));
         kib.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
+    }
+
+    /// SIGSTOP (`resume` is SIGCONT): a frozen broker, as a long GC pause or a stalled VM would
+    /// leave it; it keeps its connections and answers nothing.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} failed");
     }
 
     /// SIGKILL, as a crash would; also what dropping it does, so a failed test leaves no server.

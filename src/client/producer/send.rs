@@ -113,23 +113,20 @@ pub(super) async fn send_batch(
     }
 }
 
-/// One attempt. An idempotent one gives up after `request_timeout` (it is retried); a plain one
-/// waits for the broker's answer, since a retry could store it twice.
+/// One attempt. An idempotent one gives up after `request_timeout` (it is retried, and the
+/// connection then moves on to another broker); a plain one waits for the broker's answer,
+/// since a retry could store it twice.
 async fn attempt_once(
     client: &mut Connection,
     request: &proto::ProduceRequest,
     config: &ProducerConfig,
     idempotent: bool,
 ) -> Result<proto::ProduceResponse, Status> {
-    let sent = client.produce(request.clone());
-    let answered = if idempotent {
-        tokio::time::timeout(config.request_timeout, sent)
-            .await
-            .map_err(|_| Status::deadline_exceeded(format!("no answer within {:?}", config.request_timeout)))?
-    } else {
-        sent.await
-    };
-    answered.map(tonic::Response::into_inner)
+    let mut request = tonic::Request::new(request.clone());
+    if idempotent {
+        request.set_timeout(config.request_timeout);
+    }
+    client.produce(request).await.map(tonic::Response::into_inner)
 }
 
 /// With idempotence every failure that may not be final is retried: the broker answers a
