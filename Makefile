@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
+.PHONY: deps build run cluster test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
 
 deps:
 	@./.ci/install-deps
@@ -20,6 +20,12 @@ build: deps
 ## Build and start the broker on 127.0.0.1:9392 with data in ./data.
 run: build
 	$(BIN) serve --data-dir $(DATA_DIR)
+
+## A local cluster of BROKERS (default 3) on ports 9392, 9402, 9412 (peers one above, metrics
+## two above), data in ./data/cluster; Ctrl-C stops every broker.
+BROKERS ?= 3
+cluster: build
+	$(BIN) dev-cluster --brokers $(BROKERS) --data-dir $(DATA_DIR)/cluster
 
 ## Formatting, lints and every test.
 test: deps fmt lint unit

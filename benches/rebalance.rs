@@ -29,7 +29,9 @@ fn main() -> anyhow::Result<()> {
                 Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         };
-        admin.create_topic(CreateTopicRequest { name: "t".into(), partitions: 6, config: None }).await?;
+        admin
+            .create_topic(CreateTopicRequest { name: "t".into(), partitions: 6, config: None, ..Default::default() })
+            .await?;
         let mut to_two = Vec::new();
         let mut to_three = Vec::new();
         for round in 0..rounds {

@@ -78,6 +78,20 @@ pub enum Error {
         }
     )]
     NotLeader { leader_id: Option<u64>, leader_addr: Option<String> },
+    /// A replication factor the cluster cannot give (more than its live brokers).
+    #[error("INVALID_REPLICATION_FACTOR: {0}")]
+    InvalidReplicationFactor(String),
+    /// This broker does not coordinate consumer groups; the client should send group calls
+    /// (join, heartbeat, commits) to the coordinator named.
+    #[error(
+        "NOT_COORDINATOR: this broker does not coordinate consumer groups; {}",
+        match (coordinator_id, coordinator_addr) {
+            (Some(id), Some(addr)) => format!("the coordinator is node {id} at {addr}"),
+            (Some(id), None) => format!("the coordinator is node {id}"),
+            _ => "no coordinator is known yet (an election is under way); retry shortly".to_string(),
+        }
+    )]
+    NotCoordinator { coordinator_id: Option<u64>, coordinator_addr: Option<String> },
     /// In a cluster, an offset above this leader's high watermark: after a failover the new
     /// leader may briefly be behind what the old one served. Retriable; never a reason to reset.
     #[error(
@@ -114,6 +128,16 @@ impl Error {
     }
 
     /// A stable machine-readable reason, sent beside the message so clients can branch on it.
+    /// A NOT_LEADER met by a consumer-group call: the group's coordinator is that leader.
+    pub fn as_coordinator(self) -> Self {
+        match self {
+            Error::NotLeader { leader_id, leader_addr } => {
+                Error::NotCoordinator { coordinator_id: leader_id, coordinator_addr: leader_addr }
+            }
+            other => other,
+        }
+    }
+
     pub fn reason(&self) -> &'static str {
         match self {
             Error::TopicNotFound(_) => "UNKNOWN_TOPIC",
@@ -131,6 +155,8 @@ impl Error {
             Error::InvalidProducerEpoch { .. } => "INVALID_PRODUCER_EPOCH",
             Error::OutOfOrderSequence { .. } => "OUT_OF_ORDER_SEQUENCE_NUMBER",
             Error::NotLeader { .. } => "NOT_LEADER",
+            Error::NotCoordinator { .. } => "NOT_COORDINATOR",
+            Error::InvalidReplicationFactor(_) => "INVALID_REPLICATION_FACTOR",
             Error::OffsetNotAvailable { .. } => "OFFSET_NOT_AVAILABLE",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",

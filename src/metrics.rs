@@ -47,6 +47,7 @@ pub const PRODUCER_IDS_EXPIRED: &str = "strata_producer_ids_expired_total";
 pub const PRODUCER_IDS_EVICTED: &str = "strata_producer_ids_evicted_total";
 pub const BUILD_INFO: &str = "strata_build_info";
 pub const UPTIME: &str = "strata_uptime_seconds";
+pub const UNDER_REPLICATED: &str = "strata_under_replicated_partitions";
 pub use crate::broker::retention::LAST_RUN_SECONDS as RETENTION_LAST_RUN;
 pub use crate::broker::retention::{
     DELETED_BYTES as RETENTION_DELETED_BYTES, DELETED_RECORDS as RETENTION_DELETED_RECORDS,
@@ -139,4 +140,10 @@ fn describe_all() {
     );
     describe_gauge!(BUILD_INFO, Unit::Count, "Always 1; the version label says which build runs");
     describe_gauge!(UPTIME, Unit::Seconds, "Seconds since the broker started");
+    describe_gauge!(
+        UNDER_REPLICATED,
+        Unit::Count,
+        "Partitions this broker leads with fewer in-sync replicas than replicas"
+    );
+    crate::cluster::describe_metrics();
 }

@@ -67,7 +67,9 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
         }
     };
-    admin.create_topic(CreateTopicRequest { name: "bench".into(), partitions: 8, config: None }).await?;
+    admin
+        .create_topic(CreateTopicRequest { name: "bench".into(), partitions: 8, config: None, ..Default::default() })
+        .await?;
     Ok(running)
 }
 

@@ -52,6 +52,7 @@ pub use offsets::{CommittedOffset, OffsetCommit};
 pub use partition::PartitionState;
 pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest, ProducerSequence};
 pub use producers::Identity as ProducerIdentity;
+pub use replication::{BrokerStatus, ClusterStatus, FollowerStatus, Placement, ShardStatus};
 pub use topic::Topic;
 
 use crate::config::{BrokerConfig, FsyncPolicy};

@@ -43,7 +43,7 @@ impl Broker {
         member: Option<(&str, i32)>,
     ) -> Result<()> {
         self.ensure_open()?;
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         validate_group(group)?;
         if commits.is_empty() {
             return Err(Error::invalid("offsets", "commit at least one partition offset"));
@@ -82,7 +82,7 @@ impl Broker {
         };
         let job = Job::new(op, true, Reply::Done(reply));
         self.jobs.send(job).await.map_err(|_| Error::ShuttingDown)?;
-        done.await.map_err(|_| Error::ShuttingDown)?
+        done.await.map_err(|_| Error::ShuttingDown)?.map_err(Error::as_coordinator)
     }
 
     /// `group`'s committed positions in `partitions` of `topic` (every partition if empty).
@@ -92,7 +92,7 @@ impl Broker {
         topic: &str,
         partitions: Vec<u32>,
     ) -> Result<Vec<CommittedOffset>> {
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         validate_group(group)?;
         let topic_state = self.topic(topic)?;
         let partitions = if partitions.is_empty() { (0..topic_state.meta.partitions).collect() } else { partitions };

@@ -1,6 +1,8 @@
 //! The seam to a replicated log: who leads, and how a catalog change reaches every broker. A
 //! single broker has none (it leads everything and applies catalog changes at once); a cluster
 //! member gets its leadership and catalog proposals from its Raft group (`crate::cluster`).
+use std::time::Duration;
+
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
 
@@ -17,8 +19,90 @@ pub struct Leadership {
     pub leader_addr: Option<String>,
 }
 
+/// The cluster as one broker sees it: complete on a group's leader (which hears from every
+/// follower), partial elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClusterStatus {
+    pub cluster_id: String,
+    /// The broker whose view this is.
+    pub answered_by: u64,
+    pub brokers: Vec<BrokerStatus>,
+    pub shards: Vec<ShardStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BrokerStatus {
+    pub id: u64,
+    /// Where clients reach it; empty when this broker does not know (a single broker's own).
+    pub client_addr: String,
+    pub peer_addr: String,
+    pub alive: bool,
+}
+
+/// A Raft group and what its leader knows of its followers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ShardStatus {
+    pub shard: u64,
+    pub leader: Option<u64>,
+    pub term: u64,
+    pub members: Vec<u64>,
+    /// Members caught up with the leader's committed log lately, the leader included. Empty
+    /// when this broker does not lead (only the leader knows).
+    pub in_sync: Vec<u64>,
+    pub last_log_index: u64,
+    pub committed_index: u64,
+    pub applied_index: u64,
+    /// Known on the leader only.
+    pub followers: Vec<FollowerStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FollowerStatus {
+    pub id: u64,
+    pub matched_index: Option<u64>,
+    pub lag_entries: u64,
+    pub lag_bytes: u64,
+    pub in_sync: bool,
+    /// Since it last answered the leader.
+    pub last_ack: Option<Duration>,
+}
+
+/// Where a partition's copies are, as this broker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Placement {
+    pub leader: Option<u64>,
+    pub replicas: Vec<u64>,
+    pub in_sync: Vec<u64>,
+    pub leader_epoch: u64,
+}
+
+impl ShardStatus {
+    pub fn placement(&self) -> Placement {
+        Placement {
+            leader: self.leader,
+            replicas: self.members.clone(),
+            in_sync: self.in_sync.clone(),
+            leader_epoch: self.term,
+        }
+    }
+}
+
+impl ClusterStatus {
+    /// The placement every partition shares while one group carries them all.
+    pub fn placement(&self) -> Placement {
+        self.shards.first().map(ShardStatus::placement).unwrap_or_default()
+    }
+
+    pub fn alive_brokers(&self) -> usize {
+        self.brokers.iter().filter(|b| b.alive).count()
+    }
+}
+
 pub trait Replication: Send + Sync {
     fn leadership(&self) -> Leadership;
+
+    /// This broker's view of the cluster.
+    fn status(&self) -> ClusterStatus;
 
     /// Proposes a catalog change; resolves once this broker applied it.
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>>;
@@ -42,6 +126,58 @@ impl Broker {
                 }
             }
         }
+    }
+
+    /// The cluster as this broker sees it; a single broker is a cluster of one that it leads.
+    pub fn cluster_status(&self) -> ClusterStatus {
+        match &self.replication {
+            Some(replication) => replication.status(),
+            None => self.single_broker_status(),
+        }
+    }
+
+    fn single_broker_status(&self) -> ClusterStatus {
+        let id = self.identity.node_id;
+        let me = BrokerStatus { id, alive: true, ..Default::default() };
+        let shard = ShardStatus { leader: Some(id), members: vec![id], in_sync: vec![id], ..Default::default() };
+        ClusterStatus {
+            cluster_id: self.identity.cluster_id.clone(),
+            answered_by: id,
+            brokers: vec![me],
+            shards: vec![shard],
+        }
+    }
+
+    /// `Ok` if `requested` copies of a new topic's partitions can be made (checked on the
+    /// leader, which knows which brokers are alive): at most the live brokers, and, while one
+    /// group carries every partition, all of the cluster's brokers.
+    pub fn check_replication_factor(&self, requested: Option<u32>) -> Result<()> {
+        let Some(requested) = requested else { return Ok(()) };
+        if requested == 0 {
+            return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: every broker)"));
+        }
+        self.ensure_leader()?;
+        let status = self.cluster_status();
+        let (alive, members) = (status.alive_brokers(), status.placement().replicas.len());
+        if requested as usize > alive {
+            return Err(Error::InvalidReplicationFactor(format!(
+                "replication factor {requested} needs {requested} live brokers; {alive} of the cluster's {members} \
+                 are alive: start more brokers or ask for fewer copies"
+            )));
+        }
+        if requested as usize != members {
+            return Err(Error::InvalidReplicationFactor(format!(
+                "replication factor {requested} is not available yet: this cluster keeps every partition on all \
+                 {members} brokers; pass {members} or leave it unset"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `Ok` if this broker coordinates consumer groups now; else `NotCoordinator` naming the
+    /// one that does (the leader of the group that carries the group's commits).
+    pub fn ensure_coordinator(&self) -> Result<()> {
+        self.ensure_leader().map_err(Error::as_coordinator)
     }
 
     /// Who leads, as this broker sees it.

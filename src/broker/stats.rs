@@ -48,7 +48,13 @@ impl Broker {
         // happens) and refreshed, so dashboards show a line instead of "no data".
         metrics::gauge!(m::CONNECTIONS).increment(0.0);
         metrics::gauge!(m::SUBSCRIPTIONS).increment(0.0);
-        for topic in self.topics_snapshot() {
+        let topics = self.topics_snapshot();
+        let placement = self.cluster_status().placement();
+        let short =
+            placement.leader == Some(self.identity.node_id) && placement.in_sync.len() < placement.replicas.len();
+        let partitions: usize = topics.iter().map(|t| t.partitions.len()).sum();
+        metrics::gauge!(m::UNDER_REPLICATED).set(if short { partitions as f64 } else { 0.0 });
+        for topic in topics {
             let label = [("topic", topic.name().to_string())];
             for counter in [
                 m::PRODUCED_RECORDS,
@@ -71,6 +77,9 @@ impl Broker {
     }
 
     async fn publish_groups(&self) -> crate::Result<()> {
+        if self.ensure_coordinator().is_err() {
+            return Ok(()); // the coordinator publishes them
+        }
         for listing in self.list_groups().await? {
             metrics::gauge!(m::GROUP_MEMBERS, "group" => listing.group.clone()).set(listing.members as f64);
             for o in self.describe_group(&listing.group).await?.offsets {

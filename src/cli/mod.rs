@@ -1,6 +1,8 @@
 //! The `strata` command line: `strata serve` runs the broker; the other commands are its client
 //! (topics, produce, consume, groups), like kafka-topics.sh, kcat and rpk in one binary.
+mod cluster;
 mod consume;
+mod dev_cluster;
 mod group;
 mod logging;
 mod output;
@@ -32,6 +34,8 @@ pub struct Cli {
 enum Command {
     /// Run the broker.
     Serve(Box<serve::ServeArgs>),
+    /// Run a local cluster of N brokers (each with its own ports and data dir) until Ctrl-C.
+    DevCluster(dev_cluster::DevClusterArgs),
     #[command(flatten)]
     Client(ClientCommand),
 }
@@ -48,12 +52,16 @@ enum ClientCommand {
     /// Inspect and manage consumer groups.
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Inspect the cluster: brokers, shards, leaders, followers' lag.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
 }
 
 impl Cli {
     pub fn run(self) -> ExitCode {
         let result = match self.command {
             Command::Serve(args) => args.run(),
+            Command::DevCluster(args) => args.run(),
             Command::Client(command) => run_client(&self.broker, self.output, command),
         };
         match result {
@@ -75,6 +83,7 @@ fn run_client(broker: &str, format: OutputFormat, command: ClientCommand) -> any
             ClientCommand::Produce(args) => args.run(client, format).await,
             ClientCommand::Consume(args) => args.run(client, format).await,
             ClientCommand::Group(cmd) => cmd.run(client, format).await,
+            ClientCommand::Cluster(cmd) => cmd.run(client, format).await,
         }
     })
 }

@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// Cluster: followers start an election after a random wait in this range without a leader.
     #[arg(long, env = "STRATA_RAFT_ELECTION_TIMEOUT", default_value = "1s..2s", value_parser = parse_duration_range)]
     raft_election_timeout: (Duration, Duration),
+    /// Cluster: a follower that has not caught up with the leader's committed log for this long
+    /// leaves the in-sync replicas (Kafka's replica.lag.time.max.ms); also how long a silent
+    /// broker still counts as alive.
+    #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = humantime::parse_duration)]
+    replica_lag_time_max: Duration,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -171,6 +176,7 @@ impl ServeArgs {
             seeds: self.seeds.clone(),
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
+            replica_lag_time_max: self.replica_lag_time_max,
         }))
     }
 
@@ -227,6 +233,7 @@ struct ClusterFlags {
     seeds: Vec<String>,
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
+    replica_lag_time_max: Duration,
 }
 
 impl ClusterFlags {
@@ -242,6 +249,7 @@ impl ClusterFlags {
             seeds: self.seeds,
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
+            replica_lag_time_max: self.replica_lag_time_max,
         })
     }
 }

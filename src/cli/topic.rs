@@ -15,12 +15,16 @@ pub enum TopicCommand {
         /// Number of partitions (default: the broker's --default-partitions).
         #[arg(short, long, default_value_t = 0)]
         partitions: u32,
+        /// Copies of each partition (default: every broker of the cluster).
+        #[arg(short, long)]
+        replication_factor: Option<u32>,
         #[command(flatten)]
         retention: RetentionArgs,
     },
     /// List topics.
     List,
-    /// Show partitions (log start, high watermark, size) and effective retention.
+    /// Show partitions (log start, high watermark, size, leader, replicas, in-sync replicas) and
+    /// effective retention.
     Describe { name: String },
     /// Change retention overrides.
     Alter {
@@ -59,8 +63,9 @@ impl RetentionArgs {
 impl TopicCommand {
     pub async fn run(self, mut client: Connection, format: OutputFormat) -> anyhow::Result<()> {
         match self {
-            TopicCommand::Create { name, partitions, retention } => {
-                let request = proto::CreateTopicRequest { name, partitions, config: Some(retention.config()) };
+            TopicCommand::Create { name, partitions, replication_factor, retention } => {
+                let config = Some(retention.config());
+                let request = proto::CreateTopicRequest { name, partitions, config, replication_factor };
                 let topic = client.create_topic(request).await?.into_inner().topic.unwrap_or_default();
                 announce(
                     format,
@@ -118,6 +123,7 @@ struct TopicJson<'a> {
     partitions: u32,
     retention_ms: Option<i64>,
     retention_bytes: Option<i64>,
+    replication_factor: u32,
     partition_details: Vec<PartitionJson>,
 }
 
@@ -127,6 +133,10 @@ struct PartitionJson {
     log_start_offset: i64,
     high_watermark: i64,
     size_bytes: u64,
+    leader: Option<u64>,
+    replicas: Vec<u64>,
+    in_sync_replicas: Vec<u64>,
+    leader_epoch: u64,
 }
 
 fn to_json(topic: &proto::Topic) -> TopicJson<'_> {
@@ -136,6 +146,7 @@ fn to_json(topic: &proto::Topic) -> TopicJson<'_> {
         partitions: topic.partition_count,
         retention_ms: effective.retention_ms.map(|v| v.value),
         retention_bytes: effective.retention_bytes.map(|v| v.value),
+        replication_factor: topic.replication_factor,
         partition_details: topic
             .partitions
             .iter()
@@ -144,6 +155,10 @@ fn to_json(topic: &proto::Topic) -> TopicJson<'_> {
                 log_start_offset: p.log_start_offset,
                 high_watermark: p.high_watermark,
                 size_bytes: p.size_bytes,
+                leader: p.leader,
+                replicas: p.replicas.clone(),
+                in_sync_replicas: p.in_sync_replicas.clone(),
+                leader_epoch: p.leader_epoch,
             })
             .collect(),
     }
@@ -163,9 +178,11 @@ fn list(format: OutputFormat, topics: &[proto::Topic]) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         return output::json(&topics.iter().map(to_json).collect::<Vec<_>>());
     }
-    let rows: Vec<Vec<String>> =
-        topics.iter().map(|t| vec![t.name.clone(), t.partition_count.to_string(), retention_text(t)]).collect();
-    output::table(&["TOPIC", "PARTITIONS", "RETENTION"], &rows);
+    let row = |t: &proto::Topic| {
+        vec![t.name.clone(), t.partition_count.to_string(), t.replication_factor.to_string(), retention_text(t)]
+    };
+    let rows: Vec<Vec<String>> = topics.iter().map(row).collect();
+    output::table(&["TOPIC", "PARTITIONS", "REPLICATION", "RETENTION"], &rows);
     Ok(())
 }
 
@@ -173,16 +190,32 @@ fn describe(format: OutputFormat, topic: &proto::Topic) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         return output::json(&to_json(topic));
     }
-    println!("topic {}: {} partitions, retention {}", topic.name, topic.partition_count, retention_text(topic));
+    println!(
+        "topic {}: {} partitions, replication factor {}, retention {}",
+        topic.name,
+        topic.partition_count,
+        topic.replication_factor,
+        retention_text(topic)
+    );
+    let ids = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
     let rows: Vec<Vec<String>> = topic
         .partitions
         .iter()
         .map(|p| {
-            let size = output::bytes(p.size_bytes);
-            vec![p.partition.to_string(), p.log_start_offset.to_string(), p.high_watermark.to_string(), size]
+            vec![
+                p.partition.to_string(),
+                p.log_start_offset.to_string(),
+                p.high_watermark.to_string(),
+                output::bytes(p.size_bytes),
+                p.leader.map_or("none".to_string(), |l| l.to_string()),
+                ids(&p.replicas),
+                ids(&p.in_sync_replicas),
+                p.leader_epoch.to_string(),
+            ]
         })
         .collect();
-    output::table(&["PARTITION", "LOG_START", "HIGH_WATERMARK", "SIZE"], &rows);
+    let header = ["PARTITION", "LOG_START", "HIGH_WATERMARK", "SIZE", "LEADER", "REPLICAS", "ISR", "EPOCH"];
+    output::table(&header, &rows);
     Ok(())
 }
 

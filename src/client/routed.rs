@@ -1,6 +1,7 @@
 //! A channel to whichever broker leads. It starts at the first bootstrap address that accepts a
-//! connection; a NOT_LEADER answer naming the leader sends later requests there, and a request
-//! that fails to reach its broker sends later ones to the next bootstrap address. The failed
+//! connection; a NOT_LEADER (or NOT_COORDINATOR) answer naming the leader sends later requests
+//! there, and a request that fails to reach its broker sends later ones to the next bootstrap
+//! address. The failed
 //! request itself is not resent here: its caller decides (the idempotent producer retries).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -101,9 +102,8 @@ impl Service<http::Request<Body>> for Routed {
             match &result {
                 Ok(response) => {
                     let header = |key: &str| response.headers().get(key).and_then(|v| v.to_str().ok());
-                    if header("strata-reason") == Some("NOT_LEADER")
-                        && let Some(leader) = header("strata-leader-addr")
-                    {
+                    let redirect = matches!(header("strata-reason"), Some("NOT_LEADER" | "NOT_COORDINATOR"));
+                    if redirect && let Some(leader) = header("strata-leader-addr") {
                         route.current = leader.to_string();
                     }
                 }

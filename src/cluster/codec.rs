@@ -4,7 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use openraft::EntryPayload;
-use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, VoteRequest, VoteResponse};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, TransferLeaderError, TransferLeaderRequest, TransferLeaderResponse,
+    VoteRequest, VoteResponse,
+};
 
 use super::types::{BrokerNode, Entry, LogCommand, LogId, Membership, TypeConfig, Vote};
 use crate::proto::peer as pb;
@@ -139,6 +142,48 @@ pub fn vote_response(response: &VoteResponse<TypeConfig>) -> pb::VoteResponse {
 
 pub fn from_vote_response(response: pb::VoteResponse) -> Result<VoteResponse<TypeConfig>> {
     Ok(VoteResponse::new(from_vote(response.vote)?, response.last_log_id.map(from_log_id), response.granted))
+}
+
+pub fn transfer_request(group: u64, rpc: &TransferLeaderRequest<TypeConfig>) -> pb::TransferLeaderRequest {
+    pb::TransferLeaderRequest {
+        group,
+        from_leader: Some(vote(rpc.from_leader())),
+        to_node_id: *rpc.to_node_id(),
+        last_log_id: rpc.last_log_id().map(log_id),
+    }
+}
+
+pub fn from_transfer_request(rpc: pb::TransferLeaderRequest) -> Result<TransferLeaderRequest<TypeConfig>> {
+    Ok(TransferLeaderRequest::new(from_vote(rpc.from_leader)?, rpc.to_node_id, rpc.last_log_id.map(from_log_id)))
+}
+
+pub fn transfer_response(response: &TransferLeaderResponse<TypeConfig>) -> pb::TransferLeaderResponse {
+    use pb::transfer_leader_response::Result as R;
+    let result = match response {
+        Ok(()) => R::Ok(true),
+        Err(TransferLeaderError::VoteChanged { expected, actual }) => {
+            R::VoteChanged(pb::VoteMismatch { expected: Some(vote(expected)), actual: Some(vote(actual)) })
+        }
+        Err(TransferLeaderError::LogNotFlushed { expected, actual }) => R::LogNotFlushed(pb::LogMismatch {
+            expected: expected.as_ref().map(log_id),
+            actual: actual.as_ref().map(log_id),
+        }),
+    };
+    pb::TransferLeaderResponse { result: Some(result) }
+}
+
+pub fn from_transfer_response(response: pb::TransferLeaderResponse) -> Result<TransferLeaderResponse<TypeConfig>> {
+    use pb::transfer_leader_response::Result as R;
+    match response.result.ok_or(Malformed("transfer result missing"))? {
+        R::Ok(_) => Ok(Ok(())),
+        R::VoteChanged(m) => {
+            Ok(Err(TransferLeaderError::VoteChanged { expected: from_vote(m.expected)?, actual: from_vote(m.actual)? }))
+        }
+        R::LogNotFlushed(m) => Ok(Err(TransferLeaderError::LogNotFlushed {
+            expected: m.expected.map(from_log_id),
+            actual: m.actual.map(from_log_id),
+        })),
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use openraft::{OptionalSend, RaftTypeConfig};
 use prost::Message;
 
 use super::codec;
+use super::entry_sizes::EntrySizes;
 use super::types::{Entry, LogId, TypeConfig, Vote};
 use crate::proto::peer as pb;
 use crate::storage::{StorageResult, Store};
@@ -22,11 +23,13 @@ pub struct LogStore {
     group: u64,
     /// fsync each append (`--fsync always`).
     sync: bool,
+    /// Recent entries' sizes: followers' lag in bytes.
+    sizes: Arc<EntrySizes>,
 }
 
 impl LogStore {
-    pub fn new(store: Arc<Store>, group: u64, sync: bool) -> Self {
-        LogStore { store, group, sync }
+    pub fn new(store: Arc<Store>, group: u64, sync: bool, sizes: Arc<EntrySizes>) -> Self {
+        LogStore { store, group, sync, sizes }
     }
 
     fn log_id_mark(&self, name: &str) -> io::Result<Option<LogId>> {
@@ -120,6 +123,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let rows: Vec<(u64, Vec<u8>)> =
             entries.into_iter().map(|e| (e.log_id.index, codec::entry(&e).encode_to_vec())).collect();
+        self.sizes.appended(rows.iter().map(|(index, bytes)| (*index, bytes.len() as u64)));
         let (store, group, sync) = (self.store.clone(), self.group, self.sync);
         // Written (and, under --fsync always, synced) before returning: readable and durable.
         let written = blocking(move || store.raft_append(group, &rows, sync)).await;
@@ -137,6 +141,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn truncate_after(&mut self, last_log_id: Option<LogId>) -> Result<(), io::Error> {
         let from = last_log_id.map_or(0, |id| id.index + 1);
+        self.sizes.truncated_after(last_log_id.map(|id| id.index));
         let (store, group) = (self.store.clone(), self.group);
         blocking(move || store.raft_truncate_from(group, from)).await
     }

@@ -12,6 +12,7 @@
 //! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
 //! pinned exactly: nothing outside this module names its types.
 mod codec;
+mod entry_sizes;
 mod log_store;
 mod network;
 mod node;
@@ -20,8 +21,10 @@ mod raft_log;
 mod serve;
 mod state_machine;
 mod types;
+mod watch;
 
 pub use node::{ClusterConfig, GROUP, form, hello, open_broker};
 pub use peer_service::PeerService;
 pub use serve::run;
 pub use types::Raft;
+pub use watch::describe_metrics;

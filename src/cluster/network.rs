@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use openraft::errors::{NetworkError, RPCError, ReplicationClosed, StreamingError, Unreachable};
 use openraft::network::{RPCOption, RaftNetworkFactory, RaftNetworkV2};
-use openraft::raft::{AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, VoteRequest, VoteResponse};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, SnapshotResponse, TransferLeaderRequest, TransferLeaderResponse,
+    VoteRequest, VoteResponse,
+};
 use tonic::transport::{Channel, Endpoint};
 
 use super::codec;
@@ -119,6 +122,18 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
         request.set_timeout(timeout(&option));
         let response = self.client()?.pre_vote(request).await.map_err(|s| failed(self.target, s))?;
         codec::from_vote_response(response.into_inner())
+            .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))
+    }
+
+    async fn transfer_leader(
+        &mut self,
+        rpc: TransferLeaderRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
+        let mut request = tonic::Request::new(codec::transfer_request(self.group, &rpc));
+        request.set_timeout(timeout(&option));
+        let response = self.client()?.transfer_leader(request).await.map_err(|s| failed(self.target, s))?;
+        codec::from_transfer_response(response.into_inner())
             .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))
     }
 

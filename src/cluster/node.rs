@@ -9,11 +9,13 @@ use openraft::errors::{InitializeError, RaftError};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::entry_sizes::EntrySizes;
 use super::log_store::LogStore;
 use super::network::Network;
 use super::raft_log::{ClusterReplication, RaftLog};
 use super::state_machine::StateMachine;
 use super::types::{BrokerNode, Raft};
+use super::watch::ShardWatch;
 use crate::broker::Broker;
 use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::proto::peer::{HelloRequest, HelloResponse, peer_client::PeerClient};
@@ -35,6 +37,9 @@ pub struct ClusterConfig {
     pub heartbeat: Duration,
     /// Elections start after a random wait in this range without a leader.
     pub election_timeout: (Duration, Duration),
+    /// A follower not caught up for this long leaves the in-sync replicas; a broker silent this
+    /// long is not alive.
+    pub replica_lag_time_max: Duration,
 }
 
 /// Opens the broker with the Raft group as its commit log; returns it with its Raft node.
@@ -52,15 +57,28 @@ pub fn open_broker(
         store.ensure_raft_log()?;
         let (events, catalog_events) = mpsc::unbounded_channel();
         let state_machine = StateMachine::open(applier, GROUP, events)?;
-        let log_store = LogStore::new(store, GROUP, sync);
+        let sizes = Arc::new(EntrySizes::default());
+        let log_store = LogStore::new(store, GROUP, sync, sizes.clone());
         let raft = runtime
             .block_on(Raft::new(identity.node_id, raft_config, Network::new(GROUP), log_store, state_machine))
             .context("starting the Raft node")?;
         *started_raft.lock().unwrap_or_else(|p| p.into_inner()) = Some(raft.clone());
+        let watch = ShardWatch {
+            shard: GROUP,
+            raft: raft.clone(),
+            node_id: identity.node_id,
+            cluster_id: identity.cluster_id.clone(),
+            sizes,
+            lag_time_max: cluster.replica_lag_time_max,
+            tracked: Mutex::default(),
+        };
+        let watch = Arc::new(watch);
+        runtime.spawn(watch.clone().run());
         let replication = ClusterReplication {
             raft: raft.clone(),
             node_id: identity.node_id,
             catalog_events: Mutex::new(Some(catalog_events)),
+            watch,
         };
         Ok((Box::new(RaftLog { raft, runtime }), Some(Arc::new(replication))))
     })?;

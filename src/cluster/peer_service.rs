@@ -68,4 +68,16 @@ impl peer_server::Peer for PeerService {
         let response = self.raft.pre_vote(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::vote_response(&response)))
     }
+
+    async fn transfer_leader(
+        &self,
+        request: Request<pb::TransferLeaderRequest>,
+    ) -> Result<Response<pb::TransferLeaderResponse>, Status> {
+        let request = request.into_inner();
+        self.check_group(request.group)?;
+        let rpc = codec::from_transfer_request(request).map_err(malformed)?;
+        let response = self.raft.handle_transfer_leader(rpc).await.map_err(stopped)?;
+        metrics::counter!(super::watch::RAFT_TRANSFERS_RECEIVED, "shard" => self.group.to_string()).increment(1);
+        Ok(Response::new(codec::transfer_response(&response)))
+    }
 }

@@ -2,7 +2,7 @@
 //! proposes each group of ops as one entry without waiting for it (many entries are in flight at
 //! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
 //! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -14,11 +14,12 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use super::types::{LogCommand, Raft, Respond, TypeConfig};
-use crate::broker::ApplyResults;
+use super::watch::ShardWatch;
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
 use crate::broker::replication::{Leadership, Replication};
+use crate::broker::{ApplyResults, ClusterStatus};
 use crate::error::{Error, Result};
 use crate::proto::log as pb;
 
@@ -78,6 +79,7 @@ pub struct ClusterReplication {
     pub raft: Raft,
     pub node_id: u64,
     pub catalog_events: Mutex<Option<mpsc::UnboundedReceiver<CatalogApplied>>>,
+    pub watch: Arc<ShardWatch>,
 }
 
 impl Replication for ClusterReplication {
@@ -95,6 +97,10 @@ impl Replication for ClusterReplication {
             return Leadership { leader: false, leader_id: None, leader_addr: None };
         }
         Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }
+    }
+
+    fn status(&self) -> ClusterStatus {
+        self.watch.status()
     }
 
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>> {

@@ -30,6 +30,7 @@ pub fn topic(info: TopicInfo) -> proto::Topic {
             retention_bytes: Some(effective(info.effective.retention_bytes)),
         }),
         partitions: info.partitions.into_iter().map(partition_info).collect(),
+        replication_factor: 0,
     }
 }
 
@@ -47,6 +48,8 @@ fn partition_info(p: PartitionInfo) -> proto::PartitionInfo {
         log_start_offset: p.log_start_offset,
         high_watermark: p.high_watermark,
         size_bytes: p.size_bytes,
+        // Placement is filled by the service from the cluster's view.
+        ..Default::default()
     }
 }
 

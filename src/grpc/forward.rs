@@ -33,7 +33,7 @@ impl Forwarder {
         Fut: Future<Output = Result<Response<T>, Status>>,
     {
         match result {
-            Err(Error::NotLeader { leader_addr: Some(addr), .. }) if metadata.get(FORWARDED_KEY).is_none() => {
+            Err(Error::NotLeader { leader_addr: Some(addr), .. }) if !was_forwarded(metadata) => {
                 let client = self.client(&addr)?;
                 Ok(call(client).await?.into_inner())
             }
@@ -41,7 +41,7 @@ impl Forwarder {
         }
     }
 
-    fn client(&self, addr: &str) -> Result<BrokerClient<Channel>, Status> {
+    pub fn client(&self, addr: &str) -> Result<BrokerClient<Channel>, Status> {
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(client) = clients.get(addr) {
             return Ok(client.clone());
@@ -52,6 +52,11 @@ impl Forwarder {
         clients.insert(addr.to_string(), client.clone());
         Ok(client)
     }
+}
+
+/// Whether this call was forwarded here by another broker.
+pub fn was_forwarded(metadata: &MetadataMap) -> bool {
+    metadata.get(FORWARDED_KEY).is_some()
 }
 
 /// `message` as a forwarded call.

@@ -41,7 +41,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let max_request = broker.config().max_request_bytes;
-    let service = BrokerServer::new(BrokerService::new(broker.clone()))
+    let service = BrokerServer::new(BrokerService::new(broker.clone(), addr.to_string()))
         // Room for the records plus protobuf framing; the broker then checks the record bytes
         // itself and names the limit in its error.
         .max_decoding_message_size(max_request.saturating_mul(2).saturating_add(1 << 20))

@@ -14,12 +14,15 @@ use crate::proto::{self, broker_server};
 pub struct BrokerService {
     pub(super) broker: Arc<Broker>,
     /// Sends admin calls on to the leader when this broker does not lead.
-    forward: Forwarder,
+    pub(super) forward: Forwarder,
+    /// This broker's client address, for a single broker's Metadata (a cluster member's comes
+    /// from the cluster's membership).
+    pub(super) advertised: String,
 }
 
 impl BrokerService {
-    pub fn new(broker: Arc<Broker>) -> Self {
-        BrokerService { broker, forward: Forwarder::default() }
+    pub fn new(broker: Arc<Broker>, advertised: String) -> Self {
+        BrokerService { broker, forward: Forwarder::default(), advertised }
     }
 }
 
@@ -34,12 +37,17 @@ impl broker_server::Broker for BrokerService {
     ) -> Result<Response<proto::CreateTopicResponse>, Status> {
         let (metadata, _, req) = request.into_parts();
         let config = convert::topic_config(req.config);
-        let created = self.broker.create_topic(&req.name, req.partitions, config).await;
+        let created = match self.broker.check_replication_factor(req.replication_factor) {
+            Ok(()) => self.broker.create_topic(&req.name, req.partitions, config).await,
+            Err(e) => Err(e),
+        };
         let created = created.map(|info| proto::CreateTopicResponse { topic: Some(convert::topic(info)) });
-        let response = self
+        let forwarded = self
             .forward
             .at_leader(created, &metadata, |mut leader| async move { leader.create_topic(onward(req)).await });
-        Ok(Response::new(response.await?))
+        let mut response = forwarded.await?;
+        response.topic = Some(self.placed(response.topic.unwrap_or_default(), &metadata).await);
+        Ok(Response::new(response))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().name))]
@@ -57,9 +65,10 @@ impl broker_server::Broker for BrokerService {
 
     async fn list_topics(
         &self,
-        _request: Request<proto::ListTopicsRequest>,
+        request: Request<proto::ListTopicsRequest>,
     ) -> Result<Response<proto::ListTopicsResponse>, Status> {
         let topics = self.broker.list_topics().into_iter().map(convert::topic).collect();
+        let topics = self.placed_all(topics, request.metadata()).await;
         Ok(Response::new(proto::ListTopicsResponse { topics }))
     }
 
@@ -68,8 +77,9 @@ impl broker_server::Broker for BrokerService {
         &self,
         request: Request<proto::DescribeTopicRequest>,
     ) -> Result<Response<proto::DescribeTopicResponse>, Status> {
-        let info = self.broker.describe_topic(&request.get_ref().name)?;
-        Ok(Response::new(proto::DescribeTopicResponse { topic: Some(convert::topic(info)) }))
+        let topic = convert::topic(self.broker.describe_topic(&request.get_ref().name)?);
+        let topic = self.placed(topic, request.metadata()).await;
+        Ok(Response::new(proto::DescribeTopicResponse { topic: Some(topic) }))
     }
 
     #[instrument(skip_all, fields(topic = %request.get_ref().name))]
@@ -234,5 +244,19 @@ impl broker_server::Broker for BrokerService {
         request: Request<proto::DeleteGroupRequest>,
     ) -> Result<Response<proto::DeleteGroupResponse>, Status> {
         self.delete_group_impl(request).await
+    }
+
+    async fn metadata(
+        &self,
+        request: Request<proto::MetadataRequest>,
+    ) -> Result<Response<proto::MetadataResponse>, Status> {
+        self.metadata_impl(request).await
+    }
+
+    async fn cluster_status(
+        &self,
+        request: Request<proto::ClusterStatusRequest>,
+    ) -> Result<Response<proto::ClusterStatusResponse>, Status> {
+        self.cluster_status_impl(request).await
     }
 }

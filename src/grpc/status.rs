@@ -6,7 +6,8 @@ use tonic::{Code, Status};
 use crate::error::Error;
 
 pub const REASON_KEY: &str = "strata-reason";
-/// With NOT_LEADER: the leader's node id and client address, when known.
+/// With NOT_LEADER (NOT_COORDINATOR): the leader's (coordinator's) node id and client address,
+/// when known.
 pub const LEADER_ID_KEY: &str = "strata-leader-id";
 pub const LEADER_ADDR_KEY: &str = "strata-leader-addr";
 
@@ -25,11 +26,15 @@ impl From<Error> for Status {
             | Error::UnknownProducerId { .. }
             | Error::ProducerFenced { .. }
             | Error::InvalidProducerEpoch { .. }
-            | Error::OutOfOrderSequence { .. } => Code::FailedPrecondition,
+            | Error::OutOfOrderSequence { .. }
+            | Error::InvalidReplicationFactor(_) => Code::FailedPrecondition,
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. } => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,
-            Error::ShuttingDown | Error::NotLeader { .. } | Error::OffsetNotAvailable { .. } => Code::Unavailable,
+            Error::ShuttingDown
+            | Error::NotLeader { .. }
+            | Error::NotCoordinator { .. }
+            | Error::OffsetNotAvailable { .. } => Code::Unavailable,
             Error::Overloaded(_) | Error::DiskFull => Code::ResourceExhausted,
             Error::Corrupt { .. } => Code::DataLoss,
             // Details were logged where the error arose; the client gets no internals.
@@ -37,8 +42,10 @@ impl From<Error> for Status {
         };
         let mut status = Status::new(code, bounded(e.to_string()));
         status.metadata_mut().insert(REASON_KEY, MetadataValue::from_static(e.reason()));
-        if let Error::NotLeader { leader_id, leader_addr } = &e {
-            let hint = [(LEADER_ID_KEY, leader_id.map(|id| id.to_string())), (LEADER_ADDR_KEY, leader_addr.clone())];
+        if let Error::NotLeader { leader_id: id, leader_addr: addr }
+        | Error::NotCoordinator { coordinator_id: id, coordinator_addr: addr } = &e
+        {
+            let hint = [(LEADER_ID_KEY, id.map(|id| id.to_string())), (LEADER_ADDR_KEY, addr.clone())];
             for (key, value) in hint {
                 if let Some(value) = value.and_then(|v| MetadataValue::try_from(v).ok()) {
                     status.metadata_mut().insert(key, value);

@@ -25,6 +25,8 @@ pub struct Cluster {
     peers: Vec<String>,
     /// Client addresses, kept across restarts (the cluster hands them out as hints).
     listen: Vec<String>,
+    /// Each broker's metrics listener.
+    pub metrics: Vec<SocketAddr>,
     pub brokers: Vec<Option<ServerProcess>>,
     /// Brokers frozen with SIGSTOP.
     paused: Vec<bool>,
@@ -34,19 +36,20 @@ pub struct Cluster {
 impl Cluster {
     pub fn start(size: usize) -> Self {
         let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-        let ports = free_ports(2 * size);
-        let peers: Vec<String> = ports[..size].iter().map(|p| format!("127.0.0.1:{p}")).collect();
-        let listen: Vec<String> = ports[size..].iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let ports = free_ports(3 * size);
+        let addrs = |ports: &[u16]| -> Vec<String> { ports.iter().map(|p| format!("127.0.0.1:{p}")).collect() };
+        let (peers, listen) = (addrs(&ports[..size]), addrs(&ports[size..2 * size]));
+        let metrics = addrs(&ports[2 * size..]).iter().map(|a| a.parse().expect("addr")).collect();
         let dirs: Vec<PathBuf> = (1..=size).map(|n| root.path().join(format!("broker{n}"))).collect();
         let paused = vec![false; size];
         let seeds = peers.join(",");
-        let mut cluster = Cluster { dirs, seeds, peers, listen, brokers: Vec::new(), paused, _root: root };
+        let mut cluster = Cluster { dirs, seeds, peers, listen, metrics, brokers: Vec::new(), paused, _root: root };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
     }
 
     fn spawn(&self, i: usize) -> ServerProcess {
-        let node = (i + 1).to_string();
+        let (node, metrics) = ((i + 1).to_string(), self.metrics[i].to_string());
         let args = [
             "--node-id",
             &node,
@@ -56,6 +59,10 @@ impl Cluster {
             &self.seeds,
             "--raft-election-timeout",
             "500ms..1s",
+            "--metrics-listen",
+            &metrics,
+            "--replica-lag-time-max",
+            "2s",
         ];
         ServerProcess::spawn_at(&self.listen[i], &self.dirs[i], &args)
     }
@@ -69,6 +76,12 @@ impl Cluster {
             broker.kill_9();
         }
         self.paused[i] = false;
+    }
+
+    /// SIGTERM, as an operator's stop; waits (bounded) for the exit and returns whether it was
+    /// clean.
+    pub fn terminate(&mut self, i: usize) -> bool {
+        self.brokers[i].take().is_some_and(ServerProcess::terminate)
     }
 
     pub fn restart(&mut self, i: usize) {

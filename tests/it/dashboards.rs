@@ -1,6 +1,7 @@
-//! Proves the Grafana dashboards: a real Prometheus scrapes a real broker under a small
-//! produce/consume/group load, and every panel query of every dashboard (template variables
-//! substituted) must parse and return at least one series. Also `promtool check metrics`.
+//! Proves the Grafana dashboards: a real Prometheus scrapes a real broker (three, for the cluster
+//! dashboard) under a small produce/consume/group load, and every panel query of every dashboard
+//! (template variables substituted) must parse and return at least one series. Also `promtool
+//! check metrics`.
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
@@ -26,11 +27,13 @@ fn free_port() -> SocketAddr {
     listener.local_addr().expect("addr")
 }
 
-fn start_prometheus(dir: &Path, target: SocketAddr) -> (Prometheus, SocketAddr) {
+fn start_prometheus(dir: &Path, targets: &[SocketAddr]) -> (Prometheus, SocketAddr) {
     let config = dir.join("prometheus.yml");
+    let targets: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
     let yaml = format!(
         "global: {{ scrape_interval: 1s, evaluation_interval: 1s }}\n\
-         scrape_configs:\n  - {{ job_name: strata, static_configs: [{{ targets: [\"{target}\"] }}] }}\n"
+         scrape_configs:\n  - {{ job_name: strata, static_configs: [{{ targets: [{}] }}] }}\n",
+        targets.join(", ")
     );
     std::fs::write(&config, yaml).expect("write prometheus.yml");
     let web = free_port();
@@ -107,7 +110,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     let metrics_text = http_get(metrics_addr, "/metrics").expect("metrics endpoint");
     check_with_promtool(&metrics_text);
 
-    let (_prometheus, prometheus) = start_prometheus(dir.path(), metrics_addr);
+    let (_prometheus, prometheus) = start_prometheus(dir.path(), &[metrics_addr]);
     let mut round = 0;
     // Load until Prometheus holds at least 8 scrapes (rates need two samples in their window).
     while !query(prometheus, "count_over_time(strata_uptime_seconds[5m]) >= 8").is_ok_and(|s| !s.is_empty()) {
@@ -117,9 +120,17 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    let (checked, failures) = check_boards(prometheus, &["overview", "topics", "consumer-groups", "storage"]);
+    assert!(checked >= 30, "found only {checked} panel queries");
+    assert!(failures.is_empty(), "{} of {checked} panel queries failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Runs every panel query of `boards` (template variables substituted); returns how many ran
+/// and the ones that failed or returned no series.
+fn check_boards(prometheus: SocketAddr, boards: &[&str]) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     let mut checked = 0;
-    for board in ["overview", "topics", "consumer-groups", "storage"] {
+    for board in boards {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("grafana/dashboards/{board}.json"));
         let json: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("dashboard")).expect("JSON");
@@ -134,7 +145,28 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
             }
         }
     }
-    assert!(checked >= 30, "found only {checked} panel queries");
+    (checked, failures)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_dashboard_shows_three_brokers_from_a_real_prometheus() {
+    let cluster = super::cluster::Cluster::start(3);
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "orders", 2).await;
+    check_with_promtool(&http_get(cluster.metrics[leader], "/metrics").expect("metrics endpoint"));
+    let dir = tempfile::tempdir().expect("dir");
+    let (_prometheus, prometheus) = start_prometheus(dir.path(), &cluster.metrics);
+    let mut round = 0;
+    // Three brokers and at least 8 scrapes of each.
+    while !query(prometheus, "count(count_over_time(strata_raft_term[5m]) >= 8) == 3").is_ok_and(|s| !s.is_empty()) {
+        assert!(round < 600, "Prometheus did not collect 8 scrapes of every broker");
+        produce_to(&mut client, "orders", round % 2, vec![record(format!("r{round}"))]).await;
+        round += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (checked, failures) = check_boards(prometheus, &["cluster"]);
+    assert!(checked >= 10, "found only {checked} panel queries");
     assert!(failures.is_empty(), "{} of {checked} panel queries failed:\n{}", failures.len(), failures.join("\n"));
 }
 

@@ -40,7 +40,7 @@ async fn creating_an_existing_topic_is_already_exists() {
     let broker = TestBroker::start().await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
-    let request = proto::CreateTopicRequest { name: "t".into(), partitions: 3, config: None };
+    let request = proto::CreateTopicRequest { name: "t".into(), partitions: 3, config: None, ..Default::default() };
     let status = client.create_topic(request).await.unwrap_err();
     assert_eq!(status.code(), Code::AlreadyExists);
     assert_eq!(describe(&mut client, "t").await.partition_count, 1, "the existing topic is unchanged");
@@ -52,12 +52,14 @@ async fn bad_topic_names_and_partition_counts_are_invalid() {
     let mut client = broker.client().await;
     let long = "x".repeat(250);
     for name in ["", ".", "..", "has space", "slash/", "tab\t", long.as_str()] {
-        let request = proto::CreateTopicRequest { name: name.into(), partitions: 1, config: None };
+        let request =
+            proto::CreateTopicRequest { name: name.into(), partitions: 1, config: None, ..Default::default() };
         let status = client.create_topic(request).await.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument, "name {name:?}");
         assert!(status.message().contains("name"), "{}", status.message());
     }
-    let request = proto::CreateTopicRequest { name: "big".into(), partitions: 10_001, config: None };
+    let request =
+        proto::CreateTopicRequest { name: "big".into(), partitions: 10_001, config: None, ..Default::default() };
     let status = client.create_topic(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().contains("partitions") && status.message().contains("10000"), "{}", status.message());

@@ -126,7 +126,7 @@ impl FaultyBroker {
             FaultLayer { plan: Arc::new(plan), produces: Arc::default(), lost: Arc::default(), late: Arc::default() };
         let serving_layer = layer.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let service = BrokerServer::new(BrokerService::new(broker.clone()));
+        let service = BrokerServer::new(BrokerService::new(broker.clone(), addr.to_string()));
         let server = tokio::spawn(async move {
             let serving = Server::builder().layer(serving_layer).add_service(service).serve_with_incoming_shutdown(
                 TcpIncoming::from(listener),

@@ -39,7 +39,7 @@ async fn malformed_and_extreme_requests_get_clear_statuses() {
 
     // A 10 MB topic name: refused, and the message quoting it stays small.
     let huge = "n".repeat(10 << 20);
-    let create = proto::CreateTopicRequest { name: huge.clone(), partitions: 1, config: None };
+    let create = proto::CreateTopicRequest { name: huge.clone(), partitions: 1, config: None, ..Default::default() };
     let status = client.create_topic(create).await.expect_err("10 MB name");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
     assert!(status.message().len() < 2048, "message of {} bytes", status.message().len());

@@ -7,6 +7,7 @@ mod cli;
 mod client;
 mod cluster;
 mod cluster_crash;
+mod cluster_metadata;
 mod consumer;
 mod corruption;
 mod crash;

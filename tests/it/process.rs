@@ -72,6 +72,18 @@ impl ServerProcess {
         assert!(status.is_ok_and(|s| s.success()), "kill {signal} failed");
     }
 
+    /// SIGTERM, then waits up to 60 s for the process to exit; whether it exited cleanly.
+    pub fn terminate(mut self) -> bool {
+        self.signal("-TERM");
+        for _ in 0..1200 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     /// SIGKILL, as a crash would; also what dropping it does, so a failed test leaves no server.
     pub fn kill_9(self) {
         drop(self);

@@ -153,12 +153,12 @@ async fn delete_records_moves_the_log_start_even_inside_a_batch() {
     assert_eq!(client.delete_records(delete(31)).await.expect_err("past the end").code(), Code::OutOfRange);
     let all = client.delete_records(delete(-1)).await.expect("delete all").into_inner();
     assert_eq!(all.log_start_offset, 30);
-    let p = describe(&mut client, "t").await.partitions[0];
+    let p = describe(&mut client, "t").await.partitions[0].clone();
     assert_eq!((p.log_start_offset, p.high_watermark, p.size_bytes), (30, 30, 0));
     assert_eq!(produce_to(&mut client, "t", 0, vec![record("next")]).await, 30, "offsets continue");
     let broker = broker.restart().await;
     let mut client = broker.client().await;
-    let p = describe(&mut client, "t").await.partitions[0];
+    let p = describe(&mut client, "t").await.partitions[0].clone();
     assert_eq!((p.log_start_offset, p.high_watermark), (30, 31), "an emptied log restarts at its log start");
 }
 
@@ -200,7 +200,7 @@ async fn a_crash_after_retention_keeps_a_consistent_log_start() {
 
     let server = ServerProcess::spawn(dir.path(), &args);
     let mut client = connect(server.addr).await;
-    let p = describe(&mut client, "t").await.partitions[0];
+    let p = describe(&mut client, "t").await.partitions[0].clone();
     assert_eq!((p.log_start_offset, p.high_watermark), (20, 22));
     let values: Vec<Bytes> = fetch_all(&mut client, "t", 0, 20).await.into_iter().map(|r| r.value).collect();
     assert_eq!(values, vec![Bytes::from("new0"), Bytes::from("new1")]);

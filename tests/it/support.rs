@@ -204,7 +204,7 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
 }
 
 pub async fn create_topic(client: &mut Client, name: &str, partitions: u32) -> proto::Topic {
-    let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None };
+    let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None, ..Default::default() };
     client.create_topic(request).await.expect("create topic").into_inner().topic.expect("topic in response")
 }
 

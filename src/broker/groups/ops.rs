@@ -84,7 +84,7 @@ impl Broker {
         client_id: &str,
     ) -> Result<Membership> {
         self.ensure_open()?;
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         super::super::offsets::validate_group(group)?;
         if topics.is_empty() {
             return Err(Error::invalid("topics", "subscribe to at least one topic"));
@@ -135,7 +135,7 @@ impl Broker {
         epoch: i32,
         owned: &BTreeSet<(String, u32)>,
     ) -> Result<Membership> {
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         self.groups.with_groups(|groups| {
             let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             let topology = self.topology(&g.subscriptions());
@@ -151,7 +151,7 @@ impl Broker {
 
     /// Removes a member at once (its partitions move without waiting for its session).
     pub fn leave_group(&self, group: &str, member_id: &str) -> Result<()> {
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         self.groups.with_groups(|groups| {
             let g = groups.get_mut(group).ok_or_else(|| unknown(group, member_id))?;
             g.leave(member_id)?;
@@ -195,7 +195,7 @@ impl Broker {
 
     /// Members, assignments, committed offsets and lag.
     pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         let name = group.to_string();
         let stored = self.blocking(move |store| store.group_offsets(&name)).await?;
         let described = self.groups.with_groups(|groups| {
@@ -234,7 +234,7 @@ impl Broker {
     /// Deletes an empty group and its committed offsets.
     pub async fn delete_group(&self, group: &str) -> Result<()> {
         self.ensure_open()?;
-        self.ensure_leader()?;
+        self.ensure_coordinator()?;
         let members = self.groups.with_groups(|groups| groups.get(group).map_or(0, |g| g.members.len()));
         if members > 0 {
             return Err(Error::GroupNotEmpty { group: group.to_string(), members });
