@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run cluster test fmt lint unit bench bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
+.PHONY: deps build run cluster test fmt lint unit bench bench-cluster bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
 
 deps:
 	@./.ci/install-deps
@@ -47,6 +47,11 @@ bench: deps
 	$(CARGO) bench --profile release --bench micro
 	$(CARGO) bench --profile release --bench produce
 	$(CARGO) bench --profile release --bench producer_recovery
+
+## Three brokers against one in the same run (1 KiB records, acks ALL, --fsync always, 30
+## partitions): throughput ratio, ack latency at 10 MiB/s, failover time over 20 leader kills.
+bench-cluster: deps
+	$(CARGO) bench --profile release --bench cluster
 
 ## Fill a partition with ~500 MB, trim it to ~50 MB by retention, print the data dir sizes.
 bench-retention: deps

@@ -97,7 +97,7 @@ cluster = dashboard("strata-cluster", "strata / cluster", [
     panel("Under-replicated partitions", "sum(strata_under_replicated_partitions)", "short", 0, 24, w=6, kind="stat", legend="under-replicated"),
     panel("Leaders", "sum by (instance) (strata_raft_is_leader)", "short", 6, 24, w=6, legend="{{instance}}"),
     panel("Applied behind committed (entries)", "strata_raft_committed_index - strata_raft_applied_index", "short", 12, 24, legend="{{instance}} shard {{shard}}"),
-    panel("Raft log index", [("strata_raft_last_log_index", "last {{instance}}"), ("strata_raft_committed_index", "committed {{instance}}")], "short", 0, 32, w=24),
+    panel("Raft log index", [("strata_raft_last_log_index", "last {{instance}}"), ("strata_raft_committed_index", "committed {{instance}}"), ("strata_raft_purged_index", "trimmed to {{instance}}")], "short", 0, 32, w=24),
 ])
 
 for name, board in [("overview", overview), ("topics", topics), ("consumer-groups", groups), ("storage", storage), ("cluster", cluster)]:

@@ -127,7 +127,6 @@ impl Error {
         Error::InvalidArgument { field, reason: reason.into() }
     }
 
-    /// A stable machine-readable reason, sent beside the message so clients can branch on it.
     /// A NOT_LEADER met by a consumer-group call: the group's coordinator is that leader.
     pub fn as_coordinator(self) -> Self {
         match self {
@@ -138,6 +137,7 @@ impl Error {
         }
     }
 
+    /// A stable machine-readable reason, sent beside the message so clients can branch on it.
     pub fn reason(&self) -> &'static str {
         match self {
             Error::TopicNotFound(_) => "UNKNOWN_TOPIC",

@@ -10,7 +10,11 @@
 //!   │
 //! storage/  RocksDB: a column family per partition keyed by big-endian base offset, one
 //!           RecordBatch v2 value per produced batch (CRC-32C), `meta` and `offsets` families
+//!
+//! cluster/  openraft: the commit log replicated to every broker (RaftLog), peers, formation
+//! client/   the Rust client (routed to the leader, idempotent producer, consumers); cli/ the binary
 //! ```
+//! `docs/ARCHITECTURE.md` is the whole map: flows, invariants, where to change what.
 //! A produce flows handler → `Broker::produce` (route + encode) → commit loop (sequence check
 //! for idempotent batches, assign offsets, one WriteBatch + one fsync per group) → high
 //! watermark published → long-polls wake.

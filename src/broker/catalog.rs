@@ -3,9 +3,10 @@
 //! what they can and submit an op; apply decides against the current state (a name already
 //! taken, a topic already gone) and updates the store and the topic registry together.
 //!
-//! One broker applies ops at once, under the admin lock. In a cluster the same ops become the
-//! metadata group's log, applied by every broker; what is local to one broker (column family
-//! slots, background reclaim) stays a side effect of its own apply.
+//! One broker applies ops at once, under the admin lock. In a cluster the same ops are entries
+//! of the Raft group's log (one group carries the catalog and every partition for now),
+//! applied by every broker; what is local to one broker (column family slots, background
+//! reclaim) stays a side effect of its own apply.
 use std::sync::Arc;
 
 use super::partition::{PartitionExtent, PartitionState};

@@ -1,8 +1,8 @@
 //! The commit log behind one interface: the commit loop submits ops, the log orders them,
 //! makes them durable and applies them, then reports each op's result. The local log (one
-//! broker) applies at once in the caller's thread, with the WAL fsync as its durability; a
-//! replicated log will propose the ops to its Raft group and apply them on every replica once
-//! committed, answering from the leader's apply.
+//! broker) applies at once in the caller's thread, with the WAL fsync as its durability; the
+//! replicated log (`crate::cluster`'s `RaftLog`) proposes the ops to its Raft group and applies
+//! them on every replica once committed, answering from the leader's apply.
 use std::sync::Arc;
 
 use prost::Message;
@@ -63,7 +63,7 @@ impl CommitLog for LocalLog {
         if let Some(tap) = &self.tap {
             // An op that failed changed nothing, and fails the same way on a replica.
             let applied = ops.into_iter().zip(&results).filter(|(_, r)| r.is_ok()).map(|(op, _)| pb::Op::from(op));
-            let command = pb::Command { ops: applied.collect(), catalog: None };
+            let command = pb::Command { ops: applied.collect(), ..Default::default() };
             if !command.ops.is_empty() {
                 (tap.0)(command.encode_to_vec());
             }

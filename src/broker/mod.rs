@@ -1,7 +1,7 @@
 //! The broker core: topics and partitions in memory, the commit loop that writes them, and one
 //! file per operation (`produce`, `fetch`, `admin`, ...). Independent of gRPC: the `grpc`
-//! module converts requests into calls here, and a later Kafka-protocol listener or Raft
-//! "apply" can call the same append path.
+//! module converts requests into calls here (as a Kafka-protocol listener will), and the
+//! cluster's Raft apply calls the same apply path on every replica.
 mod admin;
 mod alter;
 pub(crate) mod apply;

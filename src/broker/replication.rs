@@ -52,6 +52,8 @@ pub struct ShardStatus {
     pub last_log_index: u64,
     pub committed_index: u64,
     pub applied_index: u64,
+    /// The last entry trimmed from this broker's Raft log.
+    pub purged_index: Option<u64>,
     /// Known on the leader only.
     pub followers: Vec<FollowerStatus>,
 }

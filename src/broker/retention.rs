@@ -38,6 +38,10 @@ impl Broker {
     pub async fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport> {
         let started = Instant::now();
         let mut report = RetentionReport::default();
+        if self.ensure_leader().is_err() {
+            // The leader decides what expires; its truncations reach every replica in order.
+            return Ok(report);
+        }
         for topic in self.topics_snapshot() {
             let limits = self.effective_config(&topic.meta).limits();
             for state in &topic.partitions {

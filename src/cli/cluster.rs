@@ -49,14 +49,16 @@ fn print_text(status: &proto::ClusterStatusResponse) {
         println!();
         let leader = shard.leader.map_or("none".to_string(), |l| l.to_string());
         println!(
-            "shard {}: leader {leader}, term {}, members {}, in sync {}, {} partitions, committed {}, applied {}",
+            "shard {}: leader {leader}, term {}, members {}, in sync {}, {} partitions, committed {}, applied {}, \
+             trimmed to {}",
             shard.shard,
             shard.term,
             ids(&shard.members),
             ids(&shard.in_sync_replicas),
             shard.partitions,
             shard.committed_index,
-            shard.applied_index
+            shard.applied_index,
+            shard.purged_index.map_or("none".to_string(), |p| p.to_string())
         );
         let followers: Vec<Vec<String>> = shard
             .followers
@@ -99,7 +101,8 @@ fn to_json(status: &proto::ClusterStatusResponse) -> serde_json::Value {
             json!({"shard": s.shard, "leader": s.leader, "term": s.term, "members": s.members,
                    "in_sync_replicas": s.in_sync_replicas, "partitions": s.partitions,
                    "last_log_index": s.last_log_index, "committed_index": s.committed_index,
-                   "applied_index": s.applied_index, "followers": followers})
+                   "applied_index": s.applied_index, "purged_index": s.purged_index,
+                   "followers": followers})
         })
         .collect();
     json!({"cluster_id": status.cluster_id, "answered_by": status.answered_by, "brokers": brokers, "shards": shards})

@@ -121,7 +121,7 @@ pub struct ServeArgs {
     /// Cluster: a follower that has not caught up with the leader's committed log for this long
     /// leaves the in-sync replicas (Kafka's replica.lag.time.max.ms); also how long a silent
     /// broker still counts as alive.
-    #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = humantime::parse_duration)]
+    #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = parse_duration)]
     replica_lag_time_max: Duration,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]

@@ -20,6 +20,7 @@ mod peer_service;
 mod raft_log;
 mod serve;
 mod state_machine;
+mod trim;
 mod types;
 mod watch;
 

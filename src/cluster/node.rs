@@ -14,6 +14,7 @@ use super::log_store::LogStore;
 use super::network::Network;
 use super::raft_log::{ClusterReplication, RaftLog};
 use super::state_machine::StateMachine;
+use super::trim;
 use super::types::{BrokerNode, Raft};
 use super::watch::ShardWatch;
 use crate::broker::Broker;
@@ -54,9 +55,11 @@ pub fn open_broker(
     let started_raft = started.clone();
     let broker = Broker::open_with(config, move |applier, identity| {
         let store = applier.store.clone();
+        let applier_store = store.clone();
         store.ensure_raft_log()?;
         let (events, catalog_events) = mpsc::unbounded_channel();
-        let state_machine = StateMachine::open(applier, GROUP, events)?;
+        let (trims, trims_applied) = mpsc::unbounded_channel();
+        let state_machine = StateMachine::open(applier, GROUP, events, trims)?;
         let sizes = Arc::new(EntrySizes::default());
         let log_store = LogStore::new(store, GROUP, sync, sizes.clone());
         let raft = runtime
@@ -74,13 +77,16 @@ pub fn open_broker(
         };
         let watch = Arc::new(watch);
         runtime.spawn(watch.clone().run());
+        runtime.spawn(trim::propose(raft.clone(), identity.node_id));
+        runtime.spawn(trim::apply(raft.clone(), trims_applied));
         let replication = ClusterReplication {
             raft: raft.clone(),
             node_id: identity.node_id,
             catalog_events: Mutex::new(Some(catalog_events)),
             watch,
         };
-        Ok((Box::new(RaftLog { raft, runtime }), Some(Arc::new(replication))))
+        let log = RaftLog { raft, runtime, store: applier_store, sync_always: sync };
+        Ok((Box::new(log), Some(Arc::new(replication))))
     })?;
     let raft = started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft node did not start")?;
     Ok((broker, raft))
@@ -91,14 +97,19 @@ fn raft_config(cluster: &ClusterConfig) -> anyhow::Result<Arc<openraft::Config>>
     let config = openraft::Config {
         cluster_name: "strata".into(),
         heartbeat_interval: ms(cluster.heartbeat),
-        election_timeout_min: ms(cluster.election_timeout.0),
-        election_timeout_max: ms(cluster.election_timeout.1),
+        // openraft starts an election once the leader's lease (its election_timeout_max) and then
+        // a random election timeout have both run out since the last heartbeat. Given half the
+        // range, a follower elects within the range --raft-election-timeout names.
+        election_timeout_min: ms(cluster.election_timeout.0) / 2,
+        election_timeout_max: ms(cluster.election_timeout.1) / 2,
         enable_pre_vote: Some(true),
         // A leader cut off from its quorum steps back instead of holding followers that could
         // elect another one (openraft #2080).
         quorum_loss_probe_interval: Some(2 * ms(cluster.election_timeout.1)),
-        // The log is kept whole for now: followers always catch up from it.
+        // Snapshots are marks taken only to trim the log (`trim`), and only trims purge it:
+        // openraft's own purging after a snapshot would drop entries a member may lack.
         snapshot_policy: openraft::SnapshotPolicy::Never,
+        max_in_snapshot_log_to_keep: u64::MAX,
         ..Default::default()
     };
     Ok(Arc::new(config.validate().context("the Raft timers (--raft-heartbeat, --raft-election-timeout)")?))

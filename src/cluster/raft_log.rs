@@ -22,16 +22,39 @@ use crate::broker::replication::{Leadership, Replication};
 use crate::broker::{ApplyResults, ClusterStatus};
 use crate::error::{Error, Result};
 use crate::proto::log as pb;
+use crate::storage::Store;
 
 pub struct RaftLog {
     pub raft: Raft,
     pub runtime: Handle,
+    pub store: Arc<Store>,
+    /// `--fsync always`: every Raft log append is synced already.
+    pub sync_always: bool,
 }
 
 impl CommitLog for RaftLog {
     fn submit(&mut self, ops: Vec<Op>, _durable: Vec<bool>, done: Done) {
         let count = ops.len();
-        let command = pb::Command { ops: ops.into_iter().map(pb::Op::from).collect(), catalog: None };
+        // Ops that must be durable whatever --fsync says (issued producer ids): under the other
+        // modes the leader syncs its WAL, which holds the entry's Raft log row, before answering.
+        let done = if !self.sync_always && ops.iter().any(Op::must_sync) {
+            let (store, runtime) = (self.store.clone(), self.runtime.clone());
+            Box::new(move |results: Vec<Result<Applied>>| {
+                runtime.spawn_blocking(move || {
+                    let synced = store.sync_wal();
+                    match synced {
+                        Ok(()) => done(results),
+                        Err(e) => {
+                            tracing::error!(error = %e, "syncing the WAL for an issued producer id failed");
+                            done(results.into_iter().map(|_| Err(Error::WriteFailed)).collect())
+                        }
+                    }
+                });
+            }) as Done
+        } else {
+            done
+        };
+        let command = pb::Command { ops: ops.into_iter().map(pb::Op::from).collect(), ..Default::default() };
         let data = LogCommand(Bytes::from(command.encode_to_vec()));
         let responder = Respond(Box::new(move |result: ClientWriteResult<TypeConfig>| done(results(result, count))));
         // Proposed from the commit loop's thread, in queue order: entries keep the order jobs
@@ -106,7 +129,7 @@ impl Replication for ClusterReplication {
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>> {
         let raft = self.raft.clone();
         Box::pin(async move {
-            let command = pb::Command { ops: Vec::new(), catalog: Some(op.into()) };
+            let command = pb::Command { catalog: Some(op.into()), ..Default::default() };
             match raft.client_write(LogCommand(Bytes::from(command.encode_to_vec()))).await {
                 Ok(response) => match response.data {
                     ApplyResults::Catalog(result) => result,

@@ -4,6 +4,8 @@
 //! entry's effects (WAL on, not fsynced: the Raft log's fsync is the durability point), so after
 //! a crash a replica resumes exactly after the last entry whose effects it kept.
 //!
+//! A trim entry (`trim`) is applied here too: this replica then trims its own log.
+//!
 //! A write that fails here is fatal to the replica (the entry would be missing under later
 //! ones): the error stops its Raft group, never a client's request.
 use std::io;
@@ -24,6 +26,8 @@ use crate::storage::keys;
 
 /// What the broker must do locally after a catalog entry (families to create or reclaim).
 pub type CatalogEvents = mpsc::UnboundedSender<CatalogApplied>;
+/// Trim points applied, for this replica to trim its own log (`trim::apply`).
+pub type Trims = mpsc::UnboundedSender<u64>;
 
 pub struct StateMachine {
     applier: Applier,
@@ -31,25 +35,14 @@ pub struct StateMachine {
     applied: Option<LogId>,
     membership: StoredMembership,
     catalog_events: CatalogEvents,
+    trims: Trims,
 }
 
 impl StateMachine {
     /// The state machine of `group`, resuming from its applied state in `meta`.
-    pub fn open(applier: Applier, group: u64, catalog_events: CatalogEvents) -> io::Result<Self> {
-        let stored = applier.store.raft_mark(group, "applied").map_err(io::Error::other)?;
-        let state = stored.map(|b| pb::AppliedState::decode(b.as_slice())).transpose().map_err(io::Error::other)?;
-        let (applied, membership) = match state {
-            Some(state) => {
-                let membership = match state.membership {
-                    Some(m) => codec::from_membership(m).map_err(io::Error::other)?,
-                    None => Default::default(),
-                };
-                let membership_log_id = state.membership_log_id.map(codec::from_log_id);
-                (state.last_applied.map(codec::from_log_id), StoredMembership::new(membership_log_id, membership))
-            }
-            None => (None, StoredMembership::default()),
-        };
-        Ok(StateMachine { applier, group, applied, membership, catalog_events })
+    pub fn open(applier: Applier, group: u64, catalog_events: CatalogEvents, trims: Trims) -> io::Result<Self> {
+        let (applied, membership) = read_state(&applier.store, group, "applied")?.unwrap_or_default();
+        Ok(StateMachine { applier, group, applied, membership, catalog_events, trims })
     }
 
     /// Applies one entry and records it applied, in one write.
@@ -67,6 +60,11 @@ impl StateMachine {
             }
             EntryPayload::Normal(command) => {
                 let command = log_pb::Command::decode(command.0).map_err(io::Error::other)?;
+                if let Some(upto) = command.trim_raft_log_upto {
+                    self.write(&mut [])?;
+                    let _ = self.trims.send(upto);
+                    return Ok(ApplyResults::Nothing);
+                }
                 match command.catalog {
                     Some(op) => self.apply_catalog(op, entry.log_id.index),
                     None => {
@@ -96,12 +94,8 @@ impl StateMachine {
 
     /// Applies `ops` with the applied mark; a failed write stops this replica.
     fn write(&mut self, ops: &mut [Op]) -> io::Result<Vec<crate::error::Result<crate::broker::apply::Applied>>> {
-        let state = pb::AppliedState {
-            last_applied: self.applied.as_ref().map(codec::log_id),
-            membership_log_id: self.membership.log_id().as_ref().map(codec::log_id),
-            membership: Some(codec::membership(self.membership.membership())),
-        };
-        let marks = [(keys::raft_meta_key(self.group, "applied"), state.encode_to_vec())];
+        let state = encode_state(self.applied.as_ref(), &self.membership);
+        let marks = [(keys::raft_meta_key(self.group, "applied"), state)];
         let applier = &mut self.applier;
         tokio::task::block_in_place(|| applier.try_apply(ops, &marks, |_| false)).map_err(|e| {
             tracing::error!(error = %e, "applying a committed entry failed; this replica stops");
@@ -112,7 +106,7 @@ impl StateMachine {
 
 impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotData = ();
-    type SnapshotBuilder = NoSnapshots;
+    type SnapshotBuilder = SnapshotMark;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
         Ok((self.applied, self.membership.clone()))
@@ -132,32 +126,77 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
-        NoSnapshots
+        SnapshotMark {
+            store: self.applier.store.clone(),
+            group: self.group,
+            applied: self.applied,
+            membership: self.membership.clone(),
+        }
     }
 
-    async fn install_snapshot(
-        &mut self,
-        _meta: &openraft::type_config::alias::SnapshotMetaOf<TypeConfig>,
-        _snapshot: (),
-    ) -> Result<(), io::Error> {
-        Err(io::Error::other("this build keeps the whole Raft log and never sends snapshots"))
+    async fn install_snapshot(&mut self, _meta: &SnapshotMeta, _snapshot: ()) -> Result<(), io::Error> {
+        // Never needed: a member trims only what every member holds (`trim`), so followers
+        // always catch up from the log.
+        Err(io::Error::other("snapshots are not sent: a lagging member catches up from the Raft log"))
     }
 
-    async fn get_current_snapshot(
-        &mut self,
-    ) -> Result<Option<openraft::type_config::alias::SnapshotOf<TypeConfig, ()>>, io::Error> {
-        Ok(None)
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, io::Error> {
+        let marked = read_state(&self.applier.store, self.group, "snapshot")?;
+        Ok(marked.map(|(last_log_id, last_membership)| Snapshot {
+            meta: SnapshotMeta { last_log_id, last_membership },
+            snapshot: (),
+        }))
     }
 }
 
-/// The Raft log is never purged yet, so a lagging replica always catches up from it and no
-/// snapshot is ever built or sent (`SnapshotPolicy::Never`, no purge).
-pub struct NoSnapshots;
+type SnapshotMeta = openraft::type_config::alias::SnapshotMetaOf<TypeConfig>;
+type Snapshot = openraft::type_config::alias::SnapshotOf<TypeConfig, ()>;
 
-impl RaftSnapshotBuilder<TypeConfig> for NoSnapshots {
+/// A snapshot that is a mark, not a copy: the state it stands for is the data dir at the
+/// applied log id it records (partition data below it only ever loses its head). It lets
+/// openraft purge the log a trim names; it is never sent.
+pub struct SnapshotMark {
+    store: std::sync::Arc<crate::storage::Store>,
+    group: u64,
+    applied: Option<LogId>,
+    membership: StoredMembership,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
     type SnapshotData = ();
 
-    async fn build_snapshot(&mut self) -> Result<openraft::type_config::alias::SnapshotOf<TypeConfig, ()>, io::Error> {
-        Err(io::Error::other("this build keeps the whole Raft log and builds no snapshots"))
+    async fn build_snapshot(&mut self) -> Result<Snapshot, io::Error> {
+        // Synced: the log is purged after this, and a restart must find the mark covering it.
+        let state = encode_state(self.applied.as_ref(), &self.membership);
+        let (store, group) = (self.store.clone(), self.group);
+        super::log_store::blocking(move || store.raft_put_mark(group, "snapshot", &state, true)).await?;
+        let meta = SnapshotMeta { last_log_id: self.applied, last_membership: self.membership.clone() };
+        Ok(Snapshot { meta, snapshot: () })
     }
+}
+
+/// An applied log id with its membership, as stored under `name` ("applied", "snapshot").
+fn read_state(
+    store: &crate::storage::Store,
+    group: u64,
+    name: &str,
+) -> io::Result<Option<(Option<LogId>, StoredMembership)>> {
+    let stored = store.raft_mark(group, name).map_err(io::Error::other)?;
+    let Some(bytes) = stored else { return Ok(None) };
+    let state = pb::AppliedState::decode(bytes.as_slice()).map_err(io::Error::other)?;
+    let membership = match state.membership {
+        Some(m) => codec::from_membership(m).map_err(io::Error::other)?,
+        None => Default::default(),
+    };
+    let membership_log_id = state.membership_log_id.map(codec::from_log_id);
+    Ok(Some((state.last_applied.map(codec::from_log_id), StoredMembership::new(membership_log_id, membership))))
+}
+
+fn encode_state(applied: Option<&LogId>, membership: &StoredMembership) -> Vec<u8> {
+    let state = pb::AppliedState {
+        last_applied: applied.map(codec::log_id),
+        membership_log_id: membership.log_id().as_ref().map(codec::log_id),
+        membership: Some(codec::membership(membership.membership())),
+    };
+    state.encode_to_vec()
 }

@@ -21,6 +21,7 @@ pub const RAFT_ELECTIONS: &str = "strata_raft_elections_total";
 pub const RAFT_LAST_LOG_INDEX: &str = "strata_raft_last_log_index";
 pub const RAFT_COMMITTED_INDEX: &str = "strata_raft_committed_index";
 pub const RAFT_APPLIED_INDEX: &str = "strata_raft_applied_index";
+pub const RAFT_PURGED_INDEX: &str = "strata_raft_purged_index";
 pub const RAFT_FOLLOWER_LAG_ENTRIES: &str = "strata_raft_follower_lag_entries";
 pub const RAFT_FOLLOWER_LAG_BYTES: &str = "strata_raft_follower_lag_bytes";
 pub const RAFT_FOLLOWERS_IN_SYNC: &str = "strata_raft_in_sync_replicas";
@@ -146,6 +147,7 @@ impl ShardWatch {
             last_log_index,
             committed_index: metrics.local_committed.map_or(0, |c| c.index),
             applied_index: metrics.last_applied.map_or(0, |a| a.index),
+            purged_index: metrics.purged.map(|p| p.index),
             followers,
         };
         ClusterStatus { cluster_id: self.cluster_id.clone(), answered_by: self.node_id, brokers, shards: vec![shard] }
@@ -162,6 +164,7 @@ impl ShardWatch {
         gauge(RAFT_LAST_LOG_INDEX, shard.last_log_index as f64);
         gauge(RAFT_COMMITTED_INDEX, shard.committed_index as f64);
         gauge(RAFT_APPLIED_INDEX, shard.applied_index as f64);
+        gauge(RAFT_PURGED_INDEX, shard.purged_index.map_or(-1.0, |p| p as f64));
         // Zero counters exist from the start, so a dashboard's rate() has a series to show.
         metrics::counter!(RAFT_ELECTIONS, "shard" => shard_label.clone()).increment(0);
         metrics::counter!(RAFT_TRANSFERS_RECEIVED, "shard" => shard_label.clone()).increment(0);
@@ -192,6 +195,7 @@ pub fn describe_metrics() {
     describe_gauge!(RAFT_LAST_LOG_INDEX, Unit::Count, "Index of the last entry in this broker's Raft log");
     describe_gauge!(RAFT_COMMITTED_INDEX, Unit::Count, "Index of the last entry this broker knows committed");
     describe_gauge!(RAFT_APPLIED_INDEX, Unit::Count, "Index of the last entry this broker applied");
+    describe_gauge!(RAFT_PURGED_INDEX, Unit::Count, "Last entry trimmed from this broker's Raft log, -1 if none");
     describe_gauge!(
         RAFT_FOLLOWER_LAG_ENTRIES,
         Unit::Count,

@@ -35,6 +35,7 @@ fn shard(s: ShardStatus) -> proto::ShardStatus {
         // Every partition while one group carries them all; filled by whoever counts them.
         partitions: 0,
         in_sync_replicas: s.in_sync,
+        purged_index: s.purged_index,
     }
 }
 

@@ -8,6 +8,7 @@ mod client;
 mod cluster;
 mod cluster_crash;
 mod cluster_metadata;
+mod cluster_trim;
 mod consumer;
 mod corruption;
 mod crash;

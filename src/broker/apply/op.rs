@@ -235,7 +235,7 @@ mod tests {
             Op::ForgetTopic { topic_id: 7 },
             Op::DeleteGroupOffsets { group: "g".into() },
         ];
-        let command = pb::Command { ops: ops.iter().cloned().map(pb::Op::from).collect(), catalog: None };
+        let command = pb::Command { ops: ops.iter().cloned().map(pb::Op::from).collect(), ..Default::default() };
         let decoded = pb::Command::decode(command.encode_to_vec().as_slice()).expect("decodes");
         let back: Vec<Op> = decoded.ops.into_iter().map(|op| Op::try_from(op).expect("known op")).collect();
         assert_eq!(back, ops);

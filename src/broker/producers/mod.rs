@@ -197,6 +197,9 @@ pub(super) fn spawn_expiry(broker: Arc<Broker>) {
                 _ = ticks.tick() => {}
                 _ = broker.shutdown_signal() => return,
             }
+            if broker.ensure_leader().is_err() {
+                continue; // the leader expires ids, for every replica at once
+            }
             let expire = Job::new(Op::ExpireProducers { now_ms: now_ms() }, false, Reply::Nobody);
             if broker.jobs.send(expire).await.is_err() {
                 return;

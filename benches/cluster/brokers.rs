@@ -1,0 +1,112 @@
+//! Broker processes for the cluster benchmark: one alone, or three forming a cluster, each on
+//! ports chosen now, data in a temp dir, stopped (SIGKILL) when dropped.
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use strata::client::Connection;
+use strata::proto::{ClusterStatusRequest, CreateTopicRequest};
+
+pub struct Brokers {
+    pub clients: Vec<String>,
+    peers: Vec<String>,
+    dirs: Vec<PathBuf>,
+    children: Vec<Option<Child>>,
+    _root: tempfile::TempDir,
+}
+
+fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count).map(|_| TcpListener::bind("127.0.0.1:0").expect("port")).collect();
+    listeners.iter().map(|l| l.local_addr().expect("addr").port()).collect()
+}
+
+impl Brokers {
+    /// `count` brokers: 1 = a single broker (no cluster flags), more = a cluster of seeds.
+    pub fn start(root: &Path, count: usize) -> anyhow::Result<Self> {
+        let root = tempfile::tempdir_in(root)?;
+        let ports = free_ports(2 * count);
+        let addr = |p: &u16| format!("127.0.0.1:{p}");
+        let clients = ports[..count].iter().map(addr).collect();
+        let peers = ports[count..].iter().map(addr).collect();
+        let dirs = (1..=count).map(|n| root.path().join(format!("broker{n}"))).collect();
+        let mut brokers = Brokers { clients, peers, dirs, children: Vec::new(), _root: root };
+        for i in 0..count {
+            let child = brokers.spawn(i)?;
+            brokers.children.push(Some(child));
+        }
+        Ok(brokers)
+    }
+
+    fn spawn(&self, i: usize) -> anyhow::Result<Child> {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        command
+            .args(["serve", "--listen", &self.clients[i], "--metrics-listen", "off", "--data-dir"])
+            .arg(&self.dirs[i])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if self.clients.len() > 1 {
+            command.args(["--node-id", &(i + 1).to_string(), "--peer-listen", &self.peers[i]]);
+            command.args(["--seeds", &self.peers.join(","), "--raft-election-timeout", "1s..2s"]);
+        }
+        Ok(command.spawn()?)
+    }
+
+    pub fn bootstrap(&self) -> String {
+        self.clients.join(",")
+    }
+
+    pub fn kill_9(&mut self, i: usize) {
+        if let Some(mut child) = self.children[i].take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self, i: usize) -> anyhow::Result<()> {
+        self.children[i] = Some(self.spawn(i)?);
+        Ok(())
+    }
+
+    /// The leader's index once the brokers agree on one (bounded: 60 s).
+    pub async fn leader(&self) -> anyhow::Result<usize> {
+        for _ in 0..600 {
+            for client_addr in &self.clients {
+                let Ok(mut client) = strata::client::connect(client_addr).await else { continue };
+                let asked =
+                    tokio::time::timeout(Duration::from_secs(1), client.cluster_status(ClusterStatusRequest {}));
+                let Ok(Ok(status)) = asked.await else { continue };
+                let status = status.into_inner();
+                let shard = status.shards.first();
+                let leader = shard.and_then(|s| s.leader).filter(|&l| l == status.answered_by);
+                let all_in_sync = shard.is_some_and(|s| s.in_sync_replicas.len() == self.clients.len());
+                if let Some(leader) = leader.filter(|_| all_in_sync) {
+                    return Ok(leader as usize - 1);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("no leader with every broker in sync within 60 s")
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<Connection> {
+        Ok(strata::client::connect(&self.bootstrap()).await?)
+    }
+
+    /// Creates `topic` with `partitions` partitions through the leader.
+    pub async fn create_topic(&self, topic: &str, partitions: u32) -> anyhow::Result<()> {
+        let leader = self.leader().await?;
+        let mut client = strata::client::connect(&self.clients[leader]).await?;
+        let request = CreateTopicRequest { name: topic.into(), partitions, ..Default::default() };
+        client.create_topic(request).await?;
+        Ok(())
+    }
+}
+
+impl Drop for Brokers {
+    fn drop(&mut self) {
+        for i in 0..self.children.len() {
+            self.kill_9(i);
+        }
+    }
+}

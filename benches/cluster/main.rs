@@ -1,0 +1,95 @@
+//! `make bench-cluster`: three brokers on this machine against one, in the same run. 1 KiB
+//! records, acks ALL, `--fsync always` (the default), a 30-partition topic (every partition on
+//! all three brokers). Prints, per round: maximum sustained throughput of each and their ratio
+//! (three copies share one disk and two cores: ideally ~0.33), the cluster's ack latency at
+//! 10 MiB/s offered, and after the rounds the time from `kill -9` of the leader to the next
+//! acknowledged produce, over STRATA_BENCH_KILLS (default 20) kills.
+//!
+//! STRATA_BENCH_ROUNDS (default 3), STRATA_BENCH_SECS (default 10) per throughput and latency
+//! run, STRATA_BENCH_DIR (default .) for the data dirs.
+mod brokers;
+mod load;
+
+use std::time::{Duration, Instant};
+
+use brokers::Brokers;
+
+const PARTITIONS: u32 = 30;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() -> anyhow::Result<()> {
+    let rounds = env_or("STRATA_BENCH_ROUNDS", 3);
+    let secs = Duration::from_secs(env_or("STRATA_BENCH_SECS", 10));
+    let kills = env_or("STRATA_BENCH_KILLS", 20);
+    let dir = std::env::var("STRATA_BENCH_DIR").unwrap_or_else(|_| ".".into());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        println!(
+            "{:<6} {:>14} {:>14} {:>7} {:>12} {:>12} {:>12}",
+            "round", "single rec/s", "cluster rec/s", "ratio", "p50 ms@10M", "p99 ms@10M", "max ms@10M"
+        );
+        let mut ratios = Vec::new();
+        for round in 1..=rounds {
+            let single = throughput(&dir, 1, secs).await?;
+            let cluster = throughput(&dir, 3, secs).await?;
+            let latency = {
+                let brokers = Brokers::start(dir.as_ref(), 3)?;
+                brokers.create_topic("bench", PARTITIONS).await?;
+                load::fixed_rate(&brokers, PARTITIONS, 10.0, secs).await?
+            };
+            ratios.push(cluster / single);
+            println!(
+                "{round:<6} {single:>14.0} {cluster:>14.0} {:>7.3} {:>12.2} {:>12.2} {:>12.2}",
+                cluster / single,
+                load::percentile_ms(&latency, 0.5),
+                load::percentile_ms(&latency, 0.99),
+                load::percentile_ms(&latency, 1.0),
+            );
+        }
+        ratios.sort_by(f64::total_cmp);
+        if let Some(median) = ratios.get(ratios.len() / 2) {
+            println!("throughput ratio cluster/single: median {median:.3} (of {ratios:.3?})");
+        }
+        failovers(&dir, kills).await
+    })
+}
+
+/// Maximum sustained records/s of `count` brokers (1 = a single broker).
+async fn throughput(dir: &str, count: usize, secs: Duration) -> anyhow::Result<f64> {
+    let brokers = Brokers::start(dir.as_ref(), count)?;
+    brokers.create_topic("bench", PARTITIONS).await?;
+    load::max_throughput(&brokers, PARTITIONS, secs).await
+}
+
+/// Kills the leader `kills` times under a steady trickle of produce; prints the time from each
+/// kill to the next acknowledged produce.
+async fn failovers(dir: &str, kills: u64) -> anyhow::Result<()> {
+    let mut brokers = Brokers::start(dir.as_ref(), 3)?;
+    brokers.create_topic("bench", PARTITIONS).await?;
+    let mut times = Vec::new();
+    for _ in 0..kills {
+        let leader = brokers.leader().await?;
+        let writer = load::Trickle::start(brokers.connect().await?, PARTITIONS);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let killed = Instant::now();
+        brokers.kill_9(leader);
+        let recovered = writer.first_ack_after(killed, Duration::from_secs(60)).await?;
+        times.push(recovered.duration_since(killed).as_secs_f64() * 1000.0);
+        writer.stop().await;
+        brokers.restart(leader)?;
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "failover (kill -9 of the leader → next ack), {} kills: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms; all: {:?}",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        times.iter().map(|t| t.round() as u64).collect::<Vec<_>>()
+    );
+    Ok(())
+}

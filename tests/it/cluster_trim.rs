@@ -1,0 +1,85 @@
+//! The Raft log is trimmed on every member below what all members hold: it stops growing with
+//! the data, a member that is down holds the trim back (so it catches up from the log when it
+//! returns), and brokers restart from a trimmed log with nothing lost and replicas identical.
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::cluster::{Cluster, dump, high_watermarks, wait_caught_up};
+use crate::support::*;
+
+/// A gauge of shard 0 from broker `metrics`' exposition, if exported.
+fn gauge(metrics: SocketAddr, name: &str) -> Option<f64> {
+    let text = http_get(metrics, "/metrics")?;
+    let prefix = format!("{name}{{shard=\"0\"}} ");
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).and_then(|v| v.trim().parse().ok())
+}
+
+/// Waits (bounded: 60 s) until broker `metrics` trimmed its log past `index`.
+async fn wait_trimmed_past(metrics: SocketAddr, index: f64) -> f64 {
+    for _ in 0..600 {
+        let purged = gauge(metrics, "strata_raft_purged_index").unwrap_or(-1.0);
+        if purged > index {
+            return purged;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("broker {metrics} never trimmed its Raft log past {index}");
+}
+
+/// `count` produce requests of one record each, one at a time: `count` Raft entries.
+async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
+    for i in from..from + count {
+        produce_to(client, "t", (i % 2) as u32, vec![record(format!("r{i}"))]).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raft_log_is_trimmed_where_every_member_holds_it() {
+    let mut cluster = Cluster::start(3);
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "t", 2).await;
+    produce_one_by_one(&mut client, 0, 2_500).await;
+    for i in 0..3 {
+        wait_trimmed_past(cluster.metrics[i], 500.0).await;
+    }
+
+    // A follower goes down: the others keep its entries for it, and it catches up from the log.
+    let down = (leader + 1) % 3;
+    let held = gauge(cluster.metrics[down], "strata_raft_applied_index").expect("applied index");
+    cluster.kill_9(down);
+    produce_one_by_one(&mut client, 2_500, 2_500).await;
+    let last = gauge(cluster.metrics[leader], "strata_raft_last_log_index").expect("last index");
+    assert!(last > held + 2_000.0, "the leader's log grew: {last} after {held}");
+    // Long enough for two trim rounds, which must leave the missing entries alone.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let purged = gauge(cluster.metrics[leader], "strata_raft_purged_index").expect("purged");
+    assert!(purged < held, "the leader trimmed past what the dead follower holds: {purged} >= {held}");
+    cluster.restart(down);
+    let expected = high_watermarks(cluster.addr(leader), "t").await;
+    assert_eq!(expected, vec![2_500, 2_500]);
+    wait_caught_up(cluster.addr(down), "t", &expected).await;
+    wait_trimmed_past(cluster.metrics[leader], held).await;
+
+    // Everyone restarts from a trimmed log: nothing lost, replicas identical.
+    for i in 0..3 {
+        cluster.kill_9(i);
+    }
+    for i in 0..3 {
+        cluster.restart(i);
+    }
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    for partition in 0..2 {
+        assert_eq!(fetch_all(&mut client, "t", partition, 0).await.len(), 2_500, "partition {partition}");
+    }
+    for i in 0..3 {
+        wait_caught_up(cluster.addr(i), "t", &expected).await;
+    }
+    for i in 0..3 {
+        cluster.kill_9(i);
+    }
+    let dumps: Vec<_> = cluster.dirs.iter().map(|d| dump(d)).collect();
+    assert_eq!(dumps[0], dumps[1], "replicas 1 and 2 hold the same bytes");
+    assert_eq!(dumps[0], dumps[2], "replicas 1 and 3 hold the same bytes");
+}
