@@ -45,6 +45,15 @@ impl Brokers {
             .arg(&self.dirs[i])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        // Each broker's log to a file, for experiments.
+        if let Some(dir) = std::env::var_os("STRATA_BENCH_LOG_DIR") {
+            let path = Path::new(&dir).join(format!("broker{}-{}.log", i + 1, std::process::id()));
+            command.stderr(std::fs::File::options().create(true).append(true).open(path)?);
+        }
+        // Extra `strata serve` flags for experiments (space-separated).
+        if let Ok(flags) = std::env::var("STRATA_BENCH_SERVE_FLAGS") {
+            command.args(flags.split_whitespace());
+        }
         if self.clients.len() > 1 {
             command.args(["--node-id", &(i + 1).to_string(), "--peer-listen", &self.peers[i]]);
             command.args(["--seeds", &self.peers.join(","), "--raft-election-timeout", "1s..2s"]);
@@ -87,6 +96,11 @@ impl Brokers {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         anyhow::bail!("no leader with every broker in sync within 60 s")
+    }
+
+    /// The running brokers' process ids.
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().flatten().map(Child::id).collect()
     }
 
     pub async fn connect(&self) -> anyhow::Result<Connection> {

@@ -75,7 +75,17 @@ pub async fn fixed_rate(
         sends.push(tokio::spawn(async move {
             let sent = Instant::now();
             client.produce(request).await?;
-            anyhow::Ok(sent.elapsed().as_micros() as u64)
+            let took = sent.elapsed();
+            if std::env::var_os("STRATA_BENCH_TRACE").is_some() && took > Duration::from_millis(50) {
+                let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                eprintln!(
+                    "slow: sent at {:.3} s, took {:.1} ms, answered at unix {:.3}",
+                    (sent - started).as_secs_f64(),
+                    took.as_secs_f64() * 1e3,
+                    wall.as_secs_f64()
+                );
+            }
+            anyhow::Ok(took.as_micros() as u64)
         }));
     }
     let mut latencies = Vec::with_capacity(sends.len());
