@@ -165,6 +165,11 @@ impl Broker {
         &self.identity
     }
 
+    /// The data dir's store, for what a cluster member records beside the broker's own state.
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
     /// The topic named `name`.
     pub fn topic(&self, name: &str) -> Result<Arc<Topic>> {
         self.topics.by_name(name).ok_or_else(|| Error::TopicNotFound(name.to_string()))

@@ -14,7 +14,7 @@ use openraft::raft::{
 use tonic::transport::{Channel, Endpoint};
 
 use super::codec;
-use super::types::{BrokerNode, TypeConfig, Vote};
+use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, TypeConfig, Vote};
 use crate::proto::peer::peer_client::PeerClient;
 
 /// Shortest wait for a peer's answer: openraft's own deadline for replication is a heartbeat
@@ -22,15 +22,16 @@ use crate::proto::peer::peer_client::PeerClient;
 const MIN_RPC_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Channels to peers, by address, shared by every client openraft asks for.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Network {
     group: u64,
+    cluster_id: ClusterId,
     channels: Arc<Mutex<HashMap<String, Channel>>>,
 }
 
 impl Network {
-    pub fn new(group: u64) -> Self {
-        Network { group, channels: Arc::default() }
+    pub fn new(group: u64, cluster_id: ClusterId) -> Self {
+        Network { group, cluster_id, channels: Arc::default() }
     }
 
     fn channel(&self, peer_addr: &str) -> Result<Channel, String> {
@@ -52,7 +53,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
         let client = self.channel(&node.peer_addr).map(|channel| {
             PeerClient::new(channel).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20)
         });
-        PeerConnection { group: self.group, target, client }
+        PeerConnection { group: self.group, target, client, cluster_id: self.cluster_id.clone() }
     }
 }
 
@@ -60,11 +61,22 @@ impl RaftNetworkFactory<TypeConfig> for Network {
 pub struct PeerConnection {
     group: u64,
     target: u64,
+    cluster_id: ClusterId,
     /// An address that is not a URI makes every call fail as unreachable.
     client: Result<PeerClient<Channel>, String>,
 }
 
 impl PeerConnection {
+    /// `message` as a call of this cluster, answered within `option`'s deadline.
+    fn request<T>(&self, message: T, option: &RPCOption) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(timeout(option));
+        if let Ok(id) = tonic::metadata::MetadataValue::try_from(self.cluster_id.get()) {
+            request.metadata_mut().insert(CLUSTER_ID_KEY, id);
+        }
+        request
+    }
+
     fn client(&self) -> Result<PeerClient<Channel>, RPCError<TypeConfig>> {
         self.client.clone().map_err(|e| RPCError::Unreachable(Unreachable::from_string(e)))
     }
@@ -94,8 +106,7 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let mut request = tonic::Request::new(codec::append_request(self.group, &rpc));
-        request.set_timeout(timeout(&option));
+        let request = self.request(codec::append_request(self.group, &rpc), &option);
         let response = self.client()?.append_entries(request).await.map_err(|s| failed(self.target, s))?;
         codec::from_append_response(response.into_inner())
             .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))
@@ -106,8 +117,7 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let mut request = tonic::Request::new(codec::vote_request(self.group, &rpc));
-        request.set_timeout(timeout(&option));
+        let request = self.request(codec::vote_request(self.group, &rpc), &option);
         let response = self.client()?.vote(request).await.map_err(|s| failed(self.target, s))?;
         codec::from_vote_response(response.into_inner())
             .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))
@@ -118,8 +128,7 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
         rpc: VoteRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<VoteResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let mut request = tonic::Request::new(codec::vote_request(self.group, &rpc));
-        request.set_timeout(timeout(&option));
+        let request = self.request(codec::vote_request(self.group, &rpc), &option);
         let response = self.client()?.pre_vote(request).await.map_err(|s| failed(self.target, s))?;
         codec::from_vote_response(response.into_inner())
             .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))
@@ -130,8 +139,7 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
         rpc: TransferLeaderRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<TransferLeaderResponse<TypeConfig>, RPCError<TypeConfig>> {
-        let mut request = tonic::Request::new(codec::transfer_request(self.group, &rpc));
-        request.set_timeout(timeout(&option));
+        let request = self.request(codec::transfer_request(self.group, &rpc), &option);
         let response = self.client()?.transfer_leader(request).await.map_err(|s| failed(self.target, s))?;
         codec::from_transfer_response(response.into_inner())
             .map_err(|e| RPCError::Network(NetworkError::from_string(e.to_string())))

@@ -15,7 +15,7 @@ use super::network::Network;
 use super::raft_log::{ClusterReplication, RaftLog};
 use super::state_machine::StateMachine;
 use super::trim;
-use super::types::{BrokerNode, Raft};
+use super::types::{BrokerNode, ClusterId, Raft};
 use super::watch::ShardWatch;
 use crate::broker::Broker;
 use crate::config::{BrokerConfig, FsyncPolicy};
@@ -43,17 +43,19 @@ pub struct ClusterConfig {
     pub replica_lag_time_max: Duration,
 }
 
-/// Opens the broker with the Raft group as its commit log; returns it with its Raft node.
+/// Opens the broker with the Raft group as its commit log; returns it with its Raft node and
+/// the cluster id it goes by.
 pub fn open_broker(
     config: BrokerConfig,
     cluster: &ClusterConfig,
     runtime: Handle,
-) -> anyhow::Result<(Arc<Broker>, Raft)> {
+) -> anyhow::Result<(Arc<Broker>, Raft, ClusterId)> {
     let raft_config = raft_config(cluster)?;
     let sync = config.fsync == FsyncPolicy::Always;
-    let started: Arc<Mutex<Option<Raft>>> = Arc::default();
+    let started: Arc<Mutex<Option<(Raft, ClusterId)>>> = Arc::default();
     let started_raft = started.clone();
     let broker = Broker::open_with(config, move |applier, identity| {
+        let cluster_id = ClusterId::new(identity.cluster_id.clone());
         let store = applier.store.clone();
         let applier_store = store.clone();
         store.ensure_raft_log()?;
@@ -62,15 +64,16 @@ pub fn open_broker(
         let state_machine = StateMachine::open(applier, GROUP, events, trims)?;
         let sizes = Arc::new(EntrySizes::default());
         let log_store = LogStore::new(store, GROUP, sync, sizes.clone());
+        let network = Network::new(GROUP, cluster_id.clone());
         let raft = runtime
-            .block_on(Raft::new(identity.node_id, raft_config, Network::new(GROUP), log_store, state_machine))
+            .block_on(Raft::new(identity.node_id, raft_config, network, log_store, state_machine))
             .context("starting the Raft node")?;
-        *started_raft.lock().unwrap_or_else(|p| p.into_inner()) = Some(raft.clone());
+        *started_raft.lock().unwrap_or_else(|p| p.into_inner()) = Some((raft.clone(), cluster_id.clone()));
         let watch = ShardWatch {
             shard: GROUP,
             raft: raft.clone(),
             node_id: identity.node_id,
-            cluster_id: identity.cluster_id.clone(),
+            cluster_id,
             sizes,
             lag_time_max: cluster.replica_lag_time_max,
             tracked: Mutex::default(),
@@ -88,8 +91,9 @@ pub fn open_broker(
         let log = RaftLog { raft, runtime, store: applier_store, sync_always: sync };
         Ok((Box::new(log), Some(Arc::new(replication))))
     })?;
-    let raft = started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft node did not start")?;
-    Ok((broker, raft))
+    let (raft, cluster_id) =
+        started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft node did not start")?;
+    Ok((broker, raft, cluster_id))
 }
 
 fn raft_config(cluster: &ClusterConfig) -> anyhow::Result<Arc<openraft::Config>> {
@@ -127,12 +131,14 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
     }
 }
 
-/// Forms the cluster from the seeds, once: every seed waits until all seeds answer, then each
+/// Forms the cluster from the seeds, once: every seed waits until all seeds answer, agrees on
+/// the cluster id (the one of the seed with the lowest node id) and records it, then each
 /// initializes the group with the same members (safe to do on every seed: the first wins, the
 /// others find it initialized). A broker whose group already formed does nothing.
-pub async fn form(raft: &Raft, me: u64, cluster: &ClusterConfig) -> anyhow::Result<()> {
+pub async fn form(broker: &Broker, raft: &Raft, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
+    let me = broker.identity().node_id;
     if raft.is_initialized().await? {
-        return Ok(());
+        return check_same_cluster(me, cluster, cluster_id).await;
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
         anyhow::bail!(
@@ -141,9 +147,30 @@ pub async fn form(raft: &Raft, me: u64, cluster: &ClusterConfig) -> anyhow::Resu
             cluster.seeds
         );
     }
+    // Another seed may form the group first (this one then joins through Raft, taking the
+    // cluster id from its first call), and a seed may die meanwhile: stop asking then.
+    let formed = |m: &openraft::RaftMetrics<super::types::TypeConfig>| {
+        m.membership_config.membership().voter_ids().next().is_some()
+    };
+    let wait = raft.wait(None);
+    tokio::select! {
+        asked = agree_and_initialize(broker, raft, cluster, cluster_id) => asked,
+        _ = wait.metrics(formed, "the group formed by another seed") => Ok(()),
+    }
+}
+
+async fn agree_and_initialize(
+    broker: &Broker,
+    raft: &Raft,
+    cluster: &ClusterConfig,
+    cluster_id: &ClusterId,
+) -> anyhow::Result<()> {
+    let me = broker.identity().node_id;
     let mut members: BTreeMap<u64, BrokerNode> = BTreeMap::new();
+    let mut ids: BTreeMap<u64, String> = BTreeMap::new();
     for seed in &cluster.seeds {
-        let answer = ask_until_answered(seed, me).await?;
+        let answer = ask_until_answered(seed, me, &cluster.seeds).await?;
+        ids.insert(answer.node_id, answer.cluster_id.clone());
         if let Some(other) = members.get(&answer.node_id) {
             anyhow::bail!(
                 "seeds {} and {seed} both have node id {}: give every broker its own --node-id",
@@ -153,17 +180,57 @@ pub async fn form(raft: &Raft, me: u64, cluster: &ClusterConfig) -> anyhow::Resu
         }
         members.insert(answer.node_id, BrokerNode { peer_addr: seed.clone(), client_addr: answer.client_addr });
     }
-    tracing::info!(members = ?members.keys().collect::<Vec<_>>(), "every seed answered; forming the cluster");
+    // Every seed computes the same from the same answers. Recorded before the group forms: a
+    // member's peers refuse calls carrying another id. (A call from a seed that formed the
+    // group meanwhile may have brought the same id already.)
+    if let Some(agreed) = ids.values().next().filter(|agreed| **agreed != cluster_id.get()) {
+        let store = broker.store().clone();
+        let adopted = agreed.clone();
+        tokio::task::spawn_blocking(move || store.adopt_cluster_id(&adopted)).await??;
+        cluster_id.set(agreed);
+    }
+    tracing::info!(
+        members = ?members.keys().collect::<Vec<_>>(),
+        cluster_id = %cluster_id.get(),
+        "every seed answered; forming the cluster"
+    );
     match raft.initialize(members).await {
         Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
         Err(e) => Err(anyhow::anyhow!("forming the cluster failed: {e}")),
     }
 }
 
+/// A broker restarting with a formed group checks, once, that the seeds it can reach belong to
+/// its cluster: a data dir from another cluster (or seeds that changed) is refused with a
+/// message instead of a broker that quietly never joins. Seeds that do not answer are not held
+/// against it (they may be down).
+async fn check_same_cluster(me: u64, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
+    let mine = cluster_id.get();
+    let mut others = Vec::new();
+    for seed in cluster.seeds.iter().filter(|s| **s != cluster.peer_addr) {
+        let asked = tokio::time::timeout(Duration::from_secs(2), hello_once(seed, me, &cluster.seeds)).await;
+        match asked {
+            Ok(Ok(answer)) => others.push((seed, answer.cluster_id)),
+            Ok(Err(status)) if status.code() == tonic::Code::FailedPrecondition => {
+                anyhow::bail!("seed {seed} refused this broker: {}", status.message())
+            }
+            _ => {}
+        }
+    }
+    if !others.is_empty() && others.iter().all(|(_, theirs)| *theirs != mine) {
+        let (seed, theirs) = &others[0];
+        anyhow::bail!(
+            "this data dir belongs to cluster {mine}, but seed {seed} is in cluster {theirs}: start this broker \
+             with its own cluster's data dir and --seeds, or with an empty data dir to form a new cluster"
+        );
+    }
+    Ok(())
+}
+
 /// Asks a seed who it is, retrying until it answers (seeds start in any order).
-async fn ask_until_answered(seed: &str, me: u64) -> anyhow::Result<HelloResponse> {
+async fn ask_until_answered(seed: &str, me: u64, seeds: &[String]) -> anyhow::Result<HelloResponse> {
     for attempt in 0u64.. {
-        match hello_once(seed, me).await {
+        match hello_once(seed, me, seeds).await {
             Ok(answer) => return Ok(answer),
             Err(status) if status.code() == tonic::Code::FailedPrecondition => {
                 anyhow::bail!("seed {seed} refused this broker: {}", status.message())
@@ -180,11 +247,19 @@ async fn ask_until_answered(seed: &str, me: u64) -> anyhow::Result<HelloResponse
     unreachable!("the attempts never run out")
 }
 
-async fn hello_once(seed: &str, me: u64) -> Result<HelloResponse, tonic::Status> {
+async fn hello_once(seed: &str, me: u64, seeds: &[String]) -> Result<HelloResponse, tonic::Status> {
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{seed}"))
         .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
         .connect_timeout(Duration::from_secs(1));
     let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    let request = HelloRequest { node_id: me, format_version: FORMAT_VERSION };
+    let request = HelloRequest { node_id: me, format_version: FORMAT_VERSION, seeds: sorted(seeds) };
     Ok(PeerClient::new(channel).hello(request).await?.into_inner())
+}
+
+/// Seeds in a canonical order, to compare two brokers' lists.
+pub fn sorted(seeds: &[String]) -> Vec<String> {
+    let mut seeds = seeds.to_vec();
+    seeds.sort();
+    seeds.dedup();
+    seeds
 }

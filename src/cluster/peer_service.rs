@@ -1,22 +1,65 @@
 //! The receiving side of `strata.peer.v1.Peer`: the handshake, and Raft's messages handed to
 //! the local Raft node of the group they name.
+use std::sync::Arc;
+
+use openraft::async_runtime::WatchReceiver;
 use tonic::{Request, Response, Status};
 
 use super::codec;
-use super::types::Raft;
+use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
 use crate::proto::peer::{self as pb, peer_server};
-use crate::storage::FORMAT_VERSION;
+use crate::storage::{FORMAT_VERSION, Store};
 
 pub struct PeerService {
     pub raft: Raft,
     pub group: u64,
-    /// What this broker answers to Hello.
+    /// What this broker answers to Hello (its cluster id is filled in per answer).
     pub hello: pb::HelloResponse,
+    pub cluster_id: ClusterId,
+    /// This broker's --seeds, sorted.
+    pub seeds: Vec<String>,
+    /// Where an adopted cluster id is recorded.
+    pub store: Arc<Store>,
 }
 
 impl PeerService {
-    fn check_group(&self, group: u64) -> Result<(), Status> {
-        if group == self.group { Ok(()) } else { Err(Status::not_found(format!("no Raft group {group} here"))) }
+    /// A call for this group, from a broker of this cluster. While this broker's group has not
+    /// formed, the first caller's cluster id is adopted: a seed that initialized the group
+    /// agreed on it with every seed first, and this broker may not have heard from all seeds
+    /// yet (one may have died since).
+    async fn check<T>(&self, request: &Request<T>, group: u64) -> Result<(), Status> {
+        if group != self.group {
+            return Err(Status::not_found(format!("no Raft group {group} here")));
+        }
+        let sender = request.metadata().get(CLUSTER_ID_KEY).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let mine = self.cluster_id.get();
+        match sender {
+            Some(theirs) if theirs != mine && self.forming() => {
+                let (store, adopted) = (self.store.clone(), theirs.clone());
+                let recorded = tokio::task::spawn_blocking(move || store.adopt_cluster_id(&adopted)).await;
+                match recorded {
+                    Ok(Ok(())) => {
+                        self.cluster_id.set(&theirs);
+                        tracing::info!(cluster_id = %theirs, "joined the cluster a seed formed");
+                        Ok(())
+                    }
+                    _ => Err(Status::unavailable("recording the cluster id failed; retry")),
+                }
+            }
+            Some(theirs) if theirs != mine => Err(Status::failed_precondition(format!(
+                "a broker of cluster {theirs} called broker {} of cluster {mine}: a data dir belongs to the \
+                 cluster that formed it; give that broker its own cluster's data dir, or an empty one",
+                self.hello.node_id
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// No membership yet: the group has not formed here.
+    fn forming(&self) -> bool {
+        let metrics = self.raft.metrics();
+        let metrics = metrics.borrow_watched();
+        metrics.membership_config.membership().voter_ids().next().is_none()
     }
 }
 
@@ -39,31 +82,40 @@ impl peer_server::Peer for PeerService {
                 asking.node_id, asking.format_version, self.hello.node_id
             )));
         }
-        Ok(Response::new(self.hello.clone()))
+        if asking.seeds != self.seeds {
+            return Err(Status::failed_precondition(format!(
+                "node {} has --seeds {}, this broker (node {}) {}: give every seed the same --seeds",
+                asking.node_id,
+                asking.seeds.join(","),
+                self.hello.node_id,
+                self.seeds.join(",")
+            )));
+        }
+        Ok(Response::new(pb::HelloResponse { cluster_id: self.cluster_id.get(), ..self.hello.clone() }))
     }
 
     async fn append_entries(
         &self,
         request: Request<pb::AppendEntriesRequest>,
     ) -> Result<Response<pb::AppendEntriesResponse>, Status> {
+        self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
-        self.check_group(request.group)?;
         let rpc = codec::from_append_request(request).map_err(malformed)?;
         let response = self.raft.append_entries(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::append_response(&response)))
     }
 
     async fn vote(&self, request: Request<pb::VoteRequest>) -> Result<Response<pb::VoteResponse>, Status> {
+        self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
-        self.check_group(request.group)?;
         let rpc = codec::from_vote_request(request).map_err(malformed)?;
         let response = self.raft.vote(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::vote_response(&response)))
     }
 
     async fn pre_vote(&self, request: Request<pb::VoteRequest>) -> Result<Response<pb::VoteResponse>, Status> {
+        self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
-        self.check_group(request.group)?;
         let rpc = codec::from_vote_request(request).map_err(malformed)?;
         let response = self.raft.pre_vote(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::vote_response(&response)))
@@ -73,8 +125,8 @@ impl peer_server::Peer for PeerService {
         &self,
         request: Request<pb::TransferLeaderRequest>,
     ) -> Result<Response<pb::TransferLeaderResponse>, Status> {
+        self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
-        self.check_group(request.group)?;
         let rpc = codec::from_transfer_request(request).map_err(malformed)?;
         let response = self.raft.handle_transfer_leader(rpc).await.map_err(stopped)?;
         metrics::counter!(super::watch::RAFT_TRANSFERS_RECEIVED, "shard" => self.group.to_string()).increment(1);

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
-use super::node::{ClusterConfig, GROUP, form, hello, open_broker};
+use super::node::{ClusterConfig, GROUP, form, hello, open_broker, sorted};
 use super::peer_service::PeerService;
 use super::types::Raft;
 use crate::config::BrokerConfig;
@@ -29,9 +29,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Handle::current();
     let opening = cluster.clone();
-    let (broker, raft) = tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
+    let (broker, raft, cluster_id) =
+        tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
     broker.start_background();
-    let peers = PeerService { raft: raft.clone(), group: GROUP, hello: hello(&broker, &cluster) };
+    let peers = PeerService {
+        raft: raft.clone(),
+        group: GROUP,
+        hello: hello(&broker, &cluster),
+        cluster_id: cluster_id.clone(),
+        seeds: sorted(&cluster.seeds),
+        store: broker.store().clone(),
+    };
     let stop_peers = CancellationToken::new();
     let peer_server = tokio::spawn({
         let stop = stop_peers.clone();
@@ -48,9 +56,9 @@ pub async fn run(
     let formation_failed = CancellationToken::new();
     let forming = tokio::spawn({
         let (raft, failed, formation_failed) = (raft.clone(), failed.clone(), formation_failed.clone());
-        let me = broker.identity().node_id;
+        let broker = broker.clone();
         async move {
-            if let Err(e) = form(&raft, me, &cluster).await {
+            if let Err(e) = form(&broker, &raft, &cluster, &cluster_id).await {
                 *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 formation_failed.cancel();
             }

@@ -10,6 +10,29 @@ use openraft::RaftTypeConfig;
 use super::state_machine::StateMachine;
 use crate::broker::ApplyResults;
 
+/// The cluster this broker belongs to: its data dir's id until the seeds agree on one when
+/// they form the cluster (then every member holds the same). Shared by everything that sends
+/// or checks it.
+#[derive(Clone, Default)]
+pub struct ClusterId(std::sync::Arc<std::sync::RwLock<String>>);
+
+impl ClusterId {
+    pub fn new(id: String) -> Self {
+        ClusterId(std::sync::Arc::new(std::sync::RwLock::new(id)))
+    }
+
+    pub fn get(&self) -> String {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set(&self, id: &str) {
+        *self.0.write().unwrap_or_else(|p| p.into_inner()) = id.to_string();
+    }
+}
+
+/// The metadata key every peer call carries the sender's cluster id in.
+pub const CLUSTER_ID_KEY: &str = "strata-cluster-id";
+
 /// A broker as the cluster knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BrokerNode {

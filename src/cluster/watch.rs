@@ -9,7 +9,7 @@ use openraft::Instant as _;
 use openraft::async_runtime::WatchReceiver;
 
 use super::entry_sizes::EntrySizes;
-use super::types::Raft;
+use super::types::{ClusterId, Raft};
 use crate::broker::{BrokerStatus, ClusterStatus, FollowerStatus, ShardStatus};
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(500);
@@ -32,7 +32,7 @@ pub struct ShardWatch {
     pub shard: u64,
     pub raft: Raft,
     pub node_id: u64,
-    pub cluster_id: String,
+    pub cluster_id: ClusterId,
     pub sizes: Arc<EntrySizes>,
     /// A follower is in sync while it caught up with the leader's committed log within this
     /// long (`--replica-lag-time-max`, Kafka's `replica.lag.time.max.ms`); a broker is alive
@@ -150,7 +150,7 @@ impl ShardWatch {
             purged_index: metrics.purged.map(|p| p.index),
             followers,
         };
-        ClusterStatus { cluster_id: self.cluster_id.clone(), answered_by: self.node_id, brokers, shards: vec![shard] }
+        ClusterStatus { cluster_id: self.cluster_id.get(), answered_by: self.node_id, brokers, shards: vec![shard] }
     }
 
     fn export(&self, status: &ClusterStatus) {

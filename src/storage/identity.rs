@@ -60,6 +60,17 @@ impl Store {
         }
     }
 
+    /// Records that this data dir belongs to cluster `cluster_id` (the seeds agree on one when
+    /// they form a cluster); durable when this returns.
+    pub fn adopt_cluster_id(&self, cluster_id: &str) -> StorageResult<()> {
+        // Claimed when the store opened, so always there.
+        let Some(mut identity) = self.identity()? else { return Ok(()) };
+        identity.cluster_id = cluster_id.to_string();
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.put_cf(&self.cf(META_CF)?, keys::IDENTITY_KEY, identity.encode_to_vec());
+        self.write_synced(batch)
+    }
+
     fn identity(&self) -> StorageResult<Option<DataDirIdentity>> {
         let meta = self.cf(META_CF)?;
         let stored = self.db.get_pinned_cf(&meta, keys::IDENTITY_KEY)?;

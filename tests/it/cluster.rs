@@ -13,7 +13,7 @@ use crate::support::*;
 
 /// Ports free now (bound and released): a cluster's peer addresses must be known before any
 /// broker starts.
-fn free_ports(count: usize) -> Vec<u16> {
+pub fn free_ports(count: usize) -> Vec<u16> {
     let listeners: Vec<std::net::TcpListener> =
         (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
     listeners.iter().map(|l| l.local_addr().expect("addr").port()).collect()
@@ -46,6 +46,19 @@ impl Cluster {
         let mut cluster = Cluster { dirs, seeds, peers, listen, metrics, brokers: Vec::new(), paused, _root: root };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
+    }
+
+    /// Broker `i`'s flags (node id, peer address, seeds, ...), for a test that starts it itself.
+    pub fn flags(&self, i: usize) -> Vec<String> {
+        let args = [
+            "--node-id".to_string(),
+            (i + 1).to_string(),
+            "--peer-listen".to_string(),
+            self.peers[i].clone(),
+            "--seeds".to_string(),
+            self.seeds.clone(),
+        ];
+        args.to_vec()
     }
 
     fn spawn(&self, i: usize) -> ServerProcess {

@@ -1,9 +1,13 @@
 //! A real `strata serve` process, for tests that kill it.
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+/// Servers started by this test process, to name their kept logs.
+static SERVERS: AtomicU64 = AtomicU64::new(0);
 
 pub struct ServerProcess {
     child: Child,
@@ -33,7 +37,16 @@ impl ServerProcess {
         let (lines_tx, lines) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // Keep draining after the address so the server never blocks on a full pipe.
+            // STRATA_TEST_LOG_DIR keeps every server's log, for a failure to be read afterwards.
+            let mut keep = std::env::var_os("STRATA_TEST_LOG_DIR").and_then(|dir| {
+                let name =
+                    format!("server-{}.log", std::process::id() as u64 * 1000 + SERVERS.fetch_add(1, Ordering::SeqCst));
+                std::fs::File::create(Path::new(&dir).join(name)).ok()
+            });
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(file) = keep.as_mut() {
+                    let _ = writeln!(file, "{line}");
+                }
                 let _ = lines_tx.send(line);
             }
         });
@@ -48,6 +61,33 @@ impl ServerProcess {
             }
         };
         ServerProcess { child, addr }
+    }
+
+    /// Runs `strata serve` with `args` until it exits on its own (bounded: 60 s, then killed);
+    /// whether it succeeded, and what it logged.
+    pub fn run_until_exit(data_dir: &Path, args: &[&str]) -> (bool, String) {
+        let log = data_dir.with_extension("log");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir"])
+            .arg(data_dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"))
+            .spawn()
+            .expect("spawn strata serve");
+        let mut status = None;
+        for _ in 0..1200 {
+            status = child.try_wait().expect("wait");
+            if status.is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if status.is_none() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        (status.is_some_and(|s| s.success()), std::fs::read_to_string(&log).unwrap_or_default())
     }
 
     /// The server's peak resident memory so far (VmHWM), in MiB.
