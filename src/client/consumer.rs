@@ -6,6 +6,7 @@ use tokio::task::JoinHandle;
 use tonic::Status;
 
 use super::Connection;
+use super::failover::through_failover;
 use super::group_consumer::ConsumedRecord;
 use crate::proto;
 
@@ -150,28 +151,16 @@ impl Consumer {
     }
 }
 
-/// How long a fetch keeps retrying while the cluster has no reachable leader.
-const FAILOVER_PATIENCE: Duration = Duration::from_secs(30);
-
-/// A fetch that rides through a failover: UNAVAILABLE (a broker down, NOT_LEADER, a new leader
-/// not yet at the offset) is retried, at the leader the connection now follows, until
-/// [`FAILOVER_PATIENCE`] has passed.
-async fn fetch_through_failover(
+/// A fetch that rides through a failover (see [`through_failover`]).
+pub(super) async fn fetch_through_failover(
     client: &mut Connection,
     request: proto::FetchRequest,
 ) -> Result<proto::FetchResponse, Status> {
-    let started = tokio::time::Instant::now();
-    let mut backoff = Duration::from_millis(20);
-    loop {
-        match client.fetch(request.clone()).await {
-            Ok(response) => return Ok(response.into_inner()),
-            Err(status) if status.code() == tonic::Code::Unavailable && started.elapsed() < FAILOVER_PATIENCE => {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_millis(500));
-            }
-            Err(status) => return Err(status),
-        }
-    }
+    through_failover(|| {
+        let (mut client, request) = (client.clone(), request.clone());
+        async move { Ok(client.fetch(request).await?.into_inner()) }
+    })
+    .await
 }
 
 async fn resolve(client: &mut Connection, topic: &str, partition: u32, start: StartAt) -> Result<i64, Status> {

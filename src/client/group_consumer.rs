@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status};
 
 use super::Connection;
+use super::consumer::fetch_through_failover;
 use super::membership::{Membership, Tp, commit_positions, heartbeat_loop, rejoin};
 use super::position::{is_out_of_range, reset_offset, starting_offset};
 use crate::proto;
@@ -147,8 +148,8 @@ impl GroupConsumer {
             max_bytes: 0,
             max_wait_ms: wait.as_millis() as u32,
         };
-        let response = match self.client.fetch(request).await {
-            Ok(r) => r.into_inner(),
+        let response = match fetch_through_failover(&mut self.client, request).await {
+            Ok(r) => r,
             Err(status) if is_out_of_range(&status) => {
                 let reset = reset_offset(&mut self.client, &tp.0, tp.1, self.config.auto_offset_reset).await?;
                 self.advance(tp, offset, reset).await;

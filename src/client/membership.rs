@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status};
 
 use super::Connection;
+use super::failover::through_failover;
 use super::group_consumer::GroupConsumerConfig;
 use crate::proto;
 
@@ -43,7 +44,12 @@ pub(super) async fn rejoin(
         session_timeout_ms: config.session_timeout.as_millis() as u32,
         client_id: config.client_id.clone(),
     };
-    let joined = client.join_group(request).await?.into_inner();
+    // Sent to a broker that is not (or no longer) the coordinator: asked again at the one named.
+    let joined = through_failover(|| {
+        let (mut client, request) = (client.clone(), request.clone());
+        async move { Ok(client.join_group(request).await?.into_inner()) }
+    })
+    .await?;
     state.member_id = joined.member_id;
     state.epoch = joined.member_epoch;
     state.heartbeat_interval = Duration::from_millis(u64::from(joined.heartbeat_interval_ms.max(10)));

@@ -1,6 +1,7 @@
 //! The Rust client: a thin layer over the generated gRPC client, plus a group consumer that
 //! joins a consumer group, heartbeats in the background and follows its assignment.
 mod consumer;
+mod failover;
 mod group_consumer;
 mod membership;
 mod position;

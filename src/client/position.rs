@@ -3,6 +3,7 @@
 use tonic::{Code, Status};
 
 use super::Connection;
+use super::failover::through_failover;
 use super::group_consumer::AutoOffsetReset;
 use crate::proto;
 
@@ -16,7 +17,12 @@ pub async fn starting_offset(
 ) -> Result<i64, Status> {
     let request =
         proto::FetchCommittedOffsetsRequest { group: group.into(), topic: topic.into(), partitions: vec![partition] };
-    let committed = client.fetch_committed_offsets(request).await?.into_inner();
+    // During a coordinator failover: asked again at the new coordinator.
+    let committed = through_failover(|| {
+        let (mut client, request) = (client.clone(), request.clone());
+        async move { Ok(client.fetch_committed_offsets(request).await?.into_inner()) }
+    })
+    .await?;
     match committed.offsets.first().map(|o| o.offset) {
         Some(offset) if offset >= 0 => Ok(offset),
         _ => reset_offset(client, topic, partition, reset).await,
