@@ -38,12 +38,31 @@ impl LogStore {
     }
 }
 
-/// Runs blocking storage work off the async runtime's workers.
+/// Runs blocking storage work off the async runtime's workers, waiting out a full disk: a
+/// replica that cannot write stops acknowledging (and applying) until space returns, and then
+/// catches up, instead of failing its Raft group for good. Other errors are returned.
 pub(super) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> StorageResult<T> + Send + 'static,
+    work: impl Fn() -> StorageResult<T> + Send + Sync + 'static,
 ) -> io::Result<T> {
-    tokio::task::spawn_blocking(work).await.map_err(io::Error::other)?.map_err(io::Error::other)
+    let work = Arc::new(work);
+    let mut waited = 0u64;
+    loop {
+        let attempt = work.clone();
+        match tokio::task::spawn_blocking(move || attempt()).await.map_err(io::Error::other)? {
+            Err(e) if e.is_no_space() => {
+                if waited.is_multiple_of(30) {
+                    tracing::warn!(error = %e, "the disk is full: this replica waits for space before writing its Raft log");
+                }
+                waited += 1;
+                tokio::time::sleep(DISK_FULL_RETRY).await;
+            }
+            other => return other.map_err(io::Error::other),
+        }
+    }
 }
+
+/// How often a write refused for a full disk is tried again.
+pub(super) const DISK_FULL_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn decode_entry(bytes: &[u8]) -> io::Result<Entry> {
     let entry = pb::Entry::decode(bytes).map_err(io::Error::other)?;

@@ -13,13 +13,13 @@ use crate::process::ServerProcess;
 use crate::support::*;
 
 /// A tmpfs mounted on a temporary directory, unmounted on drop.
-struct SmallFs {
+pub struct SmallFs {
     _dir: tempfile::TempDir,
-    mount: PathBuf,
+    pub mount: PathBuf,
 }
 
 impl SmallFs {
-    fn mount(size_mib: u64) -> Result<SmallFs, String> {
+    pub fn mount(size_mib: u64) -> Result<SmallFs, String> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mount = dir.path().to_path_buf();
         let output = Command::new("mount")
@@ -41,7 +41,7 @@ impl Drop for SmallFs {
 }
 
 /// Writes `path` until the filesystem is full, then gives `headroom` bytes back.
-fn fill_disk(path: &Path, headroom: u64) {
+pub fn fill_disk(path: &Path, headroom: u64) {
     let mut file = std::fs::File::create(path).expect("ballast file");
     let chunk = vec![0xA5u8; 1 << 20];
     let mut written = 0u64;

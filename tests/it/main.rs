@@ -7,6 +7,7 @@ mod cli;
 mod client;
 mod cluster;
 mod cluster_crash;
+mod cluster_disk_full;
 mod cluster_groups;
 mod cluster_identity;
 mod cluster_metadata;
