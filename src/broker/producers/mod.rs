@@ -3,8 +3,8 @@
 //! InitProducerId issues a producer id (a named producer gets its id back with the epoch
 //! bumped, fencing older instances). Each idempotent batch carries id, epoch and the sequence
 //! of its first record in the RecordBatch header; per producer and partition the broker keeps
-//! the last five batches' sequences and offsets. The commit loop checks each batch against
-//! them in queue order: the next sequence is appended, a repeat of a remembered batch is
+//! the last five batches' sequences and offsets. Apply (`apply::stage`, on every replica in a
+//! cluster) checks each batch against them in log order: the next sequence is appended, a repeat of a remembered batch is
 //! answered with its original offsets, anything else is refused. The state is written to
 //! `meta` in the same write as the batch, so after a crash it is exactly as durable as the
 //! records, and it is loaded at open from `meta` alone (no partition log is read).
