@@ -117,8 +117,13 @@ impl Broker {
         let producers_recovered = started.elapsed() - opened - recovered;
         let topics = Arc::new(topics);
         let (tx, rx) = mpsc::channel(4096);
-        let applier =
-            Applier { store: store.clone(), topics: topics.clone(), producers, producer_limits: config.producers };
+        let applier = Applier {
+            store: store.clone(),
+            topics: topics.clone(),
+            producers,
+            producer_limits: config.producers,
+            leader_epoch: 0,
+        };
         let (log, replication) = make_log(applier, &identity)?;
         let mut threads = vec![commit_loop::spawn(log, rx)?];
         let shutdown = CancellationToken::new();

@@ -29,6 +29,7 @@ impl Replica {
             topics: Arc::new(Topics::default()),
             producers: ProducerTable::empty(),
             producer_limits: ProducerLimits::default(),
+            leader_epoch: 0,
         };
         Ok(Replica { applier })
     }

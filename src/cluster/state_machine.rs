@@ -48,6 +48,7 @@ impl StateMachine {
     /// Applies one entry and records it applied, in one write.
     fn apply_entry(&mut self, entry: Entry) -> io::Result<ApplyResults> {
         self.applied = Some(entry.log_id);
+        self.applier.leader_epoch = i32::try_from(entry.log_id.leader_id.term).unwrap_or(i32::MAX);
         match entry.payload {
             EntryPayload::Blank => {
                 self.write(&mut [])?;

@@ -3,7 +3,7 @@
 //! ```text
 //! 0  base offset i64       | patched on append, not covered by the CRC
 //! 8  batch length i32      | bytes after this field
-//! 12 leader epoch i32      | patched on append, not covered by the CRC
+//! 12 leader epoch i32      | set on append (the Raft term in a cluster), not covered by the CRC
 //! 16 magic i8 = 2          | the format version
 //! 17 crc u32               | CRC-32C of bytes 21..end
 //! 21 attributes i16, 23 last offset delta i32, 27 base timestamp i64, 35 max timestamp i64,
@@ -178,6 +178,16 @@ pub fn set_base_offset(batch: &mut [u8], base_offset: i64) {
     batch[0..8].copy_from_slice(&base_offset.to_be_bytes());
 }
 
+/// Sets the partition leader epoch a batch was appended under (not covered by the CRC).
+pub fn set_leader_epoch(batch: &mut [u8], epoch: i32) {
+    batch[12..16].copy_from_slice(&epoch.to_be_bytes());
+}
+
+/// The partition leader epoch a batch was appended under.
+pub fn leader_epoch(batch: &[u8]) -> Option<i32> {
+    batch.get(12..16).map(|b| i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 /// Reads and checks the header (format, length, CRC) without decoding any record.
 pub fn verify(batch: &[u8]) -> Result<BatchHeader, BatchError> {
     let header = read_header(batch)?;
@@ -304,6 +314,14 @@ fn take_nullable(batch: &Bytes, buf: &mut &[u8]) -> Result<Option<Bytes>, &'stat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_leader_epoch_is_set_outside_the_crc() {
+        let mut batch = sample();
+        set_leader_epoch(&mut batch, 7);
+        assert_eq!(leader_epoch(&batch), Some(7));
+        assert!(verify(&batch).is_ok(), "the CRC still holds");
+    }
 
     fn sample() -> Vec<u8> {
         let headers: &[(&str, &[u8])] = &[("trace", b"abc"), ("empty", b"")];

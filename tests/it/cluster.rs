@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use strata::proto;
+use strata::storage::batch;
 use tonic::Code;
 
 use crate::process::ServerProcess;
@@ -228,6 +229,12 @@ async fn a_cluster_replicates_fails_over_and_keeps_replicas_identical() {
     }
     let dumps: Vec<_> = cluster.dirs.iter().map(|d| dump(d)).collect();
     assert_eq!(dumps[0].partitions.len(), 3);
+    // Each batch carries the term of the leader that appended it: rounds 0-9 under the first
+    // leader, 10-19 under a later one.
+    let epochs: Vec<i32> = dumps[0].partitions[0].2.iter().filter_map(|(_, v)| batch::leader_epoch(v)).collect();
+    assert!(epochs.first().is_some_and(|&e| e >= 1), "{epochs:?}");
+    assert!(epochs.last() > epochs.first(), "a later leader's term: {epochs:?}");
+    assert!(epochs.windows(2).all(|w| w[0] <= w[1]), "epochs never go back: {epochs:?}");
     assert_eq!(dumps[0], dumps[1], "replicas 1 and 2 hold the same bytes");
     assert_eq!(dumps[0], dumps[2], "replicas 1 and 3 hold the same bytes");
 }

@@ -26,6 +26,9 @@ pub struct Applier {
     pub topics: Arc<Topics>,
     pub producers: ProducerTable,
     pub producer_limits: ProducerLimits,
+    /// Written into each appended batch's leader-epoch field: the Raft term of the entry being
+    /// applied (the same on every replica), 0 for a single broker.
+    pub leader_epoch: i32,
 }
 
 impl Applier {
@@ -60,6 +63,7 @@ impl Applier {
             touched: &mut touched,
             producers: &mut self.producers,
             limits: &self.producer_limits,
+            leader_epoch: self.leader_epoch,
         };
         let results: Vec<Result<Applied>> = ops.iter_mut().map(|op| staging.stage(op)).collect();
         for ((topic_id, partition), t) in &touched {

@@ -60,6 +60,7 @@ pub(super) struct Staging<'a, 'g> {
     pub touched: &'a mut HashMap<(u64, u32), Touched>,
     pub producers: &'a mut ProducerTable,
     pub limits: &'a ProducerLimits,
+    pub leader_epoch: i32,
 }
 
 impl Staging<'_, '_> {
@@ -132,6 +133,7 @@ impl Staging<'_, '_> {
         for ((partition, bytes), (cf, state, header)) in batches.iter_mut().zip(resolved) {
             let entry = self.touched.entry((topic_id, *partition)).or_insert_with(|| Touched::new(&state));
             batch::set_base_offset(bytes, entry.next_offset);
+            batch::set_leader_epoch(bytes, self.leader_epoch);
             self.group.append(&cf, entry.next_offset, bytes);
             bases.push(Appended { base_offset: entry.next_offset, duplicate: false });
             entry.next_offset += i64::from(header.last_offset_delta) + 1;
