@@ -30,10 +30,6 @@ impl ClusterCommand {
     }
 }
 
-fn ids(ids: &[u64]) -> String {
-    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
-}
-
 fn print_text(status: &proto::ClusterStatusResponse) {
     println!("cluster {} (as broker {} sees it)", status.cluster_id, status.answered_by);
     let brokers: Vec<Vec<String>> = status
@@ -53,8 +49,8 @@ fn print_text(status: &proto::ClusterStatusResponse) {
              trimmed to {}",
             shard.shard,
             shard.term,
-            ids(&shard.members),
-            ids(&shard.in_sync_replicas),
+            output::id_list(&shard.members),
+            output::id_list(&shard.in_sync_replicas),
             shard.partitions,
             shard.committed_index,
             shard.applied_index,

@@ -55,6 +55,11 @@ fn unreachable(broker: &str) -> String {
     )
 }
 
+/// Broker ids as `1,2,3`.
+pub fn id_list(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// Human-readable byte counts.
 pub fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];

@@ -197,7 +197,6 @@ fn describe(format: OutputFormat, topic: &proto::Topic) -> anyhow::Result<()> {
         topic.replication_factor,
         retention_text(topic)
     );
-    let ids = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",");
     let rows: Vec<Vec<String>> = topic
         .partitions
         .iter()
@@ -208,8 +207,8 @@ fn describe(format: OutputFormat, topic: &proto::Topic) -> anyhow::Result<()> {
                 p.high_watermark.to_string(),
                 output::bytes(p.size_bytes),
                 p.leader.map_or("none".to_string(), |l| l.to_string()),
-                ids(&p.replicas),
-                ids(&p.in_sync_replicas),
+                output::id_list(&p.replicas),
+                output::id_list(&p.in_sync_replicas),
                 p.leader_epoch.to_string(),
             ]
         })

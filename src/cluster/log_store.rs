@@ -42,27 +42,32 @@ impl LogStore {
 /// replica that cannot write stops acknowledging (and applying) until space returns, and then
 /// catches up, instead of failing its Raft group for good. Other errors are returned.
 pub(super) async fn blocking<T: Send + 'static>(
-    work: impl Fn() -> StorageResult<T> + Send + Sync + 'static,
+    work: impl FnMut() -> StorageResult<T> + Send + 'static,
 ) -> io::Result<T> {
-    let work = Arc::new(work);
-    let mut waited = 0u64;
-    loop {
-        let attempt = work.clone();
-        match tokio::task::spawn_blocking(move || attempt()).await.map_err(io::Error::other)? {
-            Err(e) if e.is_no_space() => {
-                if waited.is_multiple_of(30) {
-                    tracing::warn!(error = %e, "the disk is full: this replica waits for space before writing its Raft log");
-                }
-                waited += 1;
-                tokio::time::sleep(DISK_FULL_RETRY).await;
-            }
-            other => return other.map_err(io::Error::other),
-        }
-    }
+    let done = tokio::task::spawn_blocking(move || until_space("write its Raft log", work));
+    done.await.map_err(io::Error::other)?.map_err(io::Error::other)
 }
 
 /// How often a write refused for a full disk is tried again.
-pub(super) const DISK_FULL_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+const DISK_FULL_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Runs `work` (blocking) until it succeeds or fails for another reason than a full disk,
+/// trying again every second while the disk is full. A write refused that way wrote nothing,
+/// so trying the same write again is safe.
+pub(super) fn until_space<T>(what: &str, mut work: impl FnMut() -> StorageResult<T>) -> StorageResult<T> {
+    for waited in 0u64.. {
+        match work() {
+            Err(e) if e.is_no_space() => {
+                if waited.is_multiple_of(30) {
+                    tracing::warn!(error = %e, "the disk is full: this replica waits for space to {what}");
+                }
+                std::thread::sleep(DISK_FULL_RETRY);
+            }
+            other => return other,
+        }
+    }
+    unreachable!("the attempts never run out")
+}
 
 fn decode_entry(bytes: &[u8]) -> io::Result<Entry> {
     let entry = pb::Entry::decode(bytes).map_err(io::Error::other)?;

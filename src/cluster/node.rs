@@ -184,10 +184,7 @@ async fn agree_and_initialize(
     // member's peers refuse calls carrying another id. (A call from a seed that formed the
     // group meanwhile may have brought the same id already.)
     if let Some(agreed) = ids.values().next().filter(|agreed| **agreed != cluster_id.get()) {
-        let store = broker.store().clone();
-        let adopted = agreed.clone();
-        tokio::task::spawn_blocking(move || store.adopt_cluster_id(&adopted)).await??;
-        cluster_id.set(agreed);
+        cluster_id.adopt(broker.store(), agreed).await?;
     }
     tracing::info!(
         members = ?members.keys().collect::<Vec<_>>(),

@@ -34,18 +34,17 @@ impl PeerService {
         let sender = request.metadata().get(CLUSTER_ID_KEY).and_then(|v| v.to_str().ok()).map(str::to_string);
         let mine = self.cluster_id.get();
         match sender {
-            Some(theirs) if theirs != mine && self.forming() => {
-                let (store, adopted) = (self.store.clone(), theirs.clone());
-                let recorded = tokio::task::spawn_blocking(move || store.adopt_cluster_id(&adopted)).await;
-                match recorded {
-                    Ok(Ok(())) => {
-                        self.cluster_id.set(&theirs);
-                        tracing::info!(cluster_id = %theirs, "joined the cluster a seed formed");
-                        Ok(())
-                    }
-                    _ => Err(Status::unavailable("recording the cluster id failed; retry")),
+            Some(theirs) if theirs != mine && self.forming() => match self.cluster_id.adopt(&self.store, &theirs).await
+            {
+                Ok(()) => {
+                    tracing::info!(cluster_id = %theirs, "joined the cluster a seed formed");
+                    Ok(())
                 }
-            }
+                Err(e) => {
+                    tracing::error!(error = %e, "recording the cluster id failed");
+                    Err(Status::unavailable("recording the cluster id failed; retry"))
+                }
+            },
             Some(theirs) if theirs != mine => Err(Status::failed_precondition(format!(
                 "a broker of cluster {theirs} called broker {} of cluster {mine}: a data dir belongs to the \
                  cluster that formed it; give that broker its own cluster's data dir, or an empty one",

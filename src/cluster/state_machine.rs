@@ -17,6 +17,7 @@ use prost::Message;
 use tokio::sync::mpsc;
 
 use super::codec;
+use super::log_store::until_space;
 use super::types::{Entry, LogId, StoredMembership, TypeConfig};
 use crate::broker::ApplyResults;
 use crate::broker::apply::{Applier, Op};
@@ -98,26 +99,14 @@ impl StateMachine {
         let state = encode_state(self.applied.as_ref(), &self.membership);
         let marks = [(keys::raft_meta_key(self.group, "applied"), state)];
         let applier = &mut self.applier;
-        tokio::task::block_in_place(|| {
-            // A full disk pauses this replica's apply until space returns (a failed write
-            // applied nothing, so the same ops are applied again); anything else stops it.
-            for waited in 0u64.. {
-                match applier.try_apply(ops, &marks, |_| false) {
-                    Err(e) if e.is_no_space() => {
-                        if waited.is_multiple_of(30) {
-                            tracing::warn!(error = %e, "the disk is full: this replica waits for space to apply");
-                        }
-                        std::thread::sleep(super::log_store::DISK_FULL_RETRY);
-                    }
-                    other => return other,
-                }
-            }
-            unreachable!("the attempts never run out")
-        })
-        .map_err(|e| {
-            tracing::error!(error = %e, "applying a committed entry failed; this replica stops");
-            io::Error::other(e)
-        })
+        // A full disk pauses this replica's apply until space returns (a failed write applied
+        // nothing, so the same ops are applied again); anything else stops it.
+        tokio::task::block_in_place(|| until_space("apply", || applier.try_apply(ops, &marks, |_| false))).map_err(
+            |e| {
+                tracing::error!(error = %e, "applying a committed entry failed; this replica stops");
+                io::Error::other(e)
+            },
+        )
     }
 }
 

@@ -25,8 +25,16 @@ impl ClusterId {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn set(&self, id: &str) {
+    fn set(&self, id: &str) {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = id.to_string();
+    }
+
+    /// Goes by `id` from now on, recorded durably in the data dir's identity first.
+    pub async fn adopt(&self, store: &std::sync::Arc<crate::storage::Store>, id: &str) -> anyhow::Result<()> {
+        let (store, adopted) = (store.clone(), id.to_string());
+        tokio::task::spawn_blocking(move || store.adopt_cluster_id(&adopted)).await??;
+        self.set(id);
+        Ok(())
     }
 }
 

@@ -59,13 +59,19 @@ impl BrokerService {
         topics
     }
 
+    /// This broker's own view, with the partitions its one group carries.
+    fn local_view(&self) -> proto::ClusterStatusResponse {
+        let mut local = cluster_status(self.broker.cluster_status(), &self.advertised);
+        let partitions: usize = self.broker.topics_snapshot().iter().map(|t| t.partitions.len()).sum();
+        for shard in &mut local.shards {
+            shard.partitions = partitions as u32;
+        }
+        local
+    }
+
     /// The leader's view of the cluster when it answers, else this broker's own.
     async fn cluster_view(&self, metadata: &MetadataMap) -> proto::ClusterStatusResponse {
-        let mut local = cluster_status(self.broker.cluster_status(), &self.advertised);
-        let partitions: u32 = self.broker.list_topics().iter().map(|t| t.partition_count).sum();
-        for shard in &mut local.shards {
-            shard.partitions = partitions;
-        }
+        let local = self.local_view();
         let leader = local.shards.first().and_then(|s| s.leader);
         let leader_addr = local.brokers.iter().find(|b| Some(b.id) == leader).map(|b| b.address.clone());
         let Some(addr) = leader_addr.filter(|_| leader != Some(local.answered_by) && !was_forwarded(metadata)) else {
