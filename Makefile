@@ -17,7 +17,8 @@ deps:
 build: deps
 	$(CARGO) build --release
 
-## Build and start the broker on 127.0.0.1:9392 with data in ./data.
+## Build and start the broker with data in ./data: gRPC on 127.0.0.1:9392, the Kafka protocol
+## on 127.0.0.1:9092.
 run: build
 	$(BIN) serve --data-dir $(DATA_DIR)
 

@@ -20,9 +20,13 @@ fn main() -> anyhow::Result<()> {
         let addr = listener.local_addr()?.to_string();
         let config = BrokerConfig { data_dir: dir.path().join("data"), ..BrokerConfig::default() };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(strata::grpc::run(listener, config, async move {
-            let _ = stopped.await;
-        }));
+        let server = tokio::spawn(strata::server::run(
+            strata::server::FrontEnds { grpc: listener, kafka: None },
+            config,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         let mut admin = loop {
             match connect(&addr).await {
                 Ok(c) => break c,

@@ -100,6 +100,17 @@ pub enum Error {
     )]
     OffsetNotAvailable { topic: String, partition: u32, offset: i64, high_watermark: i64 },
     /// The broker is shutting down and takes no new work.
+    #[error("CORRUPT_MESSAGE: the batch for {topic}/{partition} is malformed: {reason}")]
+    CorruptBatch { topic: String, partition: u32, reason: String },
+    #[error(
+        "UNSUPPORTED_FOR_MESSAGE_FORMAT: the batch is in message format v{magic}; strata stores RecordBatch v2 \
+         (Kafka 0.11 and later): use a newer client"
+    )]
+    UnsupportedMessageFormat { magic: u8 },
+    #[error("INVALID_RECORD: {0}")]
+    InvalidRecord(String),
+    #[error("MESSAGE_TOO_LARGE: {0}")]
+    MessageTooLarge(String),
     #[error("broker is shutting down; retry against a running broker")]
     ShuttingDown,
     /// Too much is queued; the producer should back off and retry.
@@ -158,6 +169,10 @@ impl Error {
             Error::NotCoordinator { .. } => "NOT_COORDINATOR",
             Error::InvalidReplicationFactor(_) => "INVALID_REPLICATION_FACTOR",
             Error::OffsetNotAvailable { .. } => "OFFSET_NOT_AVAILABLE",
+            Error::CorruptBatch { .. } => "CORRUPT_MESSAGE",
+            Error::UnsupportedMessageFormat { .. } => "UNSUPPORTED_FOR_MESSAGE_FORMAT",
+            Error::InvalidRecord(_) => "INVALID_RECORD",
+            Error::MessageTooLarge(_) => "MESSAGE_TOO_LARGE",
             Error::ShuttingDown => "SHUTTING_DOWN",
             Error::Overloaded(_) => "OVERLOADED",
             Error::DiskFull => "DISK_FULL",

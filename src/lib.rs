@@ -26,8 +26,10 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod grpc;
+pub mod kafka;
 pub mod metrics;
 pub mod process_memory;
+pub mod server;
 pub mod storage;
 
 pub use error::{Error, Result};

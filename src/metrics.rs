@@ -13,6 +13,10 @@ use metrics_util::MetricKindMask;
 pub const GRPC_REQUESTS: &str = "strata_grpc_requests_total";
 pub const GRPC_DURATION: &str = "strata_grpc_request_duration_seconds";
 pub const GRPC_IN_FLIGHT: &str = "strata_grpc_requests_in_flight";
+pub const KAFKA_REQUESTS: &str = "strata_kafka_requests_total";
+pub const KAFKA_DURATION: &str = "strata_kafka_request_duration_seconds";
+pub const KAFKA_ERRORS: &str = "strata_kafka_errors_total";
+pub const KAFKA_CONNECTIONS: &str = "strata_kafka_connections";
 pub const CONNECTIONS: &str = "strata_connections_open";
 pub const SUBSCRIPTIONS: &str = "strata_subscriptions_open";
 pub const PRODUCED_RECORDS: &str = "strata_produced_records_total";
@@ -80,6 +84,18 @@ fn describe_all() {
     describe_histogram!(GRPC_DURATION, Unit::Seconds, "gRPC request latency until the response headers, by method");
     describe_gauge!(GRPC_IN_FLIGHT, Unit::Count, "gRPC requests being served");
     describe_gauge!(CONNECTIONS, Unit::Count, "Open client TCP connections");
+    describe_counter!(KAFKA_REQUESTS, Unit::Count, "Kafka-protocol requests answered, by API");
+    describe_histogram!(
+        KAFKA_DURATION,
+        Unit::Seconds,
+        "Kafka-protocol request latency until the response is sent, by API"
+    );
+    describe_counter!(
+        KAFKA_ERRORS,
+        Unit::Count,
+        "Error codes in Kafka-protocol answers (one per partition or item), by error"
+    );
+    describe_gauge!(KAFKA_CONNECTIONS, Unit::Count, "Open Kafka-protocol connections");
     describe_gauge!(SUBSCRIPTIONS, Unit::Count, "Open Subscribe streams");
     describe_counter!(PRODUCED_RECORDS, Unit::Count, "Records appended, by topic");
     describe_counter!(PRODUCED_BYTES, Unit::Bytes, "Record payload bytes appended, by topic");

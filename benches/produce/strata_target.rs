@@ -57,9 +57,13 @@ pub async fn start(dir: &Path) -> anyhow::Result<Running> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}", listener.local_addr()?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(strata::grpc::run(listener, config, async move {
-        let _ = stopped.await;
-    }));
+    let server = tokio::spawn(strata::server::run(
+        strata::server::FrontEnds { grpc: listener, kafka: None },
+        config,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     let running = Running { endpoint, data_dir, stop: Some(stop), server: Some(server) };
     let mut admin = loop {
         match running.client().await {

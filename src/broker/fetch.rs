@@ -78,7 +78,7 @@ impl Broker {
         self.check_offset(&request.topic, &state, request.offset, state.high_watermark())
     }
 
-    fn check_offset(&self, topic: &str, state: &PartitionState, offset: i64, hwm: i64) -> Result<()> {
+    pub(super) fn check_offset(&self, topic: &str, state: &PartitionState, offset: i64, hwm: i64) -> Result<()> {
         let bounds = ReadBounds { high_watermark: hwm, ..state.read_bounds() };
         if offset > hwm && self.replication.is_some() {
             // A new leader may not have applied all that the old one served yet: the reader

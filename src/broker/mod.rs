@@ -4,6 +4,7 @@
 //! cluster's Raft apply calls the same apply path on every replica.
 mod admin;
 mod alter;
+mod append_batch;
 pub(crate) mod apply;
 pub(crate) mod catalog;
 pub(crate) mod commit_log;
@@ -12,6 +13,7 @@ mod delete_records;
 mod early_flush;
 mod family_upkeep;
 mod fetch;
+mod fetch_batches;
 pub mod groups;
 mod heap_trim;
 mod list_offsets;
@@ -38,10 +40,11 @@ use std::thread::JoinHandle;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
-pub use admin::{PartitionInfo, TopicConfig, TopicInfo};
+pub use admin::{PartitionInfo, TopicConfig, TopicInfo, validate_topic_name};
 pub use alter::{ConfigSource, Effective, EffectiveConfig};
 pub use commit_log::{ApplyResults, CommitLogTap};
 pub use fetch::{FetchRequest, FetchResponse};
+pub use fetch_batches::{FetchedBatches, ManyFetch, PartitionFetch};
 
 /// Limits on fetch sizes and waits.
 pub mod fetch_limits {
@@ -50,7 +53,7 @@ pub mod fetch_limits {
 pub use list_offsets::OffsetSpec;
 pub use offsets::{CommittedOffset, OffsetCommit};
 pub use partition::PartitionState;
-pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest, ProducerSequence};
+pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest, ProducerSequence, Queued};
 pub use producers::Identity as ProducerIdentity;
 pub use replication::{BrokerStatus, ClusterStatus, FollowerStatus, Placement, ShardStatus};
 pub use topic::Topic;

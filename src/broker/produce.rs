@@ -138,6 +138,12 @@ impl Broker {
 
     /// Queues the batches and waits for the commit loop as `acks` says.
     async fn submit(&self, append: Op, acks: Acks, bytes: usize) -> Result<Vec<Appended>> {
+        self.enqueue(append, acks, bytes).await?.appended().await
+    }
+
+    /// Queues an append for the commit loop: appends are written in the order they were queued.
+    /// Waits while the in-flight byte budget is spent (then `Overloaded`), not for the write.
+    pub(super) async fn enqueue(&self, append: Op, acks: Acks, bytes: usize) -> Result<Queued> {
         let permits = bytes.div_ceil(PERMIT_BYTES).max(1) as u32;
         let wait = self.config.enqueue_timeout;
         let permit = tokio::time::timeout(wait, self.inflight.clone().acquire_many_owned(permits))
@@ -155,10 +161,24 @@ impl Broker {
             .await
             .map_err(|_| Error::Overloaded(format!("commit queue stayed full for {wait:?}")))?
             .map_err(|_| Error::ShuttingDown)?;
-        if acks == Acks::None {
-            return Ok(vec![Appended { base_offset: -1, duplicate: false }; count]);
+        Ok(Queued { answer: (acks != Acks::None).then_some(answer), count })
+    }
+}
+
+/// An append in the commit loop's queue.
+pub struct Queued {
+    /// `None` with acks NONE: nobody waits.
+    answer: Option<oneshot::Receiver<Result<Vec<Appended>>>>,
+    count: usize,
+}
+
+impl Queued {
+    /// Where each batch landed, once stored as the acks asked (base offset -1 with acks NONE).
+    pub async fn appended(self) -> Result<Vec<Appended>> {
+        match self.answer {
+            None => Ok(vec![Appended { base_offset: -1, duplicate: false }; self.count]),
+            Some(answer) => answer.await.map_err(|_| Error::ShuttingDown)?,
         }
-        answer.await.map_err(|_| Error::ShuttingDown)?
     }
 }
 

@@ -15,13 +15,22 @@ use crate::config::{
     BrokerConfig, FsyncPolicy, RetentionDefaults, ServerConfig, parse_duration, parse_retention_bytes,
     parse_retention_ms, parse_size,
 };
+use crate::kafka::Advertised;
+use crate::server::{FrontEnds, KafkaListener};
 use crate::storage::StoreOptions;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// gRPC listen address (9092 stays free for a later Kafka-protocol listener).
+    /// gRPC listen address.
     #[arg(long, env = "STRATA_LISTEN", default_value = "127.0.0.1:9392")]
     listen: SocketAddr,
+    /// Kafka-protocol listen address, or `none` (default 127.0.0.1:9092 for a single broker;
+    /// not served by cluster members yet).
+    #[arg(long, env = "STRATA_KAFKA_LISTEN", value_parser = parse_kafka_listen)]
+    kafka_listen: Option<KafkaListen>,
+    /// host:port Kafka clients are told to connect to (default: the address --kafka-listen bound).
+    #[arg(long, env = "STRATA_KAFKA_ADVERTISE")]
+    kafka_advertise: Option<Advertised>,
     /// This broker's id; a data dir belongs to one node and refuses another. Default: the data
     /// dir's (1 for a new one).
     #[arg(long, env = "STRATA_NODE_ID")]
@@ -135,6 +144,7 @@ impl ServeArgs {
         let metrics = self.metrics_listen;
         let idle = self.metrics_idle_timeout;
         let cluster = self.cluster_flags()?;
+        let (kafka_listen, kafka_advertise) = (self.kafka_listen, self.kafka_advertise.clone());
         let mut config = self.into_config()?;
         runtime.block_on(async move {
             if let MetricsListen::On(addr) = metrics {
@@ -146,8 +156,24 @@ impl ServeArgs {
                 .await
                 .with_context(|| format!("cannot listen on {} (is another broker running?)", config.listen))?;
             let Some(cluster) = cluster else {
-                return crate::grpc::run(listener, config.broker, shutdown_signal()).await;
+                let kafka = match kafka_listen.unwrap_or(KafkaListen::On(DEFAULT_KAFKA_LISTEN)) {
+                    KafkaListen::Off => None,
+                    KafkaListen::On(addr) => {
+                        let bound = TcpListener::bind(addr).await.with_context(|| {
+                            format!("cannot listen for Kafka clients on {addr} (--kafka-listen; `none` turns it off)")
+                        })?;
+                        Some(KafkaListener::new(bound, kafka_advertise)?)
+                    }
+                };
+                let front_ends = FrontEnds { grpc: listener, kafka };
+                return crate::server::run(front_ends, config.broker, shutdown_signal()).await;
             };
+            if matches!(kafka_listen, Some(KafkaListen::On(_))) {
+                anyhow::bail!(
+                    "--kafka-listen is not supported with --seeds yet: cluster members serve gRPC only \
+                     (leave it out, or pass --kafka-listen none)"
+                );
+            }
             let peer_listener = TcpListener::bind(cluster.peer_listen)
                 .await
                 .with_context(|| format!("cannot listen for peers on {}", cluster.peer_listen))?;
@@ -262,6 +288,23 @@ fn parse_duration_range(s: &str) -> Result<(Duration, Duration), String> {
         return Err(format!("\"{s}\": the first duration must be shorter than the second"));
     }
     Ok((low, high))
+}
+
+/// The Kafka listener's default address: Kafka's own port.
+const DEFAULT_KAFKA_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9092);
+
+/// Where Kafka clients are served.
+#[derive(Debug, Clone, Copy)]
+pub enum KafkaListen {
+    Off,
+    On(SocketAddr),
+}
+
+fn parse_kafka_listen(s: &str) -> Result<KafkaListen, String> {
+    match s {
+        "none" | "off" => Ok(KafkaListen::Off),
+        addr => addr.parse().map(KafkaListen::On).map_err(|e| format!("\"{addr}\" is not host:port or none: {e}")),
+    }
 }
 
 /// Where `/metrics` is served.

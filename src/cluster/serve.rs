@@ -70,7 +70,9 @@ pub async fn run(
             _ = formation_failed.cancelled() => {}
         }
     };
-    let served = crate::grpc::serve(listener, broker.clone(), stop).await;
+    // The Kafka listener does not serve clusters yet (its Metadata would name only this broker).
+    let front_ends = crate::server::FrontEnds { grpc: listener, kafka: None };
+    let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
     hand_over(&raft, broker.identity().node_id, hand_over_wait).await;
     if let Err(e) = raft.shutdown().await {
@@ -81,7 +83,7 @@ pub async fn run(
         tracing::warn!(error = %e, "stopping the peer listener");
     }
     broker.close().await;
-    crate::grpc::wait_until_released(broker).await;
+    crate::server::wait_until_released(broker).await;
     match failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
         Some(e) => Err(e),
         None => served,

@@ -10,5 +10,5 @@ mod service_cluster;
 mod service_groups;
 pub mod status;
 
-pub use server::{run, serve, wait_until_released};
+pub use server::serve;
 pub use service::BrokerService;

@@ -1,8 +1,7 @@
-//! Serving: the broker service plus gRPC health and reflection on one listener, with graceful
-//! shutdown.
+//! The gRPC front end: the broker service plus gRPC health and reflection on one listener, with
+//! graceful shutdown (the broker's lifecycle is `crate::server`'s).
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tonic::transport::Server;
@@ -13,25 +12,7 @@ use futures::TryStreamExt;
 use super::metrics_layer::{ConnectionLimit, MetricsLayer};
 use super::service::BrokerService;
 use crate::broker::{Broker, fetch_limits};
-use crate::config::BrokerConfig;
 use crate::proto::{self, broker_server::BrokerServer};
-
-/// Serves `config`'s broker on `listener` until `shutdown` completes, then stops accepting,
-/// lets in-flight requests finish, ends subscriptions, writes what is queued, syncs the WAL and
-/// closes RocksDB. Returns once the data dir is closed (so it can be reopened at once).
-pub async fn run(
-    listener: TcpListener,
-    config: BrokerConfig,
-    shutdown: impl Future<Output = ()>,
-) -> anyhow::Result<()> {
-    // Opening replays the WAL and reads every partition's tail: blocking work.
-    let broker = tokio::task::spawn_blocking(move || Broker::open(config)).await??;
-    broker.start_background();
-    let result = serve(listener, broker.clone(), shutdown).await;
-    broker.close().await;
-    wait_until_released(broker).await;
-    result
-}
 
 /// Serves `broker`'s client API on `listener` until `shutdown` completes (the broker stays open).
 pub async fn serve(
@@ -81,16 +62,4 @@ pub async fn serve(
         .serve_with_incoming_shutdown(incoming, signal)
         .await?;
     Ok(())
-}
-
-/// RocksDB closes when the last handle drops. Connection tasks may drop theirs just after the
-/// server returns; wait briefly so a caller can reopen the same data dir right away.
-pub async fn wait_until_released(broker: Arc<Broker>) {
-    for _ in 0..500 {
-        if Arc::strong_count(&broker) == 1 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    tracing::warn!("broker still referenced 5 s after shutdown; the data dir closes when it is released");
 }

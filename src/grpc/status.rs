@@ -29,7 +29,11 @@ impl From<Error> for Status {
             | Error::OutOfOrderSequence { .. }
             | Error::InvalidReplicationFactor(_) => Code::FailedPrecondition,
             Error::TopicExists(_) => Code::AlreadyExists,
-            Error::InvalidArgument { .. } => Code::InvalidArgument,
+            Error::InvalidArgument { .. }
+            | Error::CorruptBatch { .. }
+            | Error::UnsupportedMessageFormat { .. }
+            | Error::InvalidRecord(_)
+            | Error::MessageTooLarge(_) => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,
             Error::ShuttingDown
             | Error::NotLeader { .. }

@@ -34,8 +34,8 @@ pub enum BatchError {
     LengthMismatch { declared: usize, actual: usize },
     #[error("CRC-32C mismatch: header says {stored:#010x}, data hashes to {computed:#010x}")]
     CrcMismatch { stored: u32, computed: u32 },
-    #[error("compressed batches (codec {0}) are not supported yet")]
-    Compressed(i16),
+    #[error("the records (codec {codec}) do not decompress: {reason}")]
+    Decompress { codec: i16, reason: String },
     #[error("record {index} is malformed: {reason}")]
     BadRecord { index: usize, reason: String },
 }
@@ -231,21 +231,23 @@ fn be<const N: usize>(batch: &[u8], at: usize) -> [u8; N] {
     out
 }
 
-/// Verifies the batch and decodes all its records. Key, value and header values are slices of
-/// `batch`, not copies.
+/// Verifies the batch and decodes all its records, decompressing them first if a producer
+/// compressed them. Key, value and header values are slices of `batch` (or of the decompressed
+/// records), not copies.
 pub fn decode(batch: &Bytes) -> Result<(BatchHeader, Vec<StoredRecord>), BatchError> {
     let header = verify(batch)?;
-    if header.attributes & COMPRESSION_MASK != 0 {
-        return Err(BatchError::Compressed(header.attributes & COMPRESSION_MASK));
-    }
+    let body = match header.attributes & COMPRESSION_MASK {
+        0 => batch.slice(HEADER_LEN..),
+        codec => Bytes::from(super::compression::decompress(codec, &batch[HEADER_LEN..])?),
+    };
     let count = usize::try_from(header.record_count).map_err(|_| BatchError::BadRecord {
         index: 0,
         reason: format!("negative record count {}", header.record_count),
     })?;
-    let mut rest = &batch[HEADER_LEN..];
+    let mut rest = &body[..];
     let mut records = Vec::with_capacity(count.min(rest.len()));
     for index in 0..count {
-        records.push(decode_record(batch, &mut rest, &header, index)?);
+        records.push(decode_record(&body, &mut rest, &header, index)?);
     }
     if !rest.is_empty() {
         let reason = format!("{} bytes follow the last record", rest.len());

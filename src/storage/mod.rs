@@ -5,6 +5,7 @@
 //! Nothing here knows about gRPC or the commit loop; the broker decides when to write and how
 //! durably, this module only does it.
 pub mod batch;
+mod compression;
 mod db;
 mod direct_io;
 mod dump;

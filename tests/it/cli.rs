@@ -154,7 +154,10 @@ async fn serve_rejects_a_flush_write_limit_of_zero() {
     let data = tempfile::tempdir().expect("temp dir");
     let mut args: Vec<OsString> = ["serve", "--data-dir"].map(OsString::from).to_vec();
     args.push(data.path().into());
-    args.extend(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--flush-write-limit", "0"].map(OsString::from));
+    args.extend(
+        ["--listen", "127.0.0.1:0", "--kafka-listen", "none", "--metrics-listen", "off", "--flush-write-limit", "0"]
+            .map(OsString::from),
+    );
     let out = run(args).await;
     assert_ne!(out.status.code(), Some(0));
     let message = String::from_utf8_lossy(&out.stderr);
@@ -187,7 +190,8 @@ async fn serve_refuses_another_nodes_data_dir() {
     let serve = |node: &str| {
         let mut args: Vec<OsString> = ["serve", "--data-dir"].map(OsString::from).to_vec();
         args.push(data.path().into());
-        args.extend(["--listen", "127.0.0.1:0", "--metrics-listen", "off", "--node-id", node].map(OsString::from));
+        let flags = ["--listen", "127.0.0.1:0", "--kafka-listen", "none", "--metrics-listen", "off", "--node-id", node];
+        args.extend(flags.map(OsString::from));
         args
     };
     // Node 1 owns the data dir.

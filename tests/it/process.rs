@@ -26,8 +26,9 @@ impl ServerProcess {
             .args(["serve", "--listen", listen, "--log-format", "json", "--data-dir"])
             .arg(data_dir)
             .args(args)
-            // Concurrent tests must not fight over the default metrics port.
+            // Concurrent tests must not fight over the default metrics and Kafka ports.
             .args(if args.contains(&"--metrics-listen") { &[][..] } else { &["--metrics-listen", "off"][..] })
+            .args(if args.contains(&"--kafka-listen") { &[][..] } else { &["--kafka-listen", "none"][..] })
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -68,7 +69,16 @@ impl ServerProcess {
     pub fn run_until_exit(data_dir: &Path, args: &[&str]) -> (bool, String) {
         let log = data_dir.with_extension("log");
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "off", "--data-dir"])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--metrics-listen",
+                "off",
+                "--kafka-listen",
+                "none",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(args)
             .stdout(Stdio::null())

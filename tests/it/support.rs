@@ -22,6 +22,8 @@ pub type Client = strata::client::Connection;
 /// mid-shutdown with the database left open.
 pub struct TestBroker {
     pub addr: SocketAddr,
+    /// The Kafka listener's address, if it was started with one.
+    pub kafka_addr: Option<SocketAddr>,
     data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<Stopped>>,
@@ -89,23 +91,44 @@ impl TestBroker {
         Self::start_at("127.0.0.1:0".parse().expect("addr"), dir, adjust).await
     }
 
+    /// Starts with a Kafka listener too (`kafka_addr`), in a fresh temp dir.
+    pub async fn start_with_kafka(adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_listening("127.0.0.1:0".parse().expect("addr"), true, dir, adjust).await
+    }
+
     /// Starts on `addr` (port 0 = any) with an existing data dir.
     pub async fn start_at(addr: SocketAddr, dir: TempDir, adjust: impl FnOnce(&mut BrokerConfig)) -> Self {
+        Self::start_listening(addr, false, dir, adjust).await
+    }
+
+    async fn start_listening(
+        addr: SocketAddr,
+        kafka: bool,
+        dir: TempDir,
+        adjust: impl FnOnce(&mut BrokerConfig),
+    ) -> Self {
         let data_dir = dir.path().join("data");
         let mut config = BrokerConfig { data_dir: data_dir.clone(), ..BrokerConfig::default() };
         adjust(&mut config);
         let listener = std::net::TcpListener::bind(addr).expect("bind");
         listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("local addr");
+        let kafka_listener = kafka.then(|| {
+            let kafka = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the Kafka listener");
+            kafka.set_nonblocking(true).expect("non-blocking listener");
+            kafka
+        });
+        let kafka_addr = kafka_listener.as_ref().map(|k| k.local_addr().expect("Kafka local addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = std::thread::Builder::new()
             .name(format!("test-broker-{}", addr.port()))
             .spawn({
                 let open = OpenBroker::count();
-                move || (serve(listener, config, stopped), dir, open)
+                move || (serve(listener, kafka_listener, config, stopped), dir, open)
             })
             .expect("broker thread");
-        TestBroker { addr, data_dir, stop: Some(stop), server: Some(server) }
+        TestBroker { addr, kafka_addr, data_dir, stop: Some(stop), server: Some(server) }
     }
 
     pub async fn client(&self) -> Client {
@@ -152,11 +175,20 @@ impl Drop for TestBroker {
 }
 
 /// The broker thread: its own runtime, serving until `stopped`, returning once RocksDB closed.
-fn serve(listener: std::net::TcpListener, config: BrokerConfig, stopped: oneshot::Receiver<()>) -> anyhow::Result<()> {
+fn serve(
+    listener: std::net::TcpListener,
+    kafka: Option<std::net::TcpListener>,
+    config: BrokerConfig,
+    stopped: oneshot::Receiver<()>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async move {
         let listener = TcpListener::from_std(listener)?;
-        strata::grpc::run(listener, config, async move {
+        let kafka = match kafka {
+            Some(kafka) => Some(strata::server::KafkaListener::new(TcpListener::from_std(kafka)?, None)?),
+            None => None,
+        };
+        strata::server::run(strata::server::FrontEnds { grpc: listener, kafka }, config, async move {
             let _ = stopped.await;
         })
         .await

@@ -1,0 +1,142 @@
+//! FindCoordinator, OffsetCommit and OffsetFetch: the group coordinator is this broker, and
+//! committed offsets are strata's own, shared with gRPC consumers (`strata group describe`
+//! shows a Kafka group's positions and lag). Commits from consumers that assign partitions
+//! themselves (generation -1, no member id) are stored as they come; the classic group
+//! protocol (JoinGroup, SyncGroup) is not served yet.
+use std::sync::Arc;
+
+use kafka_protocol::error::ResponseError;
+use kafka_protocol::messages::BrokerId;
+use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
+use kafka_protocol::messages::find_coordinator_response::FindCoordinatorResponse;
+use kafka_protocol::messages::offset_commit_request::OffsetCommitRequest;
+use kafka_protocol::messages::offset_commit_response::{
+    OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
+use kafka_protocol::messages::offset_fetch_response::{
+    OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
+};
+
+use super::{Context, errors};
+use crate::broker::OffsetCommit;
+use crate::error::Error;
+
+/// Kafka's key type of a consumer group (1 is a transactional id).
+const GROUP_KEY: i8 = 0;
+
+pub(super) async fn find(
+    context: Arc<Context>,
+    request: FindCoordinatorRequest,
+    _version: i16,
+) -> FindCoordinatorResponse {
+    let mut response = FindCoordinatorResponse::default();
+    if request.key_type != GROUP_KEY {
+        response.error_code = ResponseError::CoordinatorNotAvailable.code();
+        response.error_message =
+            Some(super::text("only consumer groups have coordinators: transactions are not supported"));
+        response.node_id = BrokerId(-1);
+        return response;
+    }
+    response.node_id = BrokerId(context.node_id());
+    response.host = super::text(&context.advertised.host);
+    response.port = context.advertised.port;
+    response
+}
+
+pub(super) async fn commit(context: Arc<Context>, request: OffsetCommitRequest, _version: i16) -> OffsetCommitResponse {
+    let group = request.group_id.0.to_string();
+    // A member of a classic group would need the group protocol, which is not served yet.
+    let member_commit = request.generation_id_or_member_epoch >= 0 || !request.member_id.is_empty();
+    let mut response = OffsetCommitResponse::default();
+    for topic in request.topics {
+        let name = topic.name.0.to_string();
+        let commits: Vec<OffsetCommit> = topic
+            .partitions
+            .iter()
+            .map(|p| OffsetCommit {
+                partition: u32::try_from(p.partition_index).unwrap_or(u32::MAX),
+                offset: p.committed_offset,
+                metadata: p.committed_metadata.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        let committed = if member_commit {
+            Err(Error::UnknownMember { group: group.clone(), member_id: request.member_id.to_string() })
+        } else {
+            context.broker.commit_offsets(&group, &name, commits, None).await
+        };
+        let code = committed.as_ref().err().map_or(0, errors::code);
+        let mut answered = OffsetCommitResponseTopic::default();
+        answered.partitions = topic
+            .partitions
+            .iter()
+            .map(|p| {
+                let mut partition = OffsetCommitResponsePartition::default();
+                partition.partition_index = p.partition_index;
+                partition.error_code = code;
+                partition
+            })
+            .collect();
+        answered.name = topic.name;
+        response.topics.push(answered);
+    }
+    response
+}
+
+pub(super) async fn fetch_offsets(
+    context: Arc<Context>,
+    request: OffsetFetchRequest,
+    _version: i16,
+) -> OffsetFetchResponse {
+    let group = request.group_id.0.to_string();
+    // Null topics (v2+) asks for every topic the group committed in.
+    let wanted: Vec<(String, Vec<u32>)> = match request.topics {
+        Some(topics) => topics
+            .into_iter()
+            .map(|t| {
+                let partitions = t.partition_indexes.iter().map(|p| u32::try_from(*p).unwrap_or(u32::MAX)).collect();
+                (t.name.0.to_string(), partitions)
+            })
+            .collect(),
+        None => context.broker.topics_snapshot().iter().map(|t| (t.name().to_string(), Vec::new())).collect(),
+    };
+    let every_topic = wanted.iter().all(|(_, partitions)| partitions.is_empty());
+    let mut response = OffsetFetchResponse::default();
+    for (name, partitions) in wanted {
+        let asked = partitions.clone();
+        let mut answered = OffsetFetchResponseTopic::default();
+        answered.name = super::topic_name(&name);
+        match context.broker.committed_offsets(&group, &name, partitions).await {
+            Ok(offsets) => {
+                for committed in offsets.into_iter().filter(|c| !every_topic || c.offset >= 0) {
+                    let mut partition = OffsetFetchResponsePartition::default();
+                    partition.partition_index = committed.partition as i32;
+                    partition.committed_offset = committed.offset;
+                    partition.committed_leader_epoch = -1;
+                    partition.metadata = Some(super::text(&committed.metadata));
+                    answered.partitions.push(partition);
+                }
+            }
+            Err(Error::NotCoordinator { .. }) | Err(Error::NotLeader { .. }) => {
+                response.error_code = ResponseError::NotCoordinator.code();
+            }
+            Err(e) => {
+                let code = errors::code(&e);
+                answered.partitions = asked
+                    .iter()
+                    .map(|p| {
+                        let mut partition = OffsetFetchResponsePartition::default();
+                        partition.partition_index = *p as i32;
+                        partition.committed_offset = -1;
+                        partition.error_code = code;
+                        partition
+                    })
+                    .collect();
+            }
+        }
+        if !answered.partitions.is_empty() || !every_topic {
+            response.topics.push(answered);
+        }
+    }
+    response
+}

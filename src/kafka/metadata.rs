@@ -1,0 +1,56 @@
+//! Metadata: the broker clients should talk to, and each topic's partitions with their leader.
+//! A single broker leads every partition, with leader epoch 0 (the epoch its batches carry).
+//! Topics are never created by Metadata (`allow_auto_topic_creation` is not honoured yet).
+use std::sync::Arc;
+
+use kafka_protocol::messages::BrokerId;
+use kafka_protocol::messages::metadata_request::MetadataRequest;
+use kafka_protocol::messages::metadata_response::{
+    MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+};
+use kafka_protocol::protocol::StrBytes;
+
+use super::{Context, errors};
+
+pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, version: i16) -> MetadataResponse {
+    let me = BrokerId(context.node_id());
+    let mut broker = MetadataResponseBroker::default();
+    broker.node_id = me;
+    broker.host = super::text(&context.advertised.host);
+    broker.port = context.advertised.port;
+    let names: Vec<String> = match request.topics {
+        // v0 asks for every topic with an empty list, later versions with null.
+        Some(topics) if !(version == 0 && topics.is_empty()) => {
+            topics.into_iter().filter_map(|t| t.name).map(|n| n.0.to_string()).collect()
+        }
+        _ => context.broker.topics_snapshot().iter().map(|t| t.name().to_string()).collect(),
+    };
+    let mut response = MetadataResponse::default();
+    response.brokers = vec![broker];
+    response.cluster_id = Some(StrBytes::from_string(context.broker.identity().cluster_id.clone()));
+    response.controller_id = me;
+    response.topics = names.into_iter().map(|name| topic(&context, name, me)).collect();
+    response
+}
+
+fn topic(context: &Context, name: String, me: BrokerId) -> MetadataResponseTopic {
+    let mut topic = MetadataResponseTopic::default();
+    topic.name = Some(super::topic_name(&name));
+    match context.broker.topic(&name) {
+        Ok(found) => {
+            topic.partitions = (0..found.meta.partitions).map(|p| partition(p, me)).collect();
+        }
+        Err(e) => topic.error_code = errors::code(&e),
+    }
+    topic
+}
+
+fn partition(index: u32, me: BrokerId) -> MetadataResponsePartition {
+    let mut partition = MetadataResponsePartition::default();
+    partition.partition_index = index as i32;
+    partition.leader_id = me;
+    partition.leader_epoch = 0;
+    partition.replica_nodes = vec![me];
+    partition.isr_nodes = vec![me];
+    partition
+}
