@@ -37,6 +37,12 @@ pub enum Error {
     #[error("NOT_ASSIGNED: {topic}/{partition} is not assigned to member \"{member_id}\" of group \"{group}\"")]
     NotAssigned { group: String, member_id: String, topic: String, partition: u32 },
     /// No such consumer group (no members and no committed offsets).
+    #[error("ILLEGAL_GENERATION: group \"{group}\" is at generation {current}, not {generation}; rejoin the group")]
+    IllegalGeneration { group: String, generation: i32, current: i32 },
+    #[error("REBALANCE_IN_PROGRESS: group \"{group}\" is rebalancing; rejoin the group")]
+    RebalanceInProgress { group: String },
+    #[error("INCONSISTENT_GROUP_PROTOCOL: group \"{group}\": {reason}")]
+    InconsistentGroupProtocol { group: String, reason: String },
     #[error("group \"{0}\" not found")]
     GroupNotFound(String),
     /// DeleteGroup on a group that still has members.
@@ -159,6 +165,9 @@ impl Error {
             Error::UnknownMember { .. } => "UNKNOWN_MEMBER_ID",
             Error::FencedMember { .. } => "FENCED_MEMBER_EPOCH",
             Error::NotAssigned { .. } => "NOT_ASSIGNED",
+            Error::IllegalGeneration { .. } => "ILLEGAL_GENERATION",
+            Error::RebalanceInProgress { .. } => "REBALANCE_IN_PROGRESS",
+            Error::InconsistentGroupProtocol { .. } => "INCONSISTENT_GROUP_PROTOCOL",
             Error::GroupNotFound(_) => "UNKNOWN_GROUP",
             Error::GroupNotEmpty { .. } => "GROUP_NOT_EMPTY",
             Error::UnknownProducerId { .. } => "UNKNOWN_PRODUCER_ID",

@@ -7,6 +7,7 @@ mod alter;
 mod append_batch;
 pub(crate) mod apply;
 pub(crate) mod catalog;
+pub mod classic;
 pub(crate) mod commit_log;
 pub(crate) mod commit_loop;
 mod delete_records;
@@ -81,6 +82,8 @@ pub struct Broker {
     topics: Arc<Topics>,
     /// Consumer-group membership.
     groups: groups::Coordinator,
+    /// Kafka clients' classic groups (client-side assignment).
+    classic: classic::ClassicGroups,
     /// Serialises topic creation and deletion.
     admin: tokio::sync::Mutex<()>,
     jobs: mpsc::Sender<Job>,
@@ -155,6 +158,7 @@ impl Broker {
             topics,
             admin: tokio::sync::Mutex::new(()),
             groups: groups::Coordinator::default(),
+            classic: classic::ClassicGroups::default(),
             jobs: tx,
             inflight: Arc::new(Semaphore::new(permits)),
             stream_buffer: stream_buffer::StreamBuffer::new(config.max_stream_buffer_bytes),

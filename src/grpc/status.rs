@@ -23,6 +23,8 @@ impl From<Error> for Status {
             | Error::FencedMember { .. }
             | Error::NotAssigned { .. }
             | Error::GroupNotEmpty { .. }
+            | Error::IllegalGeneration { .. }
+            | Error::InconsistentGroupProtocol { .. }
             | Error::UnknownProducerId { .. }
             | Error::ProducerFenced { .. }
             | Error::InvalidProducerEpoch { .. }
@@ -35,6 +37,7 @@ impl From<Error> for Status {
             | Error::InvalidRecord(_)
             | Error::MessageTooLarge(_) => Code::InvalidArgument,
             Error::OffsetOutOfRange { .. } => Code::OutOfRange,
+            Error::RebalanceInProgress { .. } => Code::Aborted,
             Error::ShuttingDown
             | Error::NotLeader { .. }
             | Error::NotCoordinator { .. }

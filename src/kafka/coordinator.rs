@@ -1,8 +1,7 @@
 //! FindCoordinator, OffsetCommit and OffsetFetch: the group coordinator is this broker, and
 //! committed offsets are strata's own, shared with gRPC consumers (`strata group describe`
-//! shows a Kafka group's positions and lag). Commits from consumers that assign partitions
-//! themselves (generation -1, no member id) are stored as they come; the classic group
-//! protocol (JoinGroup, SyncGroup) is not served yet.
+//! shows a Kafka group's positions and lag). A classic group's member commits under its
+//! current generation; consumers that assign partitions themselves commit as they come.
 use std::sync::Arc;
 
 use kafka_protocol::error::ResponseError;
@@ -46,8 +45,16 @@ pub(super) async fn find(
 
 pub(super) async fn commit(context: Arc<Context>, request: OffsetCommitRequest, _version: i16) -> OffsetCommitResponse {
     let group = request.group_id.0.to_string();
-    // A member of a classic group would need the group protocol, which is not served yet.
-    let member_commit = request.generation_id_or_member_epoch >= 0 || !request.member_id.is_empty();
+    // A classic group's member commits under its generation; a consumer that assigns itself
+    // partitions commits with generation -1 and no member id.
+    let member = request.generation_id_or_member_epoch >= 0 || !request.member_id.is_empty();
+    let refused = if member {
+        let checked =
+            context.broker.check_classic_member(&group, request.generation_id_or_member_epoch, &request.member_id);
+        checked.err().map(|e| errors::code(&e))
+    } else {
+        None
+    };
     let mut response = OffsetCommitResponse::default();
     for topic in request.topics {
         let name = topic.name.0.to_string();
@@ -60,12 +67,12 @@ pub(super) async fn commit(context: Arc<Context>, request: OffsetCommitRequest, 
                 metadata: p.committed_metadata.as_ref().map(|m| m.to_string()).unwrap_or_default(),
             })
             .collect();
-        let committed = if member_commit {
-            Err(Error::UnknownMember { group: group.clone(), member_id: request.member_id.to_string() })
-        } else {
-            context.broker.commit_offsets(&group, &name, commits, None).await
+        let code = match refused {
+            Some(code) => code,
+            None => {
+                context.broker.commit_offsets(&group, &name, commits, None).await.err().as_ref().map_or(0, errors::code)
+            }
         };
-        let code = committed.as_ref().err().map_or(0, errors::code);
         let mut answered = OffsetCommitResponseTopic::default();
         answered.partitions = topic
             .partitions

@@ -11,7 +11,7 @@ use futures::future::BoxFuture;
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
 
-use super::{Context, admin, coordinator, fetch, list_offsets, metadata, produce, producer_id, versions};
+use super::{Context, admin, coordinator, fetch, groups, list_offsets, metadata, produce, producer_id, versions};
 use crate::metrics as m;
 
 /// What a started request gives the connection's writer.
@@ -72,6 +72,12 @@ pub(super) async fn start(context: &Arc<Context>, mut frame: Bytes) -> Result<Pe
         ApiKey::OffsetCommit => request.later(&mut frame, coordinator::commit),
         ApiKey::OffsetFetch => request.later(&mut frame, coordinator::fetch_offsets),
         ApiKey::FindCoordinator => request.later(&mut frame, coordinator::find),
+        ApiKey::JoinGroup => request.later(&mut frame, groups::join),
+        ApiKey::SyncGroup => request.later(&mut frame, groups::sync),
+        ApiKey::Heartbeat => request.later(&mut frame, groups::heartbeat),
+        ApiKey::LeaveGroup => request.later(&mut frame, groups::leave),
+        ApiKey::DescribeGroups => request.later(&mut frame, groups::describe),
+        ApiKey::ListGroups => request.later(&mut frame, groups::list),
         ApiKey::ApiVersions => request.later(&mut frame, |_, _: kafka_protocol::messages::ApiVersionsRequest, _| {
             std::future::ready(versions::api_versions(0))
         }),

@@ -17,6 +17,7 @@ mod coordinator;
 mod dispatch;
 mod errors;
 mod fetch;
+mod groups;
 mod list_offsets;
 mod metadata;
 mod produce;

@@ -14,6 +14,12 @@ pub const ADVERTISED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::OffsetCommit, 2, 8),
     (ApiKey::OffsetFetch, 1, 7),
     (ApiKey::FindCoordinator, 0, 3),
+    (ApiKey::JoinGroup, 0, 7),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::DescribeGroups, 0, 5),
+    (ApiKey::ListGroups, 0, 4),
     (ApiKey::ApiVersions, 0, 4),
     (ApiKey::CreateTopics, 2, 7),
     (ApiKey::DeleteTopics, 1, 6),
@@ -66,5 +72,11 @@ mod tests {
             assert!(supported(key, version), "{key:?} v{version}");
         }
         assert!(supported(ApiKey::Fetch, 12) && !supported(ApiKey::Fetch, 13));
+        for key in
+            [ApiKey::JoinGroup, ApiKey::SyncGroup, ApiKey::Heartbeat, ApiKey::LeaveGroup, ApiKey::FindCoordinator]
+        {
+            assert!(supported(key, 0), "{key:?} v0: librdkafka < 2.11.1 turns groups off without it");
+        }
+        assert!(supported(ApiKey::OffsetCommit, 2) && supported(ApiKey::OffsetFetch, 1));
     }
 }

@@ -53,7 +53,7 @@ fn kcat_args(addr: SocketAddr, rest: &[&str]) -> Vec<String> {
     ["-b", &addr.to_string()].iter().chain(rest).map(|s| s.to_string()).collect()
 }
 
-async fn python(script: &str, addr: SocketAddr, topic: &str, group: &str) -> serde_json::Value {
+pub async fn python(script: &str, addr: SocketAddr, topic: &str, group: &str) -> serde_json::Value {
     let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = run("python3", vec![path, addr.to_string(), topic.into(), group.into()], None).await;
     serde_json::from_str(out.trim().lines().last().unwrap_or_default()).expect("the script prints JSON")

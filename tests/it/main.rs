@@ -26,6 +26,7 @@ mod idempotence;
 mod idempotent_client;
 mod kafka_admin;
 mod kafka_clients;
+mod kafka_groups;
 mod kafka_hostile;
 mod kafka_protocol;
 mod kafka_wire;

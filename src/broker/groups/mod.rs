@@ -53,6 +53,10 @@ impl Coordinator {
         format!("m-{boot:x}-{}", self.next_member.fetch_add(1, Ordering::Relaxed))
     }
 
+    pub fn has_members(&self, group: &str) -> bool {
+        self.with_groups(|groups| groups.get(group).is_some_and(|g| !g.members.is_empty()))
+    }
+
     /// Removes members whose session expired, in every group.
     pub fn expire_sessions(&self) {
         let now = tokio::time::Instant::now();
@@ -73,7 +77,10 @@ pub fn spawn_session_sweeper(broker: std::sync::Arc<super::Broker>) -> tokio::ta
         loop {
             tokio::select! {
                 _ = broker.shutdown.cancelled() => return,
-                _ = ticks.tick() => broker.groups.expire_sessions(),
+                _ = ticks.tick() => {
+                    broker.groups.expire_sessions();
+                    broker.classic.expire_sessions();
+                }
             }
         }
     })

@@ -94,6 +94,10 @@ impl Broker {
             self.topic(topic)?;
         }
         let session = self.session_timeout(session_timeout_ms)?;
+        if self.classic.has_members(group) {
+            let reason = "it is a Kafka consumer group (JoinGroup/SyncGroup) with members".to_string();
+            return Err(Error::InconsistentGroupProtocol { group: group.to_string(), reason });
+        }
         let member_id = self.groups.new_member_id();
         let member = Member::new(member_id.clone(), client_id.to_string(), topics, session);
         self.groups.with_groups(|groups| {
@@ -110,7 +114,7 @@ impl Broker {
         })
     }
 
-    fn session_timeout(&self, requested_ms: u32) -> Result<Duration> {
+    pub(in crate::broker) fn session_timeout(&self, requested_ms: u32) -> Result<Duration> {
         let limits = self.config.groups;
         if requested_ms == 0 {
             return Ok(limits.default_session_timeout);
@@ -190,6 +194,9 @@ impl Broker {
                 );
             }
         });
+        for (group, state, members) in self.classic.listing() {
+            listings.insert(group.clone(), GroupListing { group, state, members });
+        }
         Ok(listings.into_values().collect())
     }
 
@@ -213,6 +220,7 @@ impl Broker {
                 (g.state(), g.epoch, members)
             })
         });
+        let described = described.or_else(|| self.classic_description(group));
         let (state, group_epoch, members) = match described {
             Some(d) => d,
             None if stored.is_empty() => return Err(Error::GroupNotFound(group.to_string())),
@@ -231,11 +239,28 @@ impl Broker {
         Ok(GroupDescription { group: group.to_string(), state, group_epoch, members, offsets })
     }
 
+    /// A classic group's state, generation and members, as a description's.
+    fn classic_description(&self, group: &str) -> Option<(GroupState, i32, Vec<MemberDescription>)> {
+        let view = self.classic_group(group)?;
+        let members = view
+            .members
+            .into_iter()
+            .map(|(member_id, client_id, _, assignment)| MemberDescription {
+                member_id,
+                client_id,
+                member_epoch: view.generation,
+                assignment: assignment.partitions,
+            })
+            .collect();
+        Some((view.state, view.generation, members))
+    }
+
     /// Deletes an empty group and its committed offsets.
     pub async fn delete_group(&self, group: &str) -> Result<()> {
         self.ensure_open()?;
         self.ensure_coordinator()?;
-        let members = self.groups.with_groups(|groups| groups.get(group).map_or(0, |g| g.members.len()));
+        let members = self.groups.with_groups(|groups| groups.get(group).map_or(0, |g| g.members.len()))
+            + self.classic.view(group).map_or(0, |v| v.members.len());
         if members > 0 {
             return Err(Error::GroupNotEmpty { group: group.to_string(), members });
         }

@@ -1,0 +1,29 @@
+"""A member of a Kafka consumer group (confluent-kafka, subscribe()): reads until it has been idle
+for 3 s with an assignment, commits, prints its assignment and what it read as JSON, then stays
+in the group until its stdin closes (so every member reports while all are members).
+Usage: group_member.py BOOTSTRAP TOPIC GROUP ASSIGNOR"""
+import json
+import sys
+import time
+
+from confluent_kafka import Consumer
+
+bootstrap, topic, group, assignor = sys.argv[1:5]
+consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+                     "auto.offset.reset": "earliest", "session.timeout.ms": 10000,
+                     "partition.assignment.strategy": assignor})
+consumer.subscribe([topic])
+seen = []
+last = time.time()
+deadline = time.time() + 60
+while time.time() < deadline:
+    message = consumer.poll(0.2)
+    if message is not None and not message.error():
+        seen.append([message.partition(), message.offset(), message.value().decode()])
+        last = time.time()
+    elif consumer.assignment() and time.time() - last > 3:
+        break
+consumer.commit(asynchronous=False)
+print(json.dumps({"assignment": sorted(tp.partition for tp in consumer.assignment()), "seen": seen}), flush=True)
+sys.stdin.read()
+consumer.close()
