@@ -1,9 +1,15 @@
-//! CreateTopics and DeleteTopics. Topic settings are Kafka's config names; every one strata has
-//! is accepted, any other is refused with INVALID_CONFIG naming it.
+//! CreateTopics (with configs, see `configs.rs`), DeleteTopics, CreatePartitions and
+//! DeleteRecords.
 use std::sync::Arc;
 
+use kafka_protocol::messages::create_partitions_request::CreatePartitionsRequest;
+use kafka_protocol::messages::create_partitions_response::{CreatePartitionsResponse, CreatePartitionsTopicResult};
 use kafka_protocol::messages::create_topics_request::{CreatableTopic, CreateTopicsRequest};
 use kafka_protocol::messages::create_topics_response::{CreatableTopicResult, CreateTopicsResponse};
+use kafka_protocol::messages::delete_records_request::DeleteRecordsRequest;
+use kafka_protocol::messages::delete_records_response::{
+    DeleteRecordsPartitionResult, DeleteRecordsResponse, DeleteRecordsTopicResult,
+};
 use kafka_protocol::messages::delete_topics_request::DeleteTopicsRequest;
 use kafka_protocol::messages::delete_topics_response::{DeletableTopicResult, DeleteTopicsResponse};
 
@@ -47,8 +53,9 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
         return Err(Error::invalid("assignments", "manual replica assignment is not supported: leave it empty"));
     }
     let mut config = TopicConfig::default();
+    let mut reset = Vec::new(); // nothing to reset on a new topic
     for entry in &topic.configs {
-        set(&mut config, entry.name.as_str(), entry.value.as_ref().map(|v| v.as_str()))?;
+        super::configs::set(&mut config, &mut reset, entry.name.as_str(), entry.value.as_ref().map(|v| v.as_str()))?;
     }
     let partitions = match topic.num_partitions {
         -1 => 0, // the broker's default
@@ -70,36 +77,6 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
     }
     let TopicInfo { partition_count, .. } = context.broker.create_topic(&name, partitions, config).await?;
     Ok((partition_count as i32, replicas))
-}
-
-/// Applies one Kafka topic config to `config`.
-fn set(config: &mut TopicConfig, key: &str, value: Option<&str>) -> Result<()> {
-    let number = |value: Option<&str>| -> Result<Option<i64>> {
-        match value {
-            None => Ok(None),
-            Some(v) => v.parse::<i64>().map(Some).map_err(|_| {
-                Error::invalid("config", format!("{key}={v}: a whole number (or -1 for no limit) was expected"))
-            }),
-        }
-    };
-    match key {
-        "retention.ms" => config.retention_ms = number(value)?,
-        "retention.bytes" => config.retention_bytes = number(value)?,
-        // Deletion by retention is what strata does; compaction does not exist.
-        "cleanup.policy" if value.is_none_or(|v| v == "delete") => {}
-        "cleanup.policy" => {
-            return Err(Error::invalid("config", "cleanup.policy: only \"delete\" is supported (no compaction)"));
-        }
-        other => {
-            return Err(Error::invalid(
-                "config",
-                format!(
-                    "unknown topic config \"{other}\": strata supports retention.ms, retention.bytes and cleanup.policy=delete"
-                ),
-            ));
-        }
-    }
-    Ok(())
 }
 
 pub(super) async fn delete_topics(
@@ -130,21 +107,74 @@ pub(super) async fn delete_topics(
     response
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn topic_configs_are_kafkas_names_and_unknown_ones_are_named_in_the_error() {
-        let mut config = TopicConfig::default();
-        set(&mut config, "retention.ms", Some("60000")).expect("retention.ms");
-        set(&mut config, "retention.bytes", Some("-1")).expect("retention.bytes");
-        set(&mut config, "cleanup.policy", Some("delete")).expect("delete policy");
-        assert_eq!((config.retention_ms, config.retention_bytes), (Some(60_000), Some(-1)));
-        let unknown = set(&mut config, "segment.bytes", Some("1")).expect_err("unknown");
-        assert!(unknown.to_string().contains("segment.bytes"), "{unknown}");
-        assert_eq!(errors::code(&unknown), 40, "INVALID_CONFIG");
-        assert!(set(&mut config, "cleanup.policy", Some("compact")).is_err());
-        assert!(set(&mut config, "retention.ms", Some("soon")).is_err());
+pub(super) async fn create_partitions(
+    context: Arc<Context>,
+    request: CreatePartitionsRequest,
+    _version: i16,
+) -> CreatePartitionsResponse {
+    let mut response = CreatePartitionsResponse::default();
+    for topic in request.topics {
+        let grown = match (u32::try_from(topic.count), topic.assignments.as_ref().is_some_and(|a| !a.is_empty())) {
+            (_, true) => {
+                Err(Error::invalid("assignments", "manual replica assignment is not supported: leave it null"))
+            }
+            (Err(_), _) => Err(Error::invalid("count", format!("{} partitions", topic.count))),
+            (Ok(count), _) if request.validate_only => context.broker.topic(&topic.name).and_then(|t| {
+                if count > t.meta.partitions {
+                    Ok(())
+                } else {
+                    Err(Error::invalid(
+                        "count",
+                        format!("{count}: the topic has {} partitions already", t.meta.partitions),
+                    ))
+                }
+            }),
+            (Ok(count), _) => context.broker.add_partitions(&topic.name, count).await.map(|_| ()),
+        };
+        let mut result = CreatePartitionsTopicResult::default();
+        if let Err(e) = grown {
+            // Kafka's code for a count that does not grow the topic.
+            result.error_code = if matches!(e, Error::InvalidArgument { field: "count", .. }) {
+                kafka_protocol::error::ResponseError::InvalidPartitions.code()
+            } else {
+                errors::code(&e)
+            };
+            result.error_message = errors::message(&e);
+        }
+        result.name = topic.name;
+        response.results.push(result);
     }
+    response
+}
+
+pub(super) async fn delete_records(
+    context: Arc<Context>,
+    request: DeleteRecordsRequest,
+    _version: i16,
+) -> DeleteRecordsResponse {
+    let mut response = DeleteRecordsResponse::default();
+    for topic in request.topics {
+        let mut result = DeleteRecordsTopicResult::default();
+        for p in topic.partitions {
+            let mut partition = DeleteRecordsPartitionResult::default();
+            partition.partition_index = p.partition_index;
+            let index = u32::try_from(p.partition_index).unwrap_or(u32::MAX);
+            // -1 deletes up to the high watermark, as in Kafka.
+            let before = match p.offset {
+                -1 => context.broker.partition(&topic.name, index).map(|(_, state)| state.high_watermark()),
+                offset => Ok(offset),
+            };
+            match before {
+                Ok(before) => match context.broker.delete_records(&topic.name, index, before).await {
+                    Ok(low_watermark) => partition.low_watermark = low_watermark,
+                    Err(e) => (partition.error_code, partition.low_watermark) = (errors::code(&e), -1),
+                },
+                Err(e) => (partition.error_code, partition.low_watermark) = (errors::code(&e), -1),
+            }
+            result.partitions.push(partition);
+        }
+        result.name = topic.name;
+        response.topics.push(result);
+    }
+    response
 }

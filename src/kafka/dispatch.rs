@@ -11,7 +11,9 @@ use futures::future::BoxFuture;
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
 
-use super::{Context, admin, coordinator, fetch, groups, list_offsets, metadata, produce, producer_id, versions};
+use super::{
+    Context, admin, configs, coordinator, fetch, groups, list_offsets, metadata, produce, producer_id, versions,
+};
 use crate::metrics as m;
 
 /// What a started request gives the connection's writer.
@@ -84,6 +86,14 @@ pub(super) async fn start(context: &Arc<Context>, mut frame: Bytes) -> Result<Pe
         ApiKey::CreateTopics => request.later(&mut frame, admin::create_topics),
         ApiKey::DeleteTopics => request.later(&mut frame, admin::delete_topics),
         ApiKey::InitProducerId => request.later(&mut frame, producer_id::handle),
+        ApiKey::DescribeConfigs => request.later(&mut frame, configs::describe),
+        ApiKey::AlterConfigs => request.later(&mut frame, configs::alter),
+        ApiKey::IncrementalAlterConfigs => request.later(&mut frame, configs::alter_incrementally),
+        ApiKey::CreatePartitions => request.later(&mut frame, admin::create_partitions),
+        ApiKey::DeleteRecords => request.later(&mut frame, admin::delete_records),
+        ApiKey::DeleteGroups => request.later(&mut frame, groups::delete),
+        ApiKey::DescribeCluster => request.later(&mut frame, metadata::describe_cluster),
+        ApiKey::OffsetForLeaderEpoch => request.later(&mut frame, list_offsets::leader_epoch_ends),
         other => Err(Refused::Version(other, version)),
     }
 }

@@ -1,10 +1,12 @@
 //! The classic group protocol: JoinGroup, SyncGroup, Heartbeat and LeaveGroup on the broker's
-//! classic groups (the leader client assigns), plus DescribeGroups and ListGroups over every
-//! group, classic or strata's own.
+//! classic groups (the leader client assigns), plus DescribeGroups, ListGroups and DeleteGroups
+//! over every group, classic or strata's own.
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use kafka_protocol::messages::delete_groups_request::DeleteGroupsRequest;
+use kafka_protocol::messages::delete_groups_response::{DeletableGroupResult, DeleteGroupsResponse};
 use kafka_protocol::messages::describe_groups_request::DescribeGroupsRequest;
 use kafka_protocol::messages::describe_groups_response::{
     DescribeGroupsResponse, DescribedGroup, DescribedGroupMember,
@@ -208,6 +210,17 @@ pub(super) async fn list(context: Arc<Context>, _request: ListGroupsRequest, _ve
                 .collect();
         }
         Err(e) => response.error_code = errors::code(&e),
+    }
+    response
+}
+
+pub(super) async fn delete(context: Arc<Context>, request: DeleteGroupsRequest, _version: i16) -> DeleteGroupsResponse {
+    let mut response = DeleteGroupsResponse::default();
+    for group in request.groups_names {
+        let mut result = DeletableGroupResult::default();
+        result.error_code = context.broker.delete_group(&group.0).await.err().as_ref().map_or(0, errors::code);
+        result.group_id = group;
+        response.results.push(result);
     }
     response
 }

@@ -1,10 +1,14 @@
 //! ListOffsets: the earliest offset (-2), the latest (-1), or the first record at or after a
-//! time, per partition.
+//! time, per partition. OffsetForLeaderEpoch: where an epoch's records end (KIP-320).
 use std::sync::Arc;
 
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
 use kafka_protocol::messages::list_offsets_response::{
     ListOffsetsPartitionResponse, ListOffsetsResponse, ListOffsetsTopicResponse,
+};
+use kafka_protocol::messages::offset_for_leader_epoch_request::OffsetForLeaderEpochRequest;
+use kafka_protocol::messages::offset_for_leader_epoch_response::{
+    EpochEndOffset, OffsetForLeaderEpochResponse, OffsetForLeaderTopicResult,
 };
 
 use super::{Context, errors};
@@ -63,4 +67,33 @@ async fn partition(
         }
     }
     answer
+}
+
+/// A single broker writes every batch under epoch 0, so epoch 0 ends at the high watermark (a
+/// consumer that validates its position after a leader change finds it valid).
+pub(super) async fn leader_epoch_ends(
+    context: Arc<Context>,
+    request: OffsetForLeaderEpochRequest,
+    _version: i16,
+) -> OffsetForLeaderEpochResponse {
+    let mut response = OffsetForLeaderEpochResponse::default();
+    for topic in request.topics {
+        let mut result = OffsetForLeaderTopicResult::default();
+        for p in topic.partitions {
+            let mut end = EpochEndOffset::default();
+            end.partition = p.partition;
+            let index = u32::try_from(p.partition).unwrap_or(u32::MAX);
+            match context.broker.list_offsets(&topic.topic, index, OffsetSpec::Latest).await {
+                Ok((high_watermark, _)) if p.leader_epoch >= 0 => {
+                    (end.leader_epoch, end.end_offset) = (0, high_watermark)
+                }
+                Ok(_) => (end.leader_epoch, end.end_offset) = (-1, -1),
+                Err(e) => (end.error_code, end.leader_epoch, end.end_offset) = (errors::code(&e), -1, -1),
+            }
+            result.partitions.push(end);
+        }
+        result.topic = topic.topic;
+        response.topics.push(result);
+    }
+    response
 }

@@ -1,9 +1,12 @@
-//! Metadata: the broker clients should talk to, and each topic's partitions with their leader.
+//! Metadata and DescribeCluster: the broker clients should talk to, and each topic's partitions
+//! with their leader.
 //! A single broker leads every partition, with leader epoch 0 (the epoch its batches carry).
 //! Topics are never created by Metadata (`allow_auto_topic_creation` is not honoured yet).
 use std::sync::Arc;
 
 use kafka_protocol::messages::BrokerId;
+use kafka_protocol::messages::describe_cluster_request::DescribeClusterRequest;
+use kafka_protocol::messages::describe_cluster_response::{DescribeClusterBroker, DescribeClusterResponse};
 use kafka_protocol::messages::metadata_request::MetadataRequest;
 use kafka_protocol::messages::metadata_response::{
     MetadataResponse, MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
@@ -53,4 +56,21 @@ fn partition(index: u32, me: BrokerId) -> MetadataResponsePartition {
     partition.replica_nodes = vec![me];
     partition.isr_nodes = vec![me];
     partition
+}
+
+pub(super) async fn describe_cluster(
+    context: Arc<Context>,
+    _request: DescribeClusterRequest,
+    _version: i16,
+) -> DescribeClusterResponse {
+    let me = BrokerId(context.node_id());
+    let mut broker = DescribeClusterBroker::default();
+    broker.broker_id = me;
+    broker.host = super::text(&context.advertised.host);
+    broker.port = context.advertised.port;
+    let mut response = DescribeClusterResponse::default();
+    response.cluster_id = super::text(&context.broker.identity().cluster_id);
+    response.controller_id = me;
+    response.brokers = vec![broker];
+    response
 }

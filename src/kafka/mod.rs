@@ -12,6 +12,7 @@
 //! v2 already, so produced batches are stored and fetched batches sent as they are. Errors
 //! become Kafka error codes in `errors.rs` only.
 mod admin;
+mod configs;
 mod connection;
 mod coordinator;
 mod dispatch;

@@ -148,3 +148,39 @@ async fn confluent_kafka_produces_zstd_idempotently_and_its_commits_show_in_stra
     assert_eq!(records.len(), 10, "gRPC reads the zstd batches");
     assert_eq!(records[0].headers.get("origin").map(|v| v.as_ref()), Some(&b"confluent"[..]));
 }
+
+#[tokio::test]
+async fn confluent_kafkas_admin_client_manages_configs_partitions_records_and_groups() {
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    let addr = broker.kafka_addr.expect("kafka");
+    let mut client = broker.client().await;
+    // A group with a committed offset, made over gRPC, for the admin client to list and delete.
+    create_topic(&mut client, "other", 1).await;
+    produce_to(&mut client, "other", 0, vec![keyed("k", "v")]).await;
+    let commit = proto::CommitOffsetsRequest {
+        group: "old-readers".into(),
+        topic: "other".into(),
+        offsets: vec![proto::OffsetCommit { partition: 0, offset: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    client.commit_offsets(commit).await.expect("commit over gRPC");
+
+    let out = python("admin.py", addr, "adm", "old-readers").await;
+    assert_eq!(out["described"]["retention.ms"], serde_json::json!(["600000", "1"]), "a topic override");
+    assert_eq!(out["described"]["cleanup.policy"][0], "delete");
+    assert_eq!(out["after"]["retention.bytes"], "1048576", "SET");
+    assert_eq!(out["after"]["retention.ms"], (7 * 24 * 3_600_000i64).to_string().as_str(), "DELETE: the default");
+    assert_eq!(out["unknown_config"], "INVALID_CONFIG");
+    assert_eq!(out["shrink"], "INVALID_PARTITIONS");
+    assert_eq!(out["low_watermark"], 2);
+    assert_eq!(out["cluster"]["nodes"], 1);
+    assert_eq!(out["groups"], serde_json::json!(["old-readers"]));
+    assert_eq!(out["group_deleted"], serde_json::Value::Null, "deleted");
+    assert_eq!(out["groups_after"], serde_json::json!([]));
+
+    let topic = crate::support::describe(&mut client, "adm").await;
+    assert_eq!(topic.partition_count, 3, "CreatePartitions");
+    let config = topic.config.expect("config");
+    assert_eq!((config.retention_ms, config.retention_bytes), (None, Some(1_048_576)));
+    assert_eq!(topic.partitions[0].log_start_offset, 2, "DeleteRecords");
+}
