@@ -119,6 +119,8 @@ pub struct BrokerConfig {
     pub max_request_bytes: usize,
     /// Partitions of a topic created with `partitions = 0`.
     pub default_partitions: u32,
+    /// Kafka clients' Metadata requests create the topics they name that do not exist.
+    pub auto_create_topics: bool,
     /// Produce bytes queued for the commit loop at most; beyond it producers wait.
     pub max_inflight_bytes: usize,
     /// Subscribe response bytes not yet sent, across all streams (see `broker::stream_buffer`).
@@ -153,6 +155,7 @@ impl Default for BrokerConfig {
             max_record_bytes: 1 << 20,
             max_request_bytes: 16 << 20,
             default_partitions: 1,
+            auto_create_topics: false,
             max_inflight_bytes: 256 << 20,
             max_stream_buffer_bytes: 256 << 20,
             enqueue_timeout: Duration::from_secs(30),

@@ -50,6 +50,10 @@ pub struct ServeArgs {
     /// Partitions of a topic created without a partition count.
     #[arg(long, env = "STRATA_DEFAULT_PARTITIONS", default_value_t = 1)]
     default_partitions: u32,
+    /// Create a topic a Kafka client asks Metadata for if it does not exist (with
+    /// --default-partitions and the default retention), as Kafka's auto.create.topics.enable.
+    #[arg(long, env = "STRATA_AUTO_CREATE_TOPICS")]
+    auto_create_topics: bool,
     /// Client connections served at once; further ones are closed on accept.
     #[arg(long, env = "STRATA_MAX_CONNECTIONS", default_value_t = 10_000)]
     max_connections: usize,
@@ -214,6 +218,7 @@ impl ServeArgs {
             max_record_bytes: usize::try_from(self.max_record_bytes).context("--max-record-bytes is too large")?,
             max_request_bytes: usize::try_from(self.max_request_bytes).context("--max-request-bytes is too large")?,
             default_partitions: self.default_partitions,
+            auto_create_topics: self.auto_create_topics,
             max_connections: self.max_connections,
             max_streams_per_connection: self.max_streams_per_connection,
             max_inflight_bytes: usize::try_from(self.max_inflight_bytes)

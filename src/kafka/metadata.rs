@@ -1,7 +1,8 @@
 //! Metadata and DescribeCluster: the broker clients should talk to, and each topic's partitions
 //! with their leader.
 //! A single broker leads every partition, with leader epoch 0 (the epoch its batches carry).
-//! Topics are never created by Metadata (`allow_auto_topic_creation` is not honoured yet).
+//! A topic that does not exist is created only with `--auto-create-topics` (off by default, as
+//! in Redpanda) and when the client allows it.
 use std::sync::Arc;
 
 use kafka_protocol::messages::BrokerId;
@@ -14,6 +15,7 @@ use kafka_protocol::messages::metadata_response::{
 use kafka_protocol::protocol::StrBytes;
 
 use super::{Context, errors};
+use crate::error::Error;
 
 pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, version: i16) -> MetadataResponse {
     let me = BrokerId(context.node_id());
@@ -28,22 +30,43 @@ pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, vers
         }
         _ => context.broker.topics_snapshot().iter().map(|t| t.name().to_string()).collect(),
     };
+    // Before v4 a client could not say; Kafka then allowed it.
+    let may_create = context.broker.config().auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
     let mut response = MetadataResponse::default();
     response.brokers = vec![broker];
     response.cluster_id = Some(StrBytes::from_string(context.broker.identity().cluster_id.clone()));
     response.controller_id = me;
-    response.topics = names.into_iter().map(|name| topic(&context, name, me)).collect();
+    for name in names {
+        let refused = match may_create && context.broker.topic(&name).is_err() {
+            true => create(&context, &name).await,
+            false => None,
+        };
+        response.topics.push(topic(&context, name, me, refused));
+    }
     response
 }
 
-fn topic(context: &Context, name: String, me: BrokerId) -> MetadataResponseTopic {
+/// Creates a topic a client named; returns why not, for the topic's answer (a concurrent
+/// creation of the same topic is no failure).
+async fn create(context: &Context, name: &str) -> Option<Error> {
+    match context.broker.create_topic(name, 0, Default::default()).await {
+        Ok(_) => {
+            tracing::info!(topic = name, "topic created for a Kafka client (--auto-create-topics)");
+            None
+        }
+        Err(Error::TopicExists(_)) => None,
+        Err(e) => Some(e),
+    }
+}
+
+fn topic(context: &Context, name: String, me: BrokerId, refused: Option<Error>) -> MetadataResponseTopic {
     let mut topic = MetadataResponseTopic::default();
     topic.name = Some(super::topic_name(&name));
     match context.broker.topic(&name) {
         Ok(found) => {
             topic.partitions = (0..found.meta.partitions).map(|p| partition(p, me)).collect();
         }
-        Err(e) => topic.error_code = errors::code(&e),
+        Err(e) => topic.error_code = errors::code(&refused.unwrap_or(e)),
     }
     topic
 }

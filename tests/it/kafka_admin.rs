@@ -164,3 +164,29 @@ async fn offsets_committed_over_kafka_are_the_groups_offsets_over_grpc() {
     assert_eq!(grpc.offsets[0].offset, 3);
     assert_eq!(grpc.offsets[0].metadata, "meta");
 }
+
+#[tokio::test]
+async fn auto_create_topics_creates_what_metadata_names_when_the_client_allows() {
+    let broker = TestBroker::start_with_kafka(|config| {
+        config.auto_create_topics = true;
+        config.default_partitions = 3;
+    })
+    .await;
+    let mut wire = KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    let ask = |topic: &str, allow: bool| {
+        let mut wanted = MetadataRequestTopic::default();
+        wanted.name = Some(name(topic));
+        let mut request = MetadataRequest::default();
+        request.topics = Some(vec![wanted]);
+        request.allow_auto_topic_creation = allow;
+        request
+    };
+    let created = wire.call(ask("auto", true), 12).await;
+    assert_eq!((created.topics[0].error_code, created.topics[0].partitions.len()), (0, 3));
+    let not_allowed = wire.call(ask("manual", false), 12).await;
+    assert_eq!(not_allowed.topics[0].error_code, 3, "the client did not allow it");
+    let invalid = wire.call(ask("bad/name", true), 12).await;
+    assert_eq!(invalid.topics[0].error_code, 17, "INVALID_TOPIC_EXCEPTION");
+    let topic = describe(&mut broker.client().await, "auto").await;
+    assert_eq!(topic.partition_count, 3);
+}
