@@ -22,6 +22,11 @@ def panel(title, exprs, unit, x, y, w=12, h=8, kind="timeseries", legend="{{topi
             "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "targets": targets}
 
 
+def row(title, y):
+    """A collapsible section header; the panels after it (until the next row) belong to it."""
+    return {"type": "row", "title": title, "gridPos": {"x": 0, "y": y, "w": 24, "h": 1}, "collapsed": False, "panels": []}
+
+
 def variable(name, query):
     return {"name": name, "type": "query", "label": name,
             "datasource": {"type": "prometheus", "uid": "${datasource}"},
@@ -53,6 +58,11 @@ overview = dashboard("strata-overview", "strata / overview", [
     panel("Total consumer lag", "sum by (group) (strata_group_lag)", "short", 12, 24, legend="{{group}}"),
     panel("Idempotent producers held", [("strata_producer_ids", "producer ids"), ("strata_producer_partition_states", "partition windows")], "short", 0, 32),
     panel("Idempotent producer state memory", "strata_producer_state_bytes", "bytes", 12, 32, legend="estimated"),
+    row("Kafka protocol", 40),
+    panel("Kafka requests by API", f"sum by (api) (rate(strata_kafka_requests_total[{RATE}]))", "reqps", 0, 41, legend="{{api}}"),
+    panel("Kafka error codes", f"sum by (error) (rate(strata_kafka_errors_total[{RATE}]))", "reqps", 12, 41, legend="{{error}}"),
+    panel("Kafka latency p99 by API", f"histogram_quantile(0.99, sum by (le, api) (rate(strata_kafka_request_duration_seconds_bucket[{RATE}])))", "s", 0, 49, legend="{{api}}"),
+    panel("Kafka connections", "strata_kafka_connections", "short", 12, 49, legend="open"),
 ])
 
 topics = dashboard("strata-topics", "strata / topics", [

@@ -94,12 +94,23 @@ async fn load(client: &mut Client, round: i64) {
     }
 }
 
+/// Kafka-protocol requests for the Kafka row: a produce, a fetch, and one refused.
+async fn kafka_load(addr: SocketAddr) {
+    use crate::kafka_protocol::{fetch, produce, produce_one};
+    let mut wire = crate::kafka_wire::KafkaWire::connect(addr).await;
+    produce_one(&mut wire, produce("orders", 0, crate::kafka_wire::batch(&[("k", "v")]), -1)).await;
+    wire.call(fetch("orders", 0, 0, 0), 12).await;
+    produce_one(&mut wire, produce("no-such-topic", 0, crate::kafka_wire::batch(&[("k", "v")]), -1)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     let dir = tempfile::tempdir().expect("dir");
     let metrics_addr = free_port();
-    let metrics_arg = metrics_addr.to_string();
-    let broker = ServerProcess::spawn(&dir.path().join("data"), &["--metrics-listen", &metrics_arg]);
+    let (metrics_arg, kafka_addr) = (metrics_addr.to_string(), free_port());
+    let kafka_arg = kafka_addr.to_string();
+    let flags = ["--metrics-listen", &metrics_arg, "--kafka-listen", &kafka_arg];
+    let broker = ServerProcess::spawn(&dir.path().join("data"), &flags);
     let mut client = connect(broker.addr).await;
     create_topic(&mut client, "orders", 3).await;
     let join = proto::JoinGroupRequest { group: "billing".into(), topics: vec!["orders".into()], ..Default::default() };
@@ -116,6 +127,7 @@ async fn every_dashboard_panel_returns_series_from_a_real_prometheus() {
     while !query(prometheus, "count_over_time(strata_uptime_seconds[5m]) >= 8").is_ok_and(|s| !s.is_empty()) {
         assert!(round < 600, "Prometheus did not collect 8 scrapes");
         load(&mut client, round).await;
+        kafka_load(kafka_addr).await;
         round += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
