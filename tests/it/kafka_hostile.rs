@@ -62,3 +62,19 @@ async fn a_client_trickling_a_frame_does_not_hold_up_others() {
     let fetched = other.call(fetch("k", 0, 0, 0), 12).await;
     assert_eq!(fetched.responses[0].partitions[0].high_watermark, 1);
 }
+
+#[tokio::test]
+async fn a_huge_declared_array_is_refused_without_reserving_memory_for_it() {
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    let addr = broker.kafka_addr.expect("kafka");
+    // Metadata v0 (header v1: key, version, correlation id, null client id) declaring 2^31 - 1
+    // topics; then Metadata v12 (flexible: compact arrays) declaring as many with a varint.
+    let classic = [&[0, 3, 0, 0, 0, 0, 0, 1, 0xff, 0xff][..], &[0x7f, 0xff, 0xff, 0xff]].concat();
+    let flexible = [&[0, 3, 0, 12, 0, 0, 0, 2, 0xff, 0xff, 0][..], &[0xff, 0xff, 0xff, 0xff, 0x07]].concat();
+    for body in [classic, flexible] {
+        let mut wire = KafkaWire::connect(addr).await;
+        wire.send_raw(&body).await;
+        assert!(wire.closed_by_broker().await, "a malformed request closes its connection");
+        still_serving(addr).await;
+    }
+}
