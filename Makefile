@@ -42,12 +42,14 @@ unit:
 
 ## Micro-benchmarks, then produce throughput and latency next to Redis Streams, NATS JetStream
 ## and the disk (the peers come from Debian's packages; one that cannot be installed is skipped),
-## idempotent against plain producers, and the time a restart takes to load producer state.
+## idempotent against plain producers, the time a restart takes to load producer state, and
+## the Kafka protocol (kcat) beside gRPC (the strata CLI).
 bench: deps
 	./.ci/install-deps redis-server nats-server || echo "peers could not be installed; the benchmark skips them"
 	$(CARGO) bench --profile release --bench micro
 	$(CARGO) bench --profile release --bench produce
 	$(CARGO) bench --profile release --bench producer_recovery
+	$(CARGO) bench --profile release --bench kafka
 
 ## Three brokers against one in the same run (1 KiB records, acks ALL, --fsync always, 30
 ## partitions): throughput ratio, ack latency at 10 MiB/s, failover time over 20 leader kills.
