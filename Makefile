@@ -78,14 +78,14 @@ crash-test: deps
 cluster-crash-test: deps
 	STRATA_CLUSTER_CRASH_CYCLES=$${STRATA_CLUSTER_CRASH_CYCLES:-50} $(CARGO) test --release --test it cluster_crash -- --nocapture --test-threads 1
 
-## Fuzz the stored-batch and key decoders, FUZZ_SECS (default 60) each, with cargo-fuzz on the
+## Fuzz the stored-batch, key and Kafka-request decoders, FUZZ_SECS (default 60) each, with cargo-fuzz on the
 ## nightly toolchain (installed if missing). A crash stops it and leaves the input in
 ## fuzz/artifacts/; turn each into a regression test next to the code it broke.
 FUZZ_SECS ?= 60
 fuzz: deps
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
-	cd fuzz && for target in batch_decode key_decode; do \
+	cd fuzz && for target in batch_decode key_decode kafka_request; do \
 		CARGO_TARGET_DIR=$(HOME)/.cache/strata/fuzz-target cargo +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECS) || exit 1; \
 	done
 

@@ -36,6 +36,8 @@ pub struct BrokerStatus {
     /// Where clients reach it; empty when this broker does not know (a single broker's own).
     pub client_addr: String,
     pub peer_addr: String,
+    /// Where Kafka clients reach it; empty when it serves none (or this broker does not know).
+    pub kafka_addr: String,
     pub alive: bool,
 }
 

@@ -1,6 +1,6 @@
 //! `strata dev-cluster`: a local cluster in one command. Broker N (from 1) gets node id N, a
 //! data dir `<data-dir>/broker-N` and four ports from `base-port + 10·(N-1)`: client, peer,
-//! metrics (and Kafka, once that listener exists). Its log goes to `<data-dir>/broker-N.log`.
+//! metrics and Kafka. Its log goes to `<data-dir>/broker-N.log`.
 //! Ctrl-C (or SIGTERM) stops every broker with SIGTERM, as an operator would.
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ pub struct DevClusterArgs {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=9))]
     brokers: u16,
     /// Broker N listens for clients on base-port + 10·(N-1), for peers one above, for metrics
-    /// two above.
+    /// two above, for Kafka clients three above.
     #[arg(long, default_value_t = 9392)]
     base_port: u16,
     /// Each broker's data dir is broker-N under this one (kept between runs).
@@ -32,6 +32,7 @@ struct Ports {
     client: String,
     peer: String,
     metrics: String,
+    kafka: String,
 }
 
 impl DevClusterArgs {
@@ -42,7 +43,7 @@ impl DevClusterArgs {
             .filter(|base| base.checked_add(3).is_some())
             .context("--base-port is too high for this many brokers")?;
         let at = |offset: u16| format!("127.0.0.1:{}", base + offset);
-        Ok(Ports { client: at(0), peer: at(1), metrics: at(2) })
+        Ok(Ports { client: at(0), peer: at(1), metrics: at(2), kafka: at(3) })
     }
 
     pub fn run(self) -> anyhow::Result<()> {
@@ -59,9 +60,14 @@ impl DevClusterArgs {
         let bootstrap = ports.iter().map(|p| p.client.as_str()).collect::<Vec<_>>().join(",");
         say(format!("{} brokers starting (logs: {}/broker-N.log)", self.brokers, self.data_dir.display()));
         for (n, p) in (1..=self.brokers).zip(&ports) {
-            say(format!("  broker {n}: client {}  peer {}  metrics http://{}/metrics", p.client, p.peer, p.metrics));
+            say(format!(
+                "  broker {n}: client {}  peer {}  kafka {}  metrics http://{}/metrics",
+                p.client, p.peer, p.kafka, p.metrics
+            ));
         }
         say(format!("bootstrap: --broker {bootstrap}"));
+        let kafka = ports.iter().map(|p| p.kafka.as_str()).collect::<Vec<_>>().join(",");
+        say(format!("kafka:     bootstrap.servers={kafka}"));
         say(format!("try:       strata --broker {bootstrap} cluster status"));
         let runtime = tokio::runtime::Runtime::new()?;
         runtime.block_on(supervise(&mut brokers.0, &self.data_dir, &bootstrap))
@@ -74,6 +80,7 @@ impl DevClusterArgs {
             .arg("serve")
             .args(["--node-id", &n.to_string()])
             .args(["--listen", &ports.client, "--peer-listen", &ports.peer, "--metrics-listen", &ports.metrics])
+            .args(["--kafka-listen", &ports.kafka])
             .args(["--seeds", seeds])
             .arg("--data-dir")
             .arg(self.data_dir.join(format!("broker-{n}")))

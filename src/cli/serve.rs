@@ -24,8 +24,8 @@ pub struct ServeArgs {
     /// gRPC listen address.
     #[arg(long, env = "STRATA_LISTEN", default_value = "127.0.0.1:9392")]
     listen: SocketAddr,
-    /// Kafka-protocol listen address, or `none` (default 127.0.0.1:9092 for a single broker;
-    /// not served by cluster members yet).
+    /// Kafka-protocol listen address, or `none` (default: 127.0.0.1:9092 for a single broker,
+    /// none for a cluster member).
     #[arg(long, env = "STRATA_KAFKA_LISTEN", value_parser = parse_kafka_listen)]
     kafka_listen: Option<KafkaListen>,
     /// host:port Kafka clients are told to connect to (default: the address --kafka-listen bound).
@@ -159,31 +159,30 @@ impl ServeArgs {
             let listener = TcpListener::bind(config.listen)
                 .await
                 .with_context(|| format!("cannot listen on {} (is another broker running?)", config.listen))?;
+            // A single broker serves Kafka clients on Kafka's port unless told otherwise; a cluster
+            // member only when given an address (several on one machine cannot share 9092).
+            let default = if cluster.is_some() { KafkaListen::Off } else { KafkaListen::On(DEFAULT_KAFKA_LISTEN) };
+            let kafka = match kafka_listen.unwrap_or(default) {
+                KafkaListen::Off => None,
+                KafkaListen::On(addr) => {
+                    let bound = TcpListener::bind(addr).await.with_context(|| {
+                        format!("cannot listen for Kafka clients on {addr} (--kafka-listen; `none` turns it off)")
+                    })?;
+                    Some(KafkaListener::new(bound, kafka_advertise)?)
+                }
+            };
             let Some(cluster) = cluster else {
-                let kafka = match kafka_listen.unwrap_or(KafkaListen::On(DEFAULT_KAFKA_LISTEN)) {
-                    KafkaListen::Off => None,
-                    KafkaListen::On(addr) => {
-                        let bound = TcpListener::bind(addr).await.with_context(|| {
-                            format!("cannot listen for Kafka clients on {addr} (--kafka-listen; `none` turns it off)")
-                        })?;
-                        Some(KafkaListener::new(bound, kafka_advertise)?)
-                    }
-                };
                 let front_ends = FrontEnds { grpc: listener, kafka };
                 return crate::server::run(front_ends, config.broker, shutdown_signal()).await;
             };
-            if matches!(kafka_listen, Some(KafkaListen::On(_))) {
-                anyhow::bail!(
-                    "--kafka-listen is not supported with --seeds yet: cluster members serve gRPC only \
-                     (leave it out, or pass --kafka-listen none)"
-                );
-            }
             let peer_listener = TcpListener::bind(cluster.peer_listen)
                 .await
                 .with_context(|| format!("cannot listen for peers on {}", cluster.peer_listen))?;
-            let cluster = cluster.config(&listener, &peer_listener)?;
+            let kafka_addr = kafka.as_ref().map(|k| k.advertised.to_string()).unwrap_or_default();
+            let cluster = cluster.config(&listener, &peer_listener, kafka_addr)?;
             tracing::info!(peer_addr = %cluster.peer_addr, seeds = ?cluster.seeds, "serving as a cluster member");
-            crate::cluster::run(listener, peer_listener, config.broker, cluster, shutdown_signal()).await
+            let front_ends = FrontEnds { grpc: listener, kafka };
+            crate::cluster::run(front_ends, peer_listener, config.broker, cluster, shutdown_signal()).await
         })
     }
 
@@ -270,8 +269,14 @@ struct ClusterFlags {
 impl ClusterFlags {
     /// With the bound addresses: a peer address given as port 0 is the one bound, and clients
     /// are advertised the bound client address unless --advertise says otherwise.
-    fn config(self, listener: &TcpListener, peer_listener: &TcpListener) -> anyhow::Result<ClusterConfig> {
+    fn config(
+        self,
+        listener: &TcpListener,
+        peer_listener: &TcpListener,
+        kafka_addr: String,
+    ) -> anyhow::Result<ClusterConfig> {
         Ok(ClusterConfig {
+            kafka_addr,
             peer_addr: peer_listener.local_addr()?.to_string(),
             client_addr: match self.advertise {
                 Some(addr) => addr,

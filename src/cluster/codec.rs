@@ -41,7 +41,11 @@ pub fn membership(m: &Membership) -> pb::Membership {
         m.get_joint_config().iter().map(|set| pb::VoterSet { voters: set.iter().copied().collect() }).collect();
     let nodes = m
         .nodes()
-        .map(|(id, node)| (*id, pb::Node { peer_addr: node.peer_addr.clone(), client_addr: node.client_addr.clone() }))
+        .map(|(id, node)| {
+            let (peer_addr, client_addr, kafka_addr) =
+                (node.peer_addr.clone(), node.client_addr.clone(), node.kafka_addr.clone());
+            (*id, pb::Node { peer_addr, client_addr, kafka_addr })
+        })
         .collect();
     pb::Membership { configs, nodes }
 }
@@ -51,7 +55,9 @@ pub fn from_membership(m: pb::Membership) -> Result<Membership> {
     let nodes: BTreeMap<u64, BrokerNode> = m
         .nodes
         .into_iter()
-        .map(|(id, n)| (id, BrokerNode { peer_addr: n.peer_addr, client_addr: n.client_addr }))
+        .map(|(id, n)| {
+            (id, BrokerNode { peer_addr: n.peer_addr, client_addr: n.client_addr, kafka_addr: n.kafka_addr })
+        })
         .collect();
     Membership::new(configs, nodes).map_err(|_| Malformed("membership names a voter without a node"))
 }
@@ -200,7 +206,16 @@ mod tests {
     fn entries_of_every_kind_survive_the_round_trip() {
         let id = from_log_id(pb::LogId { term: 3, leader_node: 2, index: 41 });
         let nodes: BTreeMap<u64, BrokerNode> = [1, 2]
-            .map(|n| (n, BrokerNode { peer_addr: format!("p{n}"), client_addr: format!("c{n}") }))
+            .map(|n| {
+                (
+                    n,
+                    BrokerNode {
+                        peer_addr: format!("p{n}"),
+                        client_addr: format!("c{n}"),
+                        kafka_addr: format!("k{n}"),
+                    },
+                )
+            })
             .into_iter()
             .collect();
         let joint = Membership::new(vec![BTreeSet::from([1]), BTreeSet::from([1, 2])], nodes).expect("valid");

@@ -33,6 +33,8 @@ pub struct ClusterConfig {
     pub peer_addr: String,
     /// Where clients reach this broker (handed out to clients of other brokers).
     pub client_addr: String,
+    /// Where Kafka clients reach it (`host:port`), empty without a Kafka listener.
+    pub kafka_addr: String,
     /// Every seed's peer address, this broker's included: seeds form the cluster together.
     pub seeds: Vec<String>,
     pub heartbeat: Duration,
@@ -128,6 +130,7 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
         format_version: FORMAT_VERSION,
         client_addr: cluster.client_addr.clone(),
         peer_addr: cluster.peer_addr.clone(),
+        kafka_addr: cluster.kafka_addr.clone(),
     }
 }
 
@@ -178,7 +181,9 @@ async fn agree_and_initialize(
                 answer.node_id
             );
         }
-        members.insert(answer.node_id, BrokerNode { peer_addr: seed.clone(), client_addr: answer.client_addr });
+        let node =
+            BrokerNode { peer_addr: seed.clone(), client_addr: answer.client_addr, kafka_addr: answer.kafka_addr };
+        members.insert(answer.node_id, node);
     }
     // Every seed computes the same from the same answers. Recorded before the group forms: a
     // member's peers refuse calls carrying another id. (A call from a seed that formed the

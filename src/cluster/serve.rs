@@ -18,10 +18,11 @@ use super::peer_service::PeerService;
 use super::types::Raft;
 use crate::config::BrokerConfig;
 use crate::proto::peer::peer_server::PeerServer;
+use crate::server::FrontEnds;
 
 /// Serves one cluster member until `shutdown` completes (or the cluster cannot form).
 pub async fn run(
-    listener: TcpListener,
+    front_ends: FrontEnds,
     peer_listener: TcpListener,
     config: BrokerConfig,
     cluster: ClusterConfig,
@@ -70,8 +71,6 @@ pub async fn run(
             _ = formation_failed.cancelled() => {}
         }
     };
-    // The Kafka listener does not serve clusters yet (its Metadata would name only this broker).
-    let front_ends = crate::server::FrontEnds { grpc: listener, kafka: None };
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
     hand_over(&raft, broker.identity().node_id, hand_over_wait).await;

@@ -48,6 +48,8 @@ pub struct BrokerNode {
     pub peer_addr: String,
     /// Where clients reach it (`--advertise`).
     pub client_addr: String,
+    /// Where Kafka clients reach it (`--kafka-advertise`); empty without a Kafka listener.
+    pub kafka_addr: String,
 }
 
 /// An entry's application data: an encoded `strata.log.v1.Command`, stored and sent as is.

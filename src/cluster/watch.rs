@@ -135,6 +135,7 @@ impl ShardWatch {
                 id,
                 client_addr: node.client_addr.clone(),
                 peer_addr: node.peer_addr.clone(),
+                kafka_addr: node.kafka_addr.clone(),
                 alive: alive(id),
             })
             .collect();

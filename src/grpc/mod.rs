@@ -2,7 +2,7 @@
 mod convert;
 mod convert_cluster;
 mod convert_groups;
-mod forward;
+pub mod forward;
 mod metrics_layer;
 mod server;
 mod service;

@@ -1,4 +1,4 @@
-//! FindCoordinator, OffsetCommit and OffsetFetch: the group coordinator is this broker, and
+//! FindCoordinator, OffsetCommit and OffsetFetch: the group coordinator is the leader, and
 //! committed offsets are strata's own, shared with gRPC consumers (`strata group describe`
 //! shows a Kafka group's positions and lag). A classic group's member commits under its
 //! current generation; consumers that assign partitions themselves commit as they come.
@@ -17,6 +17,7 @@ use kafka_protocol::messages::offset_fetch_response::{
     OffsetFetchResponse, OffsetFetchResponsePartition, OffsetFetchResponseTopic,
 };
 
+use super::brokers::View;
 use super::{Context, errors};
 use crate::broker::OffsetCommit;
 use crate::error::Error;
@@ -37,9 +38,18 @@ pub(super) async fn find(
         response.node_id = BrokerId(-1);
         return response;
     }
-    response.node_id = BrokerId(context.node_id());
-    response.host = super::text(&context.advertised.host);
-    response.port = context.advertised.port;
+    // The coordinator of every group is the Raft leader.
+    match View::of(&context).leader() {
+        Some(leader) => {
+            response.node_id = leader.id;
+            response.host = super::text(&leader.host);
+            response.port = leader.port;
+        }
+        None => {
+            response.error_code = ResponseError::CoordinatorNotAvailable.code();
+            response.node_id = BrokerId(-1);
+        }
+    }
     response
 }
 

@@ -11,6 +11,7 @@ use kafka_protocol::messages::offset_for_leader_epoch_response::{
     EpochEndOffset, OffsetForLeaderEpochResponse, OffsetForLeaderTopicResult,
 };
 
+use super::brokers::View;
 use super::{Context, errors};
 use crate::broker::OffsetSpec;
 use crate::error::Error;
@@ -57,7 +58,7 @@ async fn partition(
             answer.offset = offset;
             answer.timestamp = timestamp;
             if version >= 4 {
-                answer.leader_epoch = 0; // the epoch a single broker's batches carry
+                answer.leader_epoch = View::of(context).leader_epoch();
             }
         }
         Err(e) => {
@@ -69,13 +70,16 @@ async fn partition(
     answer
 }
 
-/// A single broker writes every batch under epoch 0, so epoch 0 ends at the high watermark (a
-/// consumer that validates its position after a leader change finds it valid).
+/// Where an epoch's records end. Only committed records are ever served (Raft never takes
+/// them back), so no consumer position is past the high watermark: every epoch up to the
+/// current one is answered with it, and a consumer validating its position after a leader
+/// change (KIP-320) always finds it valid.
 pub(super) async fn leader_epoch_ends(
     context: Arc<Context>,
     request: OffsetForLeaderEpochRequest,
     _version: i16,
 ) -> OffsetForLeaderEpochResponse {
+    let current = View::of(&context).leader_epoch();
     let mut response = OffsetForLeaderEpochResponse::default();
     for topic in request.topics {
         let mut result = OffsetForLeaderTopicResult::default();
@@ -85,7 +89,7 @@ pub(super) async fn leader_epoch_ends(
             let index = u32::try_from(p.partition).unwrap_or(u32::MAX);
             match context.broker.list_offsets(&topic.topic, index, OffsetSpec::Latest).await {
                 Ok((high_watermark, _)) if p.leader_epoch >= 0 => {
-                    (end.leader_epoch, end.end_offset) = (0, high_watermark)
+                    (end.leader_epoch, end.end_offset) = (p.leader_epoch.min(current), high_watermark)
                 }
                 Ok(_) => (end.leader_epoch, end.end_offset) = (-1, -1),
                 Err(e) => (end.error_code, end.leader_epoch, end.end_offset) = (errors::code(&e), -1, -1),

@@ -1,8 +1,7 @@
-//! Metadata and DescribeCluster: the broker clients should talk to, and each topic's partitions
-//! with their leader.
-//! A single broker leads every partition, with leader epoch 0 (the epoch its batches carry).
-//! A topic that does not exist is created only with `--auto-create-topics` (off by default, as
-//! in Redpanda) and when the client allows it.
+//! Metadata and DescribeCluster: the brokers clients should talk to, and each topic's partitions
+//! with their leader, replicas, in-sync replicas and leader epoch (`brokers.rs`). A topic that
+//! does not exist is created only with `--auto-create-topics` (off by default, as in Redpanda)
+//! and when the client allows it.
 use std::sync::Arc;
 
 use kafka_protocol::messages::BrokerId;
@@ -14,15 +13,12 @@ use kafka_protocol::messages::metadata_response::{
 };
 use kafka_protocol::protocol::StrBytes;
 
+use super::brokers::View;
 use super::{Context, errors};
 use crate::error::Error;
 
 pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, version: i16) -> MetadataResponse {
-    let me = BrokerId(context.node_id());
-    let mut broker = MetadataResponseBroker::default();
-    broker.node_id = me;
-    broker.host = super::text(&context.advertised.host);
-    broker.port = context.advertised.port;
+    let view = View::of(&context);
     let names: Vec<String> = match request.topics {
         // v0 asks for every topic with an empty list, later versions with null.
         Some(topics) if !(version == 0 && topics.is_empty()) => {
@@ -33,15 +29,24 @@ pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, vers
     // Before v4 a client could not say; Kafka then allowed it.
     let may_create = context.broker.config().auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
     let mut response = MetadataResponse::default();
-    response.brokers = vec![broker];
+    response.brokers = view
+        .brokers
+        .iter()
+        .map(|b| {
+            let mut broker = MetadataResponseBroker::default();
+            (broker.node_id, broker.host, broker.port) = (b.id, super::text(&b.host), b.port);
+            broker
+        })
+        .collect();
     response.cluster_id = Some(StrBytes::from_string(context.broker.identity().cluster_id.clone()));
-    response.controller_id = me;
+    // The Raft leader decides catalog changes, as Kafka's controller does.
+    response.controller_id = view.leader().map_or(BrokerId(-1), |l| l.id);
     for name in names {
         let refused = match may_create && context.broker.topic(&name).is_err() {
             true => create(&context, &name).await,
             false => None,
         };
-        response.topics.push(topic(&context, name, me, refused));
+        response.topics.push(topic(&context, name, &view, refused));
     }
     response
 }
@@ -59,25 +64,32 @@ async fn create(context: &Context, name: &str) -> Option<Error> {
     }
 }
 
-fn topic(context: &Context, name: String, me: BrokerId, refused: Option<Error>) -> MetadataResponseTopic {
+fn topic(context: &Context, name: String, view: &View, refused: Option<Error>) -> MetadataResponseTopic {
     let mut topic = MetadataResponseTopic::default();
     topic.name = Some(super::topic_name(&name));
     match context.broker.topic(&name) {
         Ok(found) => {
-            topic.partitions = (0..found.meta.partitions).map(|p| partition(p, me)).collect();
+            topic.partitions = (0..found.meta.partitions).map(|p| partition(p, view)).collect();
         }
         Err(e) => topic.error_code = errors::code(&refused.unwrap_or(e)),
     }
     topic
 }
 
-fn partition(index: u32, me: BrokerId) -> MetadataResponsePartition {
+fn partition(index: u32, view: &View) -> MetadataResponsePartition {
     let mut partition = MetadataResponsePartition::default();
     partition.partition_index = index as i32;
-    partition.leader_id = me;
-    partition.leader_epoch = 0;
-    partition.replica_nodes = vec![me];
-    partition.isr_nodes = vec![me];
+    match view.leader() {
+        Some(leader) => partition.leader_id = leader.id,
+        // An election is under way: clients ask again shortly.
+        None => {
+            partition.leader_id = BrokerId(-1);
+            partition.error_code = kafka_protocol::error::ResponseError::LeaderNotAvailable.code();
+        }
+    }
+    partition.leader_epoch = view.leader_epoch();
+    partition.replica_nodes = view.replicas();
+    partition.isr_nodes = view.in_sync();
     partition
 }
 
@@ -86,14 +98,18 @@ pub(super) async fn describe_cluster(
     _request: DescribeClusterRequest,
     _version: i16,
 ) -> DescribeClusterResponse {
-    let me = BrokerId(context.node_id());
-    let mut broker = DescribeClusterBroker::default();
-    broker.broker_id = me;
-    broker.host = super::text(&context.advertised.host);
-    broker.port = context.advertised.port;
+    let view = View::of(&context);
     let mut response = DescribeClusterResponse::default();
     response.cluster_id = super::text(&context.broker.identity().cluster_id);
-    response.controller_id = me;
-    response.brokers = vec![broker];
+    response.controller_id = view.leader().map_or(BrokerId(-1), |l| l.id);
+    response.brokers = view
+        .brokers
+        .iter()
+        .map(|b| {
+            let mut broker = DescribeClusterBroker::default();
+            (broker.broker_id, broker.host, broker.port) = (b.id, super::text(&b.host), b.port);
+            broker
+        })
+        .collect();
     response
 }

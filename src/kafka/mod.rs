@@ -12,6 +12,7 @@
 //! v2 already, so produced batches are stored and fetched batches sent as they are. Errors
 //! become Kafka error codes in `errors.rs` only.
 mod admin;
+mod brokers;
 mod configs;
 mod connection;
 mod coordinator;
@@ -42,6 +43,15 @@ pub struct Advertised {
     pub port: i32,
 }
 
+impl std::fmt::Display for Advertised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.host.contains(':') {
+            true => write!(f, "[{}]:{}", self.host, self.port),
+            false => write!(f, "{}:{}", self.host, self.port),
+        }
+    }
+}
+
 impl std::str::FromStr for Advertised {
     type Err = String;
 
@@ -59,6 +69,9 @@ impl std::str::FromStr for Advertised {
 pub(crate) struct Context {
     pub broker: Arc<Broker>,
     pub advertised: Advertised,
+    /// Clients of the leader, for the one call a Kafka client may send to any broker
+    /// (InitProducerId) and that only the leader can answer.
+    pub forwarder: crate::grpc::forward::Forwarder,
 }
 
 impl Context {
@@ -89,9 +102,8 @@ pub async fn serve(
     stop: CancellationToken,
 ) -> anyhow::Result<()> {
     let limit = broker.config().max_connections;
-    tracing::info!(addr = %listener.local_addr()?, advertised = %format!("{}:{}", advertised.host, advertised.port),
-        "serving the Kafka protocol");
-    let context = Arc::new(Context { broker, advertised });
+    tracing::info!(addr = %listener.local_addr()?, %advertised, "serving the Kafka protocol");
+    let context = Arc::new(Context { broker, advertised, forwarder: Default::default() });
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {

@@ -28,6 +28,8 @@ pub struct Cluster {
     listen: Vec<String>,
     /// Each broker's metrics listener.
     pub metrics: Vec<SocketAddr>,
+    /// Each broker's Kafka listener.
+    pub kafka: Vec<SocketAddr>,
     pub brokers: Vec<Option<ServerProcess>>,
     /// Brokers frozen with SIGSTOP.
     paused: Vec<bool>,
@@ -37,14 +39,16 @@ pub struct Cluster {
 impl Cluster {
     pub fn start(size: usize) -> Self {
         let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-        let ports = free_ports(3 * size);
+        let ports = free_ports(4 * size);
         let addrs = |ports: &[u16]| -> Vec<String> { ports.iter().map(|p| format!("127.0.0.1:{p}")).collect() };
         let (peers, listen) = (addrs(&ports[..size]), addrs(&ports[size..2 * size]));
-        let metrics = addrs(&ports[2 * size..]).iter().map(|a| a.parse().expect("addr")).collect();
+        let metrics = addrs(&ports[2 * size..3 * size]).iter().map(|a| a.parse().expect("addr")).collect();
+        let kafka = addrs(&ports[3 * size..]).iter().map(|a| a.parse().expect("addr")).collect();
         let dirs: Vec<PathBuf> = (1..=size).map(|n| root.path().join(format!("broker{n}"))).collect();
         let paused = vec![false; size];
         let seeds = peers.join(",");
-        let mut cluster = Cluster { dirs, seeds, peers, listen, metrics, brokers: Vec::new(), paused, _root: root };
+        let mut cluster =
+            Cluster { dirs, seeds, peers, listen, metrics, kafka, brokers: Vec::new(), paused, _root: root };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
     }
@@ -69,6 +73,7 @@ impl Cluster {
             ["--raft-election-timeout", "500ms..1s", "--metrics-listen", &metrics, "--replica-lag-time-max", "2s"]
                 .map(String::from),
         );
+        args.extend(["--kafka-listen".to_string(), self.kafka[i].to_string()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ServerProcess::spawn_at(&self.listen[i], &self.dirs[i], &args)
     }

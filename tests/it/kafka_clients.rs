@@ -15,7 +15,7 @@ use crate::support::{Client, TestBroker, create_topic, fetch_all, keyed, produce
 const CLIENT_LIMIT: Duration = Duration::from_secs(90);
 
 /// Runs `program` with `args` (and `stdin`), bounded in time; its stdout, which must be a success.
-async fn run(program: &str, args: Vec<String>, stdin: Option<String>) -> String {
+pub async fn run(program: &str, args: Vec<String>, stdin: Option<String>) -> String {
     let label = format!("{program} {}", args.join(" "));
     let program = program.to_string();
     tokio::task::spawn_blocking(move || {
