@@ -8,6 +8,8 @@ pub enum OffsetSpec {
     Latest,
     /// The first record whose timestamp is >= this many ms since the epoch.
     Timestamp(i64),
+    /// The record with the largest timestamp (Kafka's ListOffsets -3).
+    MaxTimestamp,
 }
 
 impl Broker {
@@ -26,6 +28,15 @@ impl Broker {
                     .await
                     .map_err(|e| storage_error(topic, partition, e))?;
                 Ok(found.unwrap_or((bounds.high_watermark, -1)))
+            }
+            OffsetSpec::MaxTimestamp => {
+                let topic_id = state.topic_id;
+                let found = self
+                    .blocking(move |store| store.offset_of_max_timestamp(topic_id, partition, bounds))
+                    .await
+                    .map_err(|e| storage_error(topic, partition, e))?;
+                // An empty partition has no such record: Kafka answers -1, -1.
+                Ok(found.unwrap_or((-1, -1)))
             }
         }
     }

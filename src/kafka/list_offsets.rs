@@ -1,5 +1,5 @@
-//! ListOffsets: the earliest offset (-2), the latest (-1), or the first record at or after a
-//! time, per partition. OffsetForLeaderEpoch: where an epoch's records end (KIP-320).
+//! ListOffsets: the earliest offset (-2), the latest (-1), the record with the largest
+//! timestamp (-3, v7+), or the first record at or after a time, per partition. OffsetForLeaderEpoch: where an epoch's records end (KIP-320).
 use std::sync::Arc;
 
 use kafka_protocol::messages::list_offsets_request::ListOffsetsRequest;
@@ -18,6 +18,7 @@ use crate::error::Error;
 
 const LATEST: i64 = -1;
 const EARLIEST: i64 = -2;
+const MAX_TIMESTAMP: i64 = -3;
 
 pub(super) async fn handle(context: Arc<Context>, request: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
     let mut response = ListOffsetsResponse::default();
@@ -45,6 +46,7 @@ async fn partition(
     let spec = match timestamp {
         LATEST => Ok(OffsetSpec::Latest),
         EARLIEST => Ok(OffsetSpec::Earliest),
+        MAX_TIMESTAMP => Ok(OffsetSpec::MaxTimestamp),
         t if t >= 0 => Ok(OffsetSpec::Timestamp(t)),
         other => Err(Error::invalid("timestamp", format!("{other} is not -1 (latest), -2 (earliest) or a time"))),
     };

@@ -134,6 +134,39 @@ impl Store {
         Ok(None)
     }
 
+    /// The record with the largest timestamp (the first such), as `(offset, timestamp)`: the
+    /// batch with the largest max timestamp by its header, then that batch's records.
+    pub fn offset_of_max_timestamp(
+        &self,
+        topic_id: u64,
+        partition: u32,
+        bounds: ReadBounds,
+    ) -> StorageResult<Option<(i64, i64)>> {
+        let cf = self.partition_family(topic_id, partition)?;
+        let cf_name = cf.name();
+        let mut it = self.db.raw_iterator_cf_opt(&*cf, bounded_read(bounds));
+        it.seek_to_first();
+        let mut newest: Option<(i64, Bytes)> = None;
+        while let Some((base, value)) = current(&it, &cf_name)? {
+            let header = batch::read_header(value).map_err(|source| corrupt(&cf_name, base, source))?;
+            if newest.as_ref().is_none_or(|(max, _)| header.max_timestamp > *max) {
+                newest = Some((header.max_timestamp, Bytes::copy_from_slice(value)));
+            }
+            it.next();
+        }
+        it.status()?;
+        let Some((_, value)) = newest else { return Ok(None) };
+        let base = batch::read_header(&value).map_err(|source| corrupt(&cf_name, 0, source))?.base_offset;
+        let (_, records) = decode_checked(&cf_name, base, &value)?;
+        let live = records.iter().filter(|r| r.offset >= bounds.log_start);
+        // max_by_key keeps the last of equal maxima; Kafka answers the first.
+        let best = live.fold(None::<(i64, i64)>, |best, r| match best {
+            Some((_, ts)) if ts >= r.timestamp_ms => best,
+            _ => Some((r.offset, r.timestamp_ms)),
+        });
+        Ok(best)
+    }
+
     /// Header of the partition's newest batch, from which its next offset is recovered at open.
     pub fn last_batch_header(&self, topic_id: u64, partition: u32) -> StorageResult<Option<BatchHeader>> {
         let cf = self.partition_family(topic_id, partition)?;
@@ -247,6 +280,30 @@ mod tests {
         assert!(matches!(err, StorageError::CorruptBatch { offset: 2, .. }), "{err}");
         // The intact batch before it is still served.
         assert_eq!(store.read_records(7, 0, 0, bounds, 2).expect("first batch").len(), 2);
+    }
+
+    #[test]
+    fn the_largest_timestamp_is_found_by_headers_then_records() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = store_with_batches(dir.path(), &[]);
+        let mut group = WriteGroup::new(&store).expect("group");
+        let cf = group.partition(7, 0).expect("partition cf");
+        // Timestamps by offset: 5, 9 | 9, 3 | 4: the first 9 is offset 1.
+        for (base, stamps) in [(0i64, &[5i64, 9][..]), (2, &[9, 3]), (4, &[4])] {
+            let records: Vec<NewRecord<'_>> =
+                stamps.iter().map(|t| NewRecord { key: None, value: b"v", headers: &[], timestamp_ms: *t }).collect();
+            let mut batch = encode_batch(&records);
+            set_base_offset(&mut batch, base);
+            group.append(&cf, base, &batch);
+        }
+        drop(cf);
+        group.commit(true).expect("write");
+        let bounds = ReadBounds { first_batch: 0, log_start: 0, high_watermark: 5 };
+        assert_eq!(store.offset_of_max_timestamp(7, 0, bounds).expect("read"), Some((1, 9)));
+        let empty = tempfile::tempdir().expect("dir");
+        let none = store_with_batches(empty.path(), &[]);
+        let bounds = ReadBounds { first_batch: 0, log_start: 0, high_watermark: 0 };
+        assert_eq!(none.offset_of_max_timestamp(7, 0, bounds).expect("read"), None);
     }
 
     #[test]

@@ -193,7 +193,7 @@ async fn list_offsets_finds_the_ends_and_times() {
     for _ in 0..3 {
         produce_one(&mut wire, produce("k", 0, batch(&[("k", "v"), ("k", "w")]), -1)).await;
     }
-    for (timestamp, expected) in [(-2, 0), (-1, 6), (1_000, 0), (1_001, 6)] {
+    for (timestamp, expected) in [(-2, 0), (-1, 6), (1_000, 0), (1_001, 6), (-3, 0)] {
         let mut p = ListOffsetsPartition::default();
         p.timestamp = timestamp;
         let mut t = ListOffsetsTopic::default();
@@ -201,7 +201,8 @@ async fn list_offsets_finds_the_ends_and_times() {
         t.partitions = vec![p];
         let mut request = ListOffsetsRequest::default();
         request.topics = vec![t];
-        for version in [1, 6] {
+        // -3 (the largest timestamp: every record has 1,000, the first wins) is v7's.
+        for version in if timestamp == -3 { vec![7] } else { vec![1, 6, 7] } {
             let response = wire.call(request.clone(), version).await;
             let answer = &response.topics[0].partitions[0];
             assert_eq!((answer.error_code, answer.offset), (0, expected), "timestamp {timestamp} v{version}");
