@@ -58,13 +58,17 @@ pub(super) async fn commit(context: Arc<Context>, request: OffsetCommitRequest, 
     // A classic group's member commits under its generation; a consumer that assigns itself
     // partitions commits with generation -1 and no member id.
     let member = request.generation_id_or_member_epoch >= 0 || !request.member_id.is_empty();
-    let refused = if member {
+    // A member of a strata group (KIP-848) commits under its member epoch, checked with the
+    // partitions it owns; a classic member under its generation.
+    let strata_member = member && context.broker.owned_by(&group, &request.member_id).is_some();
+    let refused = if member && !strata_member {
         let checked =
             context.broker.check_classic_member(&group, request.generation_id_or_member_epoch, &request.member_id);
         checked.err().map(|e| errors::code(&e))
     } else {
         None
     };
+    let as_member = strata_member.then_some((request.member_id.as_str(), request.generation_id_or_member_epoch));
     let mut response = OffsetCommitResponse::default();
     for topic in request.topics {
         let name = topic.name.0.to_string();
@@ -79,9 +83,13 @@ pub(super) async fn commit(context: Arc<Context>, request: OffsetCommitRequest, 
             .collect();
         let code = match refused {
             Some(code) => code,
-            None => {
-                context.broker.commit_offsets(&group, &name, commits, None).await.err().as_ref().map_or(0, errors::code)
-            }
+            None => context
+                .broker
+                .commit_offsets(&group, &name, commits, as_member)
+                .await
+                .err()
+                .as_ref()
+                .map_or(0, errors::code),
         };
         let mut answered = OffsetCommitResponseTopic::default();
         answered.partitions = topic

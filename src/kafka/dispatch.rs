@@ -12,7 +12,8 @@ use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion};
 
 use super::{
-    Context, admin, configs, coordinator, fetch, groups, list_offsets, metadata, produce, producer_id, versions,
+    Context, admin, configs, consumer_groups, coordinator, fetch, groups, list_offsets, metadata, produce, producer_id,
+    versions,
 };
 use crate::metrics as m;
 
@@ -94,6 +95,7 @@ pub(super) async fn start(context: &Arc<Context>, mut frame: Bytes) -> Result<Pe
         ApiKey::DeleteGroups => request.later(&mut frame, groups::delete),
         ApiKey::DescribeCluster => request.later(&mut frame, metadata::describe_cluster),
         ApiKey::OffsetForLeaderEpoch => request.later(&mut frame, list_offsets::leader_epoch_ends),
+        ApiKey::ConsumerGroupHeartbeat => request.later(&mut frame, consumer_groups::heartbeat),
         other => Err(Refused::Version(other, version)),
     }
 }

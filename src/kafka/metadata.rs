@@ -19,11 +19,20 @@ use crate::error::Error;
 
 pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, version: i16) -> MetadataResponse {
     let view = View::of(&context);
+    let mut unknown_ids = Vec::new();
     let names: Vec<String> = match request.topics {
         // v0 asks for every topic with an empty list, later versions with null.
-        Some(topics) if !(version == 0 && topics.is_empty()) => {
-            topics.into_iter().filter_map(|t| t.name).map(|n| n.0.to_string()).collect()
-        }
+        Some(topics) if !(version == 0 && topics.is_empty()) => topics
+            .into_iter()
+            .filter_map(|t| match t.name.filter(|n| !n.is_empty() || t.topic_id.is_nil()) {
+                Some(name) => Some(name.0.to_string()),
+                // v10+ may name a topic by id alone (KIP-848 clients resolve assignments so).
+                None => super::topic_ids::topic_name(&context, t.topic_id).or_else(|| {
+                    unknown_ids.push(t.topic_id);
+                    None
+                }),
+            })
+            .collect(),
         _ => context.broker.topics_snapshot().iter().map(|t| t.name().to_string()).collect(),
     };
     // Before v4 a client could not say; Kafka then allowed it.
@@ -48,6 +57,12 @@ pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, vers
         };
         response.topics.push(topic(&context, name, &view, refused));
     }
+    for id in unknown_ids {
+        let mut unknown = MetadataResponseTopic::default();
+        unknown.topic_id = id;
+        unknown.error_code = kafka_protocol::error::ResponseError::UnknownTopicId.code();
+        response.topics.push(unknown);
+    }
     response
 }
 
@@ -69,6 +84,7 @@ fn topic(context: &Context, name: String, view: &View, refused: Option<Error>) -
     topic.name = Some(super::topic_name(&name));
     match context.broker.topic(&name) {
         Ok(found) => {
+            topic.topic_id = super::topic_ids::topic_uuid(context, found.meta.id);
             topic.partitions = (0..found.meta.partitions).map(|p| partition(p, view)).collect();
         }
         Err(e) => topic.error_code = errors::code(&refused.unwrap_or(e)),

@@ -15,6 +15,7 @@ mod admin;
 mod brokers;
 mod configs;
 mod connection;
+mod consumer_groups;
 mod coordinator;
 mod dispatch;
 mod errors;
@@ -24,6 +25,7 @@ mod list_offsets;
 mod metadata;
 mod produce;
 mod producer_id;
+mod topic_ids;
 mod versions;
 
 use std::sync::Arc;

@@ -1,7 +1,8 @@
 """A member of a Kafka consumer group (confluent-kafka, subscribe()): reads until it has been idle
 for 3 s with an assignment, commits, prints its assignment and what it read as JSON, then stays
 in the group until its stdin closes (so every member reports while all are members).
-Usage: group_member.py BOOTSTRAP TOPIC GROUP ASSIGNOR"""
+Usage: group_member.py BOOTSTRAP TOPIC GROUP ASSIGNOR (an assignor name, or "consumer" for the
+KIP-848 protocol, where the broker assigns)"""
 import json
 import sys
 import time
@@ -9,9 +10,14 @@ import time
 from confluent_kafka import Consumer
 
 bootstrap, topic, group, assignor = sys.argv[1:5]
-consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
-                     "auto.offset.reset": "earliest", "session.timeout.ms": 10000,
-                     "partition.assignment.strategy": assignor})
+settings = {"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False,
+            "auto.offset.reset": "earliest"}
+if assignor == "consumer":
+    # KIP-848: the broker assigns; the session and assignors are the broker's.
+    settings["group.protocol"] = "consumer"
+else:
+    settings.update({"session.timeout.ms": 10000, "partition.assignment.strategy": assignor})
+consumer = Consumer(settings)
 consumer.subscribe([topic])
 seen = []
 last = time.time()

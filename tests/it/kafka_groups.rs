@@ -1,6 +1,7 @@
 //! Kafka consumer groups with real clients: two confluent-kafka members of one group split a
-//! topic's partitions (eager and cooperative assignors), commit, and kafka-python then resumes
-//! the group where they stopped; the group is visible to strata's own group commands.
+//! topic's partitions (the classic protocol with eager and cooperative assignors, and KIP-848's
+//! consumer protocol, where the broker assigns), commit, and kafka-python then resumes the
+//! group where they stopped; the group is visible to strata's own group commands.
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -123,6 +124,11 @@ async fn cooperative_sticky_members_split_a_topic_with_incremental_rebalances() 
     two_members_split_and_a_third_resumes("cooperative-sticky").await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kip_848_members_split_a_topic_assigned_by_the_broker() {
+    two_members_split_and_a_third_resumes("consumer").await;
+}
+
 #[tokio::test]
 async fn group_errors_have_kafkas_codes() {
     use kafka_protocol::messages::GroupId;
@@ -186,4 +192,49 @@ async fn group_errors_have_kafkas_codes() {
     assert_eq!(stale.topics[0].partitions[0].error_code, 22, "a commit from an old generation");
     commit.generation_id_or_member_epoch = 1;
     assert_eq!(wire.call(commit, 8).await.topics[0].partitions[0].error_code, 0);
+}
+
+#[tokio::test]
+async fn consumer_group_heartbeats_join_fence_and_leave() {
+    use kafka_protocol::messages::GroupId;
+    use kafka_protocol::messages::consumer_group_heartbeat_request::ConsumerGroupHeartbeatRequest;
+    use kafka_protocol::messages::metadata_request::{MetadataRequest, MetadataRequestTopic};
+    use kafka_protocol::protocol::StrBytes;
+
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    create_topic(&mut broker.client().await, "k", 2).await;
+    let mut wire = crate::kafka_wire::KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    let beat = |epoch: i32| {
+        let mut request = ConsumerGroupHeartbeatRequest::default();
+        request.group_id = GroupId(StrBytes::from_static_str("g848"));
+        request.member_id = StrBytes::from_static_str("member-chosen-by-client");
+        request.member_epoch = epoch;
+        request.subscribed_topic_names = Some(vec![crate::kafka_protocol::name("k")]);
+        request
+    };
+    let joined = wire.call(beat(0), 1).await;
+    assert_eq!(joined.error_code, 0, "{:?}", joined.error_message);
+    assert_eq!(joined.member_id.as_deref(), Some("member-chosen-by-client"), "v1: the client's id");
+    assert!(joined.member_epoch > 0);
+    let assigned = joined.assignment.expect("an assignment");
+    assert_eq!(assigned.topic_partitions.len(), 1);
+    let topic_id = assigned.topic_partitions[0].topic_id;
+    assert_eq!(assigned.topic_partitions[0].partitions, vec![0, 1], "a lone member gets every partition");
+
+    // The assignment names the topic by id; Metadata resolves that id (and names it back).
+    let mut by_id = MetadataRequestTopic::default();
+    by_id.topic_id = topic_id;
+    by_id.name = None;
+    let mut metadata = MetadataRequest::default();
+    metadata.topics = Some(vec![by_id]);
+    let resolved = wire.call(metadata, 12).await;
+    assert_eq!(resolved.topics[0].name.as_ref().map(|n| n.0.as_str()), Some("k"));
+    assert_eq!(resolved.topics[0].topic_id, topic_id, "one id per topic, whichever way it is asked");
+
+    let fenced = wire.call(beat(joined.member_epoch + 5), 1).await;
+    assert_eq!(fenced.error_code, 110, "FENCED_MEMBER_EPOCH");
+    let left = wire.call(beat(-1), 1).await;
+    assert_eq!((left.error_code, left.member_epoch), (0, -1));
+    let gone = wire.call(beat(1), 1).await;
+    assert_eq!(gone.error_code, 25, "UNKNOWN_MEMBER_ID after leaving");
 }

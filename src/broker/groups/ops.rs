@@ -83,6 +83,19 @@ impl Broker {
         session_timeout_ms: u32,
         client_id: &str,
     ) -> Result<Membership> {
+        self.join_group_as(group, None, topics, session_timeout_ms, client_id)
+    }
+
+    /// [`Broker::join_group`] under a member id the client chose (KIP-848 clients do); a member
+    /// already known by that id (a restarted client) is replaced.
+    pub fn join_group_as(
+        &self,
+        group: &str,
+        member_id: Option<&str>,
+        topics: Vec<String>,
+        session_timeout_ms: u32,
+        client_id: &str,
+    ) -> Result<Membership> {
         self.ensure_open()?;
         self.ensure_coordinator()?;
         super::super::offsets::validate_group(group)?;
@@ -98,10 +111,16 @@ impl Broker {
             let reason = "it is a Kafka consumer group (JoinGroup/SyncGroup) with members".to_string();
             return Err(Error::InconsistentGroupProtocol { group: group.to_string(), reason });
         }
-        let member_id = self.groups.new_member_id();
+        if let Some(id) = member_id.filter(|id| id.is_empty() || id.len() > 255) {
+            return Err(Error::invalid("member_id", format!("{} bytes; use 1-255", id.len())));
+        }
+        let member_id = member_id.map_or_else(|| self.groups.new_member_id(), str::to_string);
         let member = Member::new(member_id.clone(), client_id.to_string(), topics, session);
         self.groups.with_groups(|groups| {
             let g = groups.entry(group.to_string()).or_insert_with(|| Group::new(group));
+            if g.members.contains_key(&member_id) {
+                g.leave(&member_id)?;
+            }
             let topology = self.topology(&g.subscriptions().into_iter().chain(member.topics.iter().cloned()).collect());
             let granted = g.join(member, topology);
             tracing::info!(group, member = %member_id, epoch = g.epoch, "member joined");
@@ -151,6 +170,11 @@ impl Broker {
                 assignment: by_topic(&granted),
             })
         })
+    }
+
+    /// What a member holds now, as it last reported (None: no such member).
+    pub fn owned_by(&self, group: &str, member_id: &str) -> Option<BTreeSet<(String, u32)>> {
+        self.groups.with_groups(|groups| groups.get(group)?.members.get(member_id).map(|m| m.owned.clone()))
     }
 
     /// Removes a member at once (its partitions move without waiting for its session).
