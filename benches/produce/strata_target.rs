@@ -114,6 +114,7 @@ pub async fn run(dir: &Path, shape: Shape, mode: Mode, duration: Duration) -> an
                 producer_id: identity.map(|i| i.producer_id),
                 producer_epoch: identity.map_or(0, |i| i.producer_epoch),
                 base_sequence: sequence,
+                ..Default::default()
             };
             sequence = sequence.wrapping_add(records.len() as i32) & i32::MAX;
             async move {

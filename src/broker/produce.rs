@@ -15,7 +15,7 @@ use super::partitioner::partition_for_key;
 use super::topic::Topic;
 use crate::error::{Error, Result};
 use crate::metrics as m;
-use crate::storage::batch::{BatchProducer, NewRecord, encode_producer_batch};
+use crate::storage::batch::{BatchProducer, Codec, NewRecord, encode_compressed_batch};
 
 /// How long a produce waits before it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,6 +53,8 @@ pub struct ProduceRequest {
     pub acks: Acks,
     /// Set for an idempotent produce (which must name its partition and use acks ALL).
     pub producer: Option<ProducerSequence>,
+    /// How the broker compresses each partition's batch before storing it.
+    pub compression: Codec,
 }
 
 /// An idempotent producer's instance and the sequence of the request's first record.
@@ -90,7 +92,8 @@ impl Broker {
         let mut batches = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
         for (partition, indices) in routed {
-            batches.push((partition, encode_partition_batch(&request.records, &indices, now, producer)));
+            let batch = encode_partition_batch(&request.records, &indices, now, producer, request.compression);
+            batches.push((partition, batch?));
             let record_count = indices.len() as u32;
             results.push(PartitionResult { partition, base_offset: -1, record_count, duplicate: false });
         }
@@ -228,7 +231,8 @@ fn encode_partition_batch(
     indices: &[usize],
     now_ms: i64,
     producer: BatchProducer,
-) -> Vec<u8> {
+    codec: Codec,
+) -> Result<Vec<u8>> {
     let headers: Vec<Vec<(&str, &[u8])>> =
         indices.iter().map(|&i| records[i].headers.iter().map(|(k, v)| (k.as_str(), v.as_ref())).collect()).collect();
     let new_records: Vec<NewRecord<'_>> = indices
@@ -244,7 +248,10 @@ fn encode_partition_batch(
             }
         })
         .collect();
-    encode_producer_batch(&new_records, producer)
+    encode_compressed_batch(&new_records, producer, codec).map_err(|e| {
+        tracing::error!(error = %e, ?codec, "compressing a batch failed");
+        Error::WriteFailed
+    })
 }
 
 pub(super) fn now_ms() -> i64 {

@@ -39,6 +39,18 @@ pub struct ProduceArgs {
     /// A stable producer name: a later `strata produce` with the same name fences this one.
     #[arg(long, value_name = "NAME")]
     producer_name: Option<String>,
+    /// How the broker stores the batches: none, gzip, snappy, lz4 or zstd.
+    #[arg(long, value_enum, default_value = "none")]
+    compression: CompressionArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum CompressionArg {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
 }
 
 fn parse_header(s: &str) -> Result<(String, String), String> {
@@ -68,6 +80,13 @@ impl ProduceArgs {
             acks,
             enable_idempotence,
             producer_name: self.producer_name.clone(),
+            compression: match self.compression {
+                CompressionArg::None => proto::Compression::None,
+                CompressionArg::Gzip => proto::Compression::Gzip,
+                CompressionArg::Snappy => proto::Compression::Snappy,
+                CompressionArg::Lz4 => proto::Compression::Lz4,
+                CompressionArg::Zstd => proto::Compression::Zstd,
+            },
             ..ProducerConfig::default()
         };
         let producer = Producer::new(client, &self.topic, config).await?;

@@ -10,7 +10,7 @@ use crate::broker::{
 };
 use crate::error::Error;
 use crate::proto;
-use crate::storage::batch::StoredRecord;
+use crate::storage::batch::{Codec, StoredRecord};
 
 pub fn topic_config(config: Option<proto::TopicConfig>) -> TopicConfig {
     let config = config.unwrap_or_default();
@@ -71,7 +71,18 @@ pub fn produce_request(req: proto::ProduceRequest) -> Result<ProduceRequest, Sta
             Some(ProducerSequence { producer_id, epoch: epoch(req.producer_epoch)?, base_sequence: req.base_sequence })
         }
     };
-    Ok(ProduceRequest { topic: req.topic, partition: req.partition, records, acks, producer })
+    let compression = match proto::Compression::try_from(req.compression) {
+        Ok(proto::Compression::None) => Codec::None,
+        Ok(proto::Compression::Gzip) => Codec::Gzip,
+        Ok(proto::Compression::Snappy) => Codec::Snappy,
+        Ok(proto::Compression::Lz4) => Codec::Lz4,
+        Ok(proto::Compression::Zstd) => Codec::Zstd,
+        Err(_) => {
+            let names = "COMPRESSION_NONE, COMPRESSION_GZIP, COMPRESSION_SNAPPY, COMPRESSION_LZ4, COMPRESSION_ZSTD";
+            return Err(unknown_enum("compression", req.compression, names));
+        }
+    };
+    Ok(ProduceRequest { topic: req.topic, partition: req.partition, records, acks, producer, compression })
 }
 
 /// The producer's name and, for a renewal, its current instance.

@@ -14,6 +14,7 @@
 //! verbatim; the header's max timestamp serves retention and time lookups without decoding.
 use bytes::Bytes;
 
+pub use super::compression::Codec;
 use super::varint::{VarintError, get_varint, get_varlong, put_varint, put_varlong};
 
 pub const MAGIC: u8 = 2;
@@ -119,6 +120,16 @@ pub fn encode_batch(records: &[NewRecord<'_>]) -> Vec<u8> {
 
 /// [`encode_batch`] with the producer id, epoch and base sequence in the header.
 pub fn encode_producer_batch(records: &[NewRecord<'_>], producer: BatchProducer) -> Vec<u8> {
+    // Without compression nothing can fail.
+    encode_compressed_batch(records, producer, Codec::None).unwrap_or_default()
+}
+
+/// [`encode_producer_batch`] with the records compressed by `codec`.
+pub fn encode_compressed_batch(
+    records: &[NewRecord<'_>],
+    producer: BatchProducer,
+    codec: Codec,
+) -> std::io::Result<Vec<u8>> {
     assert!(!records.is_empty(), "a batch holds at least one record");
     let base_timestamp = records.iter().map(|r| r.timestamp_ms).min().unwrap_or(0);
     let max_timestamp = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(0);
@@ -129,11 +140,16 @@ pub fn encode_producer_batch(records: &[NewRecord<'_>], producer: BatchProducer)
     for (delta, record) in records.iter().enumerate() {
         encode_record(&mut buf, &mut scratch, record, delta as i32, base_timestamp);
     }
+    if codec != Codec::None {
+        let compressed = super::compression::compress(codec, &buf[HEADER_LEN..])?;
+        buf.truncate(HEADER_LEN);
+        buf.extend_from_slice(&compressed);
+    }
     let length = (buf.len() - 12) as i32;
     buf[8..12].copy_from_slice(&length.to_be_bytes());
     buf[12..16].copy_from_slice(&(-1i32).to_be_bytes()); // leader epoch: none yet
     buf[16] = MAGIC;
-    buf[21..23].copy_from_slice(&0i16.to_be_bytes()); // attributes: no compression, CreateTime
+    buf[21..23].copy_from_slice(&(codec as i16).to_be_bytes()); // attributes: the codec, CreateTime
     buf[23..27].copy_from_slice(&(records.len() as i32 - 1).to_be_bytes());
     buf[27..35].copy_from_slice(&base_timestamp.to_be_bytes());
     buf[35..43].copy_from_slice(&max_timestamp.to_be_bytes());
@@ -143,7 +159,7 @@ pub fn encode_producer_batch(records: &[NewRecord<'_>], producer: BatchProducer)
     buf[57..61].copy_from_slice(&(records.len() as i32).to_be_bytes());
     let crc = crc32c::crc32c(&buf[CRC_START..]);
     buf[CRC_OFFSET..CRC_START].copy_from_slice(&crc.to_be_bytes());
-    buf
+    Ok(buf)
 }
 
 fn encode_record(buf: &mut Vec<u8>, body: &mut Vec<u8>, r: &NewRecord<'_>, delta: i32, base_ts: i64) {

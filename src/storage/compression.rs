@@ -1,8 +1,8 @@
-//! Opening the records of a compressed batch. Kafka producers compress a batch's records as one
-//! blob with the codec its attributes name: 1 gzip, 2 snappy (raw, or Java's xerial framing),
-//! 3 lz4 (frame format), 4 zstd. Only gRPC reads open them; Kafka fetches send batches as
-//! stored. The output is bounded, so a small batch cannot expand into unbounded memory.
-use std::io::Read;
+//! Compressed batches. Kafka producers compress a batch's records as one blob with the codec
+//! its attributes name: 1 gzip, 2 snappy (raw, or Java's xerial framing), 3 lz4 (frame
+//! format), 4 zstd. gRPC reads open them (Kafka fetches send batches as stored), with bounded
+//! output, so a small batch cannot expand into unbounded memory; gRPC produces may ask for one.
+use std::io::{Read, Write};
 
 use super::batch::BatchError;
 
@@ -12,6 +12,36 @@ pub const MAX_DECOMPRESSED: usize = 128 << 20;
 const XERIAL_MAGIC: &[u8] = &[0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
 /// Magic, then a version and a compatible version (4 bytes each).
 const XERIAL_HEADER: usize = 16;
+
+/// A batch codec, by Kafka's attribute value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Codec {
+    #[default]
+    None = 0,
+    Gzip = 1,
+    Snappy = 2,
+    Lz4 = 3,
+    Zstd = 4,
+}
+
+/// `data` compressed with `codec` (raw snappy and the lz4 frame format, as librdkafka writes).
+pub fn compress(codec: Codec, data: &[u8]) -> std::io::Result<Vec<u8>> {
+    match codec {
+        Codec::None => Ok(data.to_vec()),
+        Codec::Gzip => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(data)?;
+            gz.finish()
+        }
+        Codec::Snappy => snap::raw::Encoder::new().compress_vec(data).map_err(std::io::Error::other),
+        Codec::Lz4 => {
+            let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+            lz4.write_all(data)?;
+            lz4.finish().map_err(std::io::Error::other)
+        }
+        Codec::Zstd => Ok(ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)),
+    }
+}
 
 /// The record bytes `data` decompresses to with `codec`.
 pub fn decompress(codec: i16, data: &[u8]) -> Result<Vec<u8>, BatchError> {
@@ -73,33 +103,36 @@ fn zstd(mut data: &[u8]) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
 
     const DATA: &[u8] = b"records records records records, compressed by a Kafka producer";
 
     fn compressed(codec: i16) -> Vec<u8> {
-        match codec {
-            1 => {
-                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-                gz.write_all(DATA).expect("gzip");
-                gz.finish().expect("gzip")
-            }
-            2 => snap::raw::Encoder::new().compress_vec(DATA).expect("snappy"),
-            3 => {
-                let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
-                lz4.write_all(DATA).expect("lz4");
-                lz4.finish().expect("lz4")
-            }
-            _ => ruzstd::encoding::compress_to_vec(DATA, ruzstd::encoding::CompressionLevel::Fastest),
-        }
+        let codec = [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd][codec as usize - 1];
+        compress(codec, DATA).expect("compress")
     }
 
     #[test]
     fn every_kafka_codec_decompresses() {
         for codec in 1..=4 {
             assert_eq!(decompress(codec, &compressed(codec)).expect("decompress"), DATA, "codec {codec}");
+        }
+    }
+
+    #[test]
+    fn a_compressed_batch_decodes_to_its_records_in_every_codec() {
+        use super::super::batch::{self, BatchProducer, NewRecord};
+        let headers = [("h", b"1".as_slice())];
+        let records: Vec<NewRecord<'_>> =
+            (0..50).map(|_| NewRecord { key: Some(b"key"), value: DATA, headers: &headers, timestamp_ms: 7 }).collect();
+        let plain = batch::encode_batch(&records);
+        for codec in [Codec::Gzip, Codec::Snappy, Codec::Lz4, Codec::Zstd] {
+            let packed = batch::encode_compressed_batch(&records, BatchProducer::NONE, codec).expect("encode");
+            assert!(packed.len() < plain.len() / 2, "{codec:?}: {} of {} bytes", packed.len(), plain.len());
+            let (header, decoded) = batch::decode(&bytes::Bytes::from(packed)).expect("decode");
+            assert_eq!(header.attributes & 0x07, codec as i16);
+            let (_, expected) = batch::decode(&bytes::Bytes::from(plain.clone())).expect("plain");
+            assert_eq!(decoded, expected, "{codec:?}");
         }
     }
 

@@ -203,3 +203,16 @@ async fn serve_refuses_another_nodes_data_dir() {
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("belongs to node 1") && message.contains("--node-id 1"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn produce_can_ask_the_broker_to_compress() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "t", 1).await;
+    let out = strata(&broker, &["produce", "t", "--compression", "zstd"], "first\nsecond\n").await;
+    assert!(stdout(&out).starts_with("produced 2 records"), "{}", stdout(&out));
+    let values: Vec<Vec<u8>> = fetch_all(&mut client, "t", 0, 0).await.into_iter().map(|r| r.value.to_vec()).collect();
+    assert_eq!(values, vec![b"first".to_vec(), b"second".to_vec()]);
+    let refused = strata(&broker, &["produce", "t", "--compression", "brotli"], "x\n").await;
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("possible values"), "clap names the codecs");
+}

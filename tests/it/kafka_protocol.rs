@@ -209,3 +209,41 @@ async fn list_offsets_finds_the_ends_and_times() {
         }
     }
 }
+
+#[tokio::test]
+async fn grpc_producers_may_ask_for_compressed_batches_that_both_protocols_read() {
+    use strata::proto;
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "z", 1).await;
+    let codecs =
+        [proto::Compression::Gzip, proto::Compression::Snappy, proto::Compression::Lz4, proto::Compression::Zstd];
+    for codec in codecs {
+        let records =
+            (0..20).map(|i| crate::support::keyed("k", format!("{codec:?} record {i} {}", "x".repeat(100)))).collect();
+        let request = proto::ProduceRequest {
+            topic: "z".into(),
+            partition: Some(0),
+            records,
+            compression: codec as i32,
+            ..Default::default()
+        };
+        client.produce(request).await.expect("produce");
+    }
+    let records = fetch_all(&mut client, "z", 0, 0).await;
+    assert_eq!(records.len(), 80, "gRPC reads every compressed batch");
+    assert_eq!(records[79].value, format!("Zstd record 19 {}", "x".repeat(100)).as_bytes());
+
+    let mut wire = KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    let fetched = wire.call(fetch("z", 0, 0, 0), 12).await;
+    let mut stored = fetched.responses[0].partitions[0].records.clone().expect("records");
+    let mut codes = Vec::new();
+    while stored.len() >= 61 {
+        let len = i32::from_be_bytes([stored[8], stored[9], stored[10], stored[11]]) as usize + 12;
+        let batch = stored.split_to(len);
+        codes.push(i16::from_be_bytes([batch[21], batch[22]]) & 0x07);
+        let (_, decoded) = strata::storage::batch::decode(&batch).expect("a Kafka reader's view decodes");
+        assert_eq!(decoded.len(), 20);
+    }
+    assert_eq!(codes, vec![1, 2, 3, 4], "stored with the codec asked for");
+}

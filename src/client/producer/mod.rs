@@ -50,6 +50,8 @@ pub struct ProducerConfig {
     /// retried (Kafka's request.timeout.ms). A plain producer waits for the answer, since a
     /// retry could store the batch twice.
     pub request_timeout: Duration,
+    /// How the broker compresses the batches it stores (less disk and network for readers).
+    pub compression: proto::Compression,
 }
 
 impl Default for ProducerConfig {
@@ -65,6 +67,7 @@ impl Default for ProducerConfig {
             retry_backoff: Duration::from_millis(100),
             delivery_timeout: Duration::from_secs(120),
             request_timeout: Duration::from_secs(30),
+            compression: proto::Compression::None,
         }
     }
 }

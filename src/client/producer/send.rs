@@ -61,6 +61,7 @@ pub(super) async fn send_batch(
         producer_id: stamp.map(|s| s.producer_id),
         producer_epoch: stamp.map_or(0, |s| s.epoch),
         base_sequence: stamp.map_or(0, |s| s.base_sequence),
+        compression: config.compression as i32,
     };
     let deadline = *batch.deadline.get_or_insert_with(|| Instant::now() + config.delivery_timeout);
     let mut attempt = 0;
