@@ -43,6 +43,11 @@ pub enum Error {
     RebalanceInProgress { group: String },
     #[error("INCONSISTENT_GROUP_PROTOCOL: group \"{group}\": {reason}")]
     InconsistentGroupProtocol { group: String, reason: String },
+    #[error(
+        "GROUP_SUBSCRIBED_TO_TOPIC: group \"{group}\" has members reading \"{topic}\"; its offsets there can be \
+         deleted once they stop"
+    )]
+    GroupSubscribedToTopic { group: String, topic: String },
     #[error("group \"{0}\" not found")]
     GroupNotFound(String),
     /// DeleteGroup on a group that still has members.
@@ -168,6 +173,7 @@ impl Error {
             Error::IllegalGeneration { .. } => "ILLEGAL_GENERATION",
             Error::RebalanceInProgress { .. } => "REBALANCE_IN_PROGRESS",
             Error::InconsistentGroupProtocol { .. } => "INCONSISTENT_GROUP_PROTOCOL",
+            Error::GroupSubscribedToTopic { .. } => "GROUP_SUBSCRIBED_TO_TOPIC",
             Error::GroupNotFound(_) => "UNKNOWN_GROUP",
             Error::GroupNotEmpty { .. } => "GROUP_NOT_EMPTY",
             Error::UnknownProducerId { .. } => "UNKNOWN_PRODUCER_ID",

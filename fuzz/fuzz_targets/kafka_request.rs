@@ -53,6 +53,8 @@ fn decode(key: ApiKey, version: i16, frame: &mut Bytes) {
         ApiKey::DeleteGroups => body::<DeleteGroupsRequest>(frame, version),
         ApiKey::DescribeCluster => body::<DescribeClusterRequest>(frame, version),
         ApiKey::OffsetForLeaderEpoch => body::<OffsetForLeaderEpochRequest>(frame, version),
+        ApiKey::OffsetDelete => body::<OffsetDeleteRequest>(frame, version),
+        ApiKey::ConsumerGroupHeartbeat => body::<ConsumerGroupHeartbeatRequest>(frame, version),
         _ => {}
     }
 }

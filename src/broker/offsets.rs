@@ -115,6 +115,25 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// Deletes `group`'s committed offsets in `topic` (`partitions`, or all); returns how many.
+    /// Refused while a member of the group reads the topic (it would commit them again).
+    pub async fn delete_committed_offsets(&self, group: &str, topic: &str, partitions: Vec<u32>) -> Result<usize> {
+        self.ensure_open()?;
+        self.ensure_coordinator()?;
+        validate_group(group)?;
+        let classic =
+            self.classic.view(group).is_some_and(|v| v.members.iter().any(|m| m.3.partitions.contains_key(topic)));
+        if classic || self.groups.subscribed(group, topic) {
+            return Err(Error::GroupSubscribedToTopic { group: group.to_string(), topic: topic.to_string() });
+        }
+        let (reply, done) = oneshot::channel();
+        let op = Op::DeleteGroupOffsets { group: group.to_string(), only: Some((topic.to_string(), partitions)) };
+        self.jobs.send(Job::new(op, true, Reply::Deleted(reply))).await.map_err(|_| Error::ShuttingDown)?;
+        done.await.map_err(|_| Error::ShuttingDown)?.map_err(Error::as_coordinator)
+    }
+}
+
 pub(super) fn validate_group(group: &str) -> Result<()> {
     if group.is_empty() || group.len() > MAX_GROUP_LEN || group.contains('\0') {
         let reason = format!("group must be 1..={MAX_GROUP_LEN} bytes without NUL characters");

@@ -24,6 +24,7 @@ impl From<Error> for Status {
             | Error::NotAssigned { .. }
             | Error::GroupNotEmpty { .. }
             | Error::IllegalGeneration { .. }
+            | Error::GroupSubscribedToTopic { .. }
             | Error::InconsistentGroupProtocol { .. }
             | Error::UnknownProducerId { .. }
             | Error::ProducerFenced { .. }

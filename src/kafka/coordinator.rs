@@ -1,4 +1,4 @@
-//! FindCoordinator, OffsetCommit and OffsetFetch: the group coordinator is the leader, and
+//! FindCoordinator, OffsetCommit, OffsetFetch and OffsetDelete: the group coordinator is the leader, and
 //! committed offsets are strata's own, shared with gRPC consumers (`strata group describe`
 //! shows a Kafka group's positions and lag). A classic group's member commits under its
 //! current generation; consumers that assign partitions themselves commit as they come.
@@ -11,6 +11,10 @@ use kafka_protocol::messages::find_coordinator_response::FindCoordinatorResponse
 use kafka_protocol::messages::offset_commit_request::OffsetCommitRequest;
 use kafka_protocol::messages::offset_commit_response::{
     OffsetCommitResponse, OffsetCommitResponsePartition, OffsetCommitResponseTopic,
+};
+use kafka_protocol::messages::offset_delete_request::OffsetDeleteRequest;
+use kafka_protocol::messages::offset_delete_response::{
+    OffsetDeleteResponse, OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
 };
 use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
 use kafka_protocol::messages::offset_fetch_response::{
@@ -162,6 +166,42 @@ pub(super) async fn fetch_offsets(
         if !answered.partitions.is_empty() || !every_topic {
             response.topics.push(answered);
         }
+    }
+    response
+}
+
+/// OffsetDelete: a group's committed offsets in some partitions go (refused while the group
+/// reads the topic, GROUP_SUBSCRIBED_TO_TOPIC, per partition as Kafka answers).
+pub(super) async fn delete_offsets(
+    context: Arc<Context>,
+    request: OffsetDeleteRequest,
+    _version: i16,
+) -> OffsetDeleteResponse {
+    let group = request.group_id.0.to_string();
+    let mut response = OffsetDeleteResponse::default();
+    for topic in request.topics {
+        let partitions: Vec<u32> =
+            topic.partitions.iter().filter_map(|p| u32::try_from(p.partition_index).ok()).collect();
+        let deleted = context.broker.delete_committed_offsets(&group, &topic.name, partitions).await;
+        let code = match deleted {
+            Err(Error::NotCoordinator { .. }) => {
+                response.error_code = ResponseError::NotCoordinator.code();
+                0
+            }
+            other => other.err().as_ref().map_or(0, errors::code),
+        };
+        let mut answered = OffsetDeleteResponseTopic::default();
+        answered.partitions = topic
+            .partitions
+            .iter()
+            .map(|p| {
+                let mut partition = OffsetDeleteResponsePartition::default();
+                (partition.partition_index, partition.error_code) = (p.partition_index, code);
+                partition
+            })
+            .collect();
+        answered.name = topic.name;
+        response.topics.push(answered);
     }
     response
 }

@@ -74,6 +74,7 @@ pub(super) async fn start(context: &Arc<Context>, mut frame: Bytes) -> Result<Pe
         ApiKey::Metadata => request.later(&mut frame, metadata::handle),
         ApiKey::OffsetCommit => request.later(&mut frame, coordinator::commit),
         ApiKey::OffsetFetch => request.later(&mut frame, coordinator::fetch_offsets),
+        ApiKey::OffsetDelete => request.later(&mut frame, coordinator::delete_offsets),
         ApiKey::FindCoordinator => request.later(&mut frame, coordinator::find),
         ApiKey::JoinGroup => request.later(&mut frame, groups::join),
         ApiKey::SyncGroup => request.later(&mut frame, groups::sync),

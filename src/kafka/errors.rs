@@ -31,6 +31,7 @@ fn kind(e: &Error) -> Code {
         Error::FencedMember { .. } => Code::FencedMemberEpoch,
         Error::GroupNotFound(_) => Code::GroupIdNotFound,
         Error::IllegalGeneration { .. } => Code::IllegalGeneration,
+        Error::GroupSubscribedToTopic { .. } => Code::GroupSubscribedToTopic,
         Error::RebalanceInProgress { .. } => Code::RebalanceInProgress,
         Error::InconsistentGroupProtocol { .. } => Code::InconsistentGroupProtocol,
         Error::GroupNotEmpty { .. } => Code::NonEmptyGroup,

@@ -33,6 +33,7 @@ pub const ADVERTISED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::DescribeCluster, 0, 1),
     (ApiKey::OffsetForLeaderEpoch, 2, 4),
     (ApiKey::ConsumerGroupHeartbeat, 0, 1),
+    (ApiKey::OffsetDelete, 0, 0),
 ];
 
 /// Produce versions advertised but refused (message formats v0 and v1).

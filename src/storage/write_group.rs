@@ -102,13 +102,19 @@ impl<'a> WriteGroup<'a> {
         self.batch.put_cf(&self.meta, key, value);
     }
 
-    /// Deletes every offset `group` committed; returns how many there were.
-    pub fn delete_group_offsets(&mut self, group: &str) -> StorageResult<usize> {
+    /// Deletes the offsets `group` committed: all of them, or only those of `only`'s topic (and
+    /// partitions, if any are listed); returns how many were deleted.
+    pub fn delete_group_offsets(&mut self, group: &str, only: Option<(&str, &[u32])>) -> StorageResult<usize> {
         let offsets = self.store.group_offsets(group)?;
-        for o in &offsets {
+        let wanted = |topic: &str, partition: u32| {
+            only.is_none_or(|(t, partitions)| t == topic && (partitions.is_empty() || partitions.contains(&partition)))
+        };
+        let mut deleted = 0;
+        for o in offsets.iter().filter(|o| wanted(&o.topic, o.partition)) {
             self.batch.delete_cf(&self.offsets, keys::committed_offset_key(group, &o.topic, o.partition));
+            deleted += 1;
         }
-        Ok(offsets.len())
+        Ok(deleted)
     }
 
     /// Bytes the write will carry.

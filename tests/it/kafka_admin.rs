@@ -190,3 +190,45 @@ async fn auto_create_topics_creates_what_metadata_names_when_the_client_allows()
     let topic = describe(&mut broker.client().await, "auto").await;
     assert_eq!(topic.partition_count, 3);
 }
+
+#[tokio::test]
+async fn offset_delete_removes_some_partitions_offsets_unless_the_group_reads_the_topic() {
+    use kafka_protocol::messages::offset_delete_request::{
+        OffsetDeleteRequest, OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+    };
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    let mut client = broker.client().await;
+    create_topic(&mut client, "k", 2).await;
+    for p in 0..2 {
+        crate::support::produce_to(&mut client, "k", p, vec![crate::support::record("v")]).await;
+    }
+    let commit = |group: &str| proto::CommitOffsetsRequest {
+        group: group.into(),
+        topic: "k".into(),
+        offsets: (0..2).map(|partition| proto::OffsetCommit { partition, offset: 1, ..Default::default() }).collect(),
+        ..Default::default()
+    };
+    client.commit_offsets(commit("idle")).await.expect("commit");
+    let delete = |group: &'static str| {
+        let mut partition = OffsetDeleteRequestPartition::default();
+        partition.partition_index = 0;
+        let mut topic = OffsetDeleteRequestTopic::default();
+        topic.name = name("k");
+        topic.partitions = vec![partition];
+        let mut request = OffsetDeleteRequest::default();
+        request.group_id = GroupId(StrBytes::from_static_str(group));
+        request.topics = vec![topic];
+        request
+    };
+    let mut wire = KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    let deleted = wire.call(delete("idle"), 0).await;
+    assert_eq!((deleted.error_code, deleted.topics[0].partitions[0].error_code), (0, 0));
+    let request = proto::FetchCommittedOffsetsRequest { group: "idle".into(), topic: "k".into(), partitions: vec![] };
+    let left = client.fetch_committed_offsets(request).await.expect("committed").into_inner();
+    assert_eq!(left.offsets.iter().map(|o| o.offset).collect::<Vec<_>>(), vec![-1, 1], "only partition 0's went");
+
+    let join = proto::JoinGroupRequest { group: "busy".into(), topics: vec!["k".into()], ..Default::default() };
+    client.join_group(join).await.expect("a member reading k");
+    let refused = wire.call(delete("busy"), 0).await;
+    assert_eq!(refused.topics[0].partitions[0].error_code, 86, "GROUP_SUBSCRIBED_TO_TOPIC");
+}

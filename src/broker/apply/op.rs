@@ -32,8 +32,9 @@ pub enum Op {
     ExpireProducers { now_ms: i64 },
     /// Forgets producers' state in a deleted topic.
     ForgetTopic { topic_id: u64 },
-    /// Deletes every offset a consumer group committed.
-    DeleteGroupOffsets { group: String },
+    /// Deletes the offsets a consumer group committed: all, or one topic's (all its partitions
+    /// when the list is empty).
+    DeleteGroupOffsets { group: String, only: Option<(String, Vec<u32>)> },
 }
 
 /// What applying an op produced, for its answer.
@@ -134,7 +135,10 @@ impl From<Op> for pb::Op {
             }),
             Op::ExpireProducers { now_ms } => P::ExpireProducers(pb::ExpireProducers { now_ms }),
             Op::ForgetTopic { topic_id } => P::ForgetTopic(pb::ForgetTopic { topic_id }),
-            Op::DeleteGroupOffsets { group } => P::DeleteGroupOffsets(pb::DeleteGroupOffsets { group }),
+            Op::DeleteGroupOffsets { group, only } => {
+                let (topic, partitions) = only.map_or((None, Vec::new()), |(t, p)| (Some(t), p));
+                P::DeleteGroupOffsets(pb::DeleteGroupOffsets { group, topic, partitions })
+            }
         };
         pb::Op { op: Some(op) }
     }
@@ -200,7 +204,9 @@ impl TryFrom<pb::Op> for Op {
             },
             P::ExpireProducers(e) => Op::ExpireProducers { now_ms: e.now_ms },
             P::ForgetTopic(f) => Op::ForgetTopic { topic_id: f.topic_id },
-            P::DeleteGroupOffsets(d) => Op::DeleteGroupOffsets { group: d.group },
+            P::DeleteGroupOffsets(d) => {
+                Op::DeleteGroupOffsets { group: d.group, only: d.topic.map(|topic| (topic, d.partitions)) }
+            }
         })
     }
 }
@@ -233,7 +239,8 @@ mod tests {
             Op::InitProducer { name: None, renewing: None, now_ms: 8 },
             Op::ExpireProducers { now_ms: 11 },
             Op::ForgetTopic { topic_id: 7 },
-            Op::DeleteGroupOffsets { group: "g".into() },
+            Op::DeleteGroupOffsets { group: "g".into(), only: None },
+            Op::DeleteGroupOffsets { group: "g".into(), only: Some(("t".into(), vec![1, 3])) },
         ];
         let command = pb::Command { ops: ops.iter().cloned().map(pb::Op::from).collect(), ..Default::default() };
         let decoded = pb::Command::decode(command.encode_to_vec().as_slice()).expect("decodes");

@@ -108,7 +108,10 @@ impl Staging<'_, '_> {
                 self.producers.forget_topic(*topic_id);
                 Ok(Applied::Done)
             }
-            Op::DeleteGroupOffsets { group } => Ok(Applied::Deleted(self.group.delete_group_offsets(group)?)),
+            Op::DeleteGroupOffsets { group, only } => {
+                let only = only.as_ref().map(|(topic, partitions)| (topic.as_str(), partitions.as_slice()));
+                Ok(Applied::Deleted(self.group.delete_group_offsets(group, only)?))
+            }
         }
     }
 

@@ -53,6 +53,13 @@ impl Coordinator {
         format!("m-{boot:x}-{}", self.next_member.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// Whether a member of `group` subscribes to `topic`.
+    pub fn subscribed(&self, group: &str, topic: &str) -> bool {
+        self.with_groups(|groups| {
+            groups.get(group).is_some_and(|g| g.members.values().any(|m| m.topics.contains(topic)))
+        })
+    }
+
     pub fn has_members(&self, group: &str) -> bool {
         self.with_groups(|groups| groups.get(group).is_some_and(|g| !g.members.is_empty()))
     }

@@ -289,7 +289,7 @@ impl Broker {
             return Err(Error::GroupNotEmpty { group: group.to_string(), members });
         }
         let (reply, done) = tokio::sync::oneshot::channel();
-        let op = Op::DeleteGroupOffsets { group: group.to_string() };
+        let op = Op::DeleteGroupOffsets { group: group.to_string(), only: None };
         self.jobs.send(Job::new(op, true, Reply::Deleted(reply))).await.map_err(|_| Error::ShuttingDown)?;
         let deleted = done.await.map_err(|_| Error::ShuttingDown)??;
         // A member may have joined while the offsets were deleted: keep the group then.
