@@ -29,6 +29,7 @@ pub mod grpc;
 pub mod kafka;
 pub mod metrics;
 pub mod process_memory;
+pub mod records;
 pub mod server;
 pub mod storage;
 

@@ -11,6 +11,19 @@ pub mod batch;
 #[path = "../../src/storage/keys.rs"]
 pub mod keys;
 
+/// The shared pieces batch.rs and compression.rs use, at the paths they use them by
+/// (`crate::records::codec`, `crate::records::record`).
+pub mod records {
+    pub use super::records_codec as codec;
+    pub use super::records_record as record;
+}
+
+#[path = "../../src/records/codec.rs"]
+pub mod records_codec;
+
+#[path = "../../src/records/record.rs"]
+pub mod records_record;
+
 #[path = "../../src/storage/compression.rs"]
 pub mod compression;
 

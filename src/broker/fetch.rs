@@ -9,8 +9,8 @@ use super::partition::PartitionState;
 use super::{Broker, storage_error};
 use crate::error::{Error, Result};
 use crate::metrics as m;
+use crate::records::StoredRecord;
 use crate::storage::ReadBounds;
-use crate::storage::batch::StoredRecord;
 
 /// Default soft limit of record bytes per response.
 pub const DEFAULT_MAX_BYTES: u32 = 1 << 20;

@@ -20,7 +20,6 @@ mod heap_trim;
 mod list_offsets;
 mod offsets;
 mod partition;
-pub mod partitioner;
 mod produce;
 pub mod producers;
 mod recovery;

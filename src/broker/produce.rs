@@ -11,11 +11,12 @@ use super::Broker;
 use super::PERMIT_BYTES;
 use super::apply::{Appended, Op};
 use super::commit_loop::{Job, Reply};
-use super::partitioner::partition_for_key;
 use super::topic::Topic;
 use crate::error::{Error, Result};
 use crate::metrics as m;
-use crate::storage::batch::{BatchProducer, Codec, NewRecord, encode_compressed_batch};
+use crate::records::Codec;
+use crate::records::partitioner::partition_for_key;
+use crate::storage::batch::{BatchProducer, NewRecord, encode_compressed_batch};
 
 /// How long a produce waits before it is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

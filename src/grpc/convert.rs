@@ -10,7 +10,7 @@ use crate::broker::{
 };
 use crate::error::Error;
 use crate::proto;
-use crate::storage::batch::{Codec, StoredRecord};
+use crate::records::{Codec, StoredRecord};
 
 pub fn topic_config(config: Option<proto::TopicConfig>) -> TopicConfig {
     let config = config.unwrap_or_default();

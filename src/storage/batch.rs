@@ -14,8 +14,9 @@
 //! verbatim; the header's max timestamp serves retention and time lookups without decoding.
 use bytes::Bytes;
 
-pub use super::compression::Codec;
 use super::varint::{VarintError, get_varint, get_varlong, put_varint, put_varlong};
+pub use crate::records::codec::Codec;
+pub use crate::records::record::StoredRecord;
 
 pub const MAGIC: u8 = 2;
 pub const HEADER_LEN: usize = 61;
@@ -54,24 +55,6 @@ pub struct NewRecord<'a> {
     pub value: &'a [u8],
     pub headers: &'a [(&'a str, &'a [u8])],
     pub timestamp_ms: i64,
-}
-
-/// A record read back from a batch; key, value and header values share the batch's buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredRecord {
-    pub offset: i64,
-    pub timestamp_ms: i64,
-    pub key: Option<Bytes>,
-    pub value: Option<Bytes>,
-    pub headers: Vec<(String, Bytes)>,
-}
-
-impl StoredRecord {
-    /// Payload bytes (key + value + headers), the unit of fetch `max_bytes`.
-    pub fn payload_len(&self) -> usize {
-        let headers: usize = self.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
-        self.key.as_ref().map_or(0, Bytes::len) + self.value.as_ref().map_or(0, Bytes::len) + headers
-    }
 }
 
 /// The fixed-size header fields strata reads.

@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 
 use super::batch::BatchError;
+pub use crate::records::codec::Codec;
 
 /// Largest decompressed record data accepted from one batch.
 pub const MAX_DECOMPRESSED: usize = 128 << 20;
@@ -12,17 +13,6 @@ pub const MAX_DECOMPRESSED: usize = 128 << 20;
 const XERIAL_MAGIC: &[u8] = &[0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
 /// Magic, then a version and a compatible version (4 bytes each).
 const XERIAL_HEADER: usize = 16;
-
-/// A batch codec, by Kafka's attribute value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Codec {
-    #[default]
-    None = 0,
-    Gzip = 1,
-    Snappy = 2,
-    Lz4 = 3,
-    Zstd = 4,
-}
 
 /// `data` compressed with `codec` (raw snappy and the lz4 frame format, as librdkafka writes).
 pub fn compress(codec: Codec, data: &[u8]) -> std::io::Result<Vec<u8>> {

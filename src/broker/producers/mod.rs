@@ -208,8 +208,4 @@ pub(super) fn spawn_expiry(broker: Arc<Broker>) {
     });
 }
 
-/// The sequence a producer's next batch in a partition starts at, after a batch of `count`
-/// records starting at `first` (wrapping after `i32::MAX`, as Kafka's do).
-pub fn sequence_after(first: i32, count: i32) -> i32 {
-    window::next_sequence(window::last_sequence(first, count))
-}
+pub use crate::records::sequence::sequence_after;

@@ -7,16 +7,7 @@
 /// partition for an idempotent producer, so any retry of an unanswered request is still here.
 pub const WINDOW: usize = 5;
 
-/// The sequence `count - 1` records after `first`, wrapping after `i32::MAX`.
-pub fn last_sequence(first: i32, count: i32) -> i32 {
-    let increment = count - 1;
-    if first > i32::MAX - increment { increment - (i32::MAX - first) - 1 } else { first + increment }
-}
-
-/// The sequence that follows `last`.
-pub fn next_sequence(last: i32) -> i32 {
-    if last == i32::MAX { 0 } else { last + 1 }
-}
+pub use crate::records::sequence::{last_sequence, next_sequence};
 
 /// A batch the window remembers: its sequences and where it was appended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

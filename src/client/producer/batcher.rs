@@ -11,9 +11,9 @@ use tonic::Status;
 use super::send::{Sent, send_batch};
 use super::sequences::{Sequences, init_producer_id};
 use super::{Command, Delivery, ProducerConfig};
-use crate::broker::partitioner::partition_for_key;
 use crate::client::Connection;
 use crate::proto;
+use crate::records::partitioner::partition_for_key;
 
 pub(super) struct Batch {
     pub records: Vec<proto::Record>,

@@ -10,9 +10,9 @@ use tokio::time::Instant;
 
 use super::ProducerConfig;
 use super::send::{MAX_BACKOFF, worth_retrying};
-use crate::broker::producers::sequence_after;
 use crate::client::Connection;
 use crate::proto;
+use crate::records::sequence::sequence_after;
 
 /// What an idempotent request carries: who sends it, and its first record's sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
