@@ -63,6 +63,16 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     assert_eq!(issued.error_code, 0, "forwarded to the leader");
     assert!(issued.producer_id.0 >= 1);
 
+    // kcat reads along while the producer writes and the leader dies: it stops after COUNT
+    // records, so it must follow the leadership change to get them all.
+    let reader = Command::new("kcat")
+        .args(["-C", "-b", &bootstrap, "-t", "fk", "-o", "beginning", "-q", "-f", "%s\\n"])
+        .args(["-c", &COUNT.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kcat (`make deps` installs it)");
+
     let script = format!("{}/tests/clients/failover.py", env!("CARGO_MANIFEST_DIR"));
     let mut producer = Command::new("python3")
         .args([script.as_str(), &bootstrap, "fk", &COUNT.to_string()])
@@ -102,4 +112,25 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     assert_eq!(result["missing"], serde_json::json!([]), "every delivered record is stored");
     assert_eq!(result["read"], result["distinct"], "no record stored twice");
     assert_eq!(result["distinct"].as_u64(), Some(COUNT as u64));
+
+    let read = tokio::task::spawn_blocking(move || reader_output(reader)).await.expect("kcat");
+    let mut values: Vec<u64> = read.lines().filter_map(|l| l.parse().ok()).collect();
+    assert_eq!(values.len(), COUNT, "kcat read through the leader's death");
+    values.sort_unstable();
+    values.dedup();
+    assert_eq!(values.len(), COUNT, "each record once");
+}
+
+/// What the reader printed, once it has read everything (bounded: killed after a minute).
+fn reader_output(mut reader: std::process::Child) -> String {
+    let started = Instant::now();
+    while reader.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = reader.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = reader.wait_with_output().expect("kcat output");
+    String::from_utf8_lossy(&output.stdout).to_string()
 }
