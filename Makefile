@@ -23,7 +23,7 @@ run: build
 	$(BIN) serve --data-dir $(DATA_DIR)
 
 ## A local cluster of BROKERS (default 3) on ports 9392, 9402, 9412 (peers one above, metrics
-## two above), data in ./data/cluster; Ctrl-C stops every broker.
+## two above, Kafka clients three above), data in ./data/cluster; Ctrl-C stops every broker.
 BROKERS ?= 3
 cluster: build
 	$(BIN) dev-cluster --brokers $(BROKERS) --data-dir $(DATA_DIR)/cluster
