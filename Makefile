@@ -8,7 +8,7 @@ CARGO ?= cargo
 DATA_DIR ?= ./data
 BIN := $(CARGO_TARGET_DIR)/release/strata
 
-.PHONY: deps build run cluster test fmt lint unit bench bench-cluster bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
+.PHONY: deps build run cluster test fmt fix lint unit bench bench-cluster bench-retention bench-rebalance bench-scale crash-test cluster-crash-test fuzz clean-data
 
 deps:
 	@./.ci/install-deps
@@ -33,6 +33,12 @@ test: deps fmt lint unit
 
 fmt:
 	$(CARGO) fmt --check
+
+## Format, and apply clippy's machine-applicable fixes (review the diff before committing).
+fix:
+	$(CARGO) fmt
+	$(CARGO) clippy --release --all-targets --fix --allow-dirty --allow-staged -- -D warnings
+	$(CARGO) fmt
 
 lint:
 	$(CARGO) clippy --release --all-targets -- -D warnings
