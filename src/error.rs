@@ -197,12 +197,4 @@ impl Error {
     }
 }
 
-impl From<StorageError> for Error {
-    /// The detail is logged here, once; the client gets only the error's kind.
-    fn from(e: StorageError) -> Self {
-        tracing::error!(error = %e, "storage error");
-        if e.is_no_space() { Error::DiskFull } else { Error::Storage(e) }
-    }
-}
-
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use super::partition::{PartitionExtent, PartitionState};
+use super::storage_errors;
 use super::topic::Topic;
 use super::topics::Topics;
 use crate::error::{Error, Result};
@@ -112,11 +113,11 @@ pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApp
             }
             let id = match id {
                 Some(id) => id,
-                None => store.next_topic_id()?,
+                None => store.next_topic_id().map_err(storage_errors::internal)?,
             };
             let requested =
                 TopicMeta { id, name, partitions, retention_ms, retention_bytes, created_ms, slots: Vec::new() };
-            let meta = store.create_topic(requested)?;
+            let meta = store.create_topic(requested).map_err(storage_errors::internal)?;
             let topic = with_partitions(meta, Vec::new());
             topics.insert(topic.clone());
             tracing::info!(topic = topic.name(), partitions, "topic created");
@@ -132,8 +133,8 @@ pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApp
                 Err(e) => {
                     // The delete is one atomic write: it failed whole, so the topic stays.
                     topics.insert(topic);
-                    tracing::error!(topic = name, error = %e, "deleting topic failed");
-                    Err(e.into())
+                    tracing::error!(topic = name, "deleting topic failed");
+                    Err(storage_errors::internal(e))
                 }
             }
         }
@@ -144,7 +145,7 @@ pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApp
             // A value given wins over a reset of the same field.
             meta.retention_ms = retention_ms.or(kept("retention_ms", meta.retention_ms));
             meta.retention_bytes = retention_bytes.or(kept("retention_bytes", meta.retention_bytes));
-            store.update_topic(&meta)?;
+            store.update_topic(&meta).map_err(storage_errors::internal)?;
             let topic = Arc::new(Topic::new(meta, topic.partitions.clone()));
             topics.insert(topic.clone());
             Ok(CatalogApplied::Topic { topic, new_families: false })
@@ -156,7 +157,9 @@ pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApp
                 let reason = format!("topic \"{name}\" already has {current} partitions; partitions are never removed");
                 return Err(Error::invalid("count", reason));
             }
-            let meta = store.add_partitions(TopicMeta { partitions: count, ..topic.meta.clone() }, current)?;
+            let meta = store
+                .add_partitions(TopicMeta { partitions: count, ..topic.meta.clone() }, current)
+                .map_err(storage_errors::internal)?;
             let grown = with_partitions(meta, topic.partitions.clone());
             topics.insert(grown.clone());
             tracing::info!(topic = name, from = current, to = count, "partitions added");

@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::Stream;
 
 use super::partition::PartitionState;
-use super::{Broker, storage_error};
+use super::{Broker, storage_errors};
 use crate::error::{Error, Result};
 use crate::metrics as m;
 use crate::records::StoredRecord;
@@ -118,7 +118,7 @@ impl Broker {
         } else {
             self.blocking(move |store| store.read_records(topic_id, partition, offset, bounds, max_bytes))
                 .await
-                .map_err(|e| storage_error(topic, partition, e))?
+                .map_err(|e| storage_errors::in_partition(topic, partition, e))?
         };
         if !records.is_empty() {
             let bytes: usize = records.iter().map(StoredRecord::payload_len).sum();

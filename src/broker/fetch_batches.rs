@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::fetch::{MAX_FETCH_BYTES, MAX_WAIT};
 use super::partition::PartitionState;
-use super::{Broker, storage_error};
+use super::{Broker, storage_errors};
 use crate::error::{Error, Result};
 use crate::metrics as m;
 use crate::storage::ReadBounds;
@@ -131,7 +131,7 @@ impl Broker {
                 let read = store.read_batches(plan.topic_id, plan.partition, plan.offset, plan.bounds, want);
                 let answer = read
                     .map(|batches| FetchedBatches { batches, ..empty })
-                    .map_err(|e| storage_error(&plan.topic, plan.partition, e));
+                    .map_err(|e| storage_errors::in_partition(&plan.topic, plan.partition, e));
                 total += answer.as_ref().map_or(0, FetchedBatches::bytes);
                 out.push((index, answer));
             }

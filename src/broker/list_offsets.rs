@@ -1,5 +1,5 @@
 //! ListOffsets: the earliest, the latest, or the first offset at or after a time.
-use super::{Broker, storage_error};
+use super::{Broker, storage_errors};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl Broker {
                 let found = self
                     .blocking(move |store| store.offset_for_timestamp(topic_id, partition, bounds, ts))
                     .await
-                    .map_err(|e| storage_error(topic, partition, e))?;
+                    .map_err(|e| storage_errors::in_partition(topic, partition, e))?;
                 Ok(found.unwrap_or((bounds.high_watermark, -1)))
             }
             OffsetSpec::MaxTimestamp => {
@@ -34,7 +34,7 @@ impl Broker {
                 let found = self
                     .blocking(move |store| store.offset_of_max_timestamp(topic_id, partition, bounds))
                     .await
-                    .map_err(|e| storage_error(topic, partition, e))?;
+                    .map_err(|e| storage_errors::in_partition(topic, partition, e))?;
                 // An empty partition has no such record: Kafka answers -1, -1.
                 Ok(found.unwrap_or((-1, -1)))
             }

@@ -27,6 +27,7 @@ pub mod replica;
 pub mod replication;
 pub mod retention;
 mod stats;
+mod storage_errors;
 mod stream_buffer;
 mod ticker;
 mod topic;
@@ -285,22 +286,6 @@ impl Broker {
         match tokio::task::spawn_blocking(move || work(&store)).await {
             Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
-        }
-    }
-}
-
-/// Maps a storage error seen while serving `topic`/`partition` to what the client should see.
-fn storage_error(topic: &str, partition: u32, e: StorageError) -> Error {
-    match e {
-        StorageError::MissingPartition(_) => Error::TopicNotFound(topic.to_string()),
-        StorageError::CorruptBatch { offset, .. } => {
-            tracing::error!(topic, partition, offset, error = %e, "corrupt batch");
-            metrics::counter!(crate::metrics::CORRUPT_BATCHES, "topic" => topic.to_string()).increment(1);
-            Error::Corrupt { topic: topic.to_string(), partition, offset }
-        }
-        other => {
-            tracing::error!(topic, partition, "storage error while serving this partition");
-            Error::from(other)
         }
     }
 }

@@ -5,7 +5,7 @@ use tokio::sync::oneshot;
 use super::apply::Op;
 use super::commit_loop::{Job, Reply};
 use super::produce::now_ms;
-use super::{Broker, storage_error};
+use super::{Broker, storage_errors};
 use crate::error::{Error, Result};
 use crate::proto::meta::CommittedOffsetValue;
 
@@ -103,7 +103,7 @@ impl Broker {
         let values = self
             .blocking(move |store| store.committed_offsets(&g, &t, &ps))
             .await
-            .map_err(|e| storage_error(topic, 0, e))?;
+            .map_err(|e| storage_errors::in_partition(topic, 0, e))?;
         Ok(partitions
             .into_iter()
             .zip(values)

@@ -10,7 +10,7 @@ use super::apply::Op;
 use super::commit_loop::{Job, Reply, Truncated};
 use super::partition::PartitionState;
 use super::produce::now_ms;
-use super::{Broker, storage_error};
+use super::{Broker, storage_errors};
 use crate::error::{Error, Result};
 use crate::storage::BatchExtent;
 
@@ -96,7 +96,7 @@ impl Broker {
         let (topic_id, partition, bounds) = (state.topic_id, state.partition, state.read_bounds());
         self.blocking(move |store| store.leading_batches(topic_id, partition, bounds, take))
             .await
-            .map_err(|e| storage_error(&state.topic, partition, e))
+            .map_err(|e| storage_errors::in_partition(&state.topic, partition, e))
     }
 
     /// Moves the log start to `log_start`, deleting `batches` (all below `first_batch`) in the
@@ -173,7 +173,7 @@ impl Broker {
             store.flush_metadata()
         })
         .await
-        .map_err(|e| storage_error(name, 0, e))
+        .map_err(|e| storage_errors::in_partition(name, 0, e))
     }
 
     /// Bytes of a partition's SST files on disk.
@@ -182,6 +182,6 @@ impl Broker {
         let topic_id = state.topic_id;
         self.blocking(move |store| store.partition_sst_bytes(topic_id, partition))
             .await
-            .map_err(|e| storage_error(name, partition, e))
+            .map_err(|e| storage_errors::in_partition(name, partition, e))
     }
 }

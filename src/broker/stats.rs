@@ -40,7 +40,7 @@ pub fn spawn(broker: Arc<Broker>, period: Duration) -> tokio::task::JoinHandle<(
 impl Broker {
     /// RocksDB's memtable, SST, compaction and stall figures, summed over every family.
     pub async fn storage_stats(&self) -> crate::Result<RocksStats> {
-        Ok(self.blocking(|store| store.rocks_stats()).await?)
+        self.blocking(|store| store.rocks_stats()).await.map_err(super::storage_errors::internal)
     }
 
     fn publish_partitions(&self) {

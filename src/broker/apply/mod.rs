@@ -15,7 +15,7 @@ pub use op::{Appended, Applied, Op};
 
 use super::producers::{self, ProducerLimits, ProducerTable};
 use super::topics::Topics;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::metrics as m;
 use crate::storage::{StorageError, Store, WriteGroup};
 use stage::{Staging, Touched};
@@ -106,6 +106,6 @@ impl Applier {
 
 /// Every op of a group whose write failed: none of it happened.
 fn failed(count: usize, e: &StorageError) -> Vec<Result<Applied>> {
-    tracing::error!(error = %e, ops = count, "group write failed; nothing in it was applied");
-    (0..count).map(|_| Err(if e.is_no_space() { Error::DiskFull } else { Error::WriteFailed })).collect()
+    let error = super::storage_errors::write_failed(e, count);
+    (0..count).map(|_| Err(error())).collect()
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::super::commit_loop::Truncated;
 use super::super::partition::PartitionState;
 use super::super::producers::{self, ProducerLimits, ProducerTable, Verdict};
+use super::super::storage_errors;
 use super::super::topics::Topics;
 use super::{Appended, Applied, Op};
 use crate::error::{Error, Result};
@@ -110,7 +111,8 @@ impl Staging<'_, '_> {
             }
             Op::DeleteGroupOffsets { group, only } => {
                 let only = only.as_ref().map(|(topic, partitions)| (topic.as_str(), partitions.as_slice()));
-                Ok(Applied::Deleted(self.group.delete_group_offsets(group, only)?))
+                let deleted = self.group.delete_group_offsets(group, only).map_err(storage_errors::internal)?;
+                Ok(Applied::Deleted(deleted))
             }
         }
     }

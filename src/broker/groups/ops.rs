@@ -2,9 +2,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use super::super::Broker;
 use super::super::apply::Op;
 use super::super::commit_loop::{Job, Reply};
+use super::super::{Broker, storage_errors};
 use super::group::{Group, GroupState, Member, unknown};
 use crate::error::{Error, Result};
 
@@ -205,7 +205,7 @@ impl Broker {
 
     /// Groups with members or committed offsets.
     pub async fn list_groups(&self) -> Result<Vec<GroupListing>> {
-        let stored = self.blocking(|store| store.groups_with_offsets()).await?;
+        let stored = self.blocking(|store| store.groups_with_offsets()).await.map_err(storage_errors::internal)?;
         let mut listings: BTreeMap<String, GroupListing> = stored
             .into_iter()
             .map(|group| (group.clone(), GroupListing { group, state: GroupState::Empty, members: 0 }))
@@ -228,7 +228,7 @@ impl Broker {
     pub async fn describe_group(&self, group: &str) -> Result<GroupDescription> {
         self.ensure_coordinator()?;
         let name = group.to_string();
-        let stored = self.blocking(move |store| store.group_offsets(&name)).await?;
+        let stored = self.blocking(move |store| store.group_offsets(&name)).await.map_err(storage_errors::internal)?;
         let described = self.groups.with_groups(|groups| {
             groups.get(group).map(|g| {
                 let members = g
