@@ -163,3 +163,19 @@ fn describe_all() {
     );
     crate::cluster::describe_metrics();
 }
+
+/// Counts one open thing (a connection, a stream) in `gauge` for as long as it lives.
+pub struct Open(&'static str);
+
+impl Open {
+    pub fn count(gauge: &'static str) -> Self {
+        metrics::gauge!(gauge).increment(1.0);
+        Open(gauge)
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        metrics::gauge!(self.0).decrement(1.0);
+    }
+}

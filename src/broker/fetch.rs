@@ -142,7 +142,7 @@ impl Broker {
     /// error if the topic goes away, and cleanly when the broker shuts down; a client that
     /// cancels simply drops it.
     pub fn subscribe(self: &Arc<Self>, request: FetchRequest) -> impl Stream<Item = Result<FetchResponse>> + use<> {
-        let open = SubscriptionGauge::open();
+        let open = m::Open::count(m::SUBSCRIPTIONS);
         let wanted = if request.max_bytes == 0 { DEFAULT_MAX_BYTES } else { request.max_bytes.min(MAX_FETCH_BYTES) };
         let request = FetchRequest { max_wait: SUBSCRIBE_POLL, ..request };
         let state = (self.clone(), request, false, open, None);
@@ -171,21 +171,5 @@ impl Broker {
                 }
             }
         })
-    }
-}
-
-/// Counts an open Subscribe stream for as long as the stream lives.
-struct SubscriptionGauge;
-
-impl SubscriptionGauge {
-    fn open() -> Self {
-        metrics::gauge!(m::SUBSCRIPTIONS).increment(1.0);
-        SubscriptionGauge
-    }
-}
-
-impl Drop for SubscriptionGauge {
-    fn drop(&mut self) {
-        metrics::gauge!(m::SUBSCRIPTIONS).decrement(1.0);
     }
 }

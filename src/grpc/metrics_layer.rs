@@ -110,10 +110,7 @@ impl ConnectionLimit {
     /// The connection, counted while it lives; `None` (dropped, so closed) when at the limit.
     pub fn admit<T>(&self, inner: T) -> Option<CountedConnection<T>> {
         match self.permits.clone().try_acquire_owned() {
-            Ok(permit) => {
-                metrics::gauge!(m::CONNECTIONS).increment(1.0);
-                Some(CountedConnection { inner, _permit: permit })
-            }
+            Ok(permit) => Some(CountedConnection { inner, _permit: permit, _counted: m::Open::count(m::CONNECTIONS) }),
             Err(_) => {
                 tracing::warn!(max = self.max, "connection refused: --max-connections reached");
                 None
@@ -126,12 +123,7 @@ impl ConnectionLimit {
 pub struct CountedConnection<T> {
     inner: T,
     _permit: OwnedSemaphorePermit,
-}
-
-impl<T> Drop for CountedConnection<T> {
-    fn drop(&mut self) {
-        metrics::gauge!(m::CONNECTIONS).decrement(1.0);
-    }
+    _counted: m::Open,
 }
 
 impl<T: Connected<ConnectInfo = TcpConnectInfo>> Connected for CountedConnection<T> {

@@ -42,7 +42,7 @@ pub(super) enum Closed {
 }
 
 pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, context: Arc<Context>, stop: CancellationToken) {
-    let _open = ConnectionGauge::open();
+    let _open = m::Open::count(m::KAFKA_CONNECTIONS);
     let max_frame = context.broker.config().max_request_bytes.saturating_add(FRAMING_BYTES);
     let (read, write) = stream.into_split();
     let mut reader = BufReader::new(read);
@@ -117,22 +117,6 @@ async fn write_in_order(mut write: OwnedWriteHalf, mut pending: mpsc::Receiver<P
             Outcome::Silent => {}
             Outcome::Close => return,
         }
-    }
-}
-
-/// Counts an open connection for as long as it lives.
-struct ConnectionGauge;
-
-impl ConnectionGauge {
-    fn open() -> Self {
-        metrics::gauge!(m::KAFKA_CONNECTIONS).increment(1.0);
-        ConnectionGauge
-    }
-}
-
-impl Drop for ConnectionGauge {
-    fn drop(&mut self) {
-        metrics::gauge!(m::KAFKA_CONNECTIONS).decrement(1.0);
     }
 }
 
