@@ -30,11 +30,7 @@ impl Store {
         let cf = self.partition_family(topic_id, partition)?;
         let cf_name = cf.name();
         let mut it = self.db.raw_iterator_cf_opt(&*cf, bounded_read(bounds));
-        // The batch holding `from` is the last one whose base offset is <= from.
-        it.seek_for_prev(keys::offset_key(from));
-        if !it.valid() {
-            it.seek_to_first();
-        }
+        seek_to_batch_holding(&mut it, from);
         let mut records = Vec::new();
         let mut bytes = 0usize;
         while let Some((base, value)) = current(&it, &cf_name)? {
@@ -77,10 +73,7 @@ impl Store {
         let cf = self.partition_family(topic_id, partition)?;
         let cf_name = cf.name();
         let mut it = self.db.raw_iterator_cf_opt(&*cf, bounded_read(bounds));
-        it.seek_for_prev(keys::offset_key(from));
-        if !it.valid() {
-            it.seek_to_first();
-        }
+        seek_to_batch_holding(&mut it, from);
         let mut batches = Vec::new();
         let mut bytes = 0usize;
         while let Some((base, value)) = current(&it, &cf_name)? {
@@ -196,6 +189,15 @@ fn bounded_read(bounds: ReadBounds) -> ReadOptions {
 }
 
 type RawIter<'a> = DBRawIteratorWithThreadMode<'a, DB>;
+
+/// Puts `it` on the batch holding `from`: the last one whose base offset is <= from (or the
+/// first, when `from` lies below the log).
+fn seek_to_batch_holding(it: &mut RawIter<'_>, from: i64) {
+    it.seek_for_prev(keys::offset_key(from));
+    if !it.valid() {
+        it.seek_to_first();
+    }
+}
 
 /// The iterator's current `(base offset, value)`, or `None` past the end.
 fn current<'i>(it: &'i RawIter<'_>, cf_name: &str) -> StorageResult<Option<(i64, &'i [u8])>> {
