@@ -21,12 +21,14 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 
 pub(super) async fn handle(context: Arc<Context>, request: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
+    // The partitions' leader epoch (v4+), the same for every partition of the request.
+    let leader_epoch = (version >= 4).then(|| View::of(&context).leader_epoch());
     let mut response = ListOffsetsResponse::default();
     for topic in request.topics {
         let name = topic.name.0.to_string();
         let mut answered = ListOffsetsTopicResponse::default();
         for p in topic.partitions {
-            answered.partitions.push(partition(&context, &name, p.partition_index, p.timestamp, version).await);
+            answered.partitions.push(partition(&context, &name, p.partition_index, p.timestamp, leader_epoch).await);
         }
         answered.name = topic.name;
         response.topics.push(answered);
@@ -39,7 +41,7 @@ async fn partition(
     topic: &str,
     index: i32,
     timestamp: i64,
-    version: i16,
+    leader_epoch: Option<i32>,
 ) -> ListOffsetsPartitionResponse {
     let mut answer = ListOffsetsPartitionResponse::default();
     answer.partition_index = index;
@@ -48,7 +50,10 @@ async fn partition(
         EARLIEST => Ok(OffsetSpec::Earliest),
         MAX_TIMESTAMP => Ok(OffsetSpec::MaxTimestamp),
         t if t >= 0 => Ok(OffsetSpec::Timestamp(t)),
-        other => Err(Error::invalid("timestamp", format!("{other} is not -1 (latest), -2 (earliest) or a time"))),
+        other => Err(Error::invalid(
+            "timestamp",
+            format!("{other} is not -1 (latest), -2 (earliest), -3 (max timestamp) or a time"),
+        )),
     };
     let partition = u32::try_from(index).unwrap_or(u32::MAX);
     let found = match spec {
@@ -59,8 +64,8 @@ async fn partition(
         Ok((offset, timestamp)) => {
             answer.offset = offset;
             answer.timestamp = timestamp;
-            if version >= 4 {
-                answer.leader_epoch = View::of(context).leader_epoch();
+            if let Some(epoch) = leader_epoch {
+                answer.leader_epoch = epoch;
             }
         }
         Err(e) => {
