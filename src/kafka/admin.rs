@@ -72,7 +72,10 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
     if validate_only {
         return match context.broker.topic(&name) {
             Ok(_) => Err(Error::TopicExists(name)),
-            Err(_) => Ok((partitions.max(context.broker.config().default_partitions) as i32, replicas)),
+            Err(_) => {
+                let count = if partitions == 0 { context.broker.config().default_partitions } else { partitions };
+                Ok((count as i32, replicas))
+            }
         };
     }
     let TopicInfo { partition_count, .. } = context.broker.create_topic(&name, partitions, config).await?;

@@ -232,3 +232,17 @@ async fn offset_delete_removes_some_partitions_offsets_unless_the_group_reads_th
     let refused = wire.call(delete("busy"), 0).await;
     assert_eq!(refused.topics[0].partitions[0].error_code, 86, "GROUP_SUBSCRIBED_TO_TOPIC");
 }
+
+#[tokio::test]
+async fn validate_only_answers_what_would_be_created_and_creates_nothing() {
+    let broker = TestBroker::start_with_kafka(|config| config.default_partitions = 3).await;
+    let mut wire = KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    let mut request = CreateTopicsRequest::default();
+    request.topics = vec![creatable("one", 1, &[]), creatable("default", -1, &[])];
+    request.validate_only = true;
+    let answer = wire.call(request, 7).await;
+    let counts: Vec<(i16, i32)> = answer.topics.iter().map(|t| (t.error_code, t.num_partitions)).collect();
+    assert_eq!(counts, vec![(0, 1), (0, 3)], "the count asked for, else the broker's default");
+    let listed = broker.client().await.list_topics(proto::ListTopicsRequest {}).await.expect("list").into_inner();
+    assert!(listed.topics.is_empty(), "validate_only created nothing");
+}
