@@ -1,6 +1,4 @@
 //! The `strata` binary: parse the command line, run it.
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    strata::cli::Cli::parse().run()
+    strata::cli::Cli::parse_with_config().run()
 }

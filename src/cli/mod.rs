@@ -1,6 +1,9 @@
 //! The `strata` command line: `strata serve` runs the broker; the other commands are its client
 //! (topics, produce, consume, groups), like kafka-topics.sh, kcat and rpk in one binary.
 mod cluster;
+#[cfg(test)]
+mod config_example;
+mod config_file;
 mod consume;
 mod dev_cluster;
 mod group;
@@ -10,9 +13,10 @@ mod produce;
 mod serve;
 mod topic;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use output::OutputFormat;
 
@@ -58,6 +62,12 @@ enum ClientCommand {
 }
 
 impl Cli {
+    /// The command line, with the settings of `strata serve --config FILE` added; exits with
+    /// clap's message (and status 2) when either is wrong, as `Cli::parse` does.
+    pub fn parse_with_config() -> Cli {
+        with_config_file(std::env::args_os().collect()).unwrap_or_else(|e| e.exit())
+    }
+
     pub fn run(self) -> ExitCode {
         let result = match self.command {
             Command::Serve(args) => args.run(),
@@ -72,6 +82,29 @@ impl Cli {
             }
         }
     }
+}
+
+/// Parses `argv`; for `serve --config FILE`, parses it again with the file's settings appended as
+/// flags, for those the command line and the environment left unset.
+fn with_config_file(mut argv: Vec<OsString>) -> Result<Cli, clap::Error> {
+    let mut command = Cli::command();
+    let matches = command.try_get_matches_from_mut(argv.iter())?;
+    let Some(("serve", serve)) = matches.subcommand() else {
+        return Cli::from_arg_matches(&matches);
+    };
+    let Some(path) = serve.get_one::<std::path::PathBuf>(config_file::CONFIG_FLAG) else {
+        return Cli::from_arg_matches(&matches);
+    };
+    let serve_command = command.find_subcommand("serve").expect("serve is a subcommand");
+    let flags = config_file::file_flags(path, serve_command, serve)
+        .map_err(|e| command.error(clap::error::ErrorKind::InvalidValue, e))?;
+    argv.extend(flags);
+    // The command line parsed without the file, so an error now comes from the file.
+    Cli::try_parse_from(argv).map_err(|e| {
+        let rendered = e.render().to_string();
+        let message = rendered.trim_start_matches("error: ").trim_end();
+        command.error(e.kind(), format!("in config file {}: {message}", path.display()))
+    })
 }
 
 fn run_client(broker: &str, format: OutputFormat, command: ClientCommand) -> anyhow::Result<()> {

@@ -139,6 +139,10 @@ pub struct ServeArgs {
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// A TOML file of these settings, keyed by flag name (see strata.example.toml); flags and
+    /// STRATA_* variables win over it.
+    #[arg(long, env = "STRATA_CONFIG", display_order = 0)]
+    config: Option<PathBuf>,
 }
 
 impl ServeArgs {

@@ -216,3 +216,26 @@ async fn produce_can_ask_the_broker_to_compress() {
     let refused = strata(&broker, &["produce", "t", "--compression", "brotli"], "x\n").await;
     assert!(String::from_utf8_lossy(&refused.stderr).contains("possible values"), "clap names the codecs");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_a_config_file_below_flags_and_the_environment() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let config = root.path().join("strata.toml");
+    let file = "default_partitions = 3\nfsync = \"sometimes\"\nmax_connections = 0\n";
+    std::fs::write(&config, file).expect("write config");
+    let config = config.to_str().expect("utf-8 path");
+
+    // Alone, the file's fsync is refused, naming the file and the value.
+    let (started, log) = crate::process::ServerProcess::run_until_exit(&root.path().join("a"), &["--config", config]);
+    assert!(!started, "{log}");
+    assert!(log.contains("in config file") && log.contains("sometimes"), "{log}");
+
+    // STRATA_FSYNC wins over the file's fsync, and --max-connections over its max_connections
+    // (0 would refuse every client); the file's default_partitions applies.
+    let env = [("STRATA_FSYNC", "never")];
+    let args = ["--config", config, "--max-connections", "100"];
+    let server = crate::process::ServerProcess::spawn_with_env("127.0.0.1:0", &root.path().join("b"), &args, &env);
+    let mut client = connect(server.addr).await;
+    let topic = create_topic(&mut client, "t", 0).await;
+    assert_eq!(topic.partition_count, 3);
+}

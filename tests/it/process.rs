@@ -22,6 +22,11 @@ impl ServerProcess {
 
     /// Starts `strata serve` listening on `listen` (port 0: any) with `args`.
     pub fn spawn_at(listen: &str, data_dir: &Path, args: &[&str]) -> Self {
+        Self::spawn_with_env(listen, data_dir, args, &[])
+    }
+
+    /// Starts `strata serve` as `spawn_at` does, with environment variables `env` set.
+    pub fn spawn_with_env(listen: &str, data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
             .args(["serve", "--listen", listen, "--log-format", "json", "--data-dir"])
             .arg(data_dir)
@@ -30,6 +35,7 @@ impl ServerProcess {
             .args(if args.contains(&"--metrics-listen") { &[][..] } else { &["--metrics-listen", "off"][..] })
             .args(if args.contains(&"--kafka-listen") { &[][..] } else { &["--kafka-listen", "none"][..] })
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
