@@ -9,7 +9,8 @@
 //!   │       producers/ the idempotent producers' windows it checks each batch against
 //!   │
 //! storage/  RocksDB: a column family per partition keyed by big-endian base offset, one
-//!           RecordBatch v2 value per produced batch (CRC-32C), `meta` and `offsets` families
+//!           RecordBatch v2 value per produced batch (CRC-32C), `meta` and `offsets` families;
+//!           housekeeping/ the background threads that tend it (flushes, heap trims, WAL syncs)
 //!
 //! cluster/  openraft: the commit log replicated to every broker (RaftLog), peers, formation
 //! client/   the Rust client (routed to the leader, idempotent producer, consumers); cli/ the binary

@@ -11,12 +11,9 @@ pub mod classic;
 pub(crate) mod commit_log;
 pub(crate) mod commit_loop;
 mod delete_records;
-mod early_flush;
-mod family_upkeep;
 mod fetch;
 mod fetch_batches;
 pub mod groups;
-mod heap_trim;
 mod list_offsets;
 mod offsets;
 mod partition;
@@ -29,10 +26,8 @@ pub mod retention;
 mod stats;
 mod storage_errors;
 mod stream_buffer;
-mod ticker;
 mod topic;
 pub(crate) mod topics;
-mod wal_sync;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,7 +57,7 @@ pub use topic::Topic;
 use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::error::{Error, Result};
 use crate::proto::meta::DataDirIdentity;
-use crate::storage::{StorageError, Store};
+use crate::storage::{StorageError, Store, housekeeping};
 pub use apply::Applier;
 use commit_log::{CommitLog, LocalLog};
 use commit_loop::Job;
@@ -133,13 +128,11 @@ impl Broker {
         let (log, replication) = make_log(applier, &identity)?;
         let mut threads = vec![commit_loop::spawn(log, rx)?];
         let shutdown = CancellationToken::new();
-        if let FsyncPolicy::Interval(period) = config.fsync {
-            threads.push(wal_sync::spawn(store.clone(), period, shutdown.clone())?);
-        }
-        threads.push(family_upkeep::reclaim(store.clone(), free_slots, false, shutdown.clone())?);
-        threads.push(family_upkeep::top_up(store.clone())?);
-        threads.push(heap_trim::spawn(store.clone(), shutdown.clone())?);
-        threads.push(early_flush::spawn(store.clone(), shutdown.clone())?);
+        let wal_sync_period = match config.fsync {
+            FsyncPolicy::Interval(period) => Some(period),
+            FsyncPolicy::Always | FsyncPolicy::Never => None,
+        };
+        threads.extend(housekeeping::start(&store, wal_sync_period, free_slots, &shutdown)?);
         let permits = (config.max_inflight_bytes / PERMIT_BYTES).max(1);
         tracing::info!(
             data_dir = %config.data_dir.display(),
@@ -259,13 +252,13 @@ impl Broker {
 
     /// Compacts a deleted topic's slots in the background, then frees them.
     fn reclaim_in_background(&self, slots: Vec<u32>) {
-        let started = family_upkeep::reclaim(self.store.clone(), slots, true, self.shutdown.clone());
+        let started = housekeeping::reclaim(self.store.clone(), slots, true, self.shutdown.clone());
         self.track_thread(started, "reclaiming a deleted topic's space; it happens at the next start");
     }
 
     /// Creates spare partition families in the background, after a topic took some.
     fn top_up_in_background(&self) {
-        self.track_thread(family_upkeep::top_up(self.store.clone()), "creating spare partition families");
+        self.track_thread(housekeeping::top_up(self.store.clone()), "creating spare partition families");
     }
 
     fn track_thread(&self, started: std::io::Result<JoinHandle<()>>, what: &str) {

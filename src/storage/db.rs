@@ -71,7 +71,7 @@ impl Store {
         let cache = Cache::new_lru_cache(opts.block_cache_bytes);
         // Writers stall once memtables reach the budget, which keeps memory bounded by it. The
         // budget triggers a flush of every family at 7/8 full, leaving only 1/8 to fill while
-        // 7/8 is flushed; the broker's early flush (`flush_fullest`) starts at 5/8, and see
+        // 7/8 is flushed; the early flush (`housekeeping/early_flush.rs`) starts at 5/8, and see
         // `partition_options` for how a few busy partitions avoid that stall.
         let wbm =
             WriteBufferManager::new_write_buffer_manager_with_cache(opts.write_buffer_total_bytes, true, cache.clone());

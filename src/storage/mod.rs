@@ -3,7 +3,8 @@
 //! partition log starts, idempotent producers) and `offsets` (committed consumer offsets).
 //!
 //! Nothing here knows about gRPC or the commit loop; the broker decides when to write and how
-//! durably, this module only does it.
+//! durably, this module only does it. `housekeeping/` holds the background threads that tend
+//! RocksDB (early flushes, heap trims, family upkeep, WAL syncs); the broker starts them.
 pub mod batch;
 mod compression;
 mod db;
@@ -14,6 +15,7 @@ mod error;
 // C API calls rust-rocksdb lacks: creating many families at once, a few option setters, integer properties
 mod families;
 mod flush_fullest;
+pub(crate) mod housekeeping;
 mod identity;
 pub mod keys;
 mod meta_scan;
