@@ -12,6 +12,7 @@ use super::direct_io;
 use super::error::{StorageError, StorageResult};
 use super::families::{self, Families, Family};
 use super::keys;
+use super::rocksdb_ffi;
 use crate::proto::meta::{PartitionMeta, TopicMeta};
 
 pub const META_CF: &str = "meta";
@@ -96,7 +97,7 @@ impl Store {
         });
         let db = DB::open_cf_descriptors(&db_opts, path, descriptors)?;
         let families = RwLock::new(Families::adopt(&db, &names));
-        families::give_freed_heap_back(); // open rewrote the OPTIONS file
+        rocksdb_ffi::give_freed_heap_back(); // open rewrote the OPTIONS file
         Ok(Arc::new(Store { families, db, write_buffers: wbm, partition_opts, admin: Mutex::new(()) }))
     }
 
@@ -346,14 +347,14 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
     // spread over thousands of partitions, per-family flushes each cost a WAL switch and a
     // MANIFEST sync for a few kilobytes of data.
     o.set_atomic_flush(true);
-    families::avoid_flush_during_recovery(&mut o);
+    rocksdb_ffi::avoid_flush_during_recovery(&mut o);
     // Write SST files back 1 MiB at a time, waiting for each (strict), instead of leaving tens
     // of MiB dirty for one final sync: on ext4 a WAL fdatasync that commits the journal waits
     // for the other files' dirty data too, so a memtable flush showed up as 40-120 ms ack
     // stalls. A probe on this disk (100 KiB append + fdatasync every 4 ms, next to a 32 MiB
     // file being written): fsync p99 13.7 ms, 5.6 ms with that file synced every 1 MiB.
     o.set_bytes_per_sync(1 << 20);
-    families::strict_bytes_per_sync(&mut o);
+    rocksdb_ffi::strict_bytes_per_sync(&mut o);
     // Reuse old WAL files: an fdatasync overwriting blocks already allocated needs no inode
     // update (fsync p50 1.4 -> 0.4 ms here), and a memtable switch creates no file.
     o.set_recycle_log_file_num(4);

@@ -4,29 +4,29 @@
 //! CreateColumnFamily and DropColumnFamily, so creating or dropping families one at a time costs
 //! O(n²) in the number of families: 1,000 one-by-one creations took 139 s here. rust-rocksdb
 //! exposes only the one-at-a-time calls, so this module calls the C API's
-//! `rocksdb_create_column_families`, which writes the OPTIONS file once for a whole topic, and
-//! it never drops a family: a deleted topic's families are emptied (one range delete each, their
-//! files deleted at once) and handed to the next topic created. The number of families is the
-//! peak partition count, never more.
+//! `rocksdb_create_column_families` (through `rocksdb_ffi`, where every `unsafe` call into
+//! RocksDB lives), which writes the OPTIONS file once for a whole topic, and it never drops a
+//! family: a deleted topic's families are emptied (one range delete each, their files deleted
+//! at once) and handed to the next topic created. The number of families is the peak partition
+//! count, never more.
 use std::collections::{BTreeSet, HashMap};
-use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::ffi::CString;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use librocksdb_sys as ffi;
-use rocksdb::{AsColumnFamilyRef, AsRawPtr, DB, Options};
+use rocksdb::{AsColumnFamilyRef, DB, Options};
 
 use super::error::StorageError;
 use super::keys;
+use super::rocksdb_ffi::{self, FamilyHandle};
 use crate::proto::meta::TopicMeta;
 
 /// One partition slot's column family handle.
 pub struct Family {
-    handle: *mut ffi::rocksdb_column_family_handle_t,
-    /// Families created here are ours to destroy; those opened with the database belong to
-    /// rust-rocksdb's own handle map.
-    owned: bool,
+    /// Ours to destroy if created here, rust-rocksdb's if opened with the database.
+    handle: FamilyHandle,
     pub slot: u32,
     /// Written since the early flush's scan last found its active memtable empty (also set at
     /// open, when the WAL replay may have filled it, and when the family is bound to a topic).
@@ -36,20 +36,15 @@ pub struct Family {
     written: AtomicBool,
 }
 
-// SAFETY: a ColumnFamilyHandle is immutable once created and RocksDB synchronizes every use of
-// it internally; rust-rocksdb declares its own handles Send + Sync on the same grounds.
-unsafe impl Send for Family {}
-unsafe impl Sync for Family {}
-
 impl AsColumnFamilyRef for Family {
     fn inner(&self) -> *mut ffi::rocksdb_column_family_handle_t {
-        self.handle
+        self.handle.as_ptr()
     }
 }
 
 impl Family {
-    fn new(handle: *mut ffi::rocksdb_column_family_handle_t, owned: bool, slot: u32) -> Self {
-        Family { handle, owned, slot, written: AtomicBool::new(true) }
+    fn new(handle: FamilyHandle, slot: u32) -> Self {
+        Family { handle, slot, written: AtomicBool::new(true) }
     }
 
     pub fn name(&self) -> String {
@@ -65,16 +60,6 @@ impl Family {
     /// that a write applied meanwhile marks the family again.
     pub fn take_written(&self) -> bool {
         self.written.swap(false, Ordering::AcqRel)
-    }
-}
-
-impl Drop for Family {
-    fn drop(&mut self) {
-        if self.owned {
-            // SAFETY: created by rocksdb_create_column_families and destroyed exactly once, while
-            // the database is still open (`Store` drops its families before its `DB`).
-            unsafe { ffi::rocksdb_column_family_handle_destroy(self.handle) }
-        }
     }
 }
 
@@ -113,7 +98,7 @@ impl Families {
         let mut families = Families::default();
         for name in names {
             let (Some(slot), Some(cf)) = (keys::parse_partition_cf_name(name), db.cf_handle(name)) else { continue };
-            families.slots.insert(slot, Arc::new(Family::new(cf.inner(), false, slot)));
+            families.slots.insert(slot, Arc::new(Family::new(FamilyHandle::opened(&cf), slot)));
             families.free.insert(slot);
             families.next_slot = families.next_slot.max(slot + 1);
         }
@@ -213,70 +198,10 @@ pub fn create_many(db: &DB, opts: &Options, first: u32, count: u32) -> (Vec<Fami
         .iter()
         .map(|&slot| CString::new(keys::partition_cf_name(slot)).unwrap_or_default()) // ASCII digits: no NUL
         .collect();
-    let name_ptrs: Vec<*const c_char> = names.iter().map(|name| name.as_ptr()).collect();
-    let mut created_len = 0usize;
-    let mut err: *mut c_char = std::ptr::null_mut();
-    // SAFETY: db and opts are alive for the call; name_ptrs points at `count` NUL-terminated
-    // strings that outlive it; RocksDB returns a malloc'd array of `created_len` handles.
-    let handles = unsafe {
-        let list = ffi::rocksdb_create_column_families(
-            db.as_raw_ptr(),
-            opts.as_raw_ptr(),
-            name_ptrs.len() as c_int,
-            name_ptrs.as_ptr(),
-            &mut created_len,
-            &mut err,
-        );
-        let handles = if list.is_null() { Vec::new() } else { std::slice::from_raw_parts(list, created_len).to_vec() };
-        ffi::rocksdb_create_column_families_destroy(list);
-        handles
-    };
-    let created = handles.into_iter().zip(slots).map(|(handle, slot)| Family::new(handle, true, slot)).collect();
-    give_freed_heap_back();
-    let error = (!err.is_null()).then(|| {
-        // SAFETY: err is a malloc'd NUL-terminated message that we own and free once.
-        let message = unsafe { CStr::from_ptr(err).to_string_lossy().into_owned() };
-        unsafe { ffi::rocksdb_free(err as *mut c_void) };
-        StorageError::CreateFamilies(message)
-    });
-    (created, error)
-}
-
-/// Returns free heap pages to the OS. RocksDB serializes every family's options (thousands of
-/// small strings) each time it rewrites its OPTIONS file; glibc keeps the freed pages, which at
-/// 10,000 families made up most of the broker's resident memory.
-pub fn give_freed_heap_back() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free pages; it touches no live allocation.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// An integer property of one family, without the string round trip of rust-rocksdb's
-/// `property_int_value_cf` (RocksDB formats it, mallocs a copy, Rust parses it):
-/// `Store::flush_fullest` reads one per partition, thousands at a time. `None` if RocksDB does
-/// not know the property.
-pub fn int_property(db: &DB, cf: &impl AsColumnFamilyRef, name: &CStr) -> Option<u64> {
-    let mut value = 0u64;
-    // SAFETY: db and cf are alive for the call and name is NUL-terminated; RocksDB only writes
-    // `value`.
-    let found = unsafe { ffi::rocksdb_property_int_cf(db.as_raw_ptr(), cf.inner(), name.as_ptr(), &mut value) };
-    (found == 0).then_some(value)
-}
-
-/// Replay the WAL into memtables at open instead of flushing every family to a new L0 file
-/// (with thousands of families that flush dominated restart time). rust-rocksdb has no setter.
-pub fn avoid_flush_during_recovery(opts: &mut Options) {
-    // SAFETY: opts wraps a live rocksdb_options_t for the duration of the call.
-    unsafe { ffi::rocksdb_options_set_avoid_flush_during_recovery(opts.as_raw_ptr(), 1) }
-}
-
-/// Wait for each `bytes_per_sync` write-back to finish, so SST writes never leave more than that
-/// dirty (see `db_options`). rust-rocksdb has no setter.
-pub fn strict_bytes_per_sync(opts: &mut Options) {
-    // SAFETY: opts wraps a live rocksdb_options_t for the duration of the call.
-    unsafe { ffi::rocksdb_options_set_strict_bytes_per_sync(opts.as_raw_ptr(), 1) }
+    let (handles, error) = rocksdb_ffi::create_column_families(db, opts, &names);
+    let created = handles.into_iter().zip(slots).map(|(handle, slot)| Family::new(handle, slot)).collect();
+    rocksdb_ffi::give_freed_heap_back();
+    (created, error.map(StorageError::CreateFamilies))
 }
 
 #[cfg(test)]

@@ -20,7 +20,8 @@ use rocksdb::FlushOptions;
 
 use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
-use super::families::{self, BorrowedFamily, Family};
+use super::families::{BorrowedFamily, Family};
+use super::rocksdb_ffi;
 
 /// Active memtables holding less are left for RocksDB's flush of every family (or for their
 /// turn as overdue): a file for a few kilobytes is what this avoids.
@@ -119,7 +120,7 @@ impl Store {
     }
 
     fn active_memtable(&self, family: &Family, property: &CStr) -> Option<u64> {
-        families::int_property(&self.db, family, property)
+        rocksdb_ffi::int_property(&self.db, family, property)
     }
 }
 

@@ -11,8 +11,6 @@ mod db;
 mod direct_io;
 mod dump;
 mod error;
-#[allow(unsafe_code)]
-// C API calls rust-rocksdb lacks: creating many families at once, a few option setters, integer properties
 mod families;
 mod flush_fullest;
 pub(crate) mod housekeeping;
@@ -23,6 +21,10 @@ mod offsets;
 mod partition_log;
 mod producers;
 mod raft_log;
+// The one module with `unsafe` for RocksDB: the C API calls rust-rocksdb lacks (creating many
+// families at once, integer properties, two option setters) and malloc_trim, as safe functions.
+#[allow(unsafe_code)]
+mod rocksdb_ffi;
 mod stats;
 #[cfg(test)]
 mod test_store;
@@ -33,13 +35,13 @@ mod write_group;
 pub use db::{Store, StoreOptions};
 pub use dump::StoreDump;
 pub use error::{StorageError, StorageResult};
-pub use families::give_freed_heap_back;
 pub use flush_fullest::{Flushed, SliceAges};
 pub use identity::{FORMAT_VERSION, IdentityError};
 pub use offsets::GroupOffset;
 pub use partition_log::ReadBounds;
 pub use producers::StoredProducers;
 pub use raft_log::RAFT_LOG_CF;
+pub use rocksdb_ffi::give_freed_heap_back;
 pub use stats::RocksStats;
 pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};

@@ -5,7 +5,7 @@ use rocksdb::AsColumnFamilyRef;
 
 use super::db::{META_CF, OFFSETS_CF, Store};
 use super::error::StorageResult;
-use super::families;
+use super::rocksdb_ffi;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RocksStats {
@@ -43,7 +43,7 @@ impl Store {
     }
 
     fn add_family_stats(&self, stats: &mut RocksStats, cf: &impl AsColumnFamilyRef) {
-        let int = |property: &CStr| families::int_property(&self.db, cf, property).unwrap_or(0);
+        let int = |property: &CStr| rocksdb_ffi::int_property(&self.db, cf, property).unwrap_or(0);
         stats.memtable_bytes += int(c"rocksdb.cur-size-all-mem-tables");
         stats.sst_bytes += int(c"rocksdb.total-sst-files-size");
         stats.pending_compaction_bytes += int(c"rocksdb.estimate-pending-compaction-bytes");
