@@ -33,6 +33,8 @@ pub const COMMIT_BATCH_JOBS: &str = "strata_commit_batch_requests";
 pub const COMMIT_BATCH_BYTES: &str = "strata_commit_batch_bytes";
 pub const WAL_SYNC_DURATION: &str = "strata_wal_sync_duration_seconds";
 pub const CORRUPT_BATCHES: &str = "strata_corrupt_batches_total";
+pub const DATA_DIR_AVAILABLE: &str = "strata_data_dir_available_bytes";
+pub const DISK_LOW: &str = "strata_disk_low";
 pub const ROCKSDB_MEMTABLE: &str = "strata_rocksdb_memtable_bytes";
 pub const EARLY_FLUSHES: &str = "strata_early_flushes_total";
 pub const EARLY_FLUSHED_PARTITIONS: &str = "strata_early_flushed_partitions_total";
@@ -111,6 +113,8 @@ fn describe_all() {
     describe_histogram!(COMMIT_BATCH_BYTES, Unit::Bytes, "Bytes written by one group commit");
     describe_histogram!(WAL_SYNC_DURATION, Unit::Seconds, "Time of one group commit's write with WAL fsync");
     describe_counter!(CORRUPT_BATCHES, Unit::Count, "Stored batches that failed their CRC or format check, by topic");
+    describe_gauge!(DATA_DIR_AVAILABLE, Unit::Bytes, "Bytes available on the data dir's filesystem (cluster members)");
+    describe_gauge!(DISK_LOW, Unit::Count, "1 while the data dir's free space is below --min-free-disk, else 0");
     describe_gauge!(ROCKSDB_MEMTABLE, Unit::Bytes, "RocksDB memtable bytes, all column families");
     describe_counter!(
         EARLY_FLUSHES,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 
 use super::Broker;
@@ -165,7 +166,8 @@ impl Broker {
             .await
             .map_err(|_| Error::Overloaded(format!("commit queue stayed full for {wait:?}")))?
             .map_err(|_| Error::ShuttingDown)?;
-        Ok(Queued { answer: (acks != Acks::None).then_some(answer), count })
+        let stalled = self.replication.as_ref().map(|replication| replication.writes_stalled());
+        Ok(Queued { answer: (acks != Acks::None).then_some(answer), count, stalled })
     }
 }
 
@@ -174,6 +176,8 @@ pub struct Queued {
     /// `None` with acks NONE: nobody waits.
     answer: Option<oneshot::Receiver<Result<Vec<Appended>>>>,
     count: usize,
+    /// In a cluster: resolves once this broker cannot store writes (a full disk).
+    stalled: Option<BoxFuture<'static, ()>>,
 }
 
 impl Queued {
@@ -181,7 +185,15 @@ impl Queued {
     pub async fn appended(self) -> Result<Vec<Appended>> {
         match self.answer {
             None => Ok(vec![Appended { base_offset: -1, duplicate: false }; self.count]),
-            Some(answer) => answer.await.map_err(|_| Error::ShuttingDown)?,
+            Some(answer) => {
+                let stalled = self.stalled.unwrap_or_else(|| Box::pin(std::future::pending()));
+                tokio::select! {
+                    answer = answer => answer.map_err(|_| Error::ShuttingDown)?,
+                    // Its outcome is unknown (like a leader change's): an idempotent producer's
+                    // retry is answered from its window at the new leader.
+                    () = stalled => Err(Error::NotLeader { leader_id: None, leader_addr: None }),
+                }
+            }
         }
     }
 }

@@ -108,6 +108,10 @@ pub trait Replication: Send + Sync {
     /// This broker's view of the cluster.
     fn status(&self) -> ClusterStatus;
 
+    /// Resolves once this broker cannot store writes (its disk is full): a produce waiting on
+    /// it is answered NOT_LEADER, for its client to go on to another broker.
+    fn writes_stalled(&self) -> BoxFuture<'static, ()>;
+
     /// Proposes a catalog change; resolves once this broker applied it.
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>>;
 

@@ -136,6 +136,11 @@ pub struct ServeArgs {
     /// broker still counts as alive.
     #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = parse_duration)]
     replica_lag_time_max: Duration,
+    /// Cluster: below this much free space on the data dir's disk, a leader hands leadership to
+    /// a follower (a leader that cannot write holds every write of the cluster). Leave room for
+    /// the memtables to flush and compactions to run.
+    #[arg(long, env = "STRATA_MIN_FREE_DISK", default_value = "1GiB", value_parser = parse_size)]
+    min_free_disk: u64,
     /// Log format; filter with RUST_LOG (e.g. RUST_LOG=strata=debug).
     #[arg(long, env = "STRATA_LOG_FORMAT", value_enum, default_value = "text")]
     log_format: LogFormat,
@@ -210,6 +215,7 @@ impl ServeArgs {
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
+            min_free_disk: self.min_free_disk,
         }))
     }
 
@@ -268,6 +274,7 @@ struct ClusterFlags {
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
+    min_free_disk: u64,
 }
 
 impl ClusterFlags {
@@ -290,6 +297,7 @@ impl ClusterFlags {
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
+            min_free_disk: self.min_free_disk,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! A channel to whichever broker leads. It starts at the first bootstrap address that accepts a
 //! connection; a NOT_LEADER (or NOT_COORDINATOR) answer naming the leader sends later requests
-//! there, and a request that fails to reach its broker sends later ones to the next bootstrap
-//! address. The failed
+//! there, and a request that fails to reach its broker, or is answered NOT_LEADER by a broker
+//! that knows no leader, sends later ones to the next bootstrap address. The failed
 //! request itself is not resent here: its caller decides (the idempotent producer retries).
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -103,8 +103,12 @@ impl Service<http::Request<Body>> for Routed {
                 Ok(response) => {
                     let header = |key: &str| response.headers().get(key).and_then(|v| v.to_str().ok());
                     let redirect = matches!(header("strata-reason"), Some("NOT_LEADER" | "NOT_COORDINATOR"));
-                    if redirect && let Some(leader) = header("strata-leader-addr") {
-                        route.current = leader.to_string();
+                    match header("strata-leader-addr") {
+                        Some(leader) if redirect => route.current = leader.to_string(),
+                        // A broker that knows no leader (an election, or its own disk full): ask
+                        // the next one.
+                        _ if redirect => route.move_on_from(&addr),
+                        _ => {}
                     }
                 }
                 Err(_) => route.move_on_from(&addr),

@@ -12,6 +12,7 @@ use openraft::{OptionalSend, RaftTypeConfig};
 use prost::Message;
 
 use super::codec;
+use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
 use super::types::{Entry, LogId, TypeConfig, Vote};
 use crate::proto::peer as pb;
@@ -25,48 +26,27 @@ pub struct LogStore {
     sync: bool,
     /// Recent entries' sizes: followers' lag in bytes.
     sizes: Arc<EntrySizes>,
+    /// Writes waiting for disk space.
+    disk: DiskWait,
 }
 
 impl LogStore {
-    pub fn new(store: Arc<Store>, group: u64, sync: bool, sizes: Arc<EntrySizes>) -> Self {
-        LogStore { store, group, sync, sizes }
+    pub fn new(store: Arc<Store>, group: u64, sync: bool, sizes: Arc<EntrySizes>, disk: DiskWait) -> Self {
+        LogStore { store, group, sync, sizes, disk }
+    }
+
+    /// Blocking storage work, waiting out a full disk.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnMut() -> StorageResult<T> + Send + 'static,
+    ) -> io::Result<T> {
+        self.disk.blocking("write its Raft log", work).await
     }
 
     fn log_id_mark(&self, name: &str) -> io::Result<Option<LogId>> {
         let bytes = self.store.raft_mark(self.group, name).map_err(io::Error::other)?;
         bytes.map(|b| pb::LogId::decode(b.as_slice()).map(codec::from_log_id).map_err(io::Error::other)).transpose()
     }
-}
-
-/// Runs blocking storage work off the async runtime's workers, waiting out a full disk: a
-/// replica that cannot write stops acknowledging (and applying) until space returns, and then
-/// catches up, instead of failing its Raft group for good. Other errors are returned.
-pub(super) async fn blocking<T: Send + 'static>(
-    work: impl FnMut() -> StorageResult<T> + Send + 'static,
-) -> io::Result<T> {
-    let done = tokio::task::spawn_blocking(move || until_space("write its Raft log", work));
-    done.await.map_err(io::Error::other)?.map_err(io::Error::other)
-}
-
-/// How often a write refused for a full disk is tried again.
-const DISK_FULL_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Runs `work` (blocking) until it succeeds or fails for another reason than a full disk,
-/// trying again every second while the disk is full. A write refused that way wrote nothing,
-/// so trying the same write again is safe.
-pub(super) fn until_space<T>(what: &str, mut work: impl FnMut() -> StorageResult<T>) -> StorageResult<T> {
-    for waited in 0u64.. {
-        match work() {
-            Err(e) if e.is_no_space() => {
-                if waited.is_multiple_of(30) {
-                    tracing::warn!(error = %e, "the disk is full: this replica waits for space to {what}");
-                }
-                std::thread::sleep(DISK_FULL_RETRY);
-            }
-            other => return other,
-        }
-    }
-    unreachable!("the attempts never run out")
 }
 
 fn decode_entry(bytes: &[u8]) -> io::Result<Entry> {
@@ -90,7 +70,7 @@ impl RaftLogReader<TypeConfig> for LogStore {
             Bound::Unbounded => u64::MAX,
         };
         let (store, group) = (self.store.clone(), self.group);
-        let rows = blocking(move || store.raft_entries(group, from, to)).await?;
+        let rows = self.blocking(move || store.raft_entries(group, from, to)).await?;
         rows.iter().map(|(_, bytes)| decode_entry(bytes)).collect()
     }
 
@@ -111,7 +91,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, io::Error> {
         let last_purged_log_id = self.log_id_mark("purged")?;
         let (store, group) = (self.store.clone(), self.group);
-        let last = blocking(move || store.raft_last_entry(group)).await?;
+        let last = self.blocking(move || store.raft_last_entry(group)).await?;
         let last_log_id = match last {
             Some((_, bytes)) => Some(decode_entry(&bytes)?.log_id),
             None => last_purged_log_id,
@@ -127,13 +107,13 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         // Always fsynced, whatever --fsync says: a vote forgotten by a crash could elect two
         // leaders in one term.
         let (store, group, bytes) = (self.store.clone(), self.group, codec::vote(vote).encode_to_vec());
-        blocking(move || store.raft_put_mark(group, "vote", &bytes, true)).await
+        self.blocking(move || store.raft_put_mark(group, "vote", &bytes, true)).await
     }
 
     async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), io::Error> {
         let Some(committed) = committed else { return Ok(()) };
         let (store, group, bytes) = (self.store.clone(), self.group, codec::log_id(&committed).encode_to_vec());
-        blocking(move || store.raft_put_mark(group, "committed", &bytes, false)).await
+        self.blocking(move || store.raft_put_mark(group, "committed", &bytes, false)).await
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, io::Error> {
@@ -150,7 +130,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.sizes.appended(rows.iter().map(|(index, bytes)| (*index, bytes.len() as u64)));
         let (store, group, sync) = (self.store.clone(), self.group, self.sync);
         // Written (and, under --fsync always, synced) before returning: readable and durable.
-        let written = blocking(move || store.raft_append(group, &rows, sync)).await;
+        let written = self.blocking(move || store.raft_append(group, &rows, sync)).await;
         match written {
             Ok(()) => {
                 callback.io_completed(Ok(()));
@@ -167,12 +147,12 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let from = last_log_id.map_or(0, |id| id.index + 1);
         self.sizes.truncated_after(last_log_id.map(|id| id.index));
         let (store, group) = (self.store.clone(), self.group);
-        blocking(move || store.raft_truncate_from(group, from)).await
+        self.blocking(move || store.raft_truncate_from(group, from)).await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), io::Error> {
         let (store, group, upto) = (self.store.clone(), self.group, log_id.index);
         let bytes = codec::log_id(&log_id).encode_to_vec();
-        blocking(move || store.raft_purge(group, upto, &bytes)).await
+        self.blocking(move || store.raft_purge(group, upto, &bytes)).await
     }
 }

@@ -12,7 +12,10 @@
 //! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
 //! pinned exactly: nothing outside this module names its types.
 mod codec;
+mod disk_guard;
+mod disk_wait;
 mod entry_sizes;
+mod hand_over;
 mod log_store;
 mod network;
 mod node;

@@ -9,6 +9,7 @@ use openraft::errors::{InitializeError, RaftError};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
 use super::log_store::LogStore;
 use super::network::Network;
@@ -43,6 +44,8 @@ pub struct ClusterConfig {
     /// A follower not caught up for this long leaves the in-sync replicas; a broker silent this
     /// long is not alive.
     pub replica_lag_time_max: Duration,
+    /// Below this many free bytes on the data dir's disk, a leader hands leadership over.
+    pub min_free_disk: u64,
 }
 
 /// Opens the broker with the Raft group as its commit log; returns it with its Raft node and
@@ -63,9 +66,10 @@ pub fn open_broker(
         store.ensure_raft_log()?;
         let (events, catalog_events) = mpsc::unbounded_channel();
         let (trims, trims_applied) = mpsc::unbounded_channel();
-        let state_machine = StateMachine::open(applier, GROUP, events, trims)?;
+        let disk = DiskWait::default();
+        let state_machine = StateMachine::open(applier, GROUP, events, trims, disk.clone())?;
         let sizes = Arc::new(EntrySizes::default());
-        let log_store = LogStore::new(store, GROUP, sync, sizes.clone());
+        let log_store = LogStore::new(store, GROUP, sync, sizes.clone(), disk.clone());
         let network = Network::new(GROUP, cluster_id.clone());
         let raft = runtime
             .block_on(Raft::new(identity.node_id, raft_config, network, log_store, state_machine))
@@ -89,6 +93,7 @@ pub fn open_broker(
             node_id: identity.node_id,
             catalog_events: Mutex::new(Some(catalog_events)),
             watch,
+            disk,
         };
         let log = RaftLog { raft, runtime, store: applier_store, sync_always: sync };
         Ok((Box::new(log), Some(Arc::new(replication))))

@@ -13,6 +13,7 @@ use prost::Message;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::disk_wait::DiskWait;
 use super::types::{LogCommand, Raft, Respond, TypeConfig};
 use super::watch::ShardWatch;
 use crate::broker::apply::{Applied, Op};
@@ -103,6 +104,8 @@ pub struct ClusterReplication {
     pub node_id: u64,
     pub catalog_events: Mutex<Option<mpsc::UnboundedReceiver<CatalogApplied>>>,
     pub watch: Arc<ShardWatch>,
+    /// This broker's writes waiting for disk space: it then leads no more.
+    pub disk: DiskWait,
 }
 
 impl Replication for ClusterReplication {
@@ -116,7 +119,9 @@ impl Replication for ClusterReplication {
         // every leader commits first): until then it may be behind what the old leader served,
         // and a reader would see the high watermark go back.
         let caught_up = metrics.last_applied.is_some_and(|applied| applied.leader_id.term == metrics.current_term);
-        if leader_id == Some(self.node_id) && !caught_up {
+        // A leader whose writes wait for disk space cannot commit anything: clients go on to the
+        // other brokers, which elect a leader once its heartbeats stop.
+        if leader_id == Some(self.node_id) && (!caught_up || self.disk.waiting()) {
             return Leadership { leader: false, leader_id: None, leader_addr: None };
         }
         Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }
@@ -124,6 +129,10 @@ impl Replication for ClusterReplication {
 
     fn status(&self) -> ClusterStatus {
         self.watch.status()
+    }
+
+    fn writes_stalled(&self) -> BoxFuture<'static, ()> {
+        self.disk.started()
     }
 
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>> {

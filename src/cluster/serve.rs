@@ -3,9 +3,6 @@
 //! to a follower, then Raft, then the peer listener, then the data dir).
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use openraft::async_runtime::WatchReceiver;
 
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
@@ -13,9 +10,10 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::disk_guard::DiskGuard;
+use super::hand_over::hand_over;
 use super::node::{ClusterConfig, GROUP, form, hello, open_broker, sorted};
 use super::peer_service::PeerService;
-use super::types::Raft;
 use crate::config::BrokerConfig;
 use crate::proto::peer::peer_server::PeerServer;
 use crate::server::FrontEnds;
@@ -29,6 +27,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let runtime = Handle::current();
+    let config_data_dir = config.data_dir.clone();
     let opening = cluster.clone();
     let (broker, raft, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
@@ -53,6 +52,16 @@ pub async fn run(
     // Long enough for the follower to win the election it starts at once; short of what an
     // election after a crash would take anyway.
     let hand_over_wait = cluster.election_timeout.1 * 2;
+    let disk_guard = tokio::spawn(
+        DiskGuard {
+            raft: raft.clone(),
+            me: broker.identity().node_id,
+            data_dir: config_data_dir,
+            min_free: cluster.min_free_disk,
+            hand_over_wait,
+        }
+        .run(),
+    );
     let failed: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
     let formation_failed = CancellationToken::new();
     let forming = tokio::spawn({
@@ -73,7 +82,8 @@ pub async fn run(
     };
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
-    hand_over(&raft, broker.identity().node_id, hand_over_wait).await;
+    disk_guard.abort();
+    hand_over(&raft, broker.identity().node_id, hand_over_wait, "stopping").await;
     if let Err(e) = raft.shutdown().await {
         tracing::warn!(error = %e, "stopping the Raft node");
     }
@@ -86,28 +96,5 @@ pub async fn run(
     match failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
         Some(e) => Err(e),
         None => served,
-    }
-}
-
-/// A leader about to stop hands leadership to its most caught-up follower and waits (bounded)
-/// until that one leads, so a rolling restart costs no election timeout: clients see one
-/// NOT_LEADER and go on.
-async fn hand_over(raft: &Raft, me: u64, wait: Duration) {
-    let metrics = raft.metrics().borrow_watched().clone();
-    if metrics.current_leader != Some(me) {
-        return;
-    }
-    let followers = metrics.replication.unwrap_or_default();
-    let best = followers.iter().filter(|(id, _)| **id != me).max_by_key(|(_, matched)| matched.map(|m| m.index));
-    let Some((&target, _)) = best else { return }; // a cluster of one
-    tracing::info!(target, "stopping: handing leadership over");
-    if let Err(e) = raft.trigger().transfer_leader(target).await {
-        tracing::warn!(error = %e, "handing leadership over");
-        return;
-    }
-    let handed = raft.wait(Some(wait)).metrics(|m| m.current_leader.is_some_and(|l| l != me), "a new leader").await;
-    match handed {
-        Ok(m) => tracing::info!(leader = ?m.current_leader, "leadership handed over"),
-        Err(e) => tracing::warn!(error = %e, "the follower did not take over in time; it will be elected"),
     }
 }

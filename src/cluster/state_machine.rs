@@ -17,7 +17,7 @@ use prost::Message;
 use tokio::sync::mpsc;
 
 use super::codec;
-use super::log_store::until_space;
+use super::disk_wait::DiskWait;
 use super::types::{Entry, LogId, StoredMembership, TypeConfig};
 use crate::broker::ApplyResults;
 use crate::broker::apply::{Applier, Op};
@@ -37,13 +37,21 @@ pub struct StateMachine {
     membership: StoredMembership,
     catalog_events: CatalogEvents,
     trims: Trims,
+    /// Writes waiting for disk space.
+    disk: DiskWait,
 }
 
 impl StateMachine {
     /// The state machine of `group`, resuming from its applied state in `meta`.
-    pub fn open(applier: Applier, group: u64, catalog_events: CatalogEvents, trims: Trims) -> io::Result<Self> {
+    pub fn open(
+        applier: Applier,
+        group: u64,
+        catalog_events: CatalogEvents,
+        trims: Trims,
+        disk: DiskWait,
+    ) -> io::Result<Self> {
         let (applied, membership) = read_state(&applier.store, group, "applied")?.unwrap_or_default();
-        Ok(StateMachine { applier, group, applied, membership, catalog_events, trims })
+        Ok(StateMachine { applier, group, applied, membership, catalog_events, trims, disk })
     }
 
     /// Applies one entry and records it applied, in one write.
@@ -98,10 +106,10 @@ impl StateMachine {
     fn write(&mut self, ops: &mut [Op]) -> io::Result<Vec<crate::error::Result<crate::broker::apply::Applied>>> {
         let state = encode_state(self.applied.as_ref(), &self.membership);
         let marks = [(keys::raft_meta_key(self.group, "applied"), state)];
-        let applier = &mut self.applier;
+        let (applier, disk) = (&mut self.applier, &self.disk);
         // A full disk pauses this replica's apply until space returns (a failed write applied
         // nothing, so the same ops are applied again); anything else stops it.
-        tokio::task::block_in_place(|| until_space("apply", || applier.try_apply(ops, &marks, |_| false))).map_err(
+        tokio::task::block_in_place(|| disk.until_space("apply", || applier.try_apply(ops, &marks, |_| false))).map_err(
             |e| {
                 tracing::error!(error = %e, "applying a committed entry failed; this replica stops");
                 io::Error::other(e)
@@ -137,6 +145,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             group: self.group,
             applied: self.applied,
             membership: self.membership.clone(),
+            disk: self.disk.clone(),
         }
     }
 
@@ -166,6 +175,7 @@ pub struct SnapshotMark {
     group: u64,
     applied: Option<LogId>,
     membership: StoredMembership,
+    disk: DiskWait,
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
@@ -178,7 +188,9 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
         // worker.)
         let state = encode_state(self.applied.as_ref(), &self.membership);
         let (store, group) = (self.store.clone(), self.group);
-        super::log_store::blocking(move || store.raft_put_mark(group, "snapshot", &state, false)).await?;
+        self.disk
+            .blocking("write its snapshot mark", move || store.raft_put_mark(group, "snapshot", &state, false))
+            .await?;
         let meta = SnapshotMeta { last_log_id: self.applied, last_membership: self.membership.clone() };
         Ok(Snapshot { meta, snapshot: () })
     }

@@ -27,6 +27,7 @@ pub const RAFT_FOLLOWER_LAG_BYTES: &str = "strata_raft_follower_lag_bytes";
 pub const RAFT_FOLLOWERS_IN_SYNC: &str = "strata_raft_in_sync_replicas";
 pub const CLUSTER_BROKERS_ALIVE: &str = "strata_cluster_brokers_alive";
 pub const RAFT_TRANSFERS_RECEIVED: &str = "strata_raft_leadership_transfers_received_total";
+pub const RAFT_HANDED_OVER: &str = "strata_raft_leadership_handed_over_total";
 
 pub struct ShardWatch {
     pub shard: u64,
@@ -212,6 +213,11 @@ pub fn describe_metrics() {
         RAFT_TRANSFERS_RECEIVED,
         Unit::Count,
         "Leaderships handed to this broker by a leader that was stopping (no election wait)"
+    );
+    describe_counter!(
+        RAFT_HANDED_OVER,
+        Unit::Count,
+        "Leaderships this broker handed to another, by reason (stopping, disk_low)"
     );
     describe_gauge!(CLUSTER_BROKERS_ALIVE, Unit::Count, "Brokers the leader heard from lately, itself included");
 }

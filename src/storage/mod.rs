@@ -13,6 +13,7 @@ mod dump;
 mod error;
 mod families;
 mod flush_fullest;
+pub mod free_space;
 pub(crate) mod housekeeping;
 mod identity;
 pub mod keys;

@@ -33,6 +33,8 @@ pub struct Cluster {
     pub brokers: Vec<Option<ServerProcess>>,
     /// Brokers frozen with SIGSTOP.
     paused: Vec<bool>,
+    /// Flags of one broker's next starts, beyond those every broker gets.
+    pub extra_flags: Vec<Vec<String>>,
     _root: tempfile::TempDir,
 }
 
@@ -47,8 +49,11 @@ impl Cluster {
         let dirs: Vec<PathBuf> = (1..=size).map(|n| root.path().join(format!("broker{n}"))).collect();
         let paused = vec![false; size];
         let seeds = peers.join(",");
+        // The disk-full tests' small filesystems hold 256 MiB.
+        let extra_flags = vec![["--min-free-disk", "64MiB"].map(String::from).to_vec(); size];
+        let brokers = Vec::new();
         let mut cluster =
-            Cluster { dirs, seeds, peers, listen, metrics, kafka, brokers: Vec::new(), paused, _root: root };
+            Cluster { dirs, seeds, peers, listen, metrics, kafka, brokers, paused, extra_flags, _root: root };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
     }
@@ -74,6 +79,7 @@ impl Cluster {
                 .map(String::from),
         );
         args.extend(["--kafka-listen".to_string(), self.kafka[i].to_string()]);
+        args.extend(self.extra_flags[i].iter().cloned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         ServerProcess::spawn_at(&self.listen[i], &self.dirs[i], &args)
     }

@@ -54,3 +54,144 @@ async fn a_follower_with_a_full_disk_waits_and_catches_up_when_space_returns() {
     }
     cluster.stop_and_compare_replicas();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_with_a_full_disk_hands_leadership_over_and_catches_up() {
+    let fs = match SmallFs::mount(256) {
+        Ok(fs) => fs,
+        Err(reason) => {
+            eprintln!("SKIPPED cluster disk-full test: {reason}");
+            return;
+        }
+    };
+    let mut cluster = Cluster::start(3);
+    let first = cluster.leader().await;
+    let mut client = connect(cluster.addr(first)).await;
+    create_topic(&mut client, "t", 1).await;
+    produce_to(&mut client, "t", 0, vec![record("first")]).await;
+
+    // Broker `full` gets its data dir on the small filesystem, then leads.
+    let full = (first + 1) % 3;
+    cluster.kill_9(full);
+    let moved = fs.mount.join("leader");
+    let copied = std::process::Command::new("cp").arg("-a").arg(&cluster.dirs[full]).arg(&moved).status();
+    assert!(copied.is_ok_and(|s| s.success()), "copy the data dir");
+    cluster.dirs[full] = moved;
+    cluster.restart(full);
+    wait_caught_up(cluster.addr(full), "t", &[1]).await;
+    let mut produced = 1;
+    while cluster.leader().await != full {
+        assert!(produced < 6, "broker {full} did not become leader in 5 attempts");
+        hand_leadership_to(&mut cluster, full).await;
+        produced += 1;
+    }
+
+    // 25 MiB of records: more than the full broker has left.
+    const RECORDS: usize = 25_600;
+    // Its disk fills to below --min-free-disk (64 MiB here): it hands leadership over, and a
+    // client of the cluster keeps getting acknowledgements from the new leader while the full
+    // broker, a follower now, falls behind once its last 32 MiB are gone too.
+    fill_disk(&fs.mount.join("ballast"), 32 << 20);
+    let client = strata::client::connect(&cluster.bootstrap()).await.expect("bootstrap");
+    let config = strata::client::ProducerConfig {
+        linger: Duration::from_millis(1),
+        request_timeout: Duration::from_secs(2),
+        retry_backoff: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let producer = strata::client::Producer::new(client, "t", config).await.expect("producer");
+    let value = bytes::Bytes::from(vec![b'x'; 1024]);
+    let produce = async {
+        let mut deliveries = Vec::new();
+        for _ in 0..RECORDS {
+            let record = strata::proto::Record { value: value.clone(), ..Default::default() };
+            deliveries.push(producer.send(record, Some(0)).await.expect("queued"));
+        }
+        producer.flush().await;
+        let mut offsets = Vec::new();
+        for delivered in deliveries {
+            offsets.push(delivered.await.expect("answered").expect("acknowledged by the cluster").offset);
+        }
+        offsets
+    };
+    let offsets = tokio::time::timeout(Duration::from_secs(120), produce).await;
+    let offsets = offsets.expect("writes were not held by the broker low on space");
+    let first = produced as i64;
+    assert_eq!(offsets, (first..first + RECORDS as i64).collect::<Vec<_>>(), "each record once, in order");
+    producer.close().await;
+    let now = cluster.leader().await;
+    assert_ne!(now, full, "a broker low on space does not lead");
+    let metrics = http_get(cluster.metrics[full], "/metrics").unwrap_or_default();
+    assert!(metrics.lines().any(|l| l == "strata_disk_low 1"), "{metrics}");
+
+    // Space returns: it catches up, and the replicas hold the same bytes.
+    std::fs::remove_file(fs.mount.join("ballast")).expect("free the space");
+    let expected = high_watermarks(cluster.addr(now), "t").await;
+    assert_eq!(expected, vec![first + RECORDS as i64]);
+    for i in 0..3 {
+        wait_caught_up(cluster.addr(i), "t", &expected).await;
+    }
+    cluster.stop_and_compare_replicas();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_below_min_free_disk_hands_leadership_over() {
+    let mut cluster = Cluster::start(3);
+    let first = cluster.leader().await;
+    let mut client = connect(cluster.addr(first)).await;
+    create_topic(&mut client, "t", 1).await;
+    produce_to(&mut client, "t", 0, vec![record("first")]).await;
+
+    // Broker `low` restarts asking for more free space than any disk has, then is made leader.
+    let low = (first + 1) % 3;
+    cluster.kill_9(low);
+    cluster.extra_flags[low] = ["--min-free-disk", "1000TiB"].map(String::from).to_vec();
+    cluster.restart(low);
+    wait_caught_up(cluster.addr(low), "t", &[1]).await;
+    // Each attempt hands it leadership (unless the third broker wins the election that
+    // follows), and it hands leadership on within a few hand-over waits.
+    let handed_over = |cluster: &Cluster| {
+        let metrics = http_get(cluster.metrics[low], "/metrics").unwrap_or_default();
+        let line = "strata_raft_leadership_handed_over_total{shard=\"0\",reason=\"disk_low\"} ";
+        metrics.lines().any(|l| l.strip_prefix(line).is_some_and(|n| n != "0"))
+    };
+    let mut attempts = 0;
+    while !handed_over(&cluster) {
+        assert!(attempts < 5, "broker {low} below --min-free-disk never handed leadership over");
+        hand_leadership_to(&mut cluster, low).await;
+        for _ in 0..20 {
+            if handed_over(&cluster) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        attempts += 1;
+    }
+    let metrics = http_get(cluster.metrics[low], "/metrics").unwrap_or_default();
+    assert!(metrics.lines().any(|l| l == "strata_disk_low 1"), "{metrics}");
+
+    // The cluster takes writes from the new leader.
+    let leader = cluster.leader().await;
+    assert_ne!(leader, low);
+    let mut client = connect(cluster.addr(leader)).await;
+    let end = high_watermarks(cluster.addr(leader), "t").await[0];
+    assert_eq!(produce_to(&mut client, "t", 0, vec![record("after")]).await, end);
+}
+
+/// One attempt to make broker `target` the leader, producing one record to `t`: it is
+/// produced while the third broker is frozen, so a SIGTERM of the leader hands leadership to
+/// `target`, the most caught-up follower. The third may still win an election afterwards.
+async fn hand_leadership_to(cluster: &mut Cluster, target: usize) {
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    if leader == target {
+        produce_to(&mut client, "t", 0, vec![record("hand-over")]).await;
+        return;
+    }
+    let third = 3 - leader - target;
+    cluster.pause(third);
+    produce_to(&mut client, "t", 0, vec![record("hand-over")]).await;
+    assert!(cluster.terminate(leader), "the leader stops cleanly");
+    cluster.restart(leader);
+    cluster.resume(third);
+}

@@ -1,0 +1,35 @@
+//! Handing leadership to a follower: before a leader stops (so a rolling restart costs no
+//! election timeout) and while its disk is low on space (so the others keep taking writes).
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+
+use super::node::GROUP;
+use super::types::Raft;
+use super::watch::RAFT_HANDED_OVER;
+
+/// If this broker leads, hands leadership to its most caught-up follower and waits (bounded)
+/// until another broker leads: clients see one NOT_LEADER and go on. Does nothing otherwise.
+/// `reason` (`stopping`, `disk_low`) labels the log line and the metric.
+pub async fn hand_over(raft: &Raft, me: u64, wait: Duration, reason: &'static str) {
+    let metrics = raft.metrics().borrow_watched().clone();
+    if metrics.current_leader != Some(me) {
+        return;
+    }
+    let followers = metrics.replication.unwrap_or_default();
+    let best = followers.iter().filter(|(id, _)| **id != me).max_by_key(|(_, matched)| matched.map(|m| m.index));
+    let Some((&target, _)) = best else { return }; // a cluster of one
+    tracing::info!(target, reason, "handing leadership over");
+    if let Err(e) = raft.trigger().transfer_leader(target).await {
+        tracing::warn!(error = %e, "handing leadership over");
+        return;
+    }
+    let handed = raft.wait(Some(wait)).metrics(|m| m.current_leader.is_some_and(|l| l != me), "a new leader").await;
+    match handed {
+        Ok(m) => {
+            tracing::info!(leader = ?m.current_leader, reason, "leadership handed over");
+            metrics::counter!(RAFT_HANDED_OVER, "shard" => GROUP.to_string(), "reason" => reason).increment(1);
+        }
+        Err(e) => tracing::warn!(error = %e, "the follower did not take over in time; it will be elected"),
+    }
+}
