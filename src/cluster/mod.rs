@@ -11,6 +11,7 @@
 //! ```
 //! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
 //! pinned exactly: nothing outside this module names its types.
+mod addresses;
 mod codec;
 mod disk_guard;
 mod disk_wait;

@@ -254,7 +254,7 @@ async fn ask_until_answered(seed: &str, me: u64, seeds: &[String]) -> anyhow::Re
     unreachable!("the attempts never run out")
 }
 
-async fn hello_once(seed: &str, me: u64, seeds: &[String]) -> Result<HelloResponse, tonic::Status> {
+pub(super) async fn hello_once(seed: &str, me: u64, seeds: &[String]) -> Result<HelloResponse, tonic::Status> {
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{seed}"))
         .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
         .connect_timeout(Duration::from_secs(1));

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::addresses::keep_current;
 use super::disk_guard::DiskGuard;
 use super::hand_over::hand_over;
 use super::node::{ClusterConfig, GROUP, form, hello, open_broker, sorted};
@@ -62,6 +63,7 @@ pub async fn run(
         }
         .run(),
     );
+    let addresses = tokio::spawn(keep_current(raft.clone(), broker.identity().node_id, cluster.seeds.clone()));
     let failed: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
     let formation_failed = CancellationToken::new();
     let forming = tokio::spawn({
@@ -83,6 +85,7 @@ pub async fn run(
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
     disk_guard.abort();
+    addresses.abort();
     hand_over(&raft, broker.identity().node_id, hand_over_wait, "stopping").await;
     if let Err(e) = raft.shutdown().await {
         tracing::warn!(error = %e, "stopping the Raft node");

@@ -118,6 +118,11 @@ impl Cluster {
         self.brokers[i] = Some(self.spawn(i));
     }
 
+    /// Gives broker `i` a new client port for its next start (a broker moved to another host).
+    pub fn move_client_port(&mut self, i: usize) {
+        self.listen[i] = format!("127.0.0.1:{}", free_ports(1)[0]);
+    }
+
     pub fn running(&self, i: usize) -> bool {
         self.brokers[i].is_some()
     }

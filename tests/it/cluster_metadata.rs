@@ -245,3 +245,21 @@ async fn dev_cluster_starts_three_brokers_and_stops_them_on_sigterm() {
         assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "broker on {port} stopped too");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_restarted_at_a_new_address_is_handed_out_there() {
+    let mut cluster = Cluster::start(3);
+    let leader = cluster.leader().await;
+    let moved = (leader + 1) % 3;
+    let old = cluster.addr(moved).to_string();
+    cluster.kill_9(moved);
+    cluster.move_client_port(moved);
+    cluster.restart(moved);
+    let new = cluster.addr(moved).to_string();
+    assert_ne!(old, new);
+    let id = moved as u64 + 1;
+    let at_new = |m: &proto::MetadataResponse| m.brokers.iter().any(|b| b.id == id && b.address == new);
+    for i in 0..3 {
+        wait_for_metadata(cluster.addr(i), "the moved broker at its new address", at_new).await;
+    }
+}

@@ -1,0 +1,56 @@
+//! Brokers' client addresses follow their restarts. The membership records each broker's
+//! client (`--advertise`) and Kafka (`--kafka-advertise`) address when the cluster forms; a
+//! broker restarted with others (a new host, a container's new IP) would otherwise be handed
+//! out at its old ones. The leader asks every member (Hello, on its unchanged peer address)
+//! every few seconds, and records changed addresses in the membership (openraft `SetNodes`,
+//! which keeps the voters).
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use openraft::ChangeMembers;
+use openraft::async_runtime::WatchReceiver;
+
+use super::node::hello_once;
+use super::types::{BrokerNode, Raft};
+
+/// How often the leader asks the members for their addresses.
+const EVERY: Duration = Duration::from_secs(5);
+/// How long one member may take to answer.
+const ANSWER_WITHIN: Duration = Duration::from_secs(2);
+
+/// Runs on every broker until aborted; only the leader acts.
+pub async fn keep_current(raft: Raft, me: u64, seeds: Vec<String>) {
+    let mut ticker = tokio::time::interval(EVERY);
+    loop {
+        ticker.tick().await;
+        let metrics = raft.metrics().borrow_watched().clone();
+        if metrics.current_leader != Some(me) {
+            continue;
+        }
+        let members: Vec<(u64, BrokerNode)> =
+            metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.clone())).collect();
+        for (id, recorded) in members {
+            let Some(current) = addresses_now(id, &recorded, me, &seeds).await else { continue };
+            if current == recorded {
+                continue;
+            }
+            tracing::info!(node = id, client = %current.client_addr, kafka = %current.kafka_addr, "a broker's addresses changed; recording them");
+            if let Err(e) = raft.change_membership(ChangeMembers::SetNodes(BTreeMap::from([(id, current)])), true).await
+            {
+                tracing::warn!(node = id, error = %e, "recording a broker's new addresses");
+            }
+        }
+    }
+}
+
+/// What broker `id` says its addresses are now; `None` if it did not answer, or another broker
+/// answered at its peer address.
+async fn addresses_now(id: u64, recorded: &BrokerNode, me: u64, seeds: &[String]) -> Option<BrokerNode> {
+    let asked = tokio::time::timeout(ANSWER_WITHIN, hello_once(&recorded.peer_addr, me, seeds)).await;
+    let answer = asked.ok()?.ok()?;
+    (answer.node_id == id).then(|| BrokerNode {
+        peer_addr: recorded.peer_addr.clone(),
+        client_addr: answer.client_addr,
+        kafka_addr: answer.kafka_addr,
+    })
+}
