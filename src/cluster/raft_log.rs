@@ -3,6 +3,7 @@
 //! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
 //! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -106,6 +107,23 @@ pub struct ClusterReplication {
     pub watch: Arc<ShardWatch>,
     /// This broker's writes waiting for disk space: it then leads no more.
     pub disk: DiskWait,
+    /// How recently a majority must have acknowledged this leader for it to serve: openraft's
+    /// shortest election timeout, within which no follower votes for another.
+    pub read_lease: Duration,
+}
+
+impl ClusterReplication {
+    /// Whether a majority acknowledged this leader within `read_lease`: no other leader can have
+    /// been elected since, so what it applied is the latest. A leader restarted with its vote
+    /// committed resumes leading until it hears of a newer term, and a frozen one until it
+    /// wakes: without this, either served its old state (committed offsets read back lower than
+    /// acknowledged ones) in the moments before it learned.
+    fn lease_held(&self, metrics: &openraft::RaftMetrics<TypeConfig>) -> bool {
+        let voters = metrics.membership_config.membership().voter_ids().count();
+        use openraft::Instant;
+        let acked = metrics.last_quorum_acked.as_ref().is_some_and(|at| at.elapsed() < self.read_lease);
+        acked || voters <= 1
+    }
 }
 
 impl Replication for ClusterReplication {
@@ -121,7 +139,7 @@ impl Replication for ClusterReplication {
         let caught_up = metrics.last_applied.is_some_and(|applied| applied.leader_id.term == metrics.current_term);
         // A leader whose writes wait for disk space cannot commit anything: clients go on to the
         // other brokers, which elect a leader once its heartbeats stop.
-        if leader_id == Some(self.node_id) && (!caught_up || self.disk.waiting()) {
+        if leader_id == Some(self.node_id) && (!caught_up || self.disk.waiting() || !self.lease_held(&metrics)) {
             return Leadership { leader: false, leader_id: None, leader_addr: None };
         }
         Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }

@@ -179,7 +179,14 @@ async fn check_commits(client: &mut Client, shared: &Shared) {
     };
     let mut h = shared.lock().expect("history");
     for o in now.into_inner().offsets {
-        let regressed = h.committed.get(&o.partition).is_some_and(|acked| o.offset < *acked);
+        let acked = h.committed.get(&o.partition).copied();
+        let regressed = acked.is_some_and(|acked| o.offset < acked);
+        if regressed {
+            println!(
+                "committed offset of partition {} read as {}, below {acked:?} acknowledged",
+                o.partition, o.offset
+            );
+        }
         h.anomalies.commit_regressions += usize::from(regressed);
     }
 }
@@ -235,6 +242,7 @@ async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
             }
         }
         let bootstrap = cluster.bootstrap();
+        println!("cycle {cycle}: committed offsets read through {bootstrap}");
         check_commits(&mut strata::client::connect(&bootstrap).await.expect("bootstrap"), &shared).await;
         let stop = Arc::new(AtomicBool::new(false));
         let mut tasks = Vec::new();
