@@ -1,6 +1,8 @@
-//! A follower whose disk fills stops acknowledging and applying, cleanly: the others keep
-//! taking writes, and once space returns it catches up and holds the same bytes. Its data dir
-//! is on a small tmpfs; skipped, with the reason printed, where mounting one is not allowed.
+//! A broker whose disk fills stops acknowledging and applying, cleanly: the others keep taking
+//! writes (a full leader's clients go on to the leader elected in its place, and a leader below
+//! --min-free-disk hands leadership over), and once space returns it catches up and holds the
+//! same bytes. Its data dir is on a small tmpfs; skipped, with the reason printed, where
+//! mounting one is not allowed.
 use std::time::Duration;
 
 use crate::cluster::{Cluster, high_watermarks, wait_caught_up};
@@ -9,28 +11,9 @@ use crate::support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_with_a_full_disk_waits_and_catches_up_when_space_returns() {
-    let fs = match SmallFs::mount(256) {
-        Ok(fs) => fs,
-        Err(reason) => {
-            eprintln!("SKIPPED cluster disk-full test: {reason}");
-            return;
-        }
-    };
-    let mut cluster = Cluster::start(3);
-    let leader = cluster.leader().await;
-    let mut client = connect(cluster.addr(leader)).await;
-    create_topic(&mut client, "t", 1).await;
-    produce_to(&mut client, "t", 0, vec![record("first")]).await;
-
     // A follower's data dir moves to the small filesystem, which then fills up.
-    let follower = (leader + 1) % 3;
-    cluster.kill_9(follower);
-    let moved = fs.mount.join("follower");
-    let copied = std::process::Command::new("cp").arg("-a").arg(&cluster.dirs[follower]).arg(&moved).status();
-    assert!(copied.is_ok_and(|s| s.success()), "copy the data dir");
-    cluster.dirs[follower] = moved;
-    cluster.restart(follower);
-    wait_caught_up(cluster.addr(follower), "t", &[1]).await;
+    let Some((fs, mut cluster, leader, follower)) = one_broker_on_a_small_fs().await else { return };
+    let mut client = connect(cluster.addr(leader)).await;
     let ballast = fs.mount.join("ballast");
     fill_disk(&ballast, 1 << 20);
 
@@ -57,28 +40,8 @@ async fn a_follower_with_a_full_disk_waits_and_catches_up_when_space_returns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_with_a_full_disk_hands_leadership_over_and_catches_up() {
-    let fs = match SmallFs::mount(256) {
-        Ok(fs) => fs,
-        Err(reason) => {
-            eprintln!("SKIPPED cluster disk-full test: {reason}");
-            return;
-        }
-    };
-    let mut cluster = Cluster::start(3);
-    let first = cluster.leader().await;
-    let mut client = connect(cluster.addr(first)).await;
-    create_topic(&mut client, "t", 1).await;
-    produce_to(&mut client, "t", 0, vec![record("first")]).await;
-
     // Broker `full` gets its data dir on the small filesystem, then leads.
-    let full = (first + 1) % 3;
-    cluster.kill_9(full);
-    let moved = fs.mount.join("leader");
-    let copied = std::process::Command::new("cp").arg("-a").arg(&cluster.dirs[full]).arg(&moved).status();
-    assert!(copied.is_ok_and(|s| s.success()), "copy the data dir");
-    cluster.dirs[full] = moved;
-    cluster.restart(full);
-    wait_caught_up(cluster.addr(full), "t", &[1]).await;
+    let Some((fs, mut cluster, _, full)) = one_broker_on_a_small_fs().await else { return };
     let mut produced = 1;
     while cluster.leader().await != full {
         assert!(produced < 6, "broker {full} did not become leader in 5 attempts");
@@ -136,11 +99,7 @@ async fn a_leader_with_a_full_disk_hands_leadership_over_and_catches_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_leader_below_min_free_disk_hands_leadership_over() {
-    let mut cluster = Cluster::start(3);
-    let first = cluster.leader().await;
-    let mut client = connect(cluster.addr(first)).await;
-    create_topic(&mut client, "t", 1).await;
-    produce_to(&mut client, "t", 0, vec![record("first")]).await;
+    let (mut cluster, first) = cluster_with_one_record().await;
 
     // Broker `low` restarts asking for more free space than any disk has, then is made leader.
     let low = (first + 1) % 3;
@@ -176,6 +135,33 @@ async fn a_leader_below_min_free_disk_hands_leadership_over() {
     let mut client = connect(cluster.addr(leader)).await;
     let end = high_watermarks(cluster.addr(leader), "t").await[0];
     assert_eq!(produce_to(&mut client, "t", 0, vec![record("after")]).await, end);
+}
+
+/// Three brokers with topic `t` holding one record; returns the leader.
+async fn cluster_with_one_record() -> (Cluster, usize) {
+    let cluster = Cluster::start(3);
+    let leader = cluster.leader().await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "t", 1).await;
+    produce_to(&mut client, "t", 0, vec![record("first")]).await;
+    (cluster, leader)
+}
+
+/// `cluster_with_one_record`, with the follower after the leader moved onto a small filesystem
+/// (256 MiB) and caught up: the filesystem, the cluster, the leader and the moved broker.
+/// `None`, with the reason printed, where a tmpfs cannot be mounted.
+async fn one_broker_on_a_small_fs() -> Option<(SmallFs, Cluster, usize, usize)> {
+    let fs = SmallFs::mount(256).map_err(|reason| eprintln!("SKIPPED cluster disk-full test: {reason}")).ok()?;
+    let (mut cluster, leader) = cluster_with_one_record().await;
+    let moved = (leader + 1) % 3;
+    cluster.kill_9(moved);
+    let dir = fs.mount.join("moved");
+    let copied = std::process::Command::new("cp").arg("-a").arg(&cluster.dirs[moved]).arg(&dir).status();
+    assert!(copied.is_ok_and(|s| s.success()), "copy the data dir");
+    cluster.dirs[moved] = dir;
+    cluster.restart(moved);
+    wait_caught_up(cluster.addr(moved), "t", &[1]).await;
+    Some((fs, cluster, leader, moved))
 }
 
 /// One attempt to make broker `target` the leader, producing one record to `t`: it is
