@@ -94,7 +94,7 @@ pub fn open_broker(
             catalog_events: Mutex::new(Some(catalog_events)),
             watch,
             disk,
-            read_lease: cluster.election_timeout.0 / 2,
+            read_lease: cluster.election_timeout.1 / 2,
         };
         let log = RaftLog { raft, runtime, store: applier_store, sync_always: sync };
         Ok((Box::new(log), Some(Arc::new(replication))))

@@ -108,7 +108,9 @@ pub struct ClusterReplication {
     /// This broker's writes waiting for disk space: it then leads no more.
     pub disk: DiskWait,
     /// How recently a majority must have acknowledged this leader for it to serve: openraft's
-    /// shortest election timeout, within which no follower votes for another.
+    /// leader lease (its `election_timeout_max`), counted as openraft counts it, from when the
+    /// acknowledged message was sent. A follower that heard this leader votes for no other
+    /// within it.
     pub read_lease: Duration,
 }
 
