@@ -14,8 +14,10 @@ deps:
 	@./.ci/install-deps
 	@./.ci/vendor-mtimes
 
+## `--tests` too: dev-dependencies change some crates' features, so a plain `cargo build` would
+## build a second copy of every dependency, RocksDB included, beside the one `make test` uses.
 build: deps
-	$(CARGO) build --release
+	$(CARGO) build --release --bins --tests
 
 ## Build and start the broker with data in ./data: gRPC on 127.0.0.1:9392, the Kafka protocol
 ## on 127.0.0.1:9092.
