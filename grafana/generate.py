@@ -100,7 +100,7 @@ storage = dashboard("strata-storage", "strata / storage", [
 cluster = dashboard("strata-cluster", "strata / cluster", [
     panel("Leader per shard (as each broker sees it)", "strata_raft_leader", "none", 0, 0, legend="{{instance}} shard {{shard}}"),
     panel("Term per shard", "max by (shard) (strata_raft_term)", "none", 12, 0, legend="shard {{shard}}"),
-    panel("Elections and hand-overs", [(f"sum by (shard) (increase(strata_raft_elections_total[{RATE}]))", "elections, shard {{shard}}"), (f"sum by (shard) (increase(strata_raft_leadership_transfers_received_total[{RATE}]))", "hand-overs, shard {{shard}}")], "short", 0, 8),
+    panel("Elections and hand-overs", [(f"sum by (shard) (increase(strata_raft_elections_total[{RATE}]))", "elections, shard {{shard}}"), (f"sum by (shard) (increase(strata_raft_leadership_transfers_received_total[{RATE}]))", "hand-overs, shard {{shard}}"), (f"sum by (reason) (increase(strata_raft_leadership_handed_over_total[{RATE}]))", "handed over: {{reason}}")], "short", 0, 8),
     panel("Brokers alive and in-sync replicas", [("max(strata_cluster_brokers_alive)", "brokers alive"), ("max by (shard) (strata_raft_in_sync_replicas)", "in sync, shard {{shard}}")], "short", 12, 8),
     panel("Follower lag (entries)", "max by (shard, follower) (strata_raft_follower_lag_entries)", "short", 0, 16, legend="broker {{follower}}, shard {{shard}}"),
     panel("Follower lag (bytes)", "max by (shard, follower) (strata_raft_follower_lag_bytes)", "bytes", 12, 16, legend="broker {{follower}}, shard {{shard}}"),
@@ -108,6 +108,8 @@ cluster = dashboard("strata-cluster", "strata / cluster", [
     panel("Leaders", "sum by (instance) (strata_raft_is_leader)", "short", 6, 24, w=6, legend="{{instance}}"),
     panel("Applied behind committed (entries)", "strata_raft_committed_index - strata_raft_applied_index", "short", 12, 24, legend="{{instance}} shard {{shard}}"),
     panel("Raft log index", [("strata_raft_last_log_index", "last {{instance}}"), ("strata_raft_committed_index", "committed {{instance}}"), ("strata_raft_purged_index", "trimmed to {{instance}}")], "short", 0, 32, w=24),
+    panel("Data dir free space", "min by (instance) (strata_data_dir_available_bytes)", "bytes", 0, 40, w=18, legend="{{instance}}"),
+    panel("Brokers below --min-free-disk", "sum(strata_disk_low)", "short", 18, 40, w=6, kind="stat", legend="low on disk"),
 ])
 
 for name, board in [("overview", overview), ("topics", topics), ("consumer-groups", groups), ("storage", storage), ("cluster", cluster)]:

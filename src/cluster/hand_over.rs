@@ -8,6 +8,17 @@ use super::node::GROUP;
 use super::types::Raft;
 use super::watch::RAFT_HANDED_OVER;
 
+/// Why a leader hands leadership over; each a `reason` label of the hand-over counter.
+pub const REASONS: [&str; 2] = ["stopping", "disk_low"];
+
+/// Exposes the hand-over counter at 0 for every reason, so that dashboards see the series
+/// before the first hand-over.
+pub fn describe_counters() {
+    for reason in REASONS {
+        metrics::counter!(RAFT_HANDED_OVER, "shard" => GROUP.to_string(), "reason" => reason).increment(0);
+    }
+}
+
 /// If this broker leads, hands leadership to its most caught-up follower and waits (bounded)
 /// until another broker leads: clients see one NOT_LEADER and go on. Does nothing otherwise.
 /// `reason` (`stopping`, `disk_low`) labels the log line and the metric.

@@ -33,6 +33,7 @@ pub async fn run(
     let (broker, raft, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
     broker.start_background();
+    super::hand_over::describe_counters();
     let peers = PeerService {
         raft: raft.clone(),
         group: GROUP,
