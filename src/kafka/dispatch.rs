@@ -136,8 +136,8 @@ impl Request {
         let started = Instant::now();
         Box::pin(async move {
             let response = answer.await;
-            let api = format!("{:?}", self.key);
-            metrics::histogram!(m::KAFKA_DURATION, "api" => api.clone()).record(started.elapsed().as_secs_f64());
+            let api = super::versions::api_name(self.key);
+            metrics::histogram!(m::KAFKA_DURATION, "api" => api).record(started.elapsed().as_secs_f64());
             metrics::counter!(m::KAFKA_REQUESTS, "api" => api).increment(1);
             match response {
                 None => Outcome::Silent,

@@ -61,9 +61,26 @@ pub fn api_versions(error_code: i16) -> ApiVersionsResponse {
     ApiVersionsResponse::default().with_error_code(error_code).with_api_keys(api_keys)
 }
 
+/// An advertised API's name for metric labels, made once instead of formatted per request.
+pub fn api_name(key: ApiKey) -> &'static str {
+    static NAMES: std::sync::OnceLock<Vec<(ApiKey, &'static str)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        // Leaked once per advertised API: a fixed, small set of labels for the process's life.
+        ADVERTISED.iter().map(|(key, _, _)| (*key, &*Box::leak(format!("{key:?}").into_boxed_str()))).collect()
+    });
+    names.iter().find(|(known, _)| *known == key).map_or("Unknown", |(_, name)| name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_names_are_the_api_keys_names() {
+        assert_eq!(api_name(ApiKey::Produce), "Produce");
+        assert_eq!(api_name(ApiKey::ConsumerGroupHeartbeat), "ConsumerGroupHeartbeat");
+        assert_eq!(api_name(ApiKey::Produce).as_ptr(), api_name(ApiKey::Produce).as_ptr(), "made once");
+    }
 
     #[test]
     fn every_advertised_range_is_one_the_codec_can_decode() {
