@@ -50,16 +50,13 @@ impl DiskGuard {
                 self.log_change(low, available);
             }
             let may_hand_over = last_hand_over.is_none_or(|at| at.elapsed() >= 3 * self.hand_over_wait);
-            if low && may_hand_over && self.leads() {
-                last_hand_over = Some(tokio::time::Instant::now());
-                hand_over(&self.raft, self.me, self.hand_over_wait, "disk_low").await;
+            if low && may_hand_over {
+                let started = tokio::time::Instant::now();
+                if hand_over(&self.raft, self.me, self.hand_over_wait, "disk_low").await {
+                    last_hand_over = Some(started);
+                }
             }
         }
-    }
-
-    fn leads(&self) -> bool {
-        use openraft::async_runtime::WatchReceiver;
-        self.raft.metrics().borrow_watched().current_leader == Some(self.me)
     }
 
     fn log_change(&self, low: bool, available: u64) {

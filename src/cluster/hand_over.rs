@@ -21,19 +21,20 @@ pub fn describe_counters() {
 
 /// If this broker leads, hands leadership to its most caught-up follower and waits (bounded)
 /// until another broker leads: clients see one NOT_LEADER and go on. Does nothing otherwise.
-/// `reason` (`stopping`, `disk_low`) labels the log line and the metric.
-pub async fn hand_over(raft: &Raft, me: u64, wait: Duration, reason: &'static str) {
+/// `reason` (`stopping`, `disk_low`) labels the log line and the metric. Returns whether it
+/// tried (this broker led, and had a follower to hand to).
+pub async fn hand_over(raft: &Raft, me: u64, wait: Duration, reason: &'static str) -> bool {
     let metrics = raft.metrics().borrow_watched().clone();
     if metrics.current_leader != Some(me) {
-        return;
+        return false;
     }
     let followers = metrics.replication.unwrap_or_default();
     let best = followers.iter().filter(|(id, _)| **id != me).max_by_key(|(_, matched)| matched.map(|m| m.index));
-    let Some((&target, _)) = best else { return }; // a cluster of one
+    let Some((&target, _)) = best else { return false }; // a cluster of one
     tracing::info!(target, reason, "handing leadership over");
     if let Err(e) = raft.trigger().transfer_leader(target).await {
         tracing::warn!(error = %e, "handing leadership over");
-        return;
+        return true;
     }
     let handed = raft.wait(Some(wait)).metrics(|m| m.current_leader.is_some_and(|l| l != me), "a new leader").await;
     match handed {
@@ -43,4 +44,5 @@ pub async fn hand_over(raft: &Raft, me: u64, wait: Duration, reason: &'static st
         }
         Err(e) => tracing::warn!(error = %e, "the follower did not take over in time; it will be elected"),
     }
+    true
 }

@@ -87,7 +87,7 @@ pub async fn run(
     forming.abort();
     disk_guard.abort();
     addresses.abort();
-    hand_over(&raft, broker.identity().node_id, hand_over_wait, "stopping").await;
+    let _ = hand_over(&raft, broker.identity().node_id, hand_over_wait, "stopping").await;
     if let Err(e) = raft.shutdown().await {
         tracing::warn!(error = %e, "stopping the Raft node");
     }
