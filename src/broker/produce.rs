@@ -166,8 +166,10 @@ impl Broker {
             .await
             .map_err(|_| Error::Overloaded(format!("commit queue stayed full for {wait:?}")))?
             .map_err(|_| Error::ShuttingDown)?;
-        let stalled = self.replication.as_ref().map(|replication| replication.writes_stalled());
-        Ok(Queued { answer: (acks != Acks::None).then_some(answer), count, stalled })
+        let answer = (acks != Acks::None).then_some(answer);
+        // Only a produce that waits for its answer waits on the disk too.
+        let stalled = answer.as_ref().and(self.replication.as_ref()).map(|replication| replication.writes_stalled());
+        Ok(Queued { answer, count, stalled })
     }
 }
 
