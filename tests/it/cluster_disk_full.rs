@@ -84,8 +84,7 @@ async fn a_leader_with_a_full_disk_hands_leadership_over_and_catches_up() {
     producer.close().await;
     let now = cluster.leader().await;
     assert_ne!(now, full, "a broker low on space does not lead");
-    let metrics = http_get(cluster.metrics[full], "/metrics").unwrap_or_default();
-    assert!(metrics.lines().any(|l| l == "strata_disk_low 1"), "{metrics}");
+    assert_eq!(scrape(cluster.metrics[full], &["strata_disk_low"]).await, [1.0]);
 
     // Space returns: it catches up, and the replicas hold the same bytes.
     std::fs::remove_file(fs.mount.join("ballast")).expect("free the space");
@@ -109,25 +108,20 @@ async fn a_leader_below_min_free_disk_hands_leadership_over() {
     wait_caught_up(cluster.addr(low), "t", &[1]).await;
     // Each attempt hands it leadership (unless the third broker wins the election that
     // follows), and it hands leadership on within a few hand-over waits.
-    let handed_over = |cluster: &Cluster| {
-        let metrics = http_get(cluster.metrics[low], "/metrics").unwrap_or_default();
-        let line = "strata_raft_leadership_handed_over_total{shard=\"0\",reason=\"disk_low\"} ";
-        metrics.lines().any(|l| l.strip_prefix(line).is_some_and(|n| n != "0"))
-    };
+    let handed_over = "strata_raft_leadership_handed_over_total{shard=\"0\",reason=\"disk_low\"}";
     let mut attempts = 0;
-    while !handed_over(&cluster) {
+    while scrape(cluster.metrics[low], &[handed_over]).await[0] == 0.0 {
         assert!(attempts < 5, "broker {low} below --min-free-disk never handed leadership over");
         hand_leadership_to(&mut cluster, low).await;
         for _ in 0..20 {
-            if handed_over(&cluster) {
+            if scrape(cluster.metrics[low], &[handed_over]).await[0] > 0.0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         attempts += 1;
     }
-    let metrics = http_get(cluster.metrics[low], "/metrics").unwrap_or_default();
-    assert!(metrics.lines().any(|l| l == "strata_disk_low 1"), "{metrics}");
+    assert_eq!(scrape(cluster.metrics[low], &["strata_disk_low"]).await, [1.0]);
 
     // The cluster takes writes from the new leader.
     let leader = cluster.leader().await;
