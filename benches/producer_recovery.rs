@@ -65,7 +65,8 @@ fn main() -> anyhow::Result<()> {
         let topics: std::collections::HashSet<u64> = store.load_topics()?.iter().map(|t| t.id).collect();
         let heap_before = HEAP_BYTES.load(Ordering::Relaxed);
         let loading = Instant::now();
-        let table = producers::recover(store.load_producers()?, &topics);
+        // A single broker's table: every partition, and the issued ids.
+        let table = producers::recover(store.load_producers()?, &topics, |_, _| true, true);
         let loaded = loading.elapsed();
         let heap = HEAP_BYTES.load(Ordering::Relaxed) - heap_before;
         let (ids, states, bytes) = table.size();

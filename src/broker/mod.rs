@@ -23,6 +23,7 @@ mod recovery;
 pub mod replica;
 pub mod replication;
 pub mod retention;
+pub mod shards;
 mod stats;
 mod storage_errors;
 mod stream_buffer;
@@ -60,8 +61,9 @@ use crate::proto::meta::DataDirIdentity;
 use crate::storage::{StorageError, Store, housekeeping};
 pub use apply::Applier;
 use commit_log::{CommitLog, LocalLog};
-use commit_loop::Job;
+use commit_loop::Queues;
 use replication::Replication;
+use shards::Shards;
 use topics::Topics;
 
 /// Produce bytes are budgeted in KiB permits (a semaphore counts at most u32::MAX permits).
@@ -81,7 +83,8 @@ pub struct Broker {
     classic: classic::ClassicGroups,
     /// Serialises topic creation and deletion.
     admin: tokio::sync::Mutex<()>,
-    jobs: mpsc::Sender<Job>,
+    /// The commit loops' queues, one per shard.
+    jobs: Queues,
     inflight: Arc<Semaphore>,
     stream_buffer: stream_buffer::StreamBuffer,
     closing: AtomicBool,
@@ -94,17 +97,21 @@ impl Broker {
     /// Opens the data dir, recovers every topic and starts the commit loop.
     pub fn open(config: BrokerConfig) -> anyhow::Result<Arc<Broker>> {
         let (fsync, tap) = (config.fsync, config.commit_log_tap.clone());
-        Self::open_with(config, move |applier, _| Ok((Box::new(LocalLog { applier, fsync, tap }), None)))
+        Self::open_with(config, move |appliers, _| {
+            let applier = appliers.for_shard(Shards::default(), shards::META_SHARD)?;
+            Ok((vec![Box::new(LocalLog { applier, fsync, tap }) as Box<dyn CommitLog>], None))
+        })
     }
 
-    /// Opens the data dir and recovers every topic, then starts the commit loop on the log
-    /// `make_log` builds around the applier (a single broker's local log, or a Raft group's).
+    /// Opens the data dir and recovers every topic, then starts a commit loop on each log
+    /// `make_log` builds from the appliers (a single broker's local log, or one per Raft
+    /// group, in shard order).
     pub fn open_with(
         config: BrokerConfig,
         make_log: impl FnOnce(
-            Applier,
+            &Appliers,
             &DataDirIdentity,
-        ) -> anyhow::Result<(Box<dyn CommitLog>, Option<Arc<dyn Replication>>)>,
+        ) -> anyhow::Result<(Vec<Box<dyn CommitLog>>, Option<Arc<dyn Replication>>)>,
     ) -> anyhow::Result<Arc<Broker>> {
         config.validate().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)?;
@@ -114,19 +121,23 @@ impl Broker {
         let opened = started.elapsed();
         let (topics, free_slots) = recovery::recover_topics(&store)?;
         let recovered = started.elapsed() - opened;
-        let producers = recovery::recover_producers(&store, &topics)?;
-        let producers_recovered = started.elapsed() - opened - recovered;
         let topics = Arc::new(topics);
-        let (tx, rx) = mpsc::channel(4096);
-        let applier = Applier {
-            store: store.clone(),
-            topics: topics.clone(),
-            producers,
-            producer_limits: config.producers,
-            leader_epoch: 0,
-        };
-        let (log, replication) = make_log(applier, &identity)?;
-        let mut threads = vec![commit_loop::spawn(log, rx)?];
+        let appliers = Appliers { store: store.clone(), topics: topics.clone(), limits: config.producers };
+        let (logs, replication) = make_log(&appliers, &identity)?;
+        let shards = replication.as_ref().map(|r| r.shards()).unwrap_or_default();
+        anyhow::ensure!(
+            logs.len() as u64 == shards.count(),
+            "{} commit logs for {} shards",
+            logs.len(),
+            shards.count()
+        );
+        let mut threads = Vec::new();
+        let mut senders = Vec::new();
+        for log in logs {
+            let (tx, rx) = mpsc::channel(4096);
+            threads.push(commit_loop::spawn(log, rx)?);
+            senders.push(tx);
+        }
         let shutdown = CancellationToken::new();
         let wal_sync_period = match config.fsync {
             FsyncPolicy::Interval(period) => Some(period),
@@ -139,9 +150,9 @@ impl Broker {
             node_id = identity.node_id,
             cluster_id = %identity.cluster_id,
             topics = topics.snapshot().len(),
+            shards = shards.count(),
             rocksdb_open_ms = opened.as_millis() as u64,
             recovery_ms = recovered.as_millis() as u64,
-            producer_recovery_ms = producers_recovered.as_millis() as u64,
             "broker opened"
         );
         Ok(Arc::new(Broker {
@@ -152,7 +163,7 @@ impl Broker {
             admin: tokio::sync::Mutex::new(()),
             groups: groups::Coordinator::default(),
             classic: classic::ClassicGroups::default(),
-            jobs: tx,
+            jobs: Queues::new(shards, senders),
             inflight: Arc::new(Semaphore::new(permits)),
             stream_buffer: stream_buffer::StreamBuffer::new(config.max_stream_buffer_bytes),
             closing: AtomicBool::new(false),
@@ -203,10 +214,20 @@ impl Broker {
         }
     }
 
-    /// A partition this broker leads: reads and writes go to the leader.
+    /// A partition this broker leads: reads and writes go to the leader. One it does not know
+    /// is answered by the metadata shard's leader (this broker may not have applied the topic
+    /// yet: its client then asks the broker that decides).
     pub(crate) fn led_partition(&self, topic: &str, partition: u32) -> Result<(Arc<Topic>, Arc<PartitionState>)> {
-        self.ensure_leader()?;
-        self.partition(topic, partition)
+        match self.partition(topic, partition) {
+            Ok((topic, state)) => {
+                self.ensure_partition_leader(topic.meta.id, partition)?;
+                Ok((topic, state))
+            }
+            Err(unknown) => {
+                self.ensure_meta_leader()?;
+                Err(unknown)
+            }
+        }
     }
 
     /// The topic and one of its partitions.
@@ -236,7 +257,7 @@ impl Broker {
     pub async fn close(&self) {
         self.begin_shutdown();
         // If the queue is already closed the loop has stopped; nothing to wait for.
-        let _ = self.jobs.send(Job::Stop).await;
+        let _ = self.jobs.stop().await;
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
         let joined = tokio::task::spawn_blocking(move || {
             for thread in threads {
@@ -263,7 +284,7 @@ impl Broker {
 
     fn track_thread(&self, started: std::io::Result<JoinHandle<()>>, what: &str) {
         let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
-        threads.retain(|thread| !thread.is_finished() || thread.thread().name() == Some("strata-commit"));
+        threads.retain(|thread| !thread.is_finished() || thread.thread().name() == Some(commit_loop::THREAD_NAME));
         match started {
             Ok(thread) => threads.push(thread),
             Err(e) => tracing::error!(error = %e, "cannot start a thread for {what}"),
@@ -280,5 +301,34 @@ impl Broker {
             Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
+    }
+}
+
+/// Builds each shard's applier from what the broker recovered.
+pub struct Appliers {
+    store: Arc<Store>,
+    topics: Arc<Topics>,
+    limits: producers::ProducerLimits,
+}
+
+impl Appliers {
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The applier of `shard`, with the producer state of the partitions it carries (and, for
+    /// the metadata shard, the issued producer ids).
+    pub fn for_shard(&self, shards: Shards, shard: u64) -> anyhow::Result<Applier> {
+        let started = std::time::Instant::now();
+        let producers = recovery::recover_producers(&self.store, &self.topics, shards, shard)?;
+        tracing::debug!(shard, ms = started.elapsed().as_millis() as u64, "producer state recovered");
+        Ok(Applier {
+            store: self.store.clone(),
+            topics: self.topics.clone(),
+            producers,
+            producer_limits: self.limits.shared_by(shards.count()),
+            leader_epoch: 0,
+            published: Default::default(),
+        })
     }
 }

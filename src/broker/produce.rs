@@ -1,6 +1,6 @@
 //! Produce: validate, route records to partitions, encode one batch per partition, queue the
-//! batches for the commit loop as one job (so a request is written atomically) and wait as the
-//! acks level says.
+//! batches for the commit loop as one job per shard (so a request is written atomically in
+//! each shard, and whole where one shard carries it all) and wait as the acks level says.
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,6 +12,7 @@ use super::Broker;
 use super::PERMIT_BYTES;
 use super::apply::{Appended, Op};
 use super::commit_loop::{Job, Reply};
+use super::shards::ShardPart;
 use super::topic::Topic;
 use crate::error::{Error, Result};
 use crate::metrics as m;
@@ -82,14 +83,23 @@ impl Broker {
     /// acks NONE). A rejected request appends nothing.
     pub async fn produce(&self, request: ProduceRequest) -> Result<Vec<PartitionResult>> {
         self.ensure_open()?;
-        self.ensure_leader()?;
-        let total_bytes = self.validate_records(&request.records)?;
-        let producer = validate_idempotence(&request)?;
-        let topic = self.topic(&request.topic)?;
+        // Leadership first: a broker that does not lead answers NOT_LEADER whatever it is sent.
+        let topic = self.topic(&request.topic).or_else(|unknown| {
+            self.ensure_meta_leader()?;
+            Err(unknown)
+        })?;
         if let Some(p) = request.partition {
+            self.ensure_partition_leader(topic.meta.id, p)?;
             topic.partition(p)?;
         }
-        let routed = route(&topic, request.partition, request.records.len(), |i| request.records[i].key.as_deref());
+        let total_bytes = self.validate_records(&request.records)?;
+        let producer = validate_idempotence(&request)?;
+        let led = |p: u32| self.leads(self.shards().of_partition(topic.meta.id, p));
+        let key_of = |i: usize| request.records[i].key.as_deref();
+        let routed = route(&topic, request.partition, request.records.len(), key_of, led);
+        for partition in routed.keys() {
+            self.ensure_partition_leader(topic.meta.id, *partition)?;
+        }
         let now = now_ms();
         let mut batches = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
@@ -99,8 +109,7 @@ impl Broker {
             let record_count = indices.len() as u32;
             results.push(PartitionResult { partition, base_offset: -1, record_count, duplicate: false });
         }
-        let append = Op::Append { topic: topic.name().to_string(), topic_id: topic.meta.id, now_ms: now, batches };
-        let appended = self.submit(append, request.acks, total_bytes).await?;
+        let appended = self.submit(&topic, now, batches, request.acks, total_bytes).await?;
         for (result, appended) in results.iter_mut().zip(appended) {
             result.base_offset = appended.base_offset;
             result.duplicate = appended.duplicate;
@@ -141,9 +150,33 @@ impl Broker {
         Ok(total)
     }
 
-    /// Queues the batches and waits for the commit loop as `acks` says.
-    async fn submit(&self, append: Op, acks: Acks, bytes: usize) -> Result<Vec<Appended>> {
-        self.enqueue(append, acks, bytes).await?.appended().await
+    /// Queues the batches, one append per shard, and waits for the commit loops as `acks`
+    /// says. Where the request spans shards and one part fails, the error is the answer though
+    /// other parts may be stored (as after a timeout, the outcome is unknown to the client).
+    async fn submit(
+        &self,
+        topic: &Topic,
+        now_ms: i64,
+        batches: Vec<(u32, Vec<u8>)>,
+        acks: Acks,
+        bytes: usize,
+    ) -> Result<Vec<Appended>> {
+        let count = batches.len();
+        let split = self.shards().split_append(topic.meta.id, batches);
+        let mut queued = Vec::with_capacity(split.len());
+        for ShardPart { positions, batches, .. } in split {
+            // The request's bytes are budgeted by share, so the parts add up to the whole.
+            let share = bytes * positions.len() / count;
+            let append = Op::Append { topic: topic.name().to_string(), topic_id: topic.meta.id, now_ms, batches };
+            queued.push((positions, self.enqueue(append, acks, share).await?));
+        }
+        let mut appended = vec![Appended { base_offset: -1, duplicate: false }; count];
+        for (positions, queued) in queued {
+            for (at, answer) in positions.into_iter().zip(queued.appended().await?) {
+                appended[at] = answer;
+            }
+        }
+        Ok(appended)
     }
 
     /// Queues an append for the commit loop: appends are written in the order they were queued.
@@ -201,20 +234,27 @@ impl Queued {
 }
 
 /// Groups record indices by partition, keeping each partition's records in request order:
-/// the given partition; else murmur2 of the key; unkeyed records all go to one sticky partition.
+/// the given partition; else murmur2 of the key; unkeyed records all go to one sticky
+/// partition, one this broker leads if it leads any (`led`).
 fn route<'a>(
     topic: &Topic,
     explicit: Option<u32>,
     count: usize,
     key_of: impl Fn(usize) -> Option<&'a [u8]>,
+    led: impl Fn(u32) -> bool,
 ) -> BTreeMap<u32, Vec<usize>> {
     let mut routed: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     let mut sticky = None;
+    let pick_sticky = || {
+        let first = topic.sticky_partition();
+        let partitions = topic.meta.partitions;
+        (0..partitions).map(|i| (first + i) % partitions).find(|p| led(*p)).unwrap_or(first)
+    };
     for i in 0..count {
         let partition = match (explicit, key_of(i)) {
             (Some(p), _) => p,
             (None, Some(key)) => partition_for_key(key, topic.meta.partitions),
-            (None, None) => *sticky.get_or_insert_with(|| topic.sticky_partition()),
+            (None, None) => *sticky.get_or_insert_with(pick_sticky),
         };
         routed.entry(partition).or_default().push(i);
     }

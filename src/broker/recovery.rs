@@ -1,4 +1,5 @@
 //! Rebuilding the in-memory topic map from RocksDB at open.
+use super::shards::{META_SHARD, Shards};
 use std::sync::Arc;
 
 use super::partition::{PartitionExtent, PartitionState};
@@ -50,11 +51,13 @@ pub fn recover_topics(store: &Store) -> StorageResult<(Topics, Vec<u32>)> {
     Ok((topics, free))
 }
 
-/// Loads the idempotent producers' ids and windows from `meta` (states of deleted topics are
-/// left out).
-pub fn recover_producers(store: &Store, topics: &Topics) -> StorageResult<ProducerTable> {
+/// Loads the idempotent producers' windows in the partitions `shard` carries from `meta`
+/// (states of deleted topics are left out), and if it issues producer ids (the metadata
+/// shard), the ids.
+pub fn recover_producers(store: &Store, topics: &Topics, shards: Shards, shard: u64) -> StorageResult<ProducerTable> {
     let live = topics.snapshot().iter().map(|t| t.meta.id).collect();
-    let table = producers::recover(store.load_producers()?, &live);
+    let carried = |topic_id: u64, partition: u32| shards.of_partition(topic_id, partition) == shard;
+    let table = producers::recover(store.load_producers()?, &live, carried, shard == META_SHARD);
     let (ids, states, bytes) = table.size();
     tracing::debug!(ids, states, bytes, "idempotent producers recovered");
     Ok(table)

@@ -30,6 +30,7 @@ impl Replica {
             producers: ProducerTable::empty(),
             producer_limits: ProducerLimits::default(),
             leader_epoch: 0,
+            published: Default::default(),
         };
         Ok(Replica { applier })
     }

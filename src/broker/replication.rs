@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 
 use super::Broker;
 use super::catalog::{CatalogApplied, CatalogOp};
+use super::shards::{META_SHARD, Shards};
 use crate::error::{Error, Result};
 
 /// Who leads the log this broker belongs to, as this broker sees it.
@@ -92,9 +93,9 @@ impl ShardStatus {
 }
 
 impl ClusterStatus {
-    /// The placement every partition shares while one group carries them all.
-    pub fn placement(&self) -> Placement {
-        self.shards.first().map(ShardStatus::placement).unwrap_or_default()
+    /// Where the partitions `shard` carries are.
+    pub fn placement(&self, shard: u64) -> Placement {
+        self.shards.iter().find(|s| s.shard == shard).map(ShardStatus::placement).unwrap_or_default()
     }
 
     pub fn alive_brokers(&self) -> usize {
@@ -103,7 +104,11 @@ impl ClusterStatus {
 }
 
 pub trait Replication: Send + Sync {
-    fn leadership(&self) -> Leadership;
+    /// Who leads `shard`.
+    fn leadership(&self, shard: u64) -> Leadership;
+
+    /// How the cluster's work is split over shards (fixed when it formed).
+    fn shards(&self) -> Shards;
 
     /// This broker's view of the cluster.
     fn status(&self) -> ClusterStatus;
@@ -121,19 +126,34 @@ pub trait Replication: Send + Sync {
 }
 
 impl Broker {
-    /// `Ok` if this broker leads now (always, alone); else `NotLeader` naming the leader.
-    pub fn ensure_leader(&self) -> Result<()> {
-        match &self.replication {
-            None => Ok(()),
-            Some(replication) => {
-                let leadership = replication.leadership();
-                if leadership.leader {
-                    Ok(())
-                } else {
-                    Err(Error::NotLeader { leader_id: leadership.leader_id, leader_addr: leadership.leader_addr })
-                }
-            }
+    /// How this broker's work is split over shards (a single broker has one).
+    pub fn shards(&self) -> Shards {
+        self.replication.as_ref().map(|r| r.shards()).unwrap_or_default()
+    }
+
+    /// `Ok` if this broker leads `shard` now (always, alone); else `NotLeader` naming the leader.
+    pub fn ensure_leader_of(&self, shard: u64) -> Result<()> {
+        let leadership = self.leadership(shard);
+        if leadership.leader {
+            Ok(())
+        } else {
+            Err(Error::NotLeader { leader_id: leadership.leader_id, leader_addr: leadership.leader_addr })
         }
+    }
+
+    /// `Ok` if this broker leads the shard that carries `partition` of topic `topic_id`.
+    pub fn ensure_partition_leader(&self, topic_id: u64, partition: u32) -> Result<()> {
+        self.ensure_leader_of(self.shards().of_partition(topic_id, partition))
+    }
+
+    /// `Ok` if this broker leads the metadata shard (the catalog, producer ids, groups).
+    pub fn ensure_meta_leader(&self) -> Result<()> {
+        self.ensure_leader_of(META_SHARD)
+    }
+
+    /// Whether this broker leads `shard` now.
+    pub fn leads(&self, shard: u64) -> bool {
+        self.leadership(shard).leader
     }
 
     /// The cluster as this broker sees it; a single broker is a cluster of one that it leads.
@@ -142,6 +162,11 @@ impl Broker {
             Some(replication) => replication.status(),
             None => self.single_broker_status(),
         }
+    }
+
+    /// Where `partition` of topic `topic_id` is, as this broker sees it.
+    pub fn placement(&self, status: &ClusterStatus, topic_id: u64, partition: u32) -> Placement {
+        status.placement(self.shards().of_partition(topic_id, partition))
     }
 
     fn single_broker_status(&self) -> ClusterStatus {
@@ -157,16 +182,16 @@ impl Broker {
     }
 
     /// `Ok` if `requested` copies of a new topic's partitions can be made (checked on the
-    /// leader, which knows which brokers are alive): at most the live brokers, and, while one
-    /// group carries every partition, all of the cluster's brokers.
+    /// metadata leader, which knows which brokers are alive): at most the live brokers, and,
+    /// while every shard has every broker as a member, all of the cluster's brokers.
     pub fn check_replication_factor(&self, requested: Option<u32>) -> Result<()> {
         let Some(requested) = requested else { return Ok(()) };
         if requested == 0 {
             return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: every broker)"));
         }
-        self.ensure_leader()?;
+        self.ensure_meta_leader()?;
         let status = self.cluster_status();
-        let (alive, members) = (status.alive_brokers(), status.placement().replicas.len());
+        let (alive, members) = (status.alive_brokers(), status.placement(META_SHARD).replicas.len());
         if requested as usize > alive {
             return Err(Error::InvalidReplicationFactor(format!(
                 "replication factor {requested} needs {requested} live brokers; {alive} of the cluster's {members} \
@@ -183,16 +208,16 @@ impl Broker {
     }
 
     /// `Ok` if this broker coordinates consumer groups now; else `NotCoordinator` naming the
-    /// one that does (the leader of the group that carries the group's commits).
+    /// one that does (the leader of the metadata shard, which carries the groups' commits).
     pub fn ensure_coordinator(&self) -> Result<()> {
-        self.ensure_leader().map_err(Error::as_coordinator)
+        self.ensure_meta_leader().map_err(Error::as_coordinator)
     }
 
-    /// Who leads, as this broker sees it.
-    pub fn leadership(&self) -> Leadership {
+    /// Who leads `shard`, as this broker sees it.
+    pub fn leadership(&self, shard: u64) -> Leadership {
         match &self.replication {
             None => Leadership { leader: true, leader_id: Some(self.identity.node_id), leader_addr: None },
-            Some(replication) => replication.leadership(),
+            Some(replication) => replication.leadership(shard),
         }
     }
 }

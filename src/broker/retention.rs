@@ -38,13 +38,13 @@ impl Broker {
     pub async fn enforce_retention(&self, now_ms: i64) -> Result<RetentionReport> {
         let started = Instant::now();
         let mut report = RetentionReport::default();
-        if self.ensure_leader().is_err() {
-            // The leader decides what expires; its truncations reach every replica in order.
-            return Ok(report);
-        }
         for topic in self.topics_snapshot() {
             let limits = self.effective_config(&topic.meta).limits();
             for state in &topic.partitions {
+                if self.ensure_partition_leader(topic.meta.id, state.partition).is_err() {
+                    // Its leader decides what expires; the truncations reach every replica in order.
+                    continue;
+                }
                 let done = match self.expire(state, limits, now_ms).await {
                     Ok(done) => done,
                     Err(Error::TopicNotFound(_)) => break, // deleted meanwhile

@@ -49,11 +49,19 @@ impl Broker {
         metrics::gauge!(m::CONNECTIONS).increment(0.0);
         metrics::gauge!(m::SUBSCRIPTIONS).increment(0.0);
         let topics = self.topics_snapshot();
-        let placement = self.cluster_status().placement();
-        let short =
-            placement.leader == Some(self.identity.node_id) && placement.in_sync.len() < placement.replicas.len();
-        let partitions: usize = topics.iter().map(|t| t.partitions.len()).sum();
-        metrics::gauge!(m::UNDER_REPLICATED).set(if short { partitions as f64 } else { 0.0 });
+        // Each shard's leader counts the partitions of its shard while a replica lags.
+        let status = self.cluster_status();
+        let short = |shard: u64| {
+            let placement = status.placement(shard);
+            placement.leader == Some(self.identity.node_id) && placement.in_sync.len() < placement.replicas.len()
+        };
+        let shards = self.shards();
+        let under_replicated = topics
+            .iter()
+            .flat_map(|t| (0..t.meta.partitions).map(move |p| shards.of_partition(t.meta.id, p)))
+            .filter(|shard| short(*shard))
+            .count();
+        metrics::gauge!(m::UNDER_REPLICATED).set(under_replicated as f64);
         for topic in topics {
             let label = [("topic", topic.name().to_string())];
             for counter in [

@@ -125,6 +125,11 @@ pub struct ServeArgs {
     /// --listen bound).
     #[arg(long, env = "STRATA_ADVERTISE")]
     advertise: Option<String>,
+    /// Cluster: Raft groups (shards) that carry the partitions, besides the one that carries
+    /// topics, producer ids and consumer groups; each broker leads about as many. Fixed when the
+    /// cluster forms (every seed gives the same); 0: one group carries all. Default: 0.
+    #[arg(long, env = "STRATA_DATA_SHARDS")]
+    data_shards: Option<u64>,
     /// Cluster: how often a leader tells followers it is alive.
     #[arg(long, env = "STRATA_RAFT_HEARTBEAT", default_value = "100ms", value_parser = parse_duration)]
     raft_heartbeat: Duration,
@@ -212,6 +217,7 @@ impl ServeArgs {
             peer_listen,
             advertise: self.advertise.clone(),
             seeds: self.seeds.clone(),
+            data_shards: self.data_shards.unwrap_or(DEFAULT_DATA_SHARDS),
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
@@ -266,11 +272,15 @@ impl ServeArgs {
     }
 }
 
+/// Data shards of a cluster formed without `--data-shards`.
+const DEFAULT_DATA_SHARDS: u64 = 0;
+
 /// The cluster flags, until the listeners are bound.
 struct ClusterFlags {
     peer_listen: SocketAddr,
     advertise: Option<String>,
     seeds: Vec<String>,
+    data_shards: u64,
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
@@ -294,6 +304,7 @@ impl ClusterFlags {
                 None => listener.local_addr()?.to_string(),
             },
             seeds: self.seeds,
+            data_shards: self.data_shards,
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,

@@ -8,6 +8,7 @@ use tonic::Status;
 use super::Connection;
 use super::failover::through_failover;
 use super::group_consumer::ConsumedRecord;
+use super::routed::for_partition;
 use crate::proto;
 
 /// Where a partition starts.
@@ -117,7 +118,8 @@ impl Consumer {
             return;
         }
         let (mut client, request) = (self.client.clone(), self.request(partition, offset, Duration::ZERO));
-        let response = tokio::spawn(async move { client.fetch(request).await.map(tonic::Response::into_inner) });
+        let response =
+            tokio::spawn(async move { client.fetch(routed(request)).await.map(tonic::Response::into_inner) });
         self.ahead = Some(Ahead { partition, offset, response });
     }
 
@@ -145,6 +147,7 @@ impl Consumer {
                 spec: proto::OffsetSpec::Latest as i32,
                 timestamp_ms: 0,
             };
+            let request = for_partition(request, &self.topic, partition);
             out.insert(partition, self.client.list_offsets(request).await?.into_inner().offset);
         }
         Ok(out)
@@ -158,7 +161,7 @@ pub(super) async fn fetch_through_failover(
 ) -> Result<proto::FetchResponse, Status> {
     through_failover(|| {
         let (mut client, request) = (client.clone(), request.clone());
-        async move { Ok(client.fetch(request).await?.into_inner()) }
+        async move { Ok(client.fetch(routed(request)).await?.into_inner()) }
     })
     .await
 }
@@ -171,5 +174,11 @@ async fn resolve(client: &mut Connection, topic: &str, partition: u32, start: St
         StartAt::Timestamp(ts) => (proto::OffsetSpec::Timestamp, ts),
     };
     let request = proto::ListOffsetsRequest { topic: topic.into(), partition, spec: spec as i32, timestamp_ms };
-    Ok(client.list_offsets(request).await?.into_inner().offset)
+    Ok(client.list_offsets(for_partition(request, topic, partition)).await?.into_inner().offset)
+}
+
+/// A fetch, routed to its partition's leader.
+fn routed(request: proto::FetchRequest) -> tonic::Request<proto::FetchRequest> {
+    let (topic, partition) = (request.topic.clone(), request.partition);
+    for_partition(request, &topic, partition)
 }

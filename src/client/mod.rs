@@ -14,7 +14,7 @@ pub use producer::{Producer, ProducerConfig, RecordOffset};
 
 use crate::proto::broker_client::BrokerClient;
 
-pub use routed::Routed;
+pub use routed::{Routed, for_partition};
 
 /// A connection to a cluster (or a single broker): requests go to the broker that leads.
 pub type Connection = BrokerClient<Routed>;

@@ -41,7 +41,7 @@ pub async fn reset_offset(
         AutoOffsetReset::Latest => proto::OffsetSpec::Latest,
     };
     let request = proto::ListOffsetsRequest { topic: topic.into(), partition, spec: spec as i32, timestamp_ms: 0 };
-    Ok(client.list_offsets(request).await?.into_inner().offset)
+    Ok(client.list_offsets(super::for_partition(request, topic, partition)).await?.into_inner().offset)
 }
 
 /// True for a fetch below the log start (retention passed the position): reset and go on.

@@ -3,6 +3,10 @@
 //! there, and a request that fails to reach its broker, or is answered NOT_LEADER by a broker
 //! that knows no leader, sends later ones to the next bootstrap address. The failed
 //! request itself is not resent here: its caller decides (the idempotent producer retries).
+//!
+//! Partitions may have different leaders (a cluster's shards), so a request for one partition
+//! carries its route ([`for_partition`]) and goes to where that partition's requests last
+//! found their leader; requests without one follow the leader of the rest.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -20,7 +24,21 @@ pub struct Routed {
 struct Route {
     bootstrap: Vec<String>,
     current: String,
+    /// Per partition route (`topic/partition`), where its leader was last found.
+    partitions: HashMap<String, String>,
     channels: HashMap<String, Channel>,
+}
+
+/// The request header that names a request's partition.
+const ROUTE_HEADER: &str = "strata-route";
+
+/// `message` as a request for `partition` of `topic`: it goes to that partition's leader.
+pub fn for_partition<T>(message: T, topic: &str, partition: u32) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(route) = format!("{topic}/{partition}").parse() {
+        request.metadata_mut().insert(ROUTE_HEADER, route);
+    }
+    request
 }
 
 impl Route {
@@ -33,8 +51,24 @@ impl Route {
         Ok(channel)
     }
 
+    /// Where a request with `route` goes.
+    fn addr_for(&self, route: Option<&str>) -> String {
+        route.and_then(|r| self.partitions.get(r)).unwrap_or(&self.current).clone()
+    }
+
+    /// The leader of `route` (or of the rest) is `leader`.
+    fn found(&mut self, route: Option<String>, leader: &str) {
+        match route {
+            Some(route) => {
+                self.partitions.insert(route, leader.to_string());
+            }
+            None => self.current = leader.to_string(),
+        }
+    }
+
     /// After `failed` did not answer: the next bootstrap address (if `failed` is still current).
     fn move_on_from(&mut self, failed: &str) {
+        self.partitions.retain(|_, addr| addr != failed);
         if self.current != failed {
             return;
         }
@@ -59,7 +93,12 @@ impl Routed {
             match Endpoint::from_shared(uri(addr))?.tcp_nodelay(true).connect().await {
                 Ok(channel) => {
                     let channels = HashMap::from([(addr.clone(), channel)]);
-                    let route = Route { bootstrap: bootstrap.clone(), current: addr.clone(), channels };
+                    let route = Route {
+                        bootstrap: bootstrap.clone(),
+                        current: addr.clone(),
+                        partitions: HashMap::new(),
+                        channels,
+                    };
                     return Ok(Routed { route: Arc::new(Mutex::new(route)) });
                 }
                 Err(e) if at + 1 == bootstrap.len() => return Err(e),
@@ -90,10 +129,11 @@ impl Service<http::Request<Body>> for Routed {
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let routed = self.clone();
+        let partition = request.headers().get(ROUTE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
         Box::pin(async move {
             let (addr, channel) = {
                 let mut route = routed.lock();
-                let addr = route.current.clone();
+                let addr = route.addr_for(partition.as_deref());
                 let channel = route.channel(&addr)?;
                 (addr, channel)
             };
@@ -104,7 +144,7 @@ impl Service<http::Request<Body>> for Routed {
                     let header = |key: &str| response.headers().get(key).and_then(|v| v.to_str().ok());
                     let redirect = matches!(header("strata-reason"), Some("NOT_LEADER" | "NOT_COORDINATOR"));
                     match header("strata-leader-addr") {
-                        Some(leader) if redirect => route.current = leader.to_string(),
+                        Some(leader) if redirect => route.found(partition, leader),
                         // A broker that knows no leader (an election, or its own disk full): ask
                         // the next one.
                         _ if redirect => route.move_on_from(&addr),

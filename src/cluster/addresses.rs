@@ -10,7 +10,7 @@ use std::time::Duration;
 use openraft::ChangeMembers;
 use openraft::async_runtime::WatchReceiver;
 
-use super::node::hello_once;
+use super::node::{Asking, hello_once};
 use super::types::{BrokerNode, Raft};
 
 /// How often the leader asks the members for their addresses.
@@ -18,8 +18,9 @@ const EVERY: Duration = Duration::from_secs(5);
 /// How long one member may take to answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
-/// Runs on every broker until aborted; only the leader acts.
-pub async fn keep_current(raft: Raft, me: u64, seeds: Vec<String>) {
+/// Runs on every broker until aborted, for each shard's group; only its leader acts.
+pub async fn keep_current(raft: Raft, asking: Asking) {
+    let me = asking.me;
     let mut ticker = tokio::time::interval(EVERY);
     loop {
         ticker.tick().await;
@@ -30,7 +31,7 @@ pub async fn keep_current(raft: Raft, me: u64, seeds: Vec<String>) {
         let members: Vec<(u64, BrokerNode)> =
             metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.clone())).collect();
         for (id, recorded) in members {
-            let Some(current) = addresses_now(id, &recorded, me, &seeds).await else { continue };
+            let Some(current) = addresses_now(id, &recorded, &asking).await else { continue };
             if current == recorded {
                 continue;
             }
@@ -45,8 +46,8 @@ pub async fn keep_current(raft: Raft, me: u64, seeds: Vec<String>) {
 
 /// What broker `id` says its addresses are now; `None` if it did not answer, or another broker
 /// answered at its peer address.
-async fn addresses_now(id: u64, recorded: &BrokerNode, me: u64, seeds: &[String]) -> Option<BrokerNode> {
-    let asked = tokio::time::timeout(ANSWER_WITHIN, hello_once(&recorded.peer_addr, me, seeds)).await;
+async fn addresses_now(id: u64, recorded: &BrokerNode, asking: &Asking) -> Option<BrokerNode> {
+    let asked = tokio::time::timeout(ANSWER_WITHIN, hello_once(&recorded.peer_addr, asking)).await;
     let answer = asked.ok()?.ok()?;
     (answer.node_id == id).then(|| BrokerNode {
         peer_addr: recorded.peer_addr.clone(),

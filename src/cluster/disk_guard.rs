@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::hand_over::hand_over;
+use super::hand_over::hand_over_all;
 use super::types::Raft;
 use crate::metrics::{DATA_DIR_AVAILABLE, DISK_LOW};
 use crate::storage::free_space::available_bytes;
@@ -17,7 +17,8 @@ use crate::storage::free_space::available_bytes;
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 
 pub struct DiskGuard {
-    pub raft: Raft,
+    /// Every shard's Raft node on this broker.
+    pub rafts: Vec<Raft>,
     pub me: u64,
     pub data_dir: PathBuf,
     /// Below this many available bytes the disk is low.
@@ -52,7 +53,7 @@ impl DiskGuard {
             let may_hand_over = last_hand_over.is_none_or(|at| at.elapsed() >= 3 * self.hand_over_wait);
             if low && may_hand_over {
                 let started = tokio::time::Instant::now();
-                if hand_over(&self.raft, self.me, self.hand_over_wait, "disk_low").await {
+                if hand_over_all(&self.rafts, self.me, self.hand_over_wait, "disk_low").await {
                     last_hand_over = Some(started);
                 }
             }

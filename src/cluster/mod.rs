@@ -1,4 +1,5 @@
-//! Replication: brokers form a cluster whose commit log is an openraft group. Every broker
+//! Replication: brokers form a cluster whose commit logs are openraft groups, one per shard
+//! (`broker::shards`). Every broker
 //! applies every committed entry with the same code a single broker uses, so replicas hold the
 //! same bytes; the leader takes the writes and serves the reads, and answers a produce once a
 //! majority has it and it is applied.
@@ -12,6 +13,7 @@
 //! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
 //! pinned exactly: nothing outside this module names its types.
 mod addresses;
+mod balance;
 mod codec;
 mod disk_guard;
 mod disk_wait;
@@ -23,12 +25,13 @@ mod node;
 mod peer_service;
 mod raft_log;
 mod serve;
+mod shard;
 mod state_machine;
 mod trim;
 mod types;
 mod watch;
 
-pub use node::{ClusterConfig, GROUP, form, hello, open_broker};
+pub use node::{ClusterConfig, form, hello, open_broker};
 pub use peer_service::PeerService;
 pub use serve::run;
 pub use types::Raft;

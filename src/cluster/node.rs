@@ -10,22 +10,16 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use super::disk_wait::DiskWait;
-use super::entry_sizes::EntrySizes;
-use super::log_store::LogStore;
-use super::network::Network;
 use super::raft_log::{ClusterReplication, RaftLog};
-use super::state_machine::StateMachine;
-use super::trim;
+use super::shard::{Member, ShardReplica, recorded_shards};
 use super::types::{BrokerNode, ClusterId, Raft};
-use super::watch::ShardWatch;
 use crate::broker::Broker;
+use crate::broker::commit_log::CommitLog;
+use crate::broker::replication::Replication;
+use crate::broker::shards::META_SHARD;
 use crate::config::{BrokerConfig, FsyncPolicy};
 use crate::proto::peer::{HelloRequest, HelloResponse, peer_client::PeerClient};
 use crate::storage::FORMAT_VERSION;
-
-/// The one Raft group every broker of the cluster is a member of (the first increment of
-/// replication carries every partition and the catalog in one group).
-pub const GROUP: u64 = 0;
 
 /// How a broker takes part in a cluster.
 #[derive(Debug, Clone)]
@@ -38,6 +32,9 @@ pub struct ClusterConfig {
     pub kafka_addr: String,
     /// Every seed's peer address, this broker's included: seeds form the cluster together.
     pub seeds: Vec<String>,
+    /// Raft groups that carry the partitions, besides the metadata group (`--data-shards`;
+    /// fixed when the cluster forms).
+    pub data_shards: u64,
     pub heartbeat: Duration,
     /// Elections start after a random wait in this range without a leader.
     pub election_timeout: (Duration, Duration),
@@ -48,60 +45,70 @@ pub struct ClusterConfig {
     pub min_free_disk: u64,
 }
 
-/// Opens the broker with the Raft group as its commit log; returns it with its Raft node and
-/// the cluster id it goes by.
+/// What opening the broker started: its shards and the cluster id.
+type Started = (Vec<ShardReplica>, ClusterId);
+
+/// A member's Raft nodes, in shard order (the metadata shard first).
+pub type Rafts = Vec<Raft>;
+
+/// Opens the broker with one Raft group per shard as its commit logs; returns it with its
+/// shards (in shard order) and the cluster id it goes by.
 pub fn open_broker(
     config: BrokerConfig,
     cluster: &ClusterConfig,
     runtime: Handle,
-) -> anyhow::Result<(Arc<Broker>, Raft, ClusterId)> {
+) -> anyhow::Result<(Arc<Broker>, Vec<ShardReplica>, ClusterId)> {
     let raft_config = raft_config(cluster)?;
     let sync = config.fsync == FsyncPolicy::Always;
-    let started: Arc<Mutex<Option<(Raft, ClusterId)>>> = Arc::default();
-    let started_raft = started.clone();
-    let broker = Broker::open_with(config, move |applier, identity| {
-        let cluster_id = ClusterId::new(identity.cluster_id.clone());
-        let store = applier.store.clone();
-        let applier_store = store.clone();
+    let started: Arc<Mutex<Option<Started>>> = Arc::default();
+    let started_rafts = started.clone();
+    let broker = Broker::open_with(config, move |appliers, identity| {
+        let store = appliers.store().clone();
         store.ensure_raft_log()?;
-        let (events, catalog_events) = mpsc::unbounded_channel();
-        let (trims, trims_applied) = mpsc::unbounded_channel();
-        let disk = DiskWait::default();
-        let state_machine = StateMachine::open(applier, GROUP, events, trims, disk.clone())?;
-        let sizes = Arc::new(EntrySizes::default());
-        let log_store = LogStore::new(store, GROUP, sync, sizes.clone(), disk.clone());
-        let network = Network::new(GROUP, cluster_id.clone());
-        let raft = runtime
-            .block_on(Raft::new(identity.node_id, raft_config, network, log_store, state_machine))
-            .context("starting the Raft node")?;
-        *started_raft.lock().unwrap_or_else(|p| p.into_inner()) = Some((raft.clone(), cluster_id.clone()));
-        let watch = ShardWatch {
-            shard: GROUP,
-            raft: raft.clone(),
+        let shards = recorded_shards(&store, cluster.data_shards)?;
+        let (catalog_events, catalog_applied) = mpsc::unbounded_channel();
+        let member = Member {
             node_id: identity.node_id,
-            cluster_id,
-            sizes,
+            cluster_id: ClusterId::new(identity.cluster_id.clone()),
+            config: raft_config,
+            store: store.clone(),
+            sync,
+            disk: DiskWait::default(),
+            catalog_events,
+            catalog: Arc::new(tokio::sync::watch::channel(0).0),
             lag_time_max: cluster.replica_lag_time_max,
-            tracked: Mutex::default(),
+            runtime: &runtime,
         };
-        let watch = Arc::new(watch);
-        runtime.spawn(watch.clone().run());
-        runtime.spawn(trim::propose(raft.clone(), identity.node_id));
-        runtime.spawn(trim::apply(raft.clone(), trims_applied));
+        let mut logs: Vec<Box<dyn CommitLog>> = Vec::new();
+        let mut replicas = Vec::new();
+        for shard in 0..shards.count() {
+            let replica = member.open_shard(shard, appliers.for_shard(shards, shard)?)?;
+            // A data shard's entries name the metadata shard's progress (`catalog_index`).
+            let catalog = (shard != META_SHARD).then(|| member.catalog.clone());
+            let raft = replica.raft.clone();
+            logs.push(Box::new(RaftLog {
+                raft,
+                runtime: runtime.clone(),
+                store: store.clone(),
+                sync_always: sync,
+                catalog,
+            }));
+            replicas.push(replica);
+        }
+        *started_rafts.lock().unwrap_or_else(|p| p.into_inner()) = Some((replicas.clone(), member.cluster_id.clone()));
         let replication = ClusterReplication {
-            raft: raft.clone(),
+            shards,
+            replicas,
             node_id: identity.node_id,
-            catalog_events: Mutex::new(Some(catalog_events)),
-            watch,
-            disk,
+            catalog_events: Mutex::new(Some(catalog_applied)),
+            disk: member.disk.clone(),
             read_lease: cluster.election_timeout.1 / 2,
         };
-        let log = RaftLog { raft, runtime, store: applier_store, sync_always: sync };
-        Ok((Box::new(log), Some(Arc::new(replication))))
+        Ok((logs, Some(Arc::new(replication) as Arc<dyn Replication>)))
     })?;
-    let (raft, cluster_id) =
-        started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft node did not start")?;
-    Ok((broker, raft, cluster_id))
+    let (replicas, cluster_id) =
+        started.lock().unwrap_or_else(|p| p.into_inner()).take().context("the Raft nodes did not start")?;
+    Ok((broker, replicas, cluster_id))
 }
 
 fn raft_config(cluster: &ClusterConfig) -> anyhow::Result<Arc<openraft::Config>> {
@@ -142,12 +149,21 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
 
 /// Forms the cluster from the seeds, once: every seed waits until all seeds answer, agrees on
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
-/// initializes the group with the same members (safe to do on every seed: the first wins, the
-/// others find it initialized). A broker whose group already formed does nothing.
-pub async fn form(broker: &Broker, raft: &Raft, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
-    let me = broker.identity().node_id;
-    if raft.is_initialized().await? {
-        return check_same_cluster(me, cluster, cluster_id).await;
+/// initializes every shard's group with the same members (safe to do on every seed: the first
+/// wins, the others find it initialized). A broker whose groups already formed does nothing.
+pub async fn form(
+    broker: &Broker,
+    rafts: &Rafts,
+    cluster: &ClusterConfig,
+    cluster_id: &ClusterId,
+) -> anyhow::Result<()> {
+    let asking = Asking::of(broker, cluster);
+    let mut initialized = true;
+    for raft in rafts {
+        initialized &= raft.is_initialized().await?;
+    }
+    if initialized {
+        return check_same_cluster(&asking, cluster, cluster_id).await;
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
         anyhow::bail!(
@@ -156,29 +172,36 @@ pub async fn form(broker: &Broker, raft: &Raft, cluster: &ClusterConfig, cluster
             cluster.seeds
         );
     }
-    // Another seed may form the group first (this one then joins through Raft, taking the
-    // cluster id from its first call), and a seed may die meanwhile: stop asking then.
+    tokio::select! {
+        asked = agree_and_initialize(broker, rafts, &asking, cluster, cluster_id) => asked,
+        () = formed_by_another_seed(rafts) => Ok(()),
+    }
+}
+
+/// Another seed may form the groups first (this one then joins through Raft, taking the cluster
+/// id from its first call), and a seed may die meanwhile: stop asking once every group formed.
+async fn formed_by_another_seed(rafts: &Rafts) {
     let formed = |m: &openraft::RaftMetrics<super::types::TypeConfig>| {
         m.membership_config.membership().voter_ids().next().is_some()
     };
-    let wait = raft.wait(None);
-    tokio::select! {
-        asked = agree_and_initialize(broker, raft, cluster, cluster_id) => asked,
-        _ = wait.metrics(formed, "the group formed by another seed") => Ok(()),
+    for raft in rafts {
+        if raft.wait(None).metrics(formed, "the group formed by another seed").await.is_err() {
+            std::future::pending::<()>().await; // stopped: the broker is going down
+        }
     }
 }
 
 async fn agree_and_initialize(
     broker: &Broker,
-    raft: &Raft,
+    rafts: &Rafts,
+    asking: &Asking,
     cluster: &ClusterConfig,
     cluster_id: &ClusterId,
 ) -> anyhow::Result<()> {
-    let me = broker.identity().node_id;
     let mut members: BTreeMap<u64, BrokerNode> = BTreeMap::new();
     let mut ids: BTreeMap<u64, String> = BTreeMap::new();
     for seed in &cluster.seeds {
-        let answer = ask_until_answered(seed, me, &cluster.seeds).await?;
+        let answer = ask_until_answered(seed, asking).await?;
         ids.insert(answer.node_id, answer.cluster_id.clone());
         if let Some(other) = members.get(&answer.node_id) {
             anyhow::bail!(
@@ -200,11 +223,28 @@ async fn agree_and_initialize(
     tracing::info!(
         members = ?members.keys().collect::<Vec<_>>(),
         cluster_id = %cluster_id.get(),
+        shards = rafts.len(),
         "every seed answered; forming the cluster"
     );
-    match raft.initialize(members).await {
-        Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
-        Err(e) => Err(anyhow::anyhow!("forming the cluster failed: {e}")),
+    for raft in rafts {
+        match raft.initialize(members.clone()).await {
+            Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
+            Err(e) => anyhow::bail!("forming the cluster failed: {e}"),
+        }
+    }
+    Ok(())
+}
+
+/// What this broker tells the brokers it asks who they are.
+pub struct Asking {
+    pub me: u64,
+    pub seeds: Vec<String>,
+    pub data_shards: u64,
+}
+
+impl Asking {
+    pub fn of(broker: &Broker, cluster: &ClusterConfig) -> Self {
+        Asking { me: broker.identity().node_id, seeds: cluster.seeds.clone(), data_shards: broker.shards().data() }
     }
 }
 
@@ -212,11 +252,11 @@ async fn agree_and_initialize(
 /// its cluster: a data dir from another cluster (or seeds that changed) is refused with a
 /// message instead of a broker that quietly never joins. Seeds that do not answer are not held
 /// against it (they may be down).
-async fn check_same_cluster(me: u64, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
+async fn check_same_cluster(asking: &Asking, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
     let mine = cluster_id.get();
     let mut others = Vec::new();
     for seed in cluster.seeds.iter().filter(|s| **s != cluster.peer_addr) {
-        let asked = tokio::time::timeout(Duration::from_secs(2), hello_once(seed, me, &cluster.seeds)).await;
+        let asked = tokio::time::timeout(Duration::from_secs(2), hello_once(seed, asking)).await;
         match asked {
             Ok(Ok(answer)) => others.push((seed, answer.cluster_id)),
             Ok(Err(status)) if status.code() == tonic::Code::FailedPrecondition => {
@@ -236,9 +276,9 @@ async fn check_same_cluster(me: u64, cluster: &ClusterConfig, cluster_id: &Clust
 }
 
 /// Asks a seed who it is, retrying until it answers (seeds start in any order).
-async fn ask_until_answered(seed: &str, me: u64, seeds: &[String]) -> anyhow::Result<HelloResponse> {
+async fn ask_until_answered(seed: &str, asking: &Asking) -> anyhow::Result<HelloResponse> {
     for attempt in 0u64.. {
-        match hello_once(seed, me, seeds).await {
+        match hello_once(seed, asking).await {
             Ok(answer) => return Ok(answer),
             Err(status) if status.code() == tonic::Code::FailedPrecondition => {
                 anyhow::bail!("seed {seed} refused this broker: {}", status.message())
@@ -255,12 +295,17 @@ async fn ask_until_answered(seed: &str, me: u64, seeds: &[String]) -> anyhow::Re
     unreachable!("the attempts never run out")
 }
 
-pub(super) async fn hello_once(seed: &str, me: u64, seeds: &[String]) -> Result<HelloResponse, tonic::Status> {
+pub(super) async fn hello_once(seed: &str, asking: &Asking) -> Result<HelloResponse, tonic::Status> {
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{seed}"))
         .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
         .connect_timeout(Duration::from_secs(1));
     let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    let request = HelloRequest { node_id: me, format_version: FORMAT_VERSION, seeds: sorted(seeds) };
+    let request = HelloRequest {
+        node_id: asking.me,
+        format_version: FORMAT_VERSION,
+        seeds: sorted(&asking.seeds),
+        data_shards: asking.data_shards,
+    };
     Ok(PeerClient::new(channel).hello(request).await?.into_inner())
 }
 

@@ -11,13 +11,15 @@ use crate::proto::peer::{self as pb, peer_server};
 use crate::storage::{FORMAT_VERSION, Store};
 
 pub struct PeerService {
-    pub raft: Raft,
-    pub group: u64,
+    /// This broker's Raft node of each shard, indexed by shard.
+    pub rafts: Vec<Raft>,
     /// What this broker answers to Hello (its cluster id is filled in per answer).
     pub hello: pb::HelloResponse,
     pub cluster_id: ClusterId,
     /// This broker's --seeds, sorted.
     pub seeds: Vec<String>,
+    /// Its cluster's data shard count.
+    pub data_shards: u64,
     /// Where an adopted cluster id is recorded.
     pub store: Arc<Store>,
 }
@@ -27,10 +29,10 @@ impl PeerService {
     /// formed, the first caller's cluster id is adopted: a seed that initialized the group
     /// agreed on it with every seed first, and this broker may not have heard from all seeds
     /// yet (one may have died since).
-    async fn check<T>(&self, request: &Request<T>, group: u64) -> Result<(), Status> {
-        if group != self.group {
+    async fn check<T>(&self, request: &Request<T>, group: u64) -> Result<&Raft, Status> {
+        let Some(raft) = self.rafts.get(group as usize) else {
             return Err(Status::not_found(format!("no Raft group {group} here")));
-        }
+        };
         let sender = request.metadata().get(CLUSTER_ID_KEY).and_then(|v| v.to_str().ok()).map(str::to_string);
         let mine = self.cluster_id.get();
         match sender {
@@ -38,7 +40,7 @@ impl PeerService {
             {
                 Ok(()) => {
                     tracing::info!(cluster_id = %theirs, "joined the cluster a seed formed");
-                    Ok(())
+                    Ok(raft)
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "recording the cluster id failed");
@@ -50,13 +52,13 @@ impl PeerService {
                  cluster that formed it; give that broker its own cluster's data dir, or an empty one",
                 self.hello.node_id
             ))),
-            _ => Ok(()),
+            _ => Ok(raft),
         }
     }
 
     /// No membership yet: the group has not formed here.
     fn forming(&self) -> bool {
-        let metrics = self.raft.metrics();
+        let metrics = self.rafts[0].metrics();
         let metrics = metrics.borrow_watched();
         metrics.membership_config.membership().voter_ids().next().is_none()
     }
@@ -81,6 +83,12 @@ impl peer_server::Peer for PeerService {
                 asking.node_id, asking.format_version, self.hello.node_id
             )));
         }
+        if asking.data_shards != self.data_shards {
+            return Err(Status::failed_precondition(format!(
+                "node {} has --data-shards {}, this broker (node {}) {}: give every seed the same --data-shards",
+                asking.node_id, asking.data_shards, self.hello.node_id, self.data_shards
+            )));
+        }
         if asking.seeds != self.seeds {
             return Err(Status::failed_precondition(format!(
                 "node {} has --seeds {}, this broker (node {}) {}: give every seed the same --seeds",
@@ -97,26 +105,26 @@ impl peer_server::Peer for PeerService {
         &self,
         request: Request<pb::AppendEntriesRequest>,
     ) -> Result<Response<pb::AppendEntriesResponse>, Status> {
-        self.check(&request, request.get_ref().group).await?;
+        let raft = self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
         let rpc = codec::from_append_request(request).map_err(malformed)?;
-        let response = self.raft.append_entries(rpc).await.map_err(stopped)?;
+        let response = raft.append_entries(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::append_response(&response)))
     }
 
     async fn vote(&self, request: Request<pb::VoteRequest>) -> Result<Response<pb::VoteResponse>, Status> {
-        self.check(&request, request.get_ref().group).await?;
+        let raft = self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
         let rpc = codec::from_vote_request(request).map_err(malformed)?;
-        let response = self.raft.vote(rpc).await.map_err(stopped)?;
+        let response = raft.vote(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::vote_response(&response)))
     }
 
     async fn pre_vote(&self, request: Request<pb::VoteRequest>) -> Result<Response<pb::VoteResponse>, Status> {
-        self.check(&request, request.get_ref().group).await?;
+        let raft = self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
         let rpc = codec::from_vote_request(request).map_err(malformed)?;
-        let response = self.raft.pre_vote(rpc).await.map_err(stopped)?;
+        let response = raft.pre_vote(rpc).await.map_err(stopped)?;
         Ok(Response::new(codec::vote_response(&response)))
     }
 
@@ -124,11 +132,13 @@ impl peer_server::Peer for PeerService {
         &self,
         request: Request<pb::TransferLeaderRequest>,
     ) -> Result<Response<pb::TransferLeaderResponse>, Status> {
-        self.check(&request, request.get_ref().group).await?;
+        let raft = self.check(&request, request.get_ref().group).await?;
         let request = request.into_inner();
+        let request_group = request.group;
         let rpc = codec::from_transfer_request(request).map_err(malformed)?;
-        let response = self.raft.handle_transfer_leader(rpc).await.map_err(stopped)?;
-        metrics::counter!(super::watch::RAFT_TRANSFERS_RECEIVED, "shard" => self.group.to_string()).increment(1);
+        let response = raft.handle_transfer_leader(rpc).await.map_err(stopped)?;
+        let shard = request_group.to_string();
+        metrics::counter!(super::watch::RAFT_TRANSFERS_RECEIVED, "shard" => shard).increment(1);
         Ok(Response::new(codec::transfer_response(&response)))
     }
 }

@@ -1,5 +1,5 @@
-//! The broker's commit log and catalog, replicated through the Raft group: the commit loop
-//! proposes each group of ops as one entry without waiting for it (many entries are in flight at
+//! The broker's commit logs and catalog, replicated through a Raft group per shard: each
+//! shard's commit loop proposes each group of ops as one entry without waiting for it (many entries are in flight at
 //! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
 //! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
 use std::sync::{Arc, Mutex};
@@ -15,12 +15,13 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use super::disk_wait::DiskWait;
+use super::shard::{CatalogProgress, ShardReplica};
 use super::types::{LogCommand, Raft, Respond, TypeConfig};
-use super::watch::ShardWatch;
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
 use crate::broker::replication::{Leadership, Replication};
+use crate::broker::shards::{META_SHARD, Shards};
 use crate::broker::{ApplyResults, ClusterStatus};
 use crate::error::{Error, Result};
 use crate::proto::log as pb;
@@ -32,6 +33,8 @@ pub struct RaftLog {
     pub store: Arc<Store>,
     /// `--fsync always`: every Raft log append is synced already.
     pub sync_always: bool,
+    /// A data shard's: how far this broker applied the metadata shard, stamped on each entry.
+    pub catalog: Option<CatalogProgress>,
 }
 
 impl CommitLog for RaftLog {
@@ -56,7 +59,11 @@ impl CommitLog for RaftLog {
         } else {
             done
         };
-        let command = pb::Command { ops: ops.into_iter().map(pb::Op::from).collect(), ..Default::default() };
+        // The ops were checked against this broker's catalog: replicas apply them once theirs
+        // is as far.
+        let catalog_index = self.catalog.as_ref().map_or(0, |c| *c.borrow());
+        let ops = ops.into_iter().map(pb::Op::from).collect();
+        let command = pb::Command { ops, catalog_index, ..Default::default() };
         let data = LogCommand(Bytes::from(command.encode_to_vec()));
         let responder = Respond(Box::new(move |result: ClientWriteResult<TypeConfig>| done(results(result, count))));
         // Proposed from the commit loop's thread, in queue order: entries keep the order jobs
@@ -99,12 +106,13 @@ fn write_error(e: &ClientWriteError<TypeConfig>) -> Error {
     }
 }
 
-/// The broker's view of its Raft group.
+/// The broker's view of its Raft groups, one per shard.
 pub struct ClusterReplication {
-    pub raft: Raft,
+    pub shards: Shards,
+    /// Indexed by shard.
+    pub replicas: Vec<ShardReplica>,
     pub node_id: u64,
     pub catalog_events: Mutex<Option<mpsc::UnboundedReceiver<CatalogApplied>>>,
-    pub watch: Arc<ShardWatch>,
     /// This broker's writes waiting for disk space: it then leads no more.
     pub disk: DiskWait,
     /// How recently a majority must have acknowledged this leader for it to serve: openraft's
@@ -128,9 +136,16 @@ impl ClusterReplication {
     }
 }
 
+impl ClusterReplication {
+    fn meta_raft(&self) -> &Raft {
+        &self.replicas[META_SHARD as usize].raft
+    }
+}
+
 impl Replication for ClusterReplication {
-    fn leadership(&self) -> Leadership {
-        let metrics = self.raft.metrics();
+    fn leadership(&self, shard: u64) -> Leadership {
+        let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
+        let metrics = replica.raft.metrics();
         let metrics = metrics.borrow_watched();
         let leader_id = metrics.current_leader;
         let membership = metrics.membership_config.membership();
@@ -147,8 +162,17 @@ impl Replication for ClusterReplication {
         Leadership { leader: leader_id == Some(self.node_id), leader_id, leader_addr }
     }
 
+    fn shards(&self) -> Shards {
+        self.shards
+    }
+
+    /// The metadata shard's view of the brokers, with every shard.
     fn status(&self) -> ClusterStatus {
-        self.watch.status()
+        let mut status = self.replicas[META_SHARD as usize].watch.status();
+        for replica in &self.replicas[1..] {
+            status.shards.extend(replica.watch.status().shards);
+        }
+        status
     }
 
     fn writes_stalled(&self) -> BoxFuture<'static, ()> {
@@ -156,7 +180,7 @@ impl Replication for ClusterReplication {
     }
 
     fn propose_catalog(&self, op: CatalogOp) -> BoxFuture<'static, Result<CatalogApplied>> {
-        let raft = self.raft.clone();
+        let raft = self.meta_raft().clone();
         Box::pin(async move {
             let command = pb::Command { catalog: Some(op.into()), ..Default::default() };
             match raft.client_write(LogCommand(Bytes::from(command.encode_to_vec()))).await {

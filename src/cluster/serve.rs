@@ -11,9 +11,10 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use super::addresses::keep_current;
+use super::balance::spread;
 use super::disk_guard::DiskGuard;
-use super::hand_over::hand_over;
-use super::node::{ClusterConfig, GROUP, form, hello, open_broker, sorted};
+use super::hand_over::hand_over_all;
+use super::node::{Asking, ClusterConfig, form, hello, open_broker, sorted};
 use super::peer_service::PeerService;
 use crate::config::BrokerConfig;
 use crate::proto::peer::peer_server::PeerServer;
@@ -30,16 +31,17 @@ pub async fn run(
     let runtime = Handle::current();
     let config_data_dir = config.data_dir.clone();
     let opening = cluster.clone();
-    let (broker, raft, cluster_id) =
+    let (broker, replicas, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
+    let rafts: Vec<_> = replicas.iter().map(|r| r.raft.clone()).collect();
     broker.start_background();
-    super::hand_over::describe_counters();
+    super::hand_over::describe_counters(rafts.len());
     let peers = PeerService {
-        raft: raft.clone(),
-        group: GROUP,
+        rafts: rafts.clone(),
         hello: hello(&broker, &cluster),
         cluster_id: cluster_id.clone(),
         seeds: sorted(&cluster.seeds),
+        data_shards: broker.shards().data(),
         store: broker.store().clone(),
     };
     let stop_peers = CancellationToken::new();
@@ -56,7 +58,7 @@ pub async fn run(
     let hand_over_wait = cluster.election_timeout.1 * 2;
     let disk_guard = tokio::spawn(
         DiskGuard {
-            raft: raft.clone(),
+            rafts: rafts.clone(),
             me: broker.identity().node_id,
             data_dir: config_data_dir,
             min_free: cluster.min_free_disk,
@@ -64,14 +66,21 @@ pub async fn run(
         }
         .run(),
     );
-    let addresses = tokio::spawn(keep_current(raft.clone(), broker.identity().node_id, cluster.seeds.clone()));
+    let addresses: Vec<_> =
+        rafts.iter().map(|raft| tokio::spawn(keep_current(raft.clone(), Asking::of(&broker, &cluster)))).collect();
+    // With data shards, leadership spreads over the brokers; one group has nothing to spread.
+    let me = broker.identity().node_id;
+    let spreading = (broker.shards().data() > 0).then(|| {
+        let shards = replicas.iter().map(|r| (r.raft.clone(), r.watch.clone())).collect();
+        tokio::spawn(spread(shards, me))
+    });
     let failed: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
     let formation_failed = CancellationToken::new();
     let forming = tokio::spawn({
-        let (raft, failed, formation_failed) = (raft.clone(), failed.clone(), formation_failed.clone());
+        let (rafts, failed, formation_failed) = (rafts.clone(), failed.clone(), formation_failed.clone());
         let broker = broker.clone();
         async move {
-            if let Err(e) = form(&broker, &raft, &cluster, &cluster_id).await {
+            if let Err(e) = form(&broker, &rafts, &cluster, &cluster_id).await {
                 *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 formation_failed.cancel();
             }
@@ -86,10 +95,12 @@ pub async fn run(
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
     disk_guard.abort();
-    addresses.abort();
-    let _ = hand_over(&raft, broker.identity().node_id, hand_over_wait, "stopping").await;
-    if let Err(e) = raft.shutdown().await {
-        tracing::warn!(error = %e, "stopping the Raft node");
+    addresses.iter().chain(&spreading).for_each(|task| task.abort());
+    let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
+    for raft in &rafts {
+        if let Err(e) = raft.shutdown().await {
+            tracing::warn!(error = %e, "stopping the Raft node");
+        }
     }
     stop_peers.cancel();
     if let Ok(Err(e)) = peer_server.await {

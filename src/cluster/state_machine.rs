@@ -18,10 +18,12 @@ use tokio::sync::mpsc;
 
 use super::codec;
 use super::disk_wait::DiskWait;
-use super::types::{Entry, LogId, StoredMembership, TypeConfig};
+use super::shard::CatalogProgress;
+use super::types::{BrokerNode, LogCommand, LogId, Membership, StoredMembership, TypeConfig};
 use crate::broker::ApplyResults;
 use crate::broker::apply::{Applier, Op};
 use crate::broker::catalog::{self, CatalogApplied, CatalogOp};
+use crate::broker::shards::META_SHARD;
 use crate::proto::{log as log_pb, peer as pb};
 use crate::storage::keys;
 
@@ -33,6 +35,9 @@ pub type Trims = mpsc::UnboundedSender<u64>;
 pub struct StateMachine {
     applier: Applier,
     group: u64,
+    /// How far this broker applied the metadata shard: the metadata shard's state machine
+    /// advances it, a data shard's waits for it (`Command.catalog_index`).
+    catalog: CatalogProgress,
     applied: Option<LogId>,
     membership: StoredMembership,
     catalog_events: CatalogEvents,
@@ -49,40 +54,56 @@ impl StateMachine {
         catalog_events: CatalogEvents,
         trims: Trims,
         disk: DiskWait,
+        catalog: CatalogProgress,
     ) -> io::Result<Self> {
         let (applied, membership) = read_state(&applier.store, group, "applied")?.unwrap_or_default();
-        Ok(StateMachine { applier, group, applied, membership, catalog_events, trims, disk })
+        if group == META_SHARD {
+            catalog.send_replace(applied.map_or(0, |a| a.index));
+        }
+        Ok(StateMachine { applier, group, catalog, applied, membership, catalog_events, trims, disk })
+    }
+
+    /// A data shard's entry waits until this broker applied the metadata shard as far as the
+    /// proposer had: the topics and partitions its ops name exist here too (or are gone for
+    /// good, deleted, as the proposer may also find when it applies).
+    async fn wait_for_catalog(&self, payload: &Payload) -> io::Result<()> {
+        let Payload::Command(command) = payload else { return Ok(()) };
+        let needed = command.catalog_index;
+        if needed == 0 || self.group == META_SHARD || *self.catalog.borrow() >= needed {
+            return Ok(());
+        }
+        let mut progress = self.catalog.subscribe();
+        progress.wait_for(|applied| *applied >= needed).await.map_err(io::Error::other)?;
+        Ok(())
     }
 
     /// Applies one entry and records it applied, in one write.
-    fn apply_entry(&mut self, entry: Entry) -> io::Result<ApplyResults> {
-        self.applied = Some(entry.log_id);
-        self.applier.leader_epoch = i32::try_from(entry.log_id.leader_id.term).unwrap_or(i32::MAX);
-        match entry.payload {
-            EntryPayload::Blank => {
+    fn apply_entry(&mut self, log_id: LogId, payload: Payload) -> io::Result<ApplyResults> {
+        self.applied = Some(log_id);
+        self.applier.leader_epoch = i32::try_from(log_id.leader_id.term).unwrap_or(i32::MAX);
+        let command = match payload {
+            Payload::Blank => {
                 self.write(&mut [])?;
-                Ok(ApplyResults::Nothing)
+                return Ok(ApplyResults::Nothing);
             }
-            EntryPayload::Membership(m) => {
-                self.membership = StoredMembership::new(Some(entry.log_id), m);
+            Payload::Membership(m) => {
+                self.membership = StoredMembership::new(Some(log_id), m);
                 self.write(&mut [])?;
-                Ok(ApplyResults::Nothing)
+                return Ok(ApplyResults::Nothing);
             }
-            EntryPayload::Normal(command) => {
-                let command = log_pb::Command::decode(command.0).map_err(io::Error::other)?;
-                if let Some(upto) = command.trim_raft_log_upto {
-                    self.write(&mut [])?;
-                    let _ = self.trims.send(upto);
-                    return Ok(ApplyResults::Nothing);
-                }
-                match command.catalog {
-                    Some(op) => self.apply_catalog(op, entry.log_id.index),
-                    None => {
-                        let ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>();
-                        let mut ops = ops.map_err(io::Error::other)?;
-                        Ok(ApplyResults::Ops(self.write(&mut ops)?))
-                    }
-                }
+            Payload::Command(command) => command,
+        };
+        if let Some(upto) = command.trim_raft_log_upto {
+            self.write(&mut [])?;
+            let _ = self.trims.send(upto);
+            return Ok(ApplyResults::Nothing);
+        }
+        match command.catalog {
+            Some(op) => self.apply_catalog(op, log_id.index),
+            None => {
+                let ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>();
+                let mut ops = ops.map_err(io::Error::other)?;
+                Ok(ApplyResults::Ops(self.write(&mut ops)?))
             }
         }
     }
@@ -118,6 +139,25 @@ impl StateMachine {
     }
 }
 
+/// An entry's payload, its command decoded.
+enum Payload {
+    Blank,
+    Membership(Membership),
+    Command(log_pb::Command),
+}
+
+impl Payload {
+    fn decode(payload: EntryPayload<LogCommand, u64, BrokerNode>) -> io::Result<Self> {
+        Ok(match payload {
+            EntryPayload::Blank => Payload::Blank,
+            EntryPayload::Membership(m) => Payload::Membership(m),
+            EntryPayload::Normal(command) => {
+                Payload::Command(log_pb::Command::decode(command.0).map_err(io::Error::other)?)
+            }
+        })
+    }
+}
+
 impl RaftStateMachine<TypeConfig> for StateMachine {
     type SnapshotData = ();
     type SnapshotBuilder = SnapshotMark;
@@ -131,7 +171,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
     {
         while let Some((entry, responder)) = entries.try_next().await? {
-            let results = self.apply_entry(entry)?;
+            let payload = Payload::decode(entry.payload)?;
+            self.wait_for_catalog(&payload).await?;
+            let results = self.apply_entry(entry.log_id, payload)?;
+            if self.group == META_SHARD {
+                self.catalog.send_replace(entry.log_id.index);
+            }
             if let Some(responder) = responder {
                 responder.send(results);
             }

@@ -32,7 +32,7 @@ fn shard(s: ShardStatus) -> proto::ShardStatus {
         committed_index: s.committed_index,
         applied_index: s.applied_index,
         followers: s.followers.into_iter().map(follower).collect(),
-        // Every partition while one group carries them all; filled by whoever counts them.
+        // Filled by whoever counts them.
         partitions: 0,
         in_sync_replicas: s.in_sync,
         purged_index: s.purged_index,
@@ -51,11 +51,11 @@ fn follower(f: FollowerStatus) -> proto::FollowerStatus {
 }
 
 /// Fills each partition's leader, replicas, in-sync replicas and leader epoch, and the topic's
-/// replication factor, from the shard that carries them (one carries every partition for now).
-pub fn place(topic: &mut proto::Topic, view: &proto::ClusterStatusResponse) {
-    let Some(shard) = view.shards.first() else { return };
-    topic.replication_factor = shard.members.len() as u32;
+/// replication factor, from the shard that carries it (`shard_of` a partition).
+pub fn place(topic: &mut proto::Topic, view: &proto::ClusterStatusResponse, shard_of: impl Fn(u32) -> u64) {
     for partition in &mut topic.partitions {
+        let Some(shard) = view.shards.iter().find(|s| s.shard == shard_of(partition.partition)) else { continue };
+        topic.replication_factor = shard.members.len() as u32;
         partition.leader = shard.leader;
         partition.replicas = shard.members.clone();
         partition.in_sync_replicas = shard.in_sync_replicas.clone();

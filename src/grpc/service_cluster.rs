@@ -1,7 +1,7 @@
 //! The cluster half of `strata.v1.Broker`: Metadata, ClusterStatus, and the placement (leader,
-//! replicas, in-sync replicas, leader epoch) every topic description carries. Only a leader
-//! knows which replicas are in sync, so a follower asks the leader for its view, and answers
-//! with its own when no leader answers within a second.
+//! replicas, in-sync replicas, leader epoch) every topic description carries. Only a shard's
+//! leader knows which of its replicas are in sync, so a broker asks each shard's leader for its
+//! view, and keeps its own for a shard whose leader does not answer within a second.
 use std::time::Duration;
 
 use tonic::metadata::MetadataMap;
@@ -11,6 +11,7 @@ use super::convert;
 use super::convert_cluster::{cluster_status, place};
 use super::forward::{onward, was_forwarded};
 use super::service::BrokerService;
+use crate::broker::shards::META_SHARD;
 use crate::proto;
 
 /// How long a follower waits for the leader's view before answering with its own.
@@ -31,7 +32,7 @@ impl BrokerService {
         let mut topics = Vec::with_capacity(names.len());
         for name in names {
             let mut topic = convert::topic(self.broker.describe_topic(&name)?);
-            place(&mut topic, &view);
+            self.place(&mut topic, &view);
             topics.push(topic);
         }
         let brokers = view.brokers.iter().map(|b| proto::BrokerAddress { id: b.id, address: b.address.clone() });
@@ -54,36 +55,77 @@ impl BrokerService {
     pub(super) async fn placed_all(&self, mut topics: Vec<proto::Topic>, metadata: &MetadataMap) -> Vec<proto::Topic> {
         let view = self.cluster_view(metadata).await;
         for topic in &mut topics {
-            place(topic, &view);
+            self.place(topic, &view);
         }
         topics
     }
 
-    /// This broker's own view, with the partitions its one group carries.
+    /// Fills in where each of `topic`'s partitions is, from the shard that carries it.
+    fn place(&self, topic: &mut proto::Topic, view: &proto::ClusterStatusResponse) {
+        let Ok(known) = self.broker.topic(&topic.name) else { return };
+        let shards = self.broker.shards();
+        place(topic, view, |partition| shards.of_partition(known.meta.id, partition));
+    }
+
+    /// This broker's own view, with the partitions each shard carries.
     fn local_view(&self) -> proto::ClusterStatusResponse {
         let mut local = cluster_status(self.broker.cluster_status(), &self.advertised);
-        let partitions: usize = self.broker.topics_snapshot().iter().map(|t| t.partitions.len()).sum();
-        for shard in &mut local.shards {
-            shard.partitions = partitions as u32;
+        let shards = self.broker.shards();
+        for topic in self.broker.topics_snapshot() {
+            for partition in 0..topic.meta.partitions {
+                let carrier = shards.of_partition(topic.meta.id, partition);
+                if let Some(shard) = local.shards.iter_mut().find(|s| s.shard == carrier) {
+                    shard.partitions += 1;
+                }
+            }
         }
         local
     }
 
-    /// The leader's view of the cluster when it answers, else this broker's own.
+    /// The cluster as its leaders see it: each shard's status from its leader (the brokers
+    /// from the metadata shard's), this broker's own for any that does not answer in time.
     async fn cluster_view(&self, metadata: &MetadataMap) -> proto::ClusterStatusResponse {
-        let local = self.local_view();
-        let leader = local.shards.first().and_then(|s| s.leader);
-        let leader_addr = local.brokers.iter().find(|b| Some(b.id) == leader).map(|b| b.address.clone());
-        let Some(addr) = leader_addr.filter(|_| leader != Some(local.answered_by) && !was_forwarded(metadata)) else {
-            return local;
-        };
+        let mut view = self.local_view();
+        if was_forwarded(metadata) {
+            return view;
+        }
+        let mut leaders: Vec<String> = Vec::new();
+        for shard in &view.shards {
+            let addr = view.brokers.iter().find(|b| Some(b.id) == shard.leader && b.id != view.answered_by);
+            if let Some(addr) = addr.map(|b| b.address.clone()).filter(|a| !leaders.contains(a)) {
+                leaders.push(addr);
+            }
+        }
+        let asked = leaders.iter().map(|addr| self.leader_view(addr));
+        for answer in futures::future::join_all(asked).await.into_iter().flatten() {
+            take_led_shards(&mut view, answer);
+        }
+        view
+    }
+
+    /// A leader's own view, if it answers within a second.
+    async fn leader_view(&self, addr: &str) -> Option<proto::ClusterStatusResponse> {
         let asked = async {
-            let mut client = self.forward.client(&addr)?;
+            let mut client = self.forward.client(addr)?;
             client.cluster_status(onward(proto::ClusterStatusRequest {})).await
         };
         match tokio::time::timeout(LEADER_VIEW_TIMEOUT, asked).await {
-            Ok(Ok(answer)) => answer.into_inner(),
-            _ => local,
+            Ok(Ok(answer)) => Some(answer.into_inner()),
+            _ => None,
+        }
+    }
+}
+
+/// Takes from a leader's view the shards it leads (and, from the metadata shard's leader, the
+/// brokers as it knows them).
+fn take_led_shards(view: &mut proto::ClusterStatusResponse, answer: proto::ClusterStatusResponse) {
+    let leader = answer.answered_by;
+    for theirs in answer.shards.into_iter().filter(|s| s.leader == Some(leader)) {
+        if theirs.shard == META_SHARD {
+            view.brokers.clone_from(&answer.brokers);
+        }
+        if let Some(mine) = view.shards.iter_mut().find(|s| s.shard == theirs.shard) {
+            *mine = proto::ShardStatus { partitions: mine.partitions, ..theirs };
         }
     }
 }

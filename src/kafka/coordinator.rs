@@ -43,7 +43,7 @@ pub(super) async fn find(
         return response;
     }
     // The coordinator of every group is the Raft leader.
-    match View::of(&context).leader() {
+    match View::of(&context).meta_leader() {
         Some(leader) => {
             response.node_id = leader.id;
             response.host = super::text(&leader.host);

@@ -21,13 +21,15 @@ const EARLIEST: i64 = -2;
 const MAX_TIMESTAMP: i64 = -3;
 
 pub(super) async fn handle(context: Arc<Context>, request: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
-    // The partitions' leader epoch (v4+), the same for every partition of the request.
-    let leader_epoch = (version >= 4).then(|| View::of(&context).leader_epoch());
+    let view = View::of(&context);
     let mut response = ListOffsetsResponse::default();
     for topic in request.topics {
         let name = topic.name.0.to_string();
         let mut answered = ListOffsetsTopicResponse::default();
         for p in topic.partitions {
+            // The partition's leader epoch (v4+).
+            let index = u32::try_from(p.partition_index).unwrap_or(u32::MAX);
+            let leader_epoch = (version >= 4).then(|| view.leader_epoch_of(&context, &name, index));
             answered.partitions.push(partition(&context, &name, p.partition_index, p.timestamp, leader_epoch).await);
         }
         answered.name = topic.name;
@@ -86,7 +88,7 @@ pub(super) async fn leader_epoch_ends(
     request: OffsetForLeaderEpochRequest,
     _version: i16,
 ) -> OffsetForLeaderEpochResponse {
-    let current = View::of(&context).leader_epoch();
+    let view = View::of(&context);
     let mut response = OffsetForLeaderEpochResponse::default();
     for topic in request.topics {
         let mut result = OffsetForLeaderTopicResult::default();
@@ -94,6 +96,7 @@ pub(super) async fn leader_epoch_ends(
             let mut end = EpochEndOffset::default();
             end.partition = p.partition;
             let index = u32::try_from(p.partition).unwrap_or(u32::MAX);
+            let current = view.leader_epoch_of(&context, &topic.topic, index);
             match context.broker.list_offsets(&topic.topic, index, OffsetSpec::Latest).await {
                 Ok((high_watermark, _)) if p.leader_epoch >= 0 => {
                     (end.leader_epoch, end.end_offset) = (p.leader_epoch.min(current), high_watermark)

@@ -15,6 +15,7 @@ use kafka_protocol::protocol::StrBytes;
 
 use super::brokers::View;
 use super::{Context, errors};
+use crate::broker::Placement;
 use crate::error::Error;
 
 pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, version: i16) -> MetadataResponse {
@@ -49,7 +50,7 @@ pub(super) async fn handle(context: Arc<Context>, request: MetadataRequest, vers
         .collect();
     response.cluster_id = Some(StrBytes::from_string(context.broker.identity().cluster_id.clone()));
     // The Raft leader decides catalog changes, as Kafka's controller does.
-    response.controller_id = view.leader().map_or(BrokerId(-1), |l| l.id);
+    response.controller_id = view.meta_leader().map_or(BrokerId(-1), |l| l.id);
     for name in names {
         let refused = match may_create && context.broker.topic(&name).is_err() {
             true => create(&context, &name).await,
@@ -85,17 +86,18 @@ fn topic(context: &Context, name: String, view: &View, refused: Option<Error>) -
     match context.broker.topic(&name) {
         Ok(found) => {
             topic.topic_id = super::topic_ids::topic_uuid(context, found.meta.id);
-            topic.partitions = (0..found.meta.partitions).map(|p| partition(p, view)).collect();
+            let placed = |p: u32| partition(p, view, &view.placement(found.meta.id, p));
+            topic.partitions = (0..found.meta.partitions).map(placed).collect();
         }
         Err(e) => topic.error_code = errors::code(&refused.unwrap_or(e)),
     }
     topic
 }
 
-fn partition(index: u32, view: &View) -> MetadataResponsePartition {
+fn partition(index: u32, view: &View, placement: &Placement) -> MetadataResponsePartition {
     let mut partition = MetadataResponsePartition::default();
     partition.partition_index = index as i32;
-    match view.leader() {
+    match view.leader(placement) {
         Some(leader) => partition.leader_id = leader.id,
         // An election is under way: clients ask again shortly.
         None => {
@@ -103,9 +105,9 @@ fn partition(index: u32, view: &View) -> MetadataResponsePartition {
             partition.error_code = kafka_protocol::error::ResponseError::LeaderNotAvailable.code();
         }
     }
-    partition.leader_epoch = view.leader_epoch();
-    partition.replica_nodes = view.replicas();
-    partition.isr_nodes = view.in_sync();
+    partition.leader_epoch = View::leader_epoch(placement);
+    partition.replica_nodes = View::replicas(placement);
+    partition.isr_nodes = view.in_sync(placement);
     partition
 }
 
@@ -117,7 +119,7 @@ pub(super) async fn describe_cluster(
     let view = View::of(&context);
     let mut response = DescribeClusterResponse::default();
     response.cluster_id = super::text(&context.broker.identity().cluster_id);
-    response.controller_id = view.leader().map_or(BrokerId(-1), |l| l.id);
+    response.controller_id = view.meta_leader().map_or(BrokerId(-1), |l| l.id);
     response.brokers = view
         .brokers
         .iter()

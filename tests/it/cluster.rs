@@ -40,6 +40,11 @@ pub struct Cluster {
 
 impl Cluster {
     pub fn start(size: usize) -> Self {
+        Self::start_with(size, &[])
+    }
+
+    /// A cluster whose every broker also gets `flags`.
+    pub fn start_with(size: usize, flags: &[&str]) -> Self {
         let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
         let ports = free_ports(4 * size);
         let addrs = |ports: &[u16]| -> Vec<String> { ports.iter().map(|p| format!("127.0.0.1:{p}")).collect() };
@@ -50,7 +55,9 @@ impl Cluster {
         let paused = vec![false; size];
         let seeds = peers.join(",");
         // The disk-full tests' small filesystems hold 256 MiB.
-        let extra_flags = vec![["--min-free-disk", "64MiB"].map(String::from).to_vec(); size];
+        let mut common: Vec<String> = ["--min-free-disk", "64MiB"].map(String::from).to_vec();
+        common.extend(flags.iter().map(|f| f.to_string()));
+        let extra_flags = vec![common; size];
         let brokers = Vec::new();
         let mut cluster =
             Cluster { dirs, seeds, peers, listen, metrics, kafka, brokers, paused, extra_flags, _root: root };

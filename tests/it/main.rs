@@ -12,6 +12,7 @@ mod cluster_groups;
 mod cluster_identity;
 mod cluster_kafka;
 mod cluster_metadata;
+mod cluster_shards;
 mod cluster_trim;
 mod consumer;
 mod corruption;

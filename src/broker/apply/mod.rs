@@ -29,6 +29,8 @@ pub struct Applier {
     /// Written into each appended batch's leader-epoch field: the Raft term of the entry being
     /// applied (the same on every replica), 0 for a single broker.
     pub leader_epoch: i32,
+    /// This table's share of the producer-state gauges.
+    pub published: producers::Published,
 }
 
 impl Applier {
@@ -86,7 +88,7 @@ impl Applier {
             self.producers.rollback();
             return Err(e);
         }
-        producers::commit(&mut self.producers);
+        producers::commit(&mut self.producers, &mut self.published);
         for t in touched.values() {
             t.publish();
         }

@@ -7,6 +7,8 @@
 //! offsets are dense and never overlap. Only then are the new high watermarks published and
 //! the jobs answered. This is group commit at our level: the busier the broker, the more each
 //! fsync carries.
+mod queues;
+
 use std::thread::JoinHandle;
 
 use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
@@ -15,6 +17,7 @@ use super::apply::{Appended, Applied, Op};
 use super::commit_log::CommitLog;
 use super::producers::Identity;
 use crate::error::{Error, Result};
+pub use queues::Queues;
 
 /// A group stops growing at this many bytes so one write never holds the queue too long.
 const MAX_GROUP_BYTES: usize = 64 << 20;
@@ -61,8 +64,11 @@ pub struct Truncated {
 /// Starts the loop on its own OS thread: RocksDB writes and fsyncs block, so they stay off the
 /// async runtime.
 pub fn spawn(log: Box<dyn CommitLog>, rx: mpsc::Receiver<Job>) -> std::io::Result<JoinHandle<()>> {
-    std::thread::Builder::new().name("strata-commit".into()).spawn(move || run(log, rx))
+    std::thread::Builder::new().name(THREAD_NAME.into()).spawn(move || run(log, rx))
 }
+
+/// Every commit loop's thread is named so (one per shard).
+pub const THREAD_NAME: &str = "strata-commit";
 
 fn run(mut log: Box<dyn CommitLog>, mut rx: mpsc::Receiver<Job>) {
     let mut stopping = false;

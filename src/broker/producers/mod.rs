@@ -18,7 +18,9 @@ mod table;
 mod table_tests;
 mod window;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -44,6 +46,13 @@ pub struct ProducerLimits {
     pub expiry: Duration,
     /// Estimated bytes of producer state held in memory at most.
     pub max_bytes: usize,
+}
+
+impl ProducerLimits {
+    /// Each of `shards` tables holds an equal share of the memory limit.
+    pub fn shared_by(self, shards: u64) -> Self {
+        ProducerLimits { max_bytes: self.max_bytes / shards.max(1) as usize, ..self }
+    }
 }
 
 impl Default for ProducerLimits {
@@ -150,19 +159,47 @@ pub(super) fn expire(table: &mut ProducerTable, limits: &ProducerLimits, now_ms:
 }
 
 /// The group's write succeeded: its producer changes take effect.
-pub(super) fn commit(table: &mut ProducerTable) {
+pub(super) fn commit(table: &mut ProducerTable, published: &mut Published) {
     if table.has_pending() {
         table.commit();
-        publish_size(table);
+        published.update(table);
     }
 }
 
-/// Sets the producer-state gauges.
-pub(super) fn publish_size(table: &ProducerTable) {
-    let (ids, states, bytes) = table.size();
-    metrics::gauge!(m::PRODUCER_IDS).set(ids as f64);
-    metrics::gauge!(m::PRODUCER_STATES).set(states as f64);
-    metrics::gauge!(m::PRODUCER_STATE_BYTES).set(bytes as f64);
+/// One table's share of the producer-state gauges: a cluster member has one table per shard,
+/// and the gauges show the sum of its tables' last sizes.
+#[derive(Debug)]
+pub struct Published {
+    table: u64,
+}
+
+/// Each live table's last published (ids, states, bytes), by table.
+static SIZES: Mutex<BTreeMap<u64, (usize, usize, usize)>> = Mutex::new(BTreeMap::new());
+static NEXT_TABLE: AtomicU64 = AtomicU64::new(0);
+
+impl Default for Published {
+    fn default() -> Self {
+        Published { table: NEXT_TABLE.fetch_add(1, Ordering::Relaxed) }
+    }
+}
+
+impl Published {
+    /// Records this table's size and sets the gauges to the sum.
+    fn update(&mut self, table: &ProducerTable) {
+        let mut sizes = SIZES.lock().unwrap_or_else(|p| p.into_inner());
+        sizes.insert(self.table, table.size());
+        let (ids, states, bytes) =
+            sizes.values().fold((0, 0, 0), |(i, s, b), (ids, states, bytes)| (i + ids, s + states, b + bytes));
+        metrics::gauge!(m::PRODUCER_IDS).set(ids as f64);
+        metrics::gauge!(m::PRODUCER_STATES).set(states as f64);
+        metrics::gauge!(m::PRODUCER_STATE_BYTES).set(bytes as f64);
+    }
+}
+
+impl Drop for Published {
+    fn drop(&mut self) {
+        SIZES.lock().unwrap_or_else(|p| p.into_inner()).remove(&self.table);
+    }
 }
 
 impl Broker {
@@ -197,12 +234,12 @@ pub(super) fn spawn_expiry(broker: Arc<Broker>) {
                 _ = ticks.tick() => {}
                 _ = broker.shutdown_signal() => return,
             }
-            if broker.ensure_leader().is_err() {
-                continue; // the leader expires ids, for every replica at once
-            }
-            let expire = Job::new(Op::ExpireProducers { now_ms: now_ms() }, false, Reply::Nobody);
-            if broker.jobs.send(expire).await.is_err() {
-                return;
+            // Each shard's leader expires its producers, for every replica at once.
+            for shard in (0..broker.shards().count()).filter(|shard| broker.leads(*shard)) {
+                let expire = Job::new(Op::ExpireProducers { now_ms: now_ms() }, false, Reply::Nobody);
+                if broker.jobs.send_to(shard, expire).await.is_err() {
+                    return;
+                }
             }
         }
     });

@@ -22,14 +22,23 @@ pub fn stage_writes(table: &ProducerTable, group: &mut WriteGroup<'_>) {
     }
 }
 
-/// Rebuilds the table from what was persisted, leaving out states of topics that no longer
-/// exist.
-pub fn recover(stored: StoredProducers, live_topics: &HashSet<u64>) -> ProducerTable {
+/// Rebuilds the table from what was persisted: the states of the partitions `carried` says
+/// the table keeps (of topics that still exist), and if it `issues_ids`, the issued ids.
+pub fn recover(
+    stored: StoredProducers,
+    live_topics: &HashSet<u64>,
+    carried: impl Fn(u64, u32) -> bool,
+    issues_ids: bool,
+) -> ProducerTable {
+    let states = stored
+        .states
+        .into_iter()
+        .filter(|((topic_id, partition, _), _)| live_topics.contains(topic_id) && carried(*topic_id, *partition))
+        .map(|((topic_id, partition, producer_id), meta)| (StateKey { topic_id, partition, producer_id }, state(meta)));
+    if !issues_ids {
+        return ProducerTable::partition_states(states);
+    }
     let ids = stored.ids.into_iter().map(|(id, meta)| (id, issued(meta)));
-    let states =
-        stored.states.into_iter().filter(|((topic_id, _, _), _)| live_topics.contains(topic_id)).map(
-            |((topic_id, partition, producer_id), meta)| (StateKey { topic_id, partition, producer_id }, state(meta)),
-        );
     ProducerTable::recover(stored.next_id.unwrap_or(super::table::FIRST_ID), ids, states)
 }
 

@@ -105,6 +105,11 @@ pub struct ProducerTable {
     /// Partition states may exist whose id is gone (loaded at open, or left by an exhausted
     /// epoch): the next expiry pass looks for them.
     orphans: bool,
+    /// This table issues ids and checks batches against them (a single broker's, a cluster's
+    /// metadata shard's). A data shard's table keeps only its partitions' states and decides
+    /// from them alone, as a Kafka partition leader does: ids are issued in another shard,
+    /// whose state a replica may have applied further or less far.
+    issues_ids: bool,
     pending: Pending,
 }
 
@@ -142,14 +147,38 @@ impl ProducerTable {
         let seen = ids.keys().chain(states.keys().map(|key| &key.producer_id));
         let next_id = seen.map(|id| id + 1).fold(next_id.max(FIRST_ID), i64::max);
         let orphans = states.keys().any(|key| !ids.contains_key(&key.producer_id));
-        let mut table =
-            ProducerTable { next_id, ids, names, states, last_used, bytes: 0, orphans, pending: Pending::default() };
+        let mut table = ProducerTable {
+            next_id,
+            ids,
+            names,
+            states,
+            last_used,
+            bytes: 0,
+            orphans,
+            issues_ids: true,
+            pending: Pending::default(),
+        };
         table.bytes = table.ids.values().map(id_bytes).sum::<usize>() + table.states.len() * STATE_BYTES;
         table
     }
 
     pub fn empty() -> Self {
         Self::recover(FIRST_ID, [], [])
+    }
+
+    /// A data shard's table: partition states only, each batch decided by its partition's
+    /// state (see `issues_ids`).
+    pub fn partition_states(states: impl IntoIterator<Item = (StateKey, PartitionProducer)>) -> Self {
+        let mut table = Self::recover(FIRST_ID, [], states);
+        table.issues_ids = false;
+        table.orphans = false;
+        table.last_used.clear();
+        table
+    }
+
+    /// Whether this table issues ids (see the field).
+    pub fn issues_ids(&self) -> bool {
+        self.issues_ids
     }
 
     /// Issues a producer instance: a new anonymous id, or for a known name its id with the epoch
@@ -207,6 +236,9 @@ impl ProducerTable {
 
     /// Decides on a batch of `count` records starting at sequence `first` (changes nothing).
     pub fn check(&self, key: StateKey, epoch: i16, first: i32, count: i32) -> Result<Verdict, Rejection> {
+        if !self.issues_ids {
+            return self.check_in_partition(key, epoch, first, count);
+        }
         let issued = self.issued(key.producer_id).ok_or(Rejection::UnknownId)?;
         if epoch < issued.epoch {
             return Err(Rejection::Fenced { current: issued.epoch });
@@ -218,6 +250,18 @@ impl ProducerTable {
         let verdict = match self.state(key) {
             Some(state) if state.epoch == epoch => state.window.check(first, last),
             // A new epoch, or the producer's first batch here, starts at 0.
+            _ if first == 0 => Ok(Verdict::Append),
+            _ => Err(OutOfOrder { expected: 0 }),
+        };
+        verdict.map_err(|e| Rejection::OutOfOrder { expected: e.expected })
+    }
+
+    /// [`check`](Self::check) by the partition's state alone: an older epoch than the one it
+    /// holds is fenced; a new epoch or producer starts at sequence 0.
+    fn check_in_partition(&self, key: StateKey, epoch: i16, first: i32, count: i32) -> Result<Verdict, Rejection> {
+        let verdict = match self.state(key) {
+            Some(state) if state.epoch > epoch => return Err(Rejection::Fenced { current: state.epoch }),
+            Some(state) if state.epoch == epoch => state.window.check(first, last_sequence(first, count)),
             _ if first == 0 => Ok(Verdict::Append),
             _ => Err(OutOfOrder { expected: 0 }),
         };
@@ -340,6 +384,9 @@ impl ProducerTable {
     }
 
     fn touch(&mut self, id: i64, now_ms: i64) {
+        if !self.issues_ids {
+            return; // states carry their own last use
+        }
         let used = self.last_used.entry(id).or_default();
         *used = (*used).max(now_ms);
     }

@@ -197,3 +197,30 @@ fn sequences_continue_across_the_wrap_after_i32_max() {
     assert_eq!(table.check(key(0, 1), 0, 3, 1), Err(Rejection::OutOfOrder { expected: 2 }));
     assert_eq!(append(&mut table, key(0, 1), 0, 2, 1, 12), Verdict::Append);
 }
+
+#[test]
+fn a_data_shards_table_decides_by_the_partitions_state_alone() {
+    let mut table = ProducerTable::partition_states([]);
+    assert!(!table.issues_ids());
+    // An id issued elsewhere: its first batch here starts at 0, whatever its epoch.
+    assert_eq!(table.check(key(0, 7), 3, 5, 1), Err(Rejection::OutOfOrder { expected: 0 }));
+    assert_eq!(append(&mut table, key(0, 7), 3, 0, 2, 10), Verdict::Append);
+    assert_eq!(table.check(key(0, 7), 3, 0, 2), Ok(Verdict::Duplicate { base_offset: 10 }));
+    // An older epoch than the partition has seen is fenced; a newer one starts over at 0.
+    assert_eq!(table.check(key(0, 7), 2, 2, 1), Err(Rejection::Fenced { current: 3 }));
+    assert_eq!(append(&mut table, key(0, 7), 4, 0, 1, 12), Verdict::Append);
+    assert_eq!(table.check(key(0, 7), 3, 2, 1), Err(Rejection::Fenced { current: 4 }));
+}
+
+#[test]
+fn a_data_shards_table_expires_idle_states_and_keeps_used_ones() {
+    let mut table = ProducerTable::partition_states([]);
+    table.record(key(0, 1), 0, 0, 1, 0, 1_000);
+    table.record(key(1, 2), 0, 0, 1, 0, 5_000);
+    table.commit();
+    let dropped = table.expire(6_000, 2_000, usize::MAX);
+    assert_eq!(dropped, Dropped::default(), "a data shard issues no ids, so drops none");
+    table.commit();
+    assert_eq!(table.size().1, 1, "the state idle since 1,000 expired at 6,000 with a 2,000 expiry");
+    assert_eq!(table.check(key(1, 2), 0, 1, 1), Ok(Verdict::Append), "the recent one is kept");
+}

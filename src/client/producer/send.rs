@@ -123,7 +123,10 @@ async fn attempt_once(
     config: &ProducerConfig,
     idempotent: bool,
 ) -> Result<proto::ProduceResponse, Status> {
-    let mut request = tonic::Request::new(request.clone());
+    let mut request = match request.partition {
+        Some(partition) => crate::client::for_partition(request.clone(), &request.topic, partition),
+        None => tonic::Request::new(request.clone()),
+    };
     if idempotent {
         request.set_timeout(config.request_timeout);
     }

@@ -10,6 +10,10 @@ impl ProducerTable {
     /// states (and states whose id is gone).
     pub fn expire(&mut self, now_ms: i64, expiry_ms: i64, max_bytes: usize) -> Dropped {
         let cutoff = now_ms.saturating_sub(expiry_ms);
+        if !self.issues_ids {
+            self.expire_states(cutoff, max_bytes);
+            return Dropped::default();
+        }
         let dropped = if self.bytes > max_bytes {
             // Evicting down to 9/10 of the limit, not just under it, leaves room for new
             // producers before the next round of eviction.
@@ -54,6 +58,24 @@ impl ProducerTable {
             total -= cost(id, bytes);
         }
         dropped
+    }
+
+    /// A data shard's expiry: states unused since before `cutoff`, then the least recently
+    /// used while over `max_bytes` (down to 9/10 of it).
+    fn expire_states(&mut self, cutoff: i64, max_bytes: usize) {
+        let mut by_age: Vec<(i64, StateKey)> =
+            self.live_states().filter_map(|key| Some((self.state(key)?.last_append_ms, key))).collect();
+        by_age.sort_unstable();
+        // As for ids: evicting down to 9/10 of the limit leaves room for new producers.
+        let target = if self.bytes > max_bytes { max_bytes / 10 * 9 } else { usize::MAX };
+        let mut bytes = self.bytes;
+        for (used, key) in by_age {
+            if used >= cutoff && bytes <= target {
+                break; // the rest are newer
+            }
+            self.pending.states.insert(key, None);
+            bytes = bytes.saturating_sub(STATE_BYTES);
+        }
     }
 
     /// Forgets every producer's state in a deleted topic (its keys went with the topic).

@@ -1,0 +1,65 @@
+//! Leadership spread over the brokers: each shard has a preferred leader (the members in id
+//! order, taken round-robin by shard), and a broker leading a shard whose preferred leader is
+//! another, in-sync broker hands the shard to it (Kafka's automatic preferred-leader election).
+//! So the shards' work is spread after the cluster forms, and returns to a restarted broker
+//! once it has caught up, instead of piling up on whoever won the elections.
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+
+use super::types::Raft;
+use super::watch::ShardWatch;
+use std::sync::Arc;
+
+/// How often a leader looks for shards to hand back. Long enough that a broker just back is
+/// not handed shards before it has settled.
+const EVERY: Duration = Duration::from_secs(5);
+
+/// The preferred leader of `shard` among `voters`.
+pub fn preferred_leader(shard: u64, voters: &[u64]) -> Option<u64> {
+    let mut sorted = voters.to_vec();
+    sorted.sort_unstable();
+    sorted.get((shard % sorted.len().max(1) as u64) as usize).copied()
+}
+
+/// Runs until aborted: hands each shard this broker leads to its preferred leader when that
+/// one is in sync.
+pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        for (raft, watch) in &shards {
+            let status = watch.status();
+            let Some(shard) = status.shards.first() else { continue };
+            if shard.leader != Some(me) {
+                continue;
+            }
+            let Some(preferred) = preferred_leader(shard.shard, &shard.members) else { continue };
+            if preferred == me || !shard.in_sync.contains(&preferred) {
+                continue;
+            }
+            if raft.metrics().borrow_watched().running_state.is_err() {
+                return;
+            }
+            tracing::info!(shard = shard.shard, to = preferred, "handing the shard to its preferred leader");
+            if let Err(e) = raft.trigger().transfer_leader(preferred).await {
+                tracing::warn!(shard = shard.shard, error = %e, "handing the shard to its preferred leader");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_prefer_the_members_in_turn() {
+        let voters = [3, 1, 2];
+        let preferred: Vec<_> = (0..6).filter_map(|shard| preferred_leader(shard, &voters)).collect();
+        assert_eq!(preferred, [1, 2, 3, 1, 2, 3]);
+        assert_eq!(preferred_leader(4, &[]), None);
+    }
+}

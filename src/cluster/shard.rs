@@ -1,0 +1,106 @@
+//! One shard of a cluster member: its Raft node on its own slice of the Raft log, the state
+//! machine that applies its entries through the shard's applier, and the tasks that watch it
+//! and trim its log.
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+use super::disk_wait::DiskWait;
+use super::entry_sizes::EntrySizes;
+use super::log_store::LogStore;
+use super::network::Network;
+use super::state_machine::{CatalogEvents, StateMachine};
+use super::trim;
+use super::types::{ClusterId, Raft};
+use super::watch::ShardWatch;
+use crate::broker::apply::Applier;
+use crate::broker::shards::{META_SHARD, Shards};
+use crate::storage::Store;
+
+/// How far this broker applied the metadata shard: data shards' entries wait for it (see
+/// `Command.catalog_index`).
+pub type CatalogProgress = Arc<watch::Sender<u64>>;
+
+/// A running shard: its Raft node and what watches it.
+#[derive(Clone)]
+pub struct ShardReplica {
+    pub raft: Raft,
+    pub watch: Arc<ShardWatch>,
+}
+
+/// What every shard of a member shares.
+pub struct Member<'a> {
+    pub node_id: u64,
+    pub cluster_id: ClusterId,
+    pub config: Arc<openraft::Config>,
+    pub store: Arc<Store>,
+    /// fsync each Raft log append (`--fsync always`).
+    pub sync: bool,
+    pub disk: DiskWait,
+    pub catalog_events: CatalogEvents,
+    pub catalog: CatalogProgress,
+    pub lag_time_max: std::time::Duration,
+    pub runtime: &'a Handle,
+}
+
+impl Member<'_> {
+    /// Starts `shard`'s Raft node and its watch and trim tasks.
+    pub fn open_shard(&self, shard: u64, applier: Applier) -> anyhow::Result<ShardReplica> {
+        let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
+        let state_machine = StateMachine::open(
+            applier,
+            shard,
+            self.catalog_events.clone(),
+            trims,
+            self.disk.clone(),
+            self.catalog.clone(),
+        )?;
+        let sizes = Arc::new(EntrySizes::default());
+        let log_store = LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone());
+        let network = Network::new(shard, self.cluster_id.clone());
+        let raft = self
+            .runtime
+            .block_on(Raft::new(self.node_id, self.config.clone(), network, log_store, state_machine))
+            .with_context(|| format!("starting the Raft node of shard {shard}"))?;
+        let watch = Arc::new(ShardWatch {
+            shard,
+            raft: raft.clone(),
+            node_id: self.node_id,
+            cluster_id: self.cluster_id.clone(),
+            sizes,
+            lag_time_max: self.lag_time_max,
+            tracked: Mutex::default(),
+        });
+        self.runtime.spawn(watch.clone().run());
+        self.runtime.spawn(trim::propose(raft.clone(), self.node_id));
+        self.runtime.spawn(trim::apply(raft.clone(), trims_applied));
+        Ok(ShardReplica { raft, watch })
+    }
+}
+
+/// The key under which a member records its cluster's data shard count.
+const DATA_SHARDS_MARK: &str = "data_shards";
+
+/// How this member's work is split: what its data dir recorded, else (a new member) what
+/// `--data-shards` asks, recorded now. A data dir of a cluster formed before shards existed
+/// (its metadata group has state, but no count) keeps one group for everything.
+pub fn recorded_shards(store: &Store, asked: u64) -> anyhow::Result<Shards> {
+    if let Some(bytes) = store.raft_mark(META_SHARD, DATA_SHARDS_MARK)? {
+        let count: [u8; 8] = bytes.as_slice().try_into().context("the recorded data shard count is damaged")?;
+        let recorded = u64::from_be_bytes(count);
+        if recorded != asked {
+            tracing::warn!(
+                recorded,
+                asked,
+                "--data-shards differs from the count this cluster formed with; the cluster's count stays"
+            );
+        }
+        return Ok(Shards::new(recorded));
+    }
+    let formed_before_shards = store.raft_mark(META_SHARD, "vote")?.is_some();
+    let data = if formed_before_shards { 0 } else { asked };
+    store.raft_put_mark(META_SHARD, DATA_SHARDS_MARK, &data.to_be_bytes(), true)?;
+    Ok(Shards::new(data))
+}

@@ -1,0 +1,140 @@
+//! A cluster whose partitions are carried by several Raft groups (`--data-shards`): leadership
+//! spreads over the brokers, each partition is served by its own shard's leader, a client with
+//! a bootstrap list finds every partition's leader, killing one broker interrupts only the
+//! shards it led, and the replicas hold the same bytes.
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use strata::proto;
+use tonic::Code;
+
+use crate::cluster::{Cluster, wait_caught_up};
+use crate::support::*;
+
+const DATA_SHARDS: &str = "3";
+const PARTITIONS: u32 = 6;
+
+/// The cluster as broker `i` reports it (each shard as its leader sees it).
+async fn status(cluster: &Cluster, i: usize) -> proto::ClusterStatusResponse {
+    let mut client = connect(cluster.addr(i)).await;
+    client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner()
+}
+
+/// Waits (bounded) until every shard has a leader and every running broker leads one.
+async fn wait_spread(cluster: &Cluster, running: &[usize]) -> proto::ClusterStatusResponse {
+    for _ in 0..120 {
+        let view = status(cluster, running[0]).await;
+        let leaders: BTreeSet<u64> = view.shards.iter().filter_map(|s| s.leader).collect();
+        let every_shard_led = view.shards.iter().all(|s| s.leader.is_some());
+        if every_shard_led && running.iter().all(|i| leaders.contains(&(*i as u64 + 1))) {
+            return view;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("leadership never spread over brokers {running:?}");
+}
+
+/// Each partition's leader, from Metadata.
+async fn partition_leaders(cluster: &Cluster, i: usize) -> BTreeMap<u32, u64> {
+    let mut client = connect(cluster.addr(i)).await;
+    let topic = describe(&mut client, "t").await;
+    topic.partitions.iter().map(|p| (p.partition, p.leader.expect("every partition has a leader"))).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
+    let mut cluster = Cluster::start_with(3, &["--data-shards", DATA_SHARDS]);
+    let view = wait_spread(&cluster, &[0, 1, 2]).await;
+    assert_eq!(view.shards.len(), 4, "the metadata shard and three data shards");
+
+    // A topic created right away: replicas apply its partitions' entries only after its
+    // creation, whichever shard they see first.
+    let mut admin = connect(cluster.addr(0)).await;
+    create_topic(&mut admin, "t", PARTITIONS).await;
+    let leaders = partition_leaders(&cluster, 1).await;
+    let distinct: BTreeSet<u64> = leaders.values().copied().collect();
+    assert_eq!(distinct.len(), 3, "the partitions' leadership is spread over every broker: {leaders:?}");
+
+    // A broker that does not lead a partition names its leader.
+    let (&partition, &leader) = leaders.iter().next().expect("a partition");
+    let other = (0..3).find(|i| *i as u64 + 1 != leader).expect("a follower");
+    let mut at_follower = connect(cluster.addr(other)).await;
+    let refused = at_follower.fetch(fetch_request("t", partition, 0)).await.expect_err("not its leader");
+    assert_eq!(refused.code(), Code::Unavailable);
+    let named = refused.metadata().get("strata-leader-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(named, Some(leader.to_string()), "the refusal names the partition's leader");
+
+    // An idempotent producer with a bootstrap list writes every partition at its own leader.
+    let bootstrap = cluster.bootstrap();
+    let client = strata::client::connect(&bootstrap).await.expect("bootstrap");
+    let config = strata::client::ProducerConfig {
+        linger: Duration::from_millis(1),
+        request_timeout: Duration::from_secs(2),
+        retry_backoff: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let producer = strata::client::Producer::new(client, "t", config).await.expect("producer");
+    let value = |i: u32| bytes::Bytes::from(format!("value-{i}"));
+    let mut deliveries = Vec::new();
+    for i in 0..600u32 {
+        let record = proto::Record { value: value(i), ..Default::default() };
+        deliveries.push((i, producer.send(record, Some(i % PARTITIONS)).await.expect("queued")));
+        if i == 300 {
+            // A broker dies under load: the shards it led elect new leaders, the others carry on.
+            producer.flush().await;
+            cluster.kill_9(2);
+        }
+    }
+    producer.flush().await;
+    let mut acked = Vec::new();
+    for (i, delivered) in deliveries {
+        acked.push((i, delivered.await.expect("answered").expect("acknowledged despite the failover")));
+    }
+    producer.close().await;
+
+    // Every acknowledged record is stored once, where it was acknowledged, in send order.
+    wait_spread(&cluster, &[0, 1]).await;
+    let mut reader = strata::client::connect(&format!("{},{}", cluster.addr(0), cluster.addr(1))).await.expect("c");
+    let mut expected_ends = Vec::new();
+    for partition in 0..PARTITIONS {
+        let mut stored = Vec::new();
+        let mut from = 0;
+        loop {
+            let records = fetch_at_leader(&mut reader, fetch_request("t", partition, from)).await;
+            if records.is_empty() {
+                break;
+            }
+            from = records.last().map_or(from, |r| r.offset + 1);
+            stored.extend(records.into_iter().map(|r| (r.offset, r.value)));
+        }
+        let mut expected: Vec<_> =
+            acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
+        expected.sort();
+        assert_eq!(stored, expected, "partition {partition}: every acknowledged record once, in order");
+        expected_ends.push(from);
+    }
+
+    // The dead broker comes back, catches up in every shard, and holds the same bytes.
+    cluster.restart(2);
+    wait_caught_up(cluster.addr(2), "t", &expected_ends).await;
+    wait_spread(&cluster, &[0, 1, 2]).await;
+    cluster.stop_and_compare_replicas();
+}
+
+/// A fetch sent (and resent, bounded) until the partition's leader answers it.
+async fn fetch_at_leader(
+    client: &mut strata::client::Connection,
+    request: proto::FetchRequest,
+) -> Vec<proto::StoredRecord> {
+    for _ in 0..100 {
+        let routed = strata::client::for_partition(request.clone(), &request.topic, request.partition);
+        match client.fetch(routed).await {
+            Ok(response) => return response.into_inner().records,
+            Err(status) if status.code() == Code::Unavailable => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(status) => panic!("fetch failed: {status}"),
+        }
+    }
+    panic!("the partition's leader never answered");
+}
