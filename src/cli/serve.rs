@@ -127,7 +127,7 @@ pub struct ServeArgs {
     advertise: Option<String>,
     /// Cluster: Raft groups (shards) that carry the partitions, besides the one that carries
     /// topics, producer ids and consumer groups; each broker leads about as many. Fixed when the
-    /// cluster forms (every seed gives the same); 0: one group carries all. Default: 0.
+    /// cluster forms (every seed gives the same); 0: one group carries all. Default: one per seed.
     #[arg(long, env = "STRATA_DATA_SHARDS")]
     data_shards: Option<u64>,
     /// Cluster: how often a leader tells followers it is alive.
@@ -217,7 +217,8 @@ impl ServeArgs {
             peer_listen,
             advertise: self.advertise.clone(),
             seeds: self.seeds.clone(),
-            data_shards: self.data_shards.unwrap_or(DEFAULT_DATA_SHARDS),
+            // As many as there are seeds: each broker leads one, and partitions spread over all.
+            data_shards: self.data_shards.unwrap_or(self.seeds.len() as u64),
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
@@ -271,9 +272,6 @@ impl ServeArgs {
         Ok(ServerConfig { listen: self.listen, broker })
     }
 }
-
-/// Data shards of a cluster formed without `--data-shards`.
-const DEFAULT_DATA_SHARDS: u64 = 0;
 
 /// The cluster flags, until the listeners are bound.
 struct ClusterFlags {

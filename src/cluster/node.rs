@@ -144,6 +144,7 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
         client_addr: cluster.client_addr.clone(),
         peer_addr: cluster.peer_addr.clone(),
         kafka_addr: cluster.kafka_addr.clone(),
+        data_shards: broker.shards().data(),
     }
 }
 
@@ -202,6 +203,14 @@ async fn agree_and_initialize(
     let mut ids: BTreeMap<u64, String> = BTreeMap::new();
     for seed in &cluster.seeds {
         let answer = ask_until_answered(seed, asking).await?;
+        if answer.data_shards != asking.data_shards {
+            anyhow::bail!(
+                "seed {seed} forms the cluster with --data-shards {}, this broker with {}: give every seed the same \
+                 --data-shards",
+                answer.data_shards,
+                asking.data_shards
+            );
+        }
         ids.insert(answer.node_id, answer.cluster_id.clone());
         if let Some(other) = members.get(&answer.node_id) {
             anyhow::bail!(
@@ -300,12 +309,7 @@ pub(super) async fn hello_once(seed: &str, asking: &Asking) -> Result<HelloRespo
         .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
         .connect_timeout(Duration::from_secs(1));
     let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    let request = HelloRequest {
-        node_id: asking.me,
-        format_version: FORMAT_VERSION,
-        seeds: sorted(&asking.seeds),
-        data_shards: asking.data_shards,
-    };
+    let request = HelloRequest { node_id: asking.me, format_version: FORMAT_VERSION, seeds: sorted(&asking.seeds) };
     Ok(PeerClient::new(channel).hello(request).await?.into_inner())
 }
 

@@ -18,8 +18,6 @@ pub struct PeerService {
     pub cluster_id: ClusterId,
     /// This broker's --seeds, sorted.
     pub seeds: Vec<String>,
-    /// Its cluster's data shard count.
-    pub data_shards: u64,
     /// Where an adopted cluster id is recorded.
     pub store: Arc<Store>,
 }
@@ -81,12 +79,6 @@ impl peer_server::Peer for PeerService {
             return Err(Status::failed_precondition(format!(
                 "node {} speaks format {}, this broker (node {}) format {FORMAT_VERSION}: run one strata version",
                 asking.node_id, asking.format_version, self.hello.node_id
-            )));
-        }
-        if asking.data_shards != self.data_shards {
-            return Err(Status::failed_precondition(format!(
-                "node {} has --data-shards {}, this broker (node {}) {}: give every seed the same --data-shards",
-                asking.node_id, asking.data_shards, self.hello.node_id, self.data_shards
             )));
         }
         if asking.seeds != self.seeds {

@@ -41,7 +41,6 @@ pub async fn run(
         hello: hello(&broker, &cluster),
         cluster_id: cluster_id.clone(),
         seeds: sorted(&cluster.seeds),
-        data_shards: broker.shards().data(),
         store: broker.store().clone(),
     };
     let stop_peers = CancellationToken::new();

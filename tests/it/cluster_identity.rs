@@ -100,3 +100,19 @@ fn a_seed_with_a_different_seed_list_is_refused() {
     assert!(b_log.contains(&sorted(&a_seeds)) && b_log.contains(&sorted(&b_seeds)), "names both lists: {b_log}");
     drop(waiting);
 }
+
+#[test]
+fn seeds_with_different_data_shard_counts_are_refused() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let addrs: Vec<String> = free_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let seeds = addrs.join(",");
+    // Both answer each other's Hello; each refuses to form with the other's count.
+    let a_args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, "--data-shards", "2"];
+    let b_args = ["--node-id", "2", "--peer-listen", &addrs[1], "--seeds", &seeds, "--data-shards", "5"];
+    let waiting = ServerProcess::spawn(&root.path().join("a"), &a_args);
+    let (b_ok, b_log) = ServerProcess::run_until_exit(&root.path().join("b"), &b_args);
+    assert!(!b_ok, "refused");
+    assert!(b_log.contains("give every seed the same --data-shards"), "says what to fix: {b_log}");
+    assert!(b_log.contains("--data-shards 2, this broker with 5"), "names both counts: {b_log}");
+    drop(waiting);
+}

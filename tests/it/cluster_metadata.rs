@@ -50,7 +50,8 @@ async fn create_with_rf(addr: SocketAddr, name: &str, rf: u32) -> Result<proto::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_broker_names_leaders_replicas_and_in_sync_replicas() {
-    let mut cluster = Cluster::start(3);
+    // One group carries every partition here; `cluster_shards` checks the same with data shards.
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "0"]);
     let leader = cluster.leader().await;
     let leader_id = leader as u64 + 1;
     let follower = (leader + 1) % 3;

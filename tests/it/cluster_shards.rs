@@ -34,11 +34,23 @@ async fn wait_spread(cluster: &Cluster, running: &[usize]) -> proto::ClusterStat
     panic!("leadership never spread over brokers {running:?}");
 }
 
-/// Each partition's leader, from Metadata.
+/// Each partition's leader as broker `i` reports it, once it knows the topic and a leader of
+/// every partition (bounded).
 async fn partition_leaders(cluster: &Cluster, i: usize) -> BTreeMap<u32, u64> {
     let mut client = connect(cluster.addr(i)).await;
-    let topic = describe(&mut client, "t").await;
-    topic.partitions.iter().map(|p| (p.partition, p.leader.expect("every partition has a leader"))).collect()
+    for _ in 0..100 {
+        let request = proto::MetadataRequest { topics: vec!["t".into()] };
+        if let Ok(answer) = client.metadata(request).await {
+            let topic = answer.into_inner().topics.pop().expect("the topic asked for");
+            let leaders: BTreeMap<u32, u64> =
+                topic.partitions.iter().filter_map(|p| Some((p.partition, p.leader?))).collect();
+            if leaders.len() == PARTITIONS as usize {
+                return leaders;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("broker {i} never named every partition's leader");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

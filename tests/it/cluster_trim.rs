@@ -7,10 +7,13 @@ use std::time::Duration;
 use crate::cluster::{Cluster, high_watermarks, wait_caught_up};
 use crate::support::*;
 
-/// A gauge of shard 0 from broker `metrics`' exposition, if exported.
+/// The one data shard, which carries the partitions; its preferred leader is node 2.
+const SHARD: u64 = 1;
+
+/// A gauge of the data shard from broker `metrics`' exposition, if exported.
 fn gauge(metrics: SocketAddr, name: &str) -> Option<f64> {
     let text = http_get(metrics, "/metrics")?;
-    let prefix = format!("{name}{{shard=\"0\"}} ");
+    let prefix = format!("{name}{{shard=\"{SHARD}\"}} ");
     text.lines().find_map(|l| l.strip_prefix(&prefix)).and_then(|v| v.trim().parse().ok())
 }
 
@@ -26,6 +29,20 @@ async fn wait_trimmed_past(metrics: SocketAddr, index: f64) -> f64 {
     panic!("broker {metrics} never trimmed its Raft log past {index}");
 }
 
+/// Waits (bounded) until node 2 leads the data shard (where leadership settles), and returns
+/// its index.
+async fn data_shard_led_by_its_preferred_leader(cluster: &Cluster) -> usize {
+    let mut client = connect(cluster.addr(0)).await;
+    for _ in 0..300 {
+        let status = client.cluster_status(strata::proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        if status.shards.iter().any(|s| s.shard == SHARD && s.leader == Some(2)) {
+            return 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the data shard never settled with its preferred leader");
+}
+
 /// `count` produce requests of one record each, one at a time: `count` Raft entries.
 async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
     for i in from..from + count {
@@ -35,8 +52,8 @@ async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_raft_log_is_trimmed_where_every_member_holds_it() {
-    let mut cluster = Cluster::start(3);
-    let leader = cluster.leader().await;
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
+    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
     let mut client = connect(cluster.addr(leader)).await;
     create_topic(&mut client, "t", 2).await;
     produce_one_by_one(&mut client, 0, 2_500).await;

@@ -170,8 +170,9 @@ async fn the_cluster_dashboard_shows_three_brokers_from_a_real_prometheus() {
     let dir = tempfile::tempdir().expect("dir");
     let (_prometheus, prometheus) = start_prometheus(dir.path(), &cluster.metrics);
     let mut round = 0;
-    // Three brokers and at least 8 scrapes of each.
-    while !query(prometheus, "count(count_over_time(strata_raft_term[5m]) >= 8) == 3").is_ok_and(|s| !s.is_empty()) {
+    // Three brokers and at least 8 scrapes of each (the metadata shard's series: one per broker).
+    let scraped = "count(count_over_time(strata_raft_term{shard=\"0\"}[5m]) >= 8) == 3";
+    while !query(prometheus, scraped).is_ok_and(|s| !s.is_empty()) {
         assert!(round < 600, "Prometheus did not collect 8 scrapes of every broker");
         produce_to(&mut client, "orders", round % 2, vec![record(format!("r{round}"))]).await;
         round += 1;

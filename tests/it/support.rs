@@ -254,7 +254,8 @@ pub fn with_headers(mut r: Record, headers: &[(&str, &str)]) -> Record {
     r
 }
 
-/// Produces to one partition with acks ALL; returns the base offset.
+/// Produces to one partition with acks ALL, at the partition's leader; returns the base
+/// offset.
 pub async fn produce_to(client: &mut Client, topic: &str, partition: u32, records: Vec<Record>) -> i64 {
     let request = proto::ProduceRequest {
         topic: topic.into(),
@@ -263,9 +264,42 @@ pub async fn produce_to(client: &mut Client, topic: &str, partition: u32, record
         acks: 0,
         ..Default::default()
     };
-    let response = client.produce(request).await.expect("produce").into_inner();
+    let response = at_partition_leader(topic, partition, || {
+        let (mut client, request) = (client.clone(), request.clone());
+        async move { client.produce(strata::client::for_partition(request, topic, partition)).await }
+    })
+    .await
+    .expect("produce")
+    .into_inner();
     assert_eq!(response.results.len(), 1, "one partition, one result");
     response.results[0].base_offset
+}
+
+/// Sends a request for one partition until it reaches that partition's leader (bounded): a
+/// broker that does not lead the partition's shard refuses it naming the leader, and the
+/// client's route for the partition follows; one that is gone is not reached. Neither wrote
+/// anything. (A request that reached a broker and got no answer is not sent again.)
+pub async fn at_partition_leader<T, F>(
+    topic: &str,
+    partition: u32,
+    mut send: impl FnMut() -> F,
+) -> Result<tonic::Response<T>, tonic::Status>
+where
+    F: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    let not_reached = |status: &tonic::Status| {
+        status.code() == tonic::Code::Unavailable
+            && (status.metadata().contains_key("strata-leader-addr") || status.message().contains("tcp connect error"))
+    };
+    for _ in 0..100 {
+        match send().await {
+            Err(status) if not_reached(&status) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            answered => return answered,
+        }
+    }
+    panic!("{topic}/{partition}: the partition's leader was never reached");
 }
 
 pub fn fetch_request(topic: &str, partition: u32, offset: i64) -> proto::FetchRequest {
@@ -277,7 +311,14 @@ pub async fn fetch_all(client: &mut Client, topic: &str, partition: u32, from: i
     let mut records = Vec::new();
     let mut offset = from;
     loop {
-        let response = client.fetch(fetch_request(topic, partition, offset)).await.expect("fetch").into_inner();
+        let response = at_partition_leader(topic, partition, || {
+            let mut client = client.clone();
+            let request = strata::client::for_partition(fetch_request(topic, partition, offset), topic, partition);
+            async move { client.fetch(request).await }
+        })
+        .await
+        .expect("fetch")
+        .into_inner();
         let Some(last) = response.records.last() else { return records };
         offset = last.offset + 1;
         records.extend(response.records);
