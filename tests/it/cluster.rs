@@ -176,6 +176,29 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// The running, unfrozen broker that leads `shard`, once one does (bounded).
+    pub async fn shard_leader(&self, shard: u64) -> usize {
+        for _ in 0..400 {
+            for (i, broker) in self.brokers.iter().enumerate() {
+                let Some(broker) = broker.as_ref().filter(|_| !self.paused[i]) else { continue };
+                let asked = async {
+                    let mut client = strata::client::connect(&broker.addr.to_string()).await.ok()?;
+                    client.cluster_status(proto::ClusterStatusRequest {}).await.ok()
+                };
+                let Ok(Some(status)) = tokio::time::timeout(Duration::from_secs(1), asked).await else { continue };
+                let leader = status.into_inner().shards.iter().find(|s| s.shard == shard).and_then(|s| s.leader);
+                let led = leader.and_then(|id| usize::try_from(id).ok()).map(|id| id - 1);
+                if let Some(i) = led.filter(|i| self.brokers.get(*i).is_some_and(Option::is_some) && !self.paused[*i]) {
+                    return i;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no broker became leader of shard {shard}");
+    }
+}
+
 /// What each partition of `topic` holds according to broker `addr` (any broker answers).
 pub async fn high_watermarks(addr: SocketAddr, topic: &str) -> Vec<i64> {
     let mut client = connect(addr).await;

@@ -1,7 +1,8 @@
 //! The Jepsen-style checker on a three-broker cluster: idempotent producers (acks ALL), a reader
-//! and a committer run while a nemesis kills the leader with -9, kills all three at once,
-//! freezes the leader with SIGSTOP (a zombie) and kills a follower, cycle after cycle. Clients
-//! follow the leader through a bootstrap list and retry what failed.
+//! and a committer run while a nemesis kills a shard's leader with -9, kills all three at once,
+//! freezes a leader with SIGSTOP (a zombie) and kills a follower, cycle after cycle, the
+//! metadata shard's leader and each data shard's in turn. Clients follow each partition's
+//! leader through a bootstrap list and retry what failed.
 //!
 //! Checked at the end, after healing: every acknowledged record is stored at the offset it was
 //! acknowledged with; no value is stored twice; offsets are dense; every stored record was
@@ -25,6 +26,8 @@ use super::offsets::commit;
 use crate::support::*;
 
 const PARTITIONS: u32 = 4;
+/// The metadata shard and one data shard per broker (the default).
+const SHARDS: u64 = 4;
 const PRODUCERS: u32 = 4;
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -107,7 +110,8 @@ async fn produce(
             };
             (request, resend)
         };
-        match client.produce(deadline(request.clone())).await {
+        let partition = request.partition.unwrap_or(0);
+        match client.produce(deadline(strata::client::for_partition(request.clone(), "t", partition))).await {
             Ok(response) => {
                 let result = response.into_inner().results[0];
                 let mut p = state.lock().expect("producer");
@@ -128,9 +132,9 @@ async fn produce(
     }
 }
 
-/// `message` with a 2 s deadline: a frozen broker makes the client move on to another.
-fn deadline<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
+/// `request` with a 2 s deadline: a frozen broker makes the client move on to another.
+fn deadline<T>(request: impl tonic::IntoRequest<T>) -> tonic::Request<T> {
+    let mut request = request.into_request();
     request.set_timeout(Duration::from_secs(2));
     request
 }
@@ -143,7 +147,8 @@ async fn read(mut client: Client, positions: Arc<Mutex<BTreeMap<u32, i64>>>, sha
         for partition in 0..PARTITIONS {
             let offset = positions.lock().expect("positions").get(&partition).copied().unwrap_or(0);
             let fetch = proto::FetchRequest { max_wait_ms: 5, ..fetch_request("t", partition, offset) };
-            let Ok(response) = client.fetch(deadline(fetch)).await else {
+            let Ok(response) = client.fetch(deadline(strata::client::for_partition(fetch, "t", partition))).await
+            else {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             };
@@ -193,7 +198,8 @@ async fn check_commits(client: &mut Client, shared: &Shared) {
 
 /// The fault of cycle `cycle`, applied to a running cluster; returns what to undo afterwards.
 async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
-    let leader = cluster.leader().await;
+    // The leader of each shard in turn (the metadata shard's, then each data shard's).
+    let leader = cluster.shard_leader((cycle / 4) as u64 % SHARDS).await;
     match cycle % 4 {
         0 => {
             cluster.kill_9(leader);
