@@ -98,6 +98,15 @@ impl Brokers {
         anyhow::bail!("no leader with every broker in sync within 60 s")
     }
 
+    /// The partitions of `topic` broker `i` leads, as Metadata says.
+    pub async fn partitions_led_by(&self, i: usize, topic: &str) -> anyhow::Result<Vec<u32>> {
+        let mut client = strata::client::connect(&self.clients[i]).await?;
+        let answer = client.metadata(strata::proto::MetadataRequest { topics: vec![topic.into()] }).await?;
+        let id = i as u64 + 1;
+        let topics = answer.into_inner().topics;
+        Ok(topics.iter().flat_map(|t| &t.partitions).filter(|p| p.leader == Some(id)).map(|p| p.partition).collect())
+    }
+
     /// The running brokers' process ids.
     pub fn pids(&self) -> Vec<u32> {
         self.children.iter().flatten().map(Child::id).collect()
@@ -107,13 +116,36 @@ impl Brokers {
         Ok(strata::client::connect(&self.bootstrap()).await?)
     }
 
-    /// Creates `topic` with `partitions` partitions through the leader.
+    /// Creates `topic` with `partitions` partitions through the leader, once leadership has
+    /// settled (every shard led by its preferred leader: the members in id order, round-robin
+    /// by shard), so no hand-over runs during the measurement.
     pub async fn create_topic(&self, topic: &str, partitions: u32) -> anyhow::Result<()> {
         let leader = self.leader().await?;
         let mut client = strata::client::connect(&self.clients[leader]).await?;
+        self.wait_spread(&mut client).await?;
         let request = CreateTopicRequest { name: topic.into(), partitions, ..Default::default() };
         client.create_topic(request).await?;
         Ok(())
+    }
+
+    async fn wait_spread(&self, client: &mut strata::client::Connection) -> anyhow::Result<()> {
+        for _ in 0..600 {
+            let status = client.cluster_status(ClusterStatusRequest {}).await?.into_inner();
+            let preferred = |s: &strata::proto::ShardStatus| {
+                let mut members = s.members.clone();
+                members.sort_unstable();
+                members.get((s.shard % members.len().max(1) as u64) as usize).copied()
+            };
+            // One group has nothing to spread: any leader will do.
+            let settled = |s: &strata::proto::ShardStatus| {
+                s.leader.is_some() && (status.shards.len() == 1 || s.leader == preferred(s))
+            };
+            if status.shards.iter().all(settled) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::bail!("leadership did not settle within 60 s")
     }
 }
 

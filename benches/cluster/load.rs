@@ -22,15 +22,28 @@ fn request(partition: u32, records: usize) -> ProduceRequest {
     }
 }
 
-async fn at_leader(brokers: &Brokers) -> anyhow::Result<Connection> {
-    let leader = brokers.leader().await?;
-    Ok(strata::client::connect(&brokers.clients[leader]).await?)
+/// Sends a produce to its partition's leader: a broker that does not lead the partition's shard
+/// refuses it naming the leader (nothing written), and the client's route follows; during an
+/// election it is sent again shortly.
+async fn produce(client: &mut Connection, request: ProduceRequest) -> Result<(), tonic::Status> {
+    let partition = request.partition.unwrap_or(0);
+    for _ in 0..200 {
+        let routed = strata::client::for_partition(request.clone(), &request.topic, partition);
+        match client.produce(routed).await {
+            Err(status) if status.metadata().contains_key("strata-leader-addr") => continue,
+            Err(status) if status.message().starts_with("NOT_LEADER") => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            answered => return answered.map(drop),
+        }
+    }
+    Err(tonic::Status::unavailable(format!("partition {partition}: its leader was never reached")))
 }
 
 /// One producer per partition, each with one request of 16 records in flight; records/s.
 pub async fn max_throughput(brokers: &Brokers, partitions: u32, secs: Duration) -> anyhow::Result<f64> {
     const PER_REQUEST: usize = 16;
-    let client = at_leader(brokers).await?;
+    let client = brokers.connect().await?;
     let started = Instant::now();
     let tasks: Vec<_> = (0..partitions)
         .map(|p| {
@@ -38,7 +51,7 @@ pub async fn max_throughput(brokers: &Brokers, partitions: u32, secs: Duration) 
             tokio::spawn(async move {
                 let mut sent = 0u64;
                 while started.elapsed() < secs {
-                    client.produce(request(p, PER_REQUEST)).await?;
+                    produce(&mut client, request(p, PER_REQUEST)).await?;
                     sent += PER_REQUEST as u64;
                 }
                 anyhow::Ok(sent)
@@ -61,7 +74,7 @@ pub async fn fixed_rate(
     secs: Duration,
 ) -> anyhow::Result<Vec<u64>> {
     const PER_REQUEST: usize = 10;
-    let client = at_leader(brokers).await?;
+    let client = brokers.connect().await?;
     let per_sec = mib_per_sec * (1 << 20) as f64 / (PER_REQUEST * RECORD) as f64;
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec));
     let started = Instant::now();
@@ -74,7 +87,7 @@ pub async fn fixed_rate(
         partition = (partition + 1) % partitions;
         sends.push(tokio::spawn(async move {
             let sent = Instant::now();
-            client.produce(request).await?;
+            produce(&mut client, request).await?;
             let took = sent.elapsed();
             if std::env::var_os("STRATA_BENCH_TRACE").is_some() && took > Duration::from_millis(50) {
                 let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -102,22 +115,23 @@ pub fn percentile_ms(sorted_us: &[u64], p: f64) -> f64 {
     sorted_us[((last as f64) * p).round() as usize] as f64 / 1000.0
 }
 
-/// One-record produces every 5 ms through the bootstrap list (each bounded by 500 ms), noting
-/// when each acknowledged one was sent and answered.
+/// One-record produces every 5 ms to `partitions` in turn through the bootstrap list (each
+/// bounded by 500 ms), noting when each acknowledged one was sent and answered.
 pub struct Trickle {
     acks: Arc<Mutex<Vec<(Instant, Instant)>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Trickle {
-    pub fn start(client: Connection, partitions: u32) -> Self {
+    pub fn start(client: Connection, partitions: Vec<u32>) -> Self {
         let acks: Arc<Mutex<Vec<(Instant, Instant)>>> = Arc::default();
         let noted = acks.clone();
         let task = tokio::spawn(async move {
-            for i in 0u32.. {
+            for i in 0usize.. {
                 let mut client = client.clone();
                 let sent = Instant::now();
-                let produced = client.produce(request(i % partitions, 1));
+                let partition = partitions[i % partitions.len()];
+                let produced = async move { produce(&mut client, request(partition, 1)).await };
                 if let Ok(Ok(_)) = tokio::time::timeout(Duration::from_millis(500), produced).await {
                     noted.lock().unwrap_or_else(|p| p.into_inner()).push((sent, Instant::now()));
                 }

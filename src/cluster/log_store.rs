@@ -1,20 +1,24 @@
 //! The Raft log of a group, on RocksDB (`storage::raft_log`): entries are readable once
-//! `append` returns and durable when it reports them flushed; with `--fsync always` every append
-//! is fsynced before that, under the other modes it is only written (safe against a process
-//! crash, not a power loss). The vote is always fsynced.
+//! `append` returns and durable when it reports them flushed; with `--fsync always` that is after
+//! a WAL sync (`wal_syncer`, shared by the shards), under the other modes once written (safe
+//! against a process crash, not a power loss). The vote is always fsynced.
 use std::fmt::Debug;
 use std::io;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use openraft::storage::{IOFlushed, LogState, RaftLogReader, RaftLogStorage};
-use openraft::{OptionalSend, RaftTypeConfig};
+use openraft::{EntryPayload, OptionalSend, RaftTypeConfig};
 use prost::Message;
 
 use super::codec;
 use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
+use super::shard::CatalogProgress;
+use super::state_machine::read_state;
 use super::types::{Entry, LogId, TypeConfig, Vote};
+use super::wal_syncer::WalSyncer;
+use crate::proto::log as log_pb;
 use crate::proto::peer as pb;
 use crate::storage::{StorageResult, Store};
 
@@ -28,11 +32,53 @@ pub struct LogStore {
     sizes: Arc<EntrySizes>,
     /// Writes waiting for disk space.
     disk: DiskWait,
+    /// Syncs appends, every shard's together (with `sync`).
+    syncer: WalSyncer,
+    /// A data shard's: how far this broker applied the metadata shard.
+    catalog: Option<CatalogProgress>,
 }
 
 impl LogStore {
-    pub fn new(store: Arc<Store>, group: u64, sync: bool, sizes: Arc<EntrySizes>, disk: DiskWait) -> Self {
-        LogStore { store, group, sync, sizes, disk }
+    pub fn new(
+        store: Arc<Store>,
+        group: u64,
+        sync: bool,
+        sizes: Arc<EntrySizes>,
+        disk: DiskWait,
+        syncer: WalSyncer,
+    ) -> Self {
+        LogStore { store, group, sync, sizes, disk, syncer, catalog: None }
+    }
+
+    /// A data shard's log: its committed entries are re-applied at start only as far as the
+    /// metadata shard already is (see `read_committed`).
+    pub fn with_catalog(self, catalog: CatalogProgress) -> Self {
+        LogStore { catalog: Some(catalog), ..self }
+    }
+
+    /// The last of the committed entries after `applied` whose metadata-shard index
+    /// (`catalog_index`) this broker has applied, stopping at the first it has not: openraft
+    /// re-applies committed entries before the Raft node starts, when no later metadata entry
+    /// can arrive yet, and a data shard's apply would wait for one forever. The rest are applied
+    /// once the node runs and its metadata shard catches up. (A smaller committed index than
+    /// the one saved is allowed: the leader's tells the rest.)
+    async fn committed_within_catalog(&self, committed: LogId, catalog: u64) -> io::Result<Option<LogId>> {
+        let applied = read_state(&self.store, self.group, "applied")?.and_then(|(applied, _)| applied);
+        let from = applied.map_or(0, |a| a.index + 1);
+        let (store, group, to) = (self.store.clone(), self.group, committed.index + 1);
+        let rows = self.blocking(move || store.raft_entries(group, from, to)).await?;
+        let mut within = applied;
+        for (_, bytes) in rows {
+            let entry = decode_entry(&bytes)?;
+            if let EntryPayload::Normal(command) = &entry.payload {
+                let needs = log_pb::Command::decode(command.0.clone()).map_err(io::Error::other)?.catalog_index;
+                if needs > catalog {
+                    break;
+                }
+            }
+            within = Some(entry.log_id);
+        }
+        Ok(within)
     }
 
     /// Blocking storage work, waiting out a full disk.
@@ -117,7 +163,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, io::Error> {
-        self.log_id_mark("committed")
+        let committed = self.log_id_mark("committed")?;
+        match (committed, &self.catalog) {
+            (Some(committed), Some(catalog)) => self.committed_within_catalog(committed, catalog.applied_index()).await,
+            (committed, _) => Ok(committed),
+        }
     }
 
     async fn append<I>(&mut self, entries: I, callback: IOFlushed<TypeConfig>) -> Result<(), io::Error>
@@ -128,10 +178,15 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let rows: Vec<(u64, Vec<u8>)> =
             entries.into_iter().map(|e| (e.log_id.index, codec::entry(&e).encode_to_vec())).collect();
         self.sizes.appended(rows.iter().map(|(index, bytes)| (*index, bytes.len() as u64)));
-        let (store, group, sync) = (self.store.clone(), self.group, self.sync);
-        // Written (and, under --fsync always, synced) before returning: readable and durable.
-        let written = self.blocking(move || store.raft_append(group, &rows, sync)).await;
+        let (store, group) = (self.store.clone(), self.group);
+        // Written before returning (readable); durable once synced, with --fsync always by the
+        // syncer, together with other shards' appends.
+        let written = self.blocking(move || store.raft_append(group, &rows, false)).await;
         match written {
+            Ok(()) if self.sync => {
+                self.syncer.flushed_after_sync(callback);
+                Ok(())
+            }
             Ok(()) => {
                 callback.io_completed(Ok(()));
                 Ok(())

@@ -29,6 +29,7 @@ mod shard;
 mod state_machine;
 mod trim;
 mod types;
+mod wal_syncer;
 mod watch;
 
 pub use node::{ClusterConfig, form, hello, open_broker};

@@ -11,8 +11,9 @@ use tokio::sync::mpsc;
 
 use super::disk_wait::DiskWait;
 use super::raft_log::{ClusterReplication, RaftLog};
-use super::shard::{Member, ShardReplica, recorded_shards};
+use super::shard::{CatalogProgress, Member, ShardReplica, recorded_shards};
 use super::types::{BrokerNode, ClusterId, Raft};
+use super::wal_syncer::WalSyncer;
 use crate::broker::Broker;
 use crate::broker::commit_log::CommitLog;
 use crate::broker::replication::Replication;
@@ -67,15 +68,17 @@ pub fn open_broker(
         store.ensure_raft_log()?;
         let shards = recorded_shards(&store, cluster.data_shards)?;
         let (catalog_events, catalog_applied) = mpsc::unbounded_channel();
+        let disk = DiskWait::default();
         let member = Member {
             node_id: identity.node_id,
             cluster_id: ClusterId::new(identity.cluster_id.clone()),
             config: raft_config,
             store: store.clone(),
             sync,
-            disk: DiskWait::default(),
+            syncer: WalSyncer::start(store.clone(), disk.clone())?,
+            disk,
             catalog_events,
-            catalog: Arc::new(tokio::sync::watch::channel(0).0),
+            catalog: CatalogProgress::new(),
             lag_time_max: cluster.replica_lag_time_max,
             runtime: &runtime,
         };

@@ -61,7 +61,7 @@ impl CommitLog for RaftLog {
         };
         // The ops were checked against this broker's catalog: replicas apply them once theirs
         // is as far.
-        let catalog_index = self.catalog.as_ref().map_or(0, |c| *c.borrow());
+        let catalog_index = self.catalog.as_ref().map_or(0, CatalogProgress::last_change);
         let ops = ops.into_iter().map(pb::Op::from).collect();
         let command = pb::Command { ops, catalog_index, ..Default::default() };
         let data = LogCommand(Bytes::from(command.encode_to_vec()));

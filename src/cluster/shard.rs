@@ -1,6 +1,7 @@
 //! One shard of a cluster member: its Raft node on its own slice of the Raft log, the state
 //! machine that applies its entries through the shard's applier, and the tasks that watch it
 //! and trim its log.
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -14,14 +15,63 @@ use super::network::Network;
 use super::state_machine::{CatalogEvents, StateMachine};
 use super::trim;
 use super::types::{ClusterId, Raft};
+use super::wal_syncer::WalSyncer;
 use super::watch::ShardWatch;
 use crate::broker::apply::Applier;
 use crate::broker::shards::{META_SHARD, Shards};
 use crate::storage::Store;
 
-/// How far this broker applied the metadata shard: data shards' entries wait for it (see
-/// `Command.catalog_index`).
-pub type CatalogProgress = Arc<watch::Sender<u64>>;
+/// How far this broker applied the metadata shard, and the index of the last catalog change
+/// (topic created, deleted, altered, grown) it applied. A data shard's entry carries the latter,
+/// as its proposer saw it (`Command.catalog_index`); a replica applies the entry once it applied
+/// its metadata shard that far, so the topics and partitions it names exist there too. Other
+/// metadata entries (producer ids, groups' commits) hold no data shard back.
+#[derive(Clone)]
+pub struct CatalogProgress(Arc<Progress>);
+
+struct Progress {
+    applied: watch::Sender<u64>,
+    last_change: AtomicU64,
+}
+
+impl CatalogProgress {
+    /// At start: the metadata shard applied `applied`; the last change is taken to be there
+    /// too, until one is applied (it lies at or below it).
+    pub fn new() -> Self {
+        CatalogProgress(Arc::new(Progress { applied: watch::channel(0).0, last_change: AtomicU64::new(0) }))
+    }
+
+    /// The metadata shard's state at open.
+    pub fn opened_at(&self, applied: u64) {
+        self.0.applied.send_replace(applied);
+        self.0.last_change.store(applied, Ordering::Release);
+    }
+
+    /// The metadata shard applied entry `index`; `changed`: a catalog change.
+    pub fn applied(&self, index: u64, changed: bool) {
+        if changed {
+            self.0.last_change.store(index, Ordering::Release);
+        }
+        self.0.applied.send_replace(index);
+    }
+
+    /// What a data shard's entry proposed now must wait for on a replica.
+    pub fn last_change(&self) -> u64 {
+        self.0.last_change.load(Ordering::Acquire)
+    }
+
+    /// How far this broker applied the metadata shard.
+    pub fn applied_index(&self) -> u64 {
+        *self.0.applied.borrow()
+    }
+
+    /// Waits until this broker applied the metadata shard up to `index`.
+    pub async fn wait_applied(&self, index: u64) {
+        let mut progress = self.0.applied.subscribe();
+        // The sender lives as long as `self`, so the wait only ends when it got there.
+        let _ = progress.wait_for(|applied| *applied >= index).await;
+    }
+}
 
 /// A running shard: its Raft node and what watches it.
 #[derive(Clone)]
@@ -39,6 +89,8 @@ pub struct Member<'a> {
     /// fsync each Raft log append (`--fsync always`).
     pub sync: bool,
     pub disk: DiskWait,
+    /// Syncs every shard's Raft log appends together.
+    pub syncer: WalSyncer,
     pub catalog_events: CatalogEvents,
     pub catalog: CatalogProgress,
     pub lag_time_max: std::time::Duration,
@@ -58,7 +110,9 @@ impl Member<'_> {
             self.catalog.clone(),
         )?;
         let sizes = Arc::new(EntrySizes::default());
-        let log_store = LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone());
+        let log_store =
+            LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone(), self.syncer.clone());
+        let log_store = if shard == META_SHARD { log_store } else { log_store.with_catalog(self.catalog.clone()) };
         let network = Network::new(shard, self.cluster_id.clone());
         let raft = self
             .runtime

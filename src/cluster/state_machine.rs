@@ -58,7 +58,7 @@ impl StateMachine {
     ) -> io::Result<Self> {
         let (applied, membership) = read_state(&applier.store, group, "applied")?.unwrap_or_default();
         if group == META_SHARD {
-            catalog.send_replace(applied.map_or(0, |a| a.index));
+            catalog.opened_at(applied.map_or(0, |a| a.index));
         }
         Ok(StateMachine { applier, group, catalog, applied, membership, catalog_events, trims, disk })
     }
@@ -69,11 +69,9 @@ impl StateMachine {
     async fn wait_for_catalog(&self, payload: &Payload) -> io::Result<()> {
         let Payload::Command(command) = payload else { return Ok(()) };
         let needed = command.catalog_index;
-        if needed == 0 || self.group == META_SHARD || *self.catalog.borrow() >= needed {
-            return Ok(());
+        if needed > 0 && self.group != META_SHARD {
+            self.catalog.wait_applied(needed).await;
         }
-        let mut progress = self.catalog.subscribe();
-        progress.wait_for(|applied| *applied >= needed).await.map_err(io::Error::other)?;
         Ok(())
     }
 
@@ -173,9 +171,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         while let Some((entry, responder)) = entries.try_next().await? {
             let payload = Payload::decode(entry.payload)?;
             self.wait_for_catalog(&payload).await?;
+            let changed = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
             let results = self.apply_entry(entry.log_id, payload)?;
             if self.group == META_SHARD {
-                self.catalog.send_replace(entry.log_id.index);
+                self.catalog.applied(entry.log_id.index, changed);
             }
             if let Some(responder) = responder {
                 responder.send(results);
@@ -242,7 +241,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
 }
 
 /// An applied log id with its membership, as stored under `name` ("applied", "snapshot").
-fn read_state(
+pub(super) fn read_state(
     store: &crate::storage::Store,
     group: u64,
     name: &str,

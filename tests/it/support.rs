@@ -276,9 +276,10 @@ pub async fn produce_to(client: &mut Client, topic: &str, partition: u32, record
 }
 
 /// Sends a request for one partition until it reaches that partition's leader (bounded): a
-/// broker that does not lead the partition's shard refuses it naming the leader, and the
-/// client's route for the partition follows; one that is gone is not reached. Neither wrote
-/// anything. (A request that reached a broker and got no answer is not sent again.)
+/// broker that does not lead the partition's shard refuses it (naming the leader, whom the
+/// client's route for the partition then follows, or none during an election or a hand-over);
+/// one that is gone is not reached. Neither wrote anything. (A request that reached a broker
+/// and got no answer is not sent again.)
 pub async fn at_partition_leader<T, F>(
     topic: &str,
     partition: u32,
@@ -288,10 +289,12 @@ where
     F: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
 {
     let not_reached = |status: &tonic::Status| {
+        let reason = status.metadata().get("strata-reason").and_then(|v| v.to_str().ok());
         status.code() == tonic::Code::Unavailable
-            && (status.metadata().contains_key("strata-leader-addr") || status.message().contains("tcp connect error"))
+            && (reason == Some("NOT_LEADER") || status.message().contains("tcp connect error"))
     };
-    for _ in 0..100 {
+    // 6 s: an election takes up to the tests' 1 s election timeout, a few times over.
+    for _ in 0..300 {
         match send().await {
             Err(status) if not_reached(&status) => {
                 tokio::time::sleep(Duration::from_millis(20)).await;
