@@ -116,19 +116,20 @@ impl Brokers {
         Ok(strata::client::connect(&self.bootstrap()).await?)
     }
 
-    /// Creates `topic` with `partitions` partitions through the leader, once leadership has
-    /// settled (every shard led by its preferred leader: the members in id order, round-robin
-    /// by shard), so no hand-over runs during the measurement.
+    /// Creates `topic` with `partitions` partitions through the leader.
     pub async fn create_topic(&self, topic: &str, partitions: u32) -> anyhow::Result<()> {
         let leader = self.leader().await?;
         let mut client = strata::client::connect(&self.clients[leader]).await?;
-        self.wait_spread(&mut client).await?;
         let request = CreateTopicRequest { name: topic.into(), partitions, ..Default::default() };
         client.create_topic(request).await?;
         Ok(())
     }
 
-    async fn wait_spread(&self, client: &mut strata::client::Connection) -> anyhow::Result<()> {
+    /// Waits until leadership has settled (every shard led by its preferred leader: the members
+    /// in id order, round-robin by shard), so no hand-over runs during a measurement.
+    pub async fn settle(&self) -> anyhow::Result<()> {
+        let leader = self.leader().await?;
+        let mut client = strata::client::connect(&self.clients[leader]).await?;
         for _ in 0..600 {
             let status = client.cluster_status(ClusterStatusRequest {}).await?.into_inner();
             let preferred = |s: &strata::proto::ShardStatus| {

@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
             let cluster = throughput(&dir, 3, secs).await?;
             let latency = {
                 let brokers = Brokers::start(dir.as_ref(), 3)?;
+                brokers.settle().await?;
                 brokers.create_topic("bench", PARTITIONS).await?;
                 // Steady state: a new topic makes each broker create spare column families in
                 // the background, which holds RocksDB's writes for a moment.
@@ -77,6 +78,7 @@ fn main() -> anyhow::Result<()> {
 /// Maximum sustained records/s of `count` brokers (1 = a single broker).
 async fn throughput(dir: &str, count: usize, secs: Duration) -> anyhow::Result<f64> {
     let brokers = Brokers::start(dir.as_ref(), count)?;
+    brokers.settle().await?;
     brokers.create_topic("bench", PARTITIONS).await?;
     load::max_throughput(&brokers, PARTITIONS, secs).await
 }
@@ -85,6 +87,7 @@ async fn throughput(dir: &str, count: usize, secs: Duration) -> anyhow::Result<f
 /// partitions it leads; prints the time from each kill to the next acknowledged produce.
 async fn failovers(dir: &str, kills: u64) -> anyhow::Result<()> {
     let mut brokers = Brokers::start(dir.as_ref(), 3)?;
+    brokers.settle().await?;
     brokers.create_topic("bench", PARTITIONS).await?;
     let mut times = Vec::new();
     if kills == 0 {

@@ -28,6 +28,8 @@ fn rss_mib(pid: u32) -> f64 {
 
 pub async fn run(dir: &str, topics: u32, per_topic: u32, idle: Duration) -> anyhow::Result<()> {
     let brokers = Brokers::start(dir.as_ref(), 3)?;
+    // Timed from a settled cluster: not the elections and hand-overs after start.
+    brokers.settle().await?;
     let mut created_ms = Vec::new();
     for t in 0..topics {
         let started = Instant::now();
