@@ -326,7 +326,7 @@ impl Appliers {
             store: self.store.clone(),
             topics: self.topics.clone(),
             producers,
-            producer_limits: self.limits.shared_by(shards.count()),
+            producer_limits: self.limits,
             leader_epoch: 0,
             published: Default::default(),
         })

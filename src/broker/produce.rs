@@ -97,9 +97,7 @@ impl Broker {
         let led = |p: u32| self.leads(self.shards().of_partition(topic.meta.id, p));
         let key_of = |i: usize| request.records[i].key.as_deref();
         let routed = route(&topic, request.partition, request.records.len(), key_of, led);
-        for partition in routed.keys() {
-            self.ensure_partition_leader(topic.meta.id, *partition)?;
-        }
+        self.ensure_leads_all(&topic, routed.keys().copied())?;
         let now = now_ms();
         let mut batches = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
@@ -120,6 +118,37 @@ impl Broker {
             metrics::counter!(m::PRODUCED_BYTES, &topic_label).increment(total_bytes as u64);
         }
         Ok(if request.acks == Acks::None { Vec::new() } else { results })
+    }
+
+    /// `Ok` if this broker leads every partition a request's records went to; else the leader
+    /// when one other broker leads them all, and when several do, a refusal that says to name
+    /// the partition (no one broker can take the request whole).
+    fn ensure_leads_all(&self, topic: &Topic, partitions: impl Iterator<Item = u32>) -> Result<()> {
+        let mut refusals = Vec::new();
+        let mut any_led = false;
+        for partition in partitions {
+            match self.ensure_partition_leader(topic.meta.id, partition) {
+                Ok(()) => any_led = true,
+                Err(e) => refusals.push((partition, e)),
+            }
+        }
+        let leaders: BTreeMap<Option<u64>, u32> = refusals
+            .iter()
+            .map(|(p, e)| (if let Error::NotLeader { leader_id, .. } = e { *leader_id } else { None }, *p))
+            .collect();
+        match refusals.pop() {
+            None => Ok(()),
+            Some((_, refusal)) if !any_led && leaders.len() == 1 => Err(refusal),
+            Some(_) => Err(Error::invalid(
+                "partition",
+                format!(
+                    "the records' keys map to partitions of \"{}\" led by different brokers; send each \
+                     partition's records to its leader with `partition` set (the strata client and Kafka \
+                     clients do)",
+                    topic.name()
+                ),
+            )),
+        }
     }
 
     /// Checks record and request sizes and timestamps; returns the request's payload bytes.

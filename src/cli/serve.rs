@@ -104,7 +104,8 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_PRODUCER_ID_EXPIRY", default_value = "1d", value_parser = parse_duration)]
     producer_id_expiry: Duration,
     /// Memory for idempotent producers' state (~230 bytes per producer and partition written);
-    /// beyond it the least recently used producers are forgotten.
+    /// beyond it the least recently used producers are forgotten. In a cluster with data shards
+    /// it bounds the producer ids; the shards' windows are forgotten by --producer-id-expiry.
     #[arg(long, env = "STRATA_MAX_PRODUCER_STATE", default_value = "64MiB", value_parser = parse_size)]
     max_producer_state: u64,
     /// Prometheus /metrics listen address, or `off`.

@@ -2,8 +2,10 @@
 //! order, taken round-robin by shard), and a broker leading a shard whose preferred leader is
 //! another, in-sync broker hands the shard to it (Kafka's automatic preferred-leader election).
 //! So the shards' work is spread after the cluster forms, and returns to a restarted broker
-//! once it has caught up, instead of piling up on whoever won the elections.
-use std::time::Duration;
+//! once it has caught up, instead of piling up on whoever won the elections. A preferred leader
+//! that gives a shard back at once (its disk is low, it is stopping) is left alone for a while.
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use openraft::async_runtime::WatchReceiver;
 
@@ -14,6 +16,10 @@ use std::sync::Arc;
 /// How often a leader looks for shards to hand back. Long enough that a broker just back is
 /// not handed shards before it has settled.
 const EVERY: Duration = Duration::from_secs(5);
+/// A shard that came back within this long of being handed over was given away by its
+/// preferred leader (low on disk, stopping): it is not handed there again for `BACK_OFF`.
+const CAME_BACK_WITHIN: Duration = Duration::from_secs(60);
+const BACK_OFF: Duration = Duration::from_secs(300);
 
 /// The preferred leader of `shard` among `voters`.
 pub fn preferred_leader(shard: u64, voters: &[u64]) -> Option<u64> {
@@ -28,6 +34,9 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     ticks.tick().await;
+    // When each shard was last handed over, and in which term.
+    let mut handed: HashMap<u64, (Instant, u64)> = HashMap::new();
+    let mut backing_off: HashMap<u64, Instant> = HashMap::new();
     loop {
         ticks.tick().await;
         for (raft, watch) in &shards {
@@ -43,6 +52,23 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
             if raft.metrics().borrow_watched().running_state.is_err() {
                 return;
             }
+            // Leading again in a later term: it went there and came back (a transfer that did
+            // not happen leaves the term as it was, and is tried again).
+            let came_back = handed
+                .remove(&shard.shard)
+                .is_some_and(|(at, term)| at.elapsed() < CAME_BACK_WITHIN && shard.term > term);
+            if came_back {
+                tracing::info!(
+                    shard = shard.shard,
+                    to = preferred,
+                    "the preferred leader gave the shard back; waiting"
+                );
+                backing_off.insert(shard.shard, Instant::now());
+            }
+            if backing_off.get(&shard.shard).is_some_and(|since| since.elapsed() < BACK_OFF) {
+                continue;
+            }
+            handed.insert(shard.shard, (Instant::now(), shard.term));
             tracing::info!(shard = shard.shard, to = preferred, "handing the shard to its preferred leader");
             if let Err(e) = raft.trigger().transfer_leader(preferred).await {
                 tracing::warn!(shard = shard.shard, error = %e, "handing the shard to its preferred leader");

@@ -47,11 +47,13 @@ impl CatalogProgress {
         self.0.last_change.store(applied, Ordering::Release);
     }
 
-    /// The metadata shard applied entry `index`; `changed`: a catalog change.
-    pub fn applied(&self, index: u64, changed: bool) {
-        if changed {
-            self.0.last_change.store(index, Ordering::Release);
-        }
+    /// The metadata shard is about to apply a catalog change at `index`.
+    pub fn changing(&self, index: u64) {
+        self.0.last_change.store(index, Ordering::Release);
+    }
+
+    /// The metadata shard applied entry `index`.
+    pub fn applied(&self, index: u64) {
         self.0.applied.send_replace(index);
     }
 

@@ -171,10 +171,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         while let Some((entry, responder)) = entries.try_next().await? {
             let payload = Payload::decode(entry.payload)?;
             self.wait_for_catalog(&payload).await?;
-            let changed = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
+            let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
+            if self.group == META_SHARD && changes_catalog {
+                // Before the change is visible to requests: a data entry proposed once it is
+                // names this entry, and no replica applies it before applying this one.
+                self.catalog.changing(entry.log_id.index);
+            }
             let results = self.apply_entry(entry.log_id, payload)?;
             if self.group == META_SHARD {
-                self.catalog.applied(entry.log_id.index, changed);
+                self.catalog.applied(entry.log_id.index);
             }
             if let Some(responder) = responder {
                 responder.send(results);

@@ -76,6 +76,14 @@ async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
     let named = refused.metadata().get("strata-leader-id").and_then(|v| v.to_str().ok()).map(str::to_string);
     assert_eq!(named, Some(leader.to_string()), "the refusal names the partition's leader");
 
+    // Keyed records without a partition, whose partitions have different leaders: no one broker
+    // takes them, and the answer says to name the partition.
+    let keyed_records: Vec<_> = (0..20).map(|i| keyed(&format!("key-{i}"), "v")).collect();
+    let request = proto::ProduceRequest { topic: "t".into(), records: keyed_records, ..Default::default() };
+    let refused = at_follower.produce(request).await.expect_err("spans leaders");
+    assert_eq!(refused.code(), Code::InvalidArgument, "{}", refused.message());
+    assert!(refused.message().contains("led by different brokers"), "says why: {}", refused.message());
+
     // An idempotent producer with a bootstrap list writes every partition at its own leader.
     let bootstrap = cluster.bootstrap();
     let client = strata::client::connect(&bootstrap).await.expect("bootstrap");

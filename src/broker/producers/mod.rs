@@ -48,13 +48,6 @@ pub struct ProducerLimits {
     pub max_bytes: usize,
 }
 
-impl ProducerLimits {
-    /// Each of `shards` tables holds an equal share of the memory limit.
-    pub fn shared_by(self, shards: u64) -> Self {
-        ProducerLimits { max_bytes: self.max_bytes / shards.max(1) as usize, ..self }
-    }
-}
-
 impl Default for ProducerLimits {
     fn default() -> Self {
         // Kafka's producer.id.expiration.ms is one day.

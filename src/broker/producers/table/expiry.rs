@@ -11,7 +11,8 @@ impl ProducerTable {
     pub fn expire(&mut self, now_ms: i64, expiry_ms: i64, max_bytes: usize) -> Dropped {
         let cutoff = now_ms.saturating_sub(expiry_ms);
         if !self.issues_ids {
-            self.expire_states(cutoff, max_bytes);
+            // By time only: this table's size may differ between replicas (see `Applier`).
+            self.expire_states(cutoff);
             return Dropped::default();
         }
         let dropped = if self.bytes > max_bytes {
@@ -60,21 +61,12 @@ impl ProducerTable {
         dropped
     }
 
-    /// A data shard's expiry: states unused since before `cutoff`, then the least recently
-    /// used while over `max_bytes` (down to 9/10 of it).
-    fn expire_states(&mut self, cutoff: i64, max_bytes: usize) {
-        let mut by_age: Vec<(i64, StateKey)> =
-            self.live_states().filter_map(|key| Some((self.state(key)?.last_append_ms, key))).collect();
-        by_age.sort_unstable();
-        // As for ids: evicting down to 9/10 of the limit leaves room for new producers.
-        let target = if self.bytes > max_bytes { max_bytes / 10 * 9 } else { usize::MAX };
-        let mut bytes = self.bytes;
-        for (used, key) in by_age {
-            if used >= cutoff && bytes <= target {
-                break; // the rest are newer
-            }
+    /// A data shard's expiry: the states unused since before `cutoff`.
+    fn expire_states(&mut self, cutoff: i64) {
+        let idle: Vec<StateKey> =
+            self.live_states().filter(|key| self.state(*key).is_some_and(|s| s.last_append_ms < cutoff)).collect();
+        for key in idle {
             self.pending.states.insert(key, None);
-            bytes = bytes.saturating_sub(STATE_BYTES);
         }
     }
 
