@@ -1,7 +1,7 @@
 //! Produce: validate, route records to partitions, encode one batch per partition, queue the
 //! batches for the commit loop as one job per shard (so a request is written atomically in
 //! each shard, and whole where one shard carries it all) and wait as the acks level says.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -88,16 +88,16 @@ impl Broker {
             self.ensure_meta_leader()?;
             Err(unknown)
         })?;
+        let led = |p: u32| self.leads(self.shards().of_partition(topic.meta.id, p));
+        let key_of = |i: usize| request.records[i].key.as_deref();
+        let routed = route(&topic, request.partition, request.records.len(), key_of, led);
+        // The named partition too: a request without records routes none.
+        self.ensure_leads_all(&topic, request.partition.into_iter().chain(routed.keys().copied()))?;
         if let Some(p) = request.partition {
-            self.ensure_partition_leader(topic.meta.id, p)?;
             topic.partition(p)?;
         }
         let total_bytes = self.validate_records(&request.records)?;
         let producer = validate_idempotence(&request)?;
-        let led = |p: u32| self.leads(self.shards().of_partition(topic.meta.id, p));
-        let key_of = |i: usize| request.records[i].key.as_deref();
-        let routed = route(&topic, request.partition, request.records.len(), key_of, led);
-        self.ensure_leads_all(&topic, routed.keys().copied())?;
         let now = now_ms();
         let mut batches = Vec::with_capacity(routed.len());
         let mut results = Vec::with_capacity(routed.len());
@@ -124,21 +124,19 @@ impl Broker {
     /// when one other broker leads them all, and when several do, a refusal that says to name
     /// the partition (no one broker can take the request whole).
     fn ensure_leads_all(&self, topic: &Topic, partitions: impl Iterator<Item = u32>) -> Result<()> {
-        let mut refusals = Vec::new();
-        let mut any_led = false;
+        let (mut any_led, mut leaders, mut refusal) = (false, BTreeSet::new(), None);
         for partition in partitions {
             match self.ensure_partition_leader(topic.meta.id, partition) {
                 Ok(()) => any_led = true,
-                Err(e) => refusals.push((partition, e)),
+                Err(e) => {
+                    leaders.insert(if let Error::NotLeader { leader_id, .. } = &e { *leader_id } else { None });
+                    refusal = Some(e);
+                }
             }
         }
-        let leaders: BTreeMap<Option<u64>, u32> = refusals
-            .iter()
-            .map(|(p, e)| (if let Error::NotLeader { leader_id, .. } = e { *leader_id } else { None }, *p))
-            .collect();
-        match refusals.pop() {
+        match refusal {
             None => Ok(()),
-            Some((_, refusal)) if !any_led && leaders.len() == 1 => Err(refusal),
+            Some(refusal) if !any_led && leaders.len() == 1 => Err(refusal),
             Some(_) => Err(Error::invalid(
                 "partition",
                 format!(
