@@ -134,9 +134,7 @@ impl ClusterReplication {
         let acked = metrics.last_quorum_acked.as_ref().is_some_and(|at| at.elapsed() < self.read_lease);
         acked || voters <= 1
     }
-}
 
-impl ClusterReplication {
     fn meta_raft(&self) -> &Raft {
         &self.replicas[META_SHARD as usize].raft
     }

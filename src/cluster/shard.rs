@@ -35,13 +35,14 @@ struct Progress {
 }
 
 impl CatalogProgress {
-    /// At start: the metadata shard applied `applied`; the last change is taken to be there
-    /// too, until one is applied (it lies at or below it).
+    /// Nothing applied yet; the metadata shard's state machine sets where it opened
+    /// (`opened_at`).
     pub fn new() -> Self {
         CatalogProgress(Arc::new(Progress { applied: watch::channel(0).0, last_change: AtomicU64::new(0) }))
     }
 
-    /// The metadata shard's state at open.
+    /// The metadata shard opened at `applied`. The last change is taken to be there too until
+    /// one is applied (it lies at or below it).
     pub fn opened_at(&self, applied: u64) {
         self.0.applied.send_replace(applied);
         self.0.last_change.store(applied, Ordering::Release);

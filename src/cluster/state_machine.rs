@@ -66,13 +66,11 @@ impl StateMachine {
     /// A data shard's entry waits until this broker applied the metadata shard as far as the
     /// proposer had: the topics and partitions its ops name exist here too (or are gone for
     /// good, deleted, as the proposer may also find when it applies).
-    async fn wait_for_catalog(&self, payload: &Payload) -> io::Result<()> {
-        let Payload::Command(command) = payload else { return Ok(()) };
-        let needed = command.catalog_index;
-        if needed > 0 && self.group != META_SHARD {
-            self.catalog.wait_applied(needed).await;
+    async fn wait_for_catalog(&self, payload: &Payload) {
+        let Payload::Command(command) = payload else { return };
+        if command.catalog_index > 0 && self.group != META_SHARD {
+            self.catalog.wait_applied(command.catalog_index).await;
         }
-        Ok(())
     }
 
     /// Applies one entry and records it applied, in one write.
@@ -170,7 +168,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     {
         while let Some((entry, responder)) = entries.try_next().await? {
             let payload = Payload::decode(entry.payload)?;
-            self.wait_for_catalog(&payload).await?;
+            self.wait_for_catalog(&payload).await;
             let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
             if self.group == META_SHARD && changes_catalog {
                 // Before the change is visible to requests: a data entry proposed once it is
