@@ -18,29 +18,41 @@ const EVERY: Duration = Duration::from_secs(5);
 /// How long one member may take to answer.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
-/// Runs on every broker until aborted, for each shard's group; only its leader acts.
-pub async fn keep_current(raft: Raft, asking: Asking) {
-    let me = asking.me;
+/// Runs on every broker until aborted; acts in each shard it leads, asking each member once
+/// per round whatever the number of shards.
+pub async fn keep_current(rafts: Vec<Raft>, asking: Asking) {
     let mut ticker = tokio::time::interval(EVERY);
     loop {
         ticker.tick().await;
-        let metrics = raft.metrics().borrow_watched().clone();
-        if metrics.current_leader != Some(me) {
-            continue;
+        let led: Vec<(&Raft, BTreeMap<u64, BrokerNode>)> = rafts
+            .iter()
+            .filter_map(|raft| {
+                let metrics = raft.metrics().borrow_watched().clone();
+                let nodes = metrics.membership_config.membership().nodes().map(|(id, n)| (*id, n.clone())).collect();
+                (metrics.current_leader == Some(asking.me)).then_some((raft, nodes))
+            })
+            .collect();
+        let mut members: BTreeMap<u64, BrokerNode> = BTreeMap::new();
+        for (_, nodes) in &led {
+            members.extend(nodes.iter().map(|(id, node)| (*id, node.clone())));
         }
-        let members: Vec<(u64, BrokerNode)> =
-            metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.clone())).collect();
-        for (id, recorded) in members {
-            let Some(current) = addresses_now(id, &recorded, &asking).await else { continue };
-            if current == recorded {
-                continue;
-            }
-            tracing::info!(node = id, client = %current.client_addr, kafka = %current.kafka_addr, "a broker's addresses changed; recording them");
-            if let Err(e) = raft.change_membership(ChangeMembers::SetNodes(BTreeMap::from([(id, current)])), true).await
-            {
-                tracing::warn!(node = id, error = %e, "recording a broker's new addresses");
+        for (id, known) in members {
+            let Some(current) = addresses_now(id, &known, &asking).await else { continue };
+            for (raft, nodes) in &led {
+                if nodes.get(&id).is_some_and(|recorded| *recorded != current) {
+                    record(raft, id, &current).await;
+                }
             }
         }
+    }
+}
+
+/// Records broker `id`'s new addresses in `raft`'s membership.
+async fn record(raft: &Raft, id: u64, current: &BrokerNode) {
+    tracing::info!(node = id, client = %current.client_addr, kafka = %current.kafka_addr, "a broker's addresses changed; recording them");
+    let change = ChangeMembers::SetNodes(BTreeMap::from([(id, current.clone())]));
+    if let Err(e) = raft.change_membership(change, true).await {
+        tracing::warn!(node = id, error = %e, "recording a broker's new addresses");
     }
 }
 

@@ -65,8 +65,7 @@ pub async fn run(
         }
         .run(),
     );
-    let addresses: Vec<_> =
-        rafts.iter().map(|raft| tokio::spawn(keep_current(raft.clone(), Asking::of(&broker, &cluster)))).collect();
+    let addresses = tokio::spawn(keep_current(rafts.clone(), Asking::of(&broker, &cluster)));
     // With data shards, leadership spreads over the brokers; one group has nothing to spread.
     let me = broker.identity().node_id;
     let spreading = (broker.shards().data() > 0).then(|| {
@@ -94,7 +93,7 @@ pub async fn run(
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
     disk_guard.abort();
-    addresses.iter().chain(&spreading).for_each(|task| task.abort());
+    std::iter::once(&addresses).chain(&spreading).for_each(|task| task.abort());
     let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
     for raft in &rafts {
         if let Err(e) = raft.shutdown().await {
