@@ -199,6 +199,19 @@ impl Cluster {
     }
 }
 
+/// An idempotent producer on `topic` through the bootstrap list `bootstrap`, with short
+/// timeouts so a failover costs the tests little time.
+pub async fn failover_producer(bootstrap: &str, topic: &str) -> strata::client::Producer {
+    let client = strata::client::connect(bootstrap).await.expect("bootstrap");
+    let config = strata::client::ProducerConfig {
+        linger: Duration::from_millis(1),
+        request_timeout: Duration::from_secs(2),
+        retry_backoff: Duration::from_millis(50),
+        ..Default::default()
+    };
+    strata::client::Producer::new(client, topic, config).await.expect("producer")
+}
+
 /// What each partition of `topic` holds according to broker `addr` (any broker answers).
 pub async fn high_watermarks(addr: SocketAddr, topic: &str) -> Vec<i64> {
     let mut client = connect(addr).await;

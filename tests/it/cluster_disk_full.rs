@@ -5,7 +5,7 @@
 //! mounting one is not allowed.
 use std::time::Duration;
 
-use crate::cluster::{Cluster, high_watermarks, wait_caught_up};
+use crate::cluster::{Cluster, failover_producer, high_watermarks, wait_caught_up};
 use crate::disk_full::{SmallFs, fill_disk};
 use crate::support::*;
 
@@ -55,14 +55,7 @@ async fn a_leader_with_a_full_disk_hands_leadership_over_and_catches_up() {
     // client of the cluster keeps getting acknowledgements from the new leader while the full
     // broker, a follower now, falls behind once its last 32 MiB are gone too.
     fill_disk(&fs.mount.join("ballast"), 32 << 20);
-    let client = strata::client::connect(&cluster.bootstrap()).await.expect("bootstrap");
-    let config = strata::client::ProducerConfig {
-        linger: Duration::from_millis(1),
-        request_timeout: Duration::from_secs(2),
-        retry_backoff: Duration::from_millis(50),
-        ..Default::default()
-    };
-    let producer = strata::client::Producer::new(client, "t", config).await.expect("producer");
+    let producer = failover_producer(&cluster.bootstrap(), "t").await;
     let value = bytes::Bytes::from(vec![b'x'; 1024]);
     let produce = async {
         let mut deliveries = Vec::new();

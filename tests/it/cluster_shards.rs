@@ -8,7 +8,7 @@ use std::time::Duration;
 use strata::proto;
 use tonic::Code;
 
-use crate::cluster::{Cluster, wait_caught_up};
+use crate::cluster::{Cluster, failover_producer, wait_caught_up};
 use crate::support::*;
 
 const DATA_SHARDS: &str = "3";
@@ -85,15 +85,7 @@ async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
     assert!(refused.message().contains("led by different brokers"), "says why: {}", refused.message());
 
     // An idempotent producer with a bootstrap list writes every partition at its own leader.
-    let bootstrap = cluster.bootstrap();
-    let client = strata::client::connect(&bootstrap).await.expect("bootstrap");
-    let config = strata::client::ProducerConfig {
-        linger: Duration::from_millis(1),
-        request_timeout: Duration::from_secs(2),
-        retry_backoff: Duration::from_millis(50),
-        ..Default::default()
-    };
-    let producer = strata::client::Producer::new(client, "t", config).await.expect("producer");
+    let producer = failover_producer(&cluster.bootstrap(), "t").await;
     let value = |i: u32| bytes::Bytes::from(format!("value-{i}"));
     let mut deliveries = Vec::new();
     for i in 0..600u32 {
