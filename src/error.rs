@@ -92,6 +92,12 @@ pub enum Error {
     /// A replication factor the cluster cannot give (more than its live brokers).
     #[error("INVALID_REPLICATION_FACTOR: {0}")]
     InvalidReplicationFactor(String),
+    /// A broker id that is not a member of the cluster.
+    #[error("BROKER_NOT_FOUND: broker {0} is not a member of this cluster; `strata cluster status` lists the members")]
+    UnknownBroker(u64),
+    /// A change to the cluster's members that cannot be made now, and why.
+    #[error("MEMBERSHIP_CHANGE_REFUSED: {0}")]
+    MembershipChange(String),
     /// This broker does not coordinate consumer groups; the client should send group calls
     /// (join, heartbeat, commits) to the coordinator named.
     #[error(
@@ -183,6 +189,8 @@ impl Error {
             Error::NotLeader { .. } => "NOT_LEADER",
             Error::NotCoordinator { .. } => "NOT_COORDINATOR",
             Error::InvalidReplicationFactor(_) => "INVALID_REPLICATION_FACTOR",
+            Error::UnknownBroker(_) => "BROKER_NOT_FOUND",
+            Error::MembershipChange(_) => "MEMBERSHIP_CHANGE_REFUSED",
             Error::OffsetNotAvailable { .. } => "OFFSET_NOT_AVAILABLE",
             Error::CorruptBatch { .. } => "CORRUPT_MESSAGE",
             Error::UnsupportedMessageFormat { .. } => "UNSUPPORTED_FOR_MESSAGE_FORMAT",

@@ -123,6 +123,9 @@ pub trait Replication: Send + Sync {
     /// Catalog changes applied here, for this broker's own housekeeping (families to create or
     /// reclaim). Taken once.
     fn take_catalog_events(&self) -> Option<mpsc::UnboundedReceiver<CatalogApplied>>;
+
+    /// Takes broker `node_id` out of every shard; resolves once every shard committed it.
+    fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>>;
 }
 
 impl Broker {
@@ -154,6 +157,16 @@ impl Broker {
     /// Whether this broker leads `shard` now.
     pub fn leads(&self, shard: u64) -> bool {
         self.leadership(shard).leader
+    }
+
+    /// Takes broker `node_id` out of the cluster (a dead broker being replaced, or one retired).
+    pub async fn remove_broker(&self, node_id: u64) -> Result<()> {
+        match &self.replication {
+            Some(replication) => replication.remove_broker(node_id).await,
+            None => Err(Error::MembershipChange(
+                "this broker is not a cluster member (started without --seeds): it has no brokers to remove".into(),
+            )),
+        }
     }
 
     /// The cluster as this broker sees it; a single broker is a cluster of one that it leads.

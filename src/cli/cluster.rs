@@ -1,5 +1,6 @@
 //! `strata cluster status`: the brokers (alive or not) and, per shard, its leader, term,
-//! members and each follower's lag, as the leader sees them.
+//! members and each follower's lag, as the leader sees them. `strata cluster remove-broker`:
+//! takes a broker out of every shard (a new one joins with `strata serve --join`).
 use clap::Subcommand;
 use serde_json::json;
 
@@ -11,6 +12,12 @@ use crate::proto;
 pub enum ClusterCommand {
     /// Brokers, and per shard its leader, term, members and followers' lag.
     Status,
+    /// Takes a broker out of every shard: a dead broker being replaced, or one retired. Its
+    /// copies stop counting toward the majority, and trims stop waiting for it.
+    RemoveBroker {
+        /// The broker's --node-id.
+        node_id: u64,
+    },
 }
 
 impl ClusterCommand {
@@ -22,6 +29,16 @@ impl ClusterCommand {
                     OutputFormat::Json => output::json(&to_json(&status)),
                     OutputFormat::Text => {
                         print_text(&status);
+                        Ok(())
+                    }
+                }
+            }
+            ClusterCommand::RemoveBroker { node_id } => {
+                client.remove_broker(proto::RemoveBrokerRequest { node_id }).await?;
+                match format {
+                    OutputFormat::Json => output::json(&json!({ "removed": node_id })),
+                    OutputFormat::Text => {
+                        println!("removed broker {node_id} from every shard");
                         Ok(())
                     }
                 }

@@ -119,6 +119,11 @@ pub struct ServeArgs {
     /// is a single broker.
     #[arg(long, env = "STRATA_SEEDS", value_delimiter = ',', value_name = "PEER,PEER,...")]
     seeds: Vec<String>,
+    /// Cluster: join a running cluster through this member's peer address. With an empty data
+    /// dir the broker copies a member's, then becomes a replica of every shard once caught up.
+    /// Keep it on restarts (the seeds are learned from the cluster).
+    #[arg(long, env = "STRATA_JOIN", value_name = "PEER", conflicts_with = "seeds")]
+    join: Option<String>,
     /// Cluster: where other brokers reach this one (Raft's messages).
     #[arg(long, env = "STRATA_PEER_LISTEN")]
     peer_listen: Option<SocketAddr>,
@@ -203,23 +208,32 @@ impl ServeArgs {
 
     /// The cluster flags, if any were given; `None` for a single broker.
     fn cluster_flags(&self) -> anyhow::Result<Option<ClusterFlags>> {
-        if self.seeds.is_empty() {
+        let flag = if self.join.is_some() { "--join" } else { "--seeds" };
+        if self.seeds.is_empty() && self.join.is_none() {
             if self.peer_listen.is_some() {
-                anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds)");
+                anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds) or --join");
             }
             return Ok(None);
         }
-        let peer_listen =
-            self.peer_listen.context("--seeds needs --peer-listen (where other brokers reach this one)")?;
+        let peer_listen = self
+            .peer_listen
+            .with_context(|| format!("{flag} needs --peer-listen (where other brokers reach this one)"))?;
         if self.node_id.is_none() {
-            anyhow::bail!("--seeds needs --node-id: every broker of a cluster has its own");
+            anyhow::bail!("{flag} needs --node-id: every broker of a cluster has its own");
         }
         Ok(Some(ClusterFlags {
             peer_listen,
             advertise: self.advertise.clone(),
             seeds: self.seeds.clone(),
+            join: self.join.clone(),
             // As many as there are seeds: each broker leads one, and partitions spread over all.
-            data_shards: self.data_shards.unwrap_or(self.seeds.len() as u64),
+            data_shards: match (&self.join, self.data_shards) {
+                (Some(_), Some(_)) => anyhow::bail!(
+                    "--data-shards is fixed when a cluster forms; a broker that joins takes the cluster's: leave it out"
+                ),
+                (Some(_), None) => None,
+                (None, asked) => Some(asked.unwrap_or(self.seeds.len() as u64)),
+            },
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
@@ -279,7 +293,8 @@ struct ClusterFlags {
     peer_listen: SocketAddr,
     advertise: Option<String>,
     seeds: Vec<String>,
-    data_shards: u64,
+    join: Option<String>,
+    data_shards: Option<u64>,
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
@@ -303,6 +318,7 @@ impl ClusterFlags {
                 None => listener.local_addr()?.to_string(),
             },
             seeds: self.seeds,
+            join: self.join,
             data_shards: self.data_shards,
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,

@@ -39,26 +39,23 @@ pub fn from_vote(vote: Option<pb::Vote>) -> Result<Vote> {
 pub fn membership(m: &Membership) -> pb::Membership {
     let configs =
         m.get_joint_config().iter().map(|set| pb::VoterSet { voters: set.iter().copied().collect() }).collect();
-    let nodes = m
-        .nodes()
-        .map(|(id, node)| {
-            let (peer_addr, client_addr, kafka_addr) =
-                (node.peer_addr.clone(), node.client_addr.clone(), node.kafka_addr.clone());
-            (*id, pb::Node { peer_addr, client_addr, kafka_addr })
-        })
-        .collect();
+    let nodes = m.nodes().map(|(id, n)| (*id, node(n))).collect();
     pb::Membership { configs, nodes }
+}
+
+pub fn node(node: &BrokerNode) -> pb::Node {
+    let (peer_addr, client_addr, kafka_addr) =
+        (node.peer_addr.clone(), node.client_addr.clone(), node.kafka_addr.clone());
+    pb::Node { peer_addr, client_addr, kafka_addr }
+}
+
+pub fn from_node(n: pb::Node) -> BrokerNode {
+    BrokerNode { peer_addr: n.peer_addr, client_addr: n.client_addr, kafka_addr: n.kafka_addr }
 }
 
 pub fn from_membership(m: pb::Membership) -> Result<Membership> {
     let configs: Vec<BTreeSet<u64>> = m.configs.into_iter().map(|c| c.voters.into_iter().collect()).collect();
-    let nodes: BTreeMap<u64, BrokerNode> = m
-        .nodes
-        .into_iter()
-        .map(|(id, n)| {
-            (id, BrokerNode { peer_addr: n.peer_addr, client_addr: n.client_addr, kafka_addr: n.kafka_addr })
-        })
-        .collect();
+    let nodes: BTreeMap<u64, BrokerNode> = m.nodes.into_iter().map(|(id, n)| (id, from_node(n))).collect();
     Membership::new(configs, nodes).map_err(|_| Malformed("membership names a voter without a node"))
 }
 

@@ -15,11 +15,14 @@
 mod addresses;
 mod balance;
 mod codec;
+mod data_dir_copy;
 mod disk_guard;
 mod disk_wait;
 mod entry_sizes;
 mod hand_over;
+mod join;
 mod log_store;
+mod membership;
 mod network;
 mod node;
 mod peer_service;

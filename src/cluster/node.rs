@@ -33,9 +33,12 @@ pub struct ClusterConfig {
     pub kafka_addr: String,
     /// Every seed's peer address, this broker's included: seeds form the cluster together.
     pub seeds: Vec<String>,
+    /// A member's peer address, for a broker that joins a running cluster (`--join`); its seeds
+    /// are then the cluster's, recorded when it joined.
+    pub join: Option<String>,
     /// Raft groups that carry the partitions, besides the metadata group (`--data-shards`;
-    /// fixed when the cluster forms).
-    pub data_shards: u64,
+    /// fixed when the cluster forms). `None` for a broker that joins: the cluster's.
+    pub data_shards: Option<u64>,
     pub heartbeat: Duration,
     /// Elections start after a random wait in this range without a leader.
     pub election_timeout: (Duration, Duration),
@@ -44,6 +47,15 @@ pub struct ClusterConfig {
     pub replica_lag_time_max: Duration,
     /// Below this many free bytes on the data dir's disk, a leader hands leadership over.
     pub min_free_disk: u64,
+}
+
+impl ClusterConfig {
+    /// This broker as the cluster knows it.
+    pub fn node(&self) -> BrokerNode {
+        let (peer_addr, client_addr, kafka_addr) =
+            (self.peer_addr.clone(), self.client_addr.clone(), self.kafka_addr.clone());
+        BrokerNode { peer_addr, client_addr, kafka_addr }
+    }
 }
 
 /// What opening the broker started: its shards and the cluster id.
@@ -103,6 +115,7 @@ pub fn open_broker(
             shards,
             replicas,
             node_id: identity.node_id,
+            cluster_id: member.cluster_id.clone(),
             catalog_events: Mutex::new(Some(catalog_applied)),
             disk: member.disk.clone(),
             read_lease: cluster.election_timeout.1 / 2,
@@ -308,12 +321,17 @@ async fn ask_until_answered(seed: &str, asking: &Asking) -> anyhow::Result<Hello
 }
 
 pub(super) async fn hello_once(seed: &str, asking: &Asking) -> Result<HelloResponse, tonic::Status> {
-    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{seed}"))
-        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+    let request = HelloRequest { node_id: asking.me, format_version: FORMAT_VERSION, seeds: sorted(&asking.seeds) };
+    Ok(connect(seed).await?.hello(request).await?.into_inner())
+}
+
+/// A client of the broker whose peer listener is at `peer_addr`, for a call or two.
+pub(super) async fn connect(peer_addr: &str) -> Result<PeerClient<tonic::transport::Channel>, tonic::Status> {
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{peer_addr}"))
+        .map_err(|e| tonic::Status::invalid_argument(format!("peer address {peer_addr}: {e}")))?
         .connect_timeout(Duration::from_secs(1));
     let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    let request = HelloRequest { node_id: asking.me, format_version: FORMAT_VERSION, seeds: sorted(&asking.seeds) };
-    Ok(PeerClient::new(channel).hello(request).await?.into_inner())
+    Ok(PeerClient::new(channel).max_decoding_message_size(256 << 20))
 }
 
 /// Seeds in a canonical order, to compare two brokers' lists.

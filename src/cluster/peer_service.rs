@@ -6,7 +6,10 @@ use openraft::async_runtime::WatchReceiver;
 use tonic::{Request, Response, Status};
 
 use super::codec;
+use super::data_dir_copy::{self, Chunks};
+use super::membership::{MemberChange, change_members};
 use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
+use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_server};
 use crate::storage::{FORMAT_VERSION, Store};
 
@@ -60,6 +63,34 @@ impl PeerService {
         let metrics = metrics.borrow_watched();
         metrics.membership_config.membership().voter_ids().next().is_none()
     }
+
+    /// A broker of another format is refused: the two would not read each other's data.
+    fn same_format(&self, node_id: u64, format_version: u32) -> Result<(), Status> {
+        if format_version == FORMAT_VERSION {
+            return Ok(());
+        }
+        Err(Status::failed_precondition(format!(
+            "node {node_id} speaks format {format_version}, this broker (node {}) format {FORMAT_VERSION}: run one \
+             strata version",
+            self.hello.node_id
+        )))
+    }
+
+    /// A broker may join with a copy of this one's data dir if the cluster formed and no voter
+    /// has its node id (a learner may: a joiner trying again after its copy was cut short).
+    fn may_join(&self, node_id: u64) -> Result<(), Status> {
+        if self.forming() {
+            return Err(Status::unavailable("this broker's cluster has not formed yet; retry"));
+        }
+        let metrics = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        if metrics.membership_config.membership().voter_ids().any(|id| id == node_id) {
+            return Err(Status::failed_precondition(format!(
+                "node {node_id} is a member of this cluster already: give the new broker its own --node-id, or \
+                 remove broker {node_id} first (`strata cluster remove-broker {node_id}`)"
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn malformed(e: codec::Malformed) -> Status {
@@ -75,12 +106,7 @@ fn stopped(e: impl std::fmt::Display) -> Status {
 impl peer_server::Peer for PeerService {
     async fn hello(&self, request: Request<pb::HelloRequest>) -> Result<Response<pb::HelloResponse>, Status> {
         let asking = request.into_inner();
-        if asking.format_version != FORMAT_VERSION {
-            return Err(Status::failed_precondition(format!(
-                "node {} speaks format {}, this broker (node {}) format {FORMAT_VERSION}: run one strata version",
-                asking.node_id, asking.format_version, self.hello.node_id
-            )));
-        }
+        self.same_format(asking.node_id, asking.format_version)?;
         if asking.seeds != self.seeds {
             return Err(Status::failed_precondition(format!(
                 "node {} has --seeds {}, this broker (node {}) {}: give every seed the same --seeds",
@@ -132,5 +158,37 @@ impl peer_server::Peer for PeerService {
         let shard = request_group.to_string();
         metrics::counter!(super::watch::RAFT_TRANSFERS_RECEIVED, "shard" => shard).increment(1);
         Ok(Response::new(codec::transfer_response(&response)))
+    }
+
+    type CheckpointStream = Chunks;
+
+    async fn checkpoint(&self, request: Request<pb::CheckpointRequest>) -> Result<Response<Chunks>, Status> {
+        let asking = request.into_inner();
+        self.same_format(asking.node_id, asking.format_version)?;
+        self.may_join(asking.node_id)?;
+        // A learner of every shard first: from then on no leader trims its log past what the
+        // copy holds, however long the copy takes.
+        let node = codec::from_node(asking.node.unwrap_or_default());
+        let learn = MemberChange::Learn { id: asking.node_id, node };
+        for (group, raft) in self.rafts.iter().enumerate() {
+            change_members(raft, group as u64, &self.cluster_id, &learn, true).await?;
+        }
+        let name = self.store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = self.store.path().with_file_name(format!("{name}.checkpoint-for-{}", asking.node_id));
+        tracing::info!(node_id = asking.node_id, "copying this data dir for a joining broker");
+        let chunks = data_dir_copy::send(self.store.clone(), dir, self.seeds.clone()).await?;
+        Ok(Response::new(chunks))
+    }
+
+    async fn change_members(
+        &self,
+        request: Request<pb::ChangeMembersRequest>,
+    ) -> Result<Response<pb::ChangeMembersResponse>, Status> {
+        let raft = self.check(&request, request.get_ref().group).await?;
+        let request = request.into_inner();
+        let (group, may_forward) = (request.group, !request.forwarded);
+        let change = MemberChange::from_request(request);
+        change_members(raft, group, &self.cluster_id, &change, may_forward).await?;
+        Ok(Response::new(pb::ChangeMembersResponse {}))
     }
 }

@@ -15,8 +15,9 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
 use super::disk_wait::DiskWait;
+use super::membership::remove_everywhere;
 use super::shard::{CatalogProgress, ShardReplica};
-use super::types::{LogCommand, Raft, Respond, TypeConfig};
+use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig};
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
@@ -112,6 +113,7 @@ pub struct ClusterReplication {
     /// Indexed by shard.
     pub replicas: Vec<ShardReplica>,
     pub node_id: u64,
+    pub cluster_id: ClusterId,
     pub catalog_events: Mutex<Option<mpsc::UnboundedReceiver<CatalogApplied>>>,
     /// This broker's writes waiting for disk space: it then leads no more.
     pub disk: DiskWait,
@@ -194,5 +196,11 @@ impl Replication for ClusterReplication {
 
     fn take_catalog_events(&self) -> Option<mpsc::UnboundedReceiver<CatalogApplied>> {
         self.catalog_events.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
+    fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>> {
+        let rafts: Vec<Raft> = self.replicas.iter().map(|r| r.raft.clone()).collect();
+        let cluster_id = self.cluster_id.clone();
+        Box::pin(async move { remove_everywhere(&rafts, &cluster_id, node_id).await })
     }
 }

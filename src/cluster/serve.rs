@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
+use anyhow::Context;
+
 use tokio::net::TcpListener;
 use tokio::runtime::Handle;
 use tokio_util::sync::CancellationToken;
@@ -14,6 +16,7 @@ use super::addresses::keep_current;
 use super::balance::spread;
 use super::disk_guard::DiskGuard;
 use super::hand_over::hand_over_all;
+use super::join::{become_voter, copy_data_dir};
 use super::node::{Asking, ClusterConfig, form, hello, open_broker, sorted};
 use super::peer_service::PeerService;
 use crate::config::BrokerConfig;
@@ -30,9 +33,19 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Handle::current();
     let config_data_dir = config.data_dir.clone();
+    if let Some(join) = &cluster.join {
+        let node_id = config.node_id.context("--join needs --node-id")?;
+        copy_data_dir(join, &config.data_dir, node_id, &cluster.node()).await?;
+    }
     let opening = cluster.clone();
     let (broker, replicas, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
+    let mut cluster = cluster;
+    if cluster.join.is_some() {
+        cluster.seeds = broker.store().recorded_seeds()?.context(
+            "--join was given with a data dir that did not join a cluster: start this broker with its --seeds",
+        )?;
+    }
     let rafts: Vec<_> = replicas.iter().map(|r| r.raft.clone()).collect();
     broker.start_background();
     super::hand_over::describe_counters(rafts.len());
@@ -81,6 +94,11 @@ pub async fn run(
             if let Err(e) = form(&broker, &rafts, &cluster, &cluster_id).await {
                 *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 formation_failed.cancel();
+                return;
+            }
+            if let Some(join) = cluster.join.clone() {
+                let me = broker.identity().node_id;
+                become_voter(rafts, cluster_id, me, cluster.node(), join).await;
             }
         }
     });

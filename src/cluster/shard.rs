@@ -143,11 +143,11 @@ const DATA_SHARDS_MARK: &str = "data_shards";
 /// How this member's work is split: what its data dir recorded, else (a new member) what
 /// `--data-shards` asks, recorded now. A data dir of a cluster formed before shards existed
 /// (its metadata group has state, but no count) keeps one group for everything.
-pub fn recorded_shards(store: &Store, asked: u64) -> anyhow::Result<Shards> {
+pub fn recorded_shards(store: &Store, asked: Option<u64>) -> anyhow::Result<Shards> {
     if let Some(bytes) = store.raft_mark(META_SHARD, DATA_SHARDS_MARK)? {
         let count: [u8; 8] = bytes.as_slice().try_into().context("the recorded data shard count is damaged")?;
         let recorded = u64::from_be_bytes(count);
-        if recorded != asked {
+        if let Some(asked) = asked.filter(|asked| *asked != recorded) {
             tracing::warn!(
                 recorded,
                 asked,
@@ -157,7 +157,7 @@ pub fn recorded_shards(store: &Store, asked: u64) -> anyhow::Result<Shards> {
         return Ok(Shards::new(recorded));
     }
     let formed_before_shards = store.raft_mark(META_SHARD, "vote")?.is_some();
-    let data = if formed_before_shards { 0 } else { asked };
+    let data = if formed_before_shards { 0 } else { asked.unwrap_or(0) };
     store.raft_put_mark(META_SHARD, DATA_SHARDS_MARK, &data.to_be_bytes(), true)?;
     Ok(Shards::new(data))
 }

@@ -259,4 +259,12 @@ impl broker_server::Broker for BrokerService {
     ) -> Result<Response<proto::ClusterStatusResponse>, Status> {
         self.cluster_status_impl(request).await
     }
+
+    async fn remove_broker(
+        &self,
+        request: Request<proto::RemoveBrokerRequest>,
+    ) -> Result<Response<proto::RemoveBrokerResponse>, Status> {
+        self.broker.remove_broker(request.into_inner().node_id).await?;
+        Ok(Response::new(proto::RemoveBrokerResponse {}))
+    }
 }

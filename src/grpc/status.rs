@@ -18,7 +18,10 @@ pub const MAX_MESSAGE_BYTES: usize = 1024;
 impl From<Error> for Status {
     fn from(e: Error) -> Self {
         let code = match &e {
-            Error::TopicNotFound(_) | Error::PartitionNotFound { .. } | Error::GroupNotFound(_) => Code::NotFound,
+            Error::TopicNotFound(_)
+            | Error::PartitionNotFound { .. }
+            | Error::GroupNotFound(_)
+            | Error::UnknownBroker(_) => Code::NotFound,
             Error::UnknownMember { .. }
             | Error::FencedMember { .. }
             | Error::NotAssigned { .. }
@@ -30,7 +33,8 @@ impl From<Error> for Status {
             | Error::ProducerFenced { .. }
             | Error::InvalidProducerEpoch { .. }
             | Error::OutOfOrderSequence { .. }
-            | Error::InvalidReplicationFactor(_) => Code::FailedPrecondition,
+            | Error::InvalidReplicationFactor(_)
+            | Error::MembershipChange(_) => Code::FailedPrecondition,
             Error::TopicExists(_) => Code::AlreadyExists,
             Error::InvalidArgument { .. }
             | Error::CorruptBatch { .. }

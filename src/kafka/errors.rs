@@ -42,6 +42,8 @@ fn kind(e: &Error) -> Code {
         Error::NotLeader { .. } => Code::NotLeaderOrFollower,
         Error::NotCoordinator { .. } => Code::NotCoordinator,
         Error::InvalidReplicationFactor(_) => Code::InvalidReplicationFactor,
+        // Not reachable from Kafka's API (members change through strata's own).
+        Error::UnknownBroker(_) | Error::MembershipChange(_) => Code::InvalidRequest,
         Error::OffsetNotAvailable { .. } => Code::OffsetNotAvailable,
         Error::CorruptBatch { .. } => Code::CorruptMessage,
         Error::UnsupportedMessageFormat { .. } => Code::UnsupportedForMessageFormat,

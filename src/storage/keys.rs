@@ -55,6 +55,9 @@ pub fn raft_meta_key(group: u64, name: &str) -> Vec<u8> {
     [b"raft/".as_slice(), &group.to_be_bytes(), b"/", name.as_bytes()].concat()
 }
 
+/// `meta` CF: the cluster's seeds, recorded by a broker that joined it (`--join`).
+pub const SEEDS_KEY: &[u8] = b"cluster/seeds";
+
 /// `meta` CF: the counter that hands out topic ids.
 pub const NEXT_TOPIC_ID_KEY: &[u8] = b"next_topic_id";
 

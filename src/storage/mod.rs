@@ -6,6 +6,7 @@
 //! durably, this module only does it. `housekeeping/` holds the background threads that tend
 //! RocksDB (early flushes, heap trims, family upkeep, WAL syncs); the broker starts them.
 pub mod batch;
+mod checkpoint;
 mod compression;
 mod db;
 mod direct_io;

@@ -35,6 +35,8 @@ pub struct Cluster {
     paused: Vec<bool>,
     /// Flags of one broker's next starts, beyond those every broker gets.
     pub extra_flags: Vec<Vec<String>>,
+    /// For a broker added later: the peer address it joined through (`--join`).
+    joined_via: Vec<Option<String>>,
     _root: tempfile::TempDir,
 }
 
@@ -58,24 +60,63 @@ impl Cluster {
         let mut common: Vec<String> = ["--min-free-disk", "64MiB"].map(String::from).to_vec();
         common.extend(flags.iter().map(|f| f.to_string()));
         let extra_flags = vec![common; size];
-        let brokers = Vec::new();
-        let mut cluster =
-            Cluster { dirs, seeds, peers, listen, metrics, kafka, brokers, paused, extra_flags, _root: root };
+        let (brokers, joined_via) = (Vec::new(), vec![None; size]);
+        let mut cluster = Cluster {
+            dirs,
+            seeds,
+            peers,
+            listen,
+            metrics,
+            kafka,
+            brokers,
+            paused,
+            extra_flags,
+            joined_via,
+            _root: root,
+        };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
         cluster
     }
 
     /// Broker `i`'s flags (node id, peer address, seeds, ...), for a test that starts it itself.
     pub fn flags(&self, i: usize) -> Vec<String> {
+        let (membership, peers) = match &self.joined_via[i] {
+            Some(via) => ("--join", via.clone()),
+            None => ("--seeds", self.seeds.clone()),
+        };
         let args = [
             "--node-id".to_string(),
             (i + 1).to_string(),
             "--peer-listen".to_string(),
             self.peers[i].clone(),
-            "--seeds".to_string(),
-            self.seeds.clone(),
+            membership.to_string(),
+            peers,
         ];
         args.to_vec()
+    }
+
+    /// Starts a new broker (with an empty data dir) that joins the cluster through broker
+    /// `via`; returns its index (its node id is one more).
+    pub fn join_new(&mut self, via: usize) -> usize {
+        let i = self.brokers.len();
+        let addr = |port: u16| format!("127.0.0.1:{port}");
+        let ports = free_ports(4);
+        self.dirs.push(self._root.path().join(format!("broker{}", i + 1)));
+        self.peers.push(addr(ports[0]));
+        self.listen.push(addr(ports[1]));
+        self.metrics.push(addr(ports[2]).parse().expect("addr"));
+        self.kafka.push(addr(ports[3]).parse().expect("addr"));
+        self.paused.push(false);
+        // The data shard count is the cluster's: a joining broker is refused one of its own.
+        let mut flags = self.extra_flags[0].clone();
+        if let Some(at) = flags.iter().position(|f| f == "--data-shards") {
+            flags.drain(at..at + 2);
+        }
+        self.extra_flags.push(flags);
+        self.joined_via.push(Some(self.peers[via].clone()));
+        let joined = self.spawn(i);
+        self.brokers.push(Some(joined));
+        i
     }
 
     fn spawn(&self, i: usize) -> ServerProcess {
@@ -102,6 +143,11 @@ impl Cluster {
             assert_eq!(&dumps[0], other, "replicas 1 and {} hold the same bytes", i + 1);
         }
         dumps
+    }
+
+    /// Broker `i`'s peer address.
+    pub fn peer(&self, i: usize) -> &str {
+        &self.peers[i]
     }
 
     pub fn addr(&self, i: usize) -> SocketAddr {

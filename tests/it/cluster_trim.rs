@@ -18,7 +18,7 @@ fn gauge(metrics: SocketAddr, name: &str) -> Option<f64> {
 }
 
 /// Waits (bounded: 60 s) until broker `metrics` trimmed its log past `index`.
-async fn wait_trimmed_past(metrics: SocketAddr, index: f64) -> f64 {
+pub async fn wait_trimmed_past(metrics: SocketAddr, index: f64) -> f64 {
     for _ in 0..600 {
         let purged = gauge(metrics, "strata_raft_purged_index").unwrap_or(-1.0);
         if purged > index {
@@ -31,7 +31,7 @@ async fn wait_trimmed_past(metrics: SocketAddr, index: f64) -> f64 {
 
 /// Waits (bounded) until node 2 leads the data shard (where leadership settles), and returns
 /// its index.
-async fn data_shard_led_by_its_preferred_leader(cluster: &Cluster) -> usize {
+pub async fn data_shard_led_by_its_preferred_leader(cluster: &Cluster) -> usize {
     let mut client = connect(cluster.addr(0)).await;
     for _ in 0..300 {
         let status = client.cluster_status(strata::proto::ClusterStatusRequest {}).await.expect("status").into_inner();
@@ -44,7 +44,7 @@ async fn data_shard_led_by_its_preferred_leader(cluster: &Cluster) -> usize {
 }
 
 /// `count` produce requests of one record each, one at a time: `count` Raft entries.
-async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
+pub async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
     for i in from..from + count {
         produce_to(client, "t", (i % 2) as u32, vec![record(format!("r{i}"))]).await;
     }

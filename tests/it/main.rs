@@ -10,6 +10,7 @@ mod cluster_crash;
 mod cluster_disk_full;
 mod cluster_groups;
 mod cluster_identity;
+mod cluster_join;
 mod cluster_kafka;
 mod cluster_metadata;
 mod cluster_shards;

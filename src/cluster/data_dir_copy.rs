@@ -1,0 +1,121 @@
+//! Both ends of copying a member's data dir to a joining broker: the member writes a RocksDB
+//! checkpoint beside its data dir and streams its files; the joiner writes them into a staging
+//! dir beside its own, and only a complete, synced copy is moved into place. A copy cut short
+//! leaves nothing the next start would take for a data dir.
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::Status;
+
+use crate::proto::peer as pb;
+use crate::storage::Store;
+
+const CHUNK_BYTES: usize = 1 << 20;
+
+pub type Chunks = ReceiverStream<Result<pb::CheckpointChunk, Status>>;
+
+/// The donor's side: a checkpoint of `store` in `dir` (replaced if a failed copy left one),
+/// streamed file by file, `seeds` in the first chunk; `dir` is removed once sent.
+pub async fn send(store: Arc<Store>, dir: PathBuf, seeds: Vec<String>) -> Result<Chunks, Status> {
+    let made = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || -> anyhow::Result<Vec<PathBuf>> {
+            if dir.exists() {
+                fs::remove_dir_all(&dir)?;
+            }
+            store.checkpoint(&dir)?;
+            let mut files: Vec<PathBuf> = fs::read_dir(&dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+            files.sort();
+            Ok(files)
+        }
+    })
+    .await
+    .map_err(|e| Status::internal(e.to_string()))?;
+    let files = made.map_err(|e| {
+        tracing::error!(error = %e, dir = %dir.display(), "writing a checkpoint for a joining broker failed");
+        Status::internal("writing a checkpoint failed; see the broker's log")
+    })?;
+    let (tx, rx) = mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let sent = stream_files(&files, seeds, &tx);
+        if let Err(e) = &sent {
+            tracing::warn!(error = %e, "sending a checkpoint to a joining broker stopped");
+            let _ = tx.blocking_send(Err(Status::internal("sending the checkpoint failed; see the member's log")));
+        }
+        let _ = fs::remove_dir_all(&dir);
+    });
+    Ok(ReceiverStream::new(rx))
+}
+
+fn stream_files(
+    files: &[PathBuf],
+    seeds: Vec<String>,
+    tx: &mpsc::Sender<Result<pb::CheckpointChunk, Status>>,
+) -> anyhow::Result<()> {
+    let mut seeds = Some(seeds);
+    for path in files {
+        let name = path.file_name().and_then(|n| n.to_str()).context("a checkpoint file without a name")?.to_string();
+        let mut file = File::open(path)?;
+        loop {
+            let mut data = vec![0u8; CHUNK_BYTES];
+            let read = file.read(&mut data)?;
+            data.truncate(read);
+            let seeds = seeds.take().unwrap_or_default();
+            let chunk = pb::CheckpointChunk { file: name.clone(), data: data.into(), seeds, done: false };
+            // The joiner stopped listening: nothing more to send.
+            if tx.blocking_send(Ok(chunk)).is_err() {
+                return Ok(());
+            }
+            if read == 0 {
+                break;
+            }
+        }
+    }
+    let _ = tx.blocking_send(Ok(pb::CheckpointChunk { done: true, ..Default::default() }));
+    Ok(())
+}
+
+/// The joiner's side: the streamed files written into `staging` and synced; returns the seeds
+/// the first chunk carried.
+pub async fn receive(mut chunks: tonic::Streaming<pb::CheckpointChunk>, staging: &Path) -> anyhow::Result<Vec<String>> {
+    if staging.exists() {
+        fs::remove_dir_all(staging)?;
+    }
+    fs::create_dir_all(staging)?;
+    let mut seeds = Vec::new();
+    let mut open: Option<(String, File)> = None;
+    let mut done = false;
+    // Plain file writes on the runtime: this runs before the broker serves anything.
+    while let Some(chunk) = chunks.message().await? {
+        if chunk.done {
+            done = true;
+            break;
+        }
+        if !chunk.seeds.is_empty() {
+            seeds = chunk.seeds;
+        }
+        if chunk.file.is_empty() || chunk.file.contains(['/', '\\']) || chunk.file.starts_with('.') {
+            anyhow::bail!("the member sent a file named {:?}, which is not a data dir file", chunk.file);
+        }
+        if open.as_ref().is_none_or(|(name, _)| *name != chunk.file) {
+            if let Some((_, file)) = open.take() {
+                file.sync_all()?;
+            }
+            open = Some((chunk.file.clone(), File::create(staging.join(&chunk.file))?));
+        }
+        if let Some((_, file)) = open.as_mut() {
+            file.write_all(&chunk.data)?;
+        }
+    }
+    if let Some((_, file)) = open.take() {
+        file.sync_all()?;
+    }
+    File::open(staging)?.sync_all()?;
+    anyhow::ensure!(done, "the member's copy ended before its last file; start again to retry");
+    Ok(seeds)
+}

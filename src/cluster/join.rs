@@ -1,0 +1,104 @@
+//! A broker joining a running cluster (`--join PEER`). With an empty data dir it first takes a
+//! copy of a member's (`data_dir_copy`) and makes it its own: it then opens exactly as a member
+//! restarting would, with every shard's data, Raft log and applied state, and catches up from
+//! the leaders' logs. No snapshot format of its own is needed, and the Raft log the members
+//! trimmed is not needed either. Then it asks, shard by shard, to be added: a learner first, a
+//! voter once caught up (`membership`).
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use openraft::async_runtime::WatchReceiver;
+
+use super::codec;
+use super::data_dir_copy;
+use super::membership::{MemberChange, at_peer};
+use super::node::connect;
+use super::types::{BrokerNode, ClusterId, Raft};
+use crate::proto::peer::CheckpointRequest;
+use crate::storage::{FORMAT_VERSION, Store, StoreOptions};
+
+/// Before the broker opens: an empty `data_dir` becomes a copy of the member's at `join`, made
+/// this broker's own. A data dir with data (a joined broker restarting) is left as it is.
+pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &BrokerNode) -> anyhow::Result<()> {
+    if data_dir.join("CURRENT").exists() {
+        return Ok(());
+    }
+    if data_dir.exists() && fs::read_dir(data_dir)?.next().is_some() {
+        anyhow::bail!(
+            "--join needs an empty data dir (or the one this broker joined with); {} holds other files",
+            data_dir.display()
+        );
+    }
+    tracing::info!(member = join, "copying a member's data dir to join its cluster");
+    let request = CheckpointRequest { node_id, format_version: FORMAT_VERSION, node: Some(codec::node(node)) };
+    let chunks = loop {
+        match connect(join).await {
+            Ok(mut client) => match client.checkpoint(request.clone()).await {
+                Ok(chunks) => break chunks.into_inner(),
+                Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+                    anyhow::bail!("member {join} refused this broker: {}", status.message())
+                }
+                Err(status) => tracing::info!(member = join, %status, "the member cannot give a copy yet; retrying"),
+            },
+            Err(status) => tracing::info!(member = join, %status, "waiting for the member to answer"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    let staging = staging_dir(data_dir)?;
+    let seeds = data_dir_copy::receive(chunks, &staging).await?;
+    anyhow::ensure!(!seeds.is_empty(), "member {join} sent no seeds with its copy");
+    let (staged, data_dir) = (staging.clone(), data_dir.to_path_buf());
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        Store::open(&staged, &StoreOptions::default())?.take_over_copy(node_id, &seeds)?;
+        if data_dir.exists() {
+            fs::remove_dir(&data_dir)?;
+        }
+        fs::rename(&staged, &data_dir)?;
+        if let Some(parent) = data_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::File::open(parent)?.sync_all()?;
+        }
+        Ok(())
+    })
+    .await??;
+    tracing::info!("copied; opening it as this broker's data dir");
+    Ok(())
+}
+
+/// Beside the data dir: the copy is moved into place only once it is whole.
+fn staging_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    let name = data_dir.file_name().context("the data dir has no name")?.to_string_lossy();
+    Ok(data_dir.with_file_name(format!("{name}.joining")))
+}
+
+/// After the broker opened: asks to be added to every shard this broker is not a voter of yet,
+/// through `join` or, when that one does not answer, another member it knows of. Returns once
+/// this broker is a voter of every shard.
+pub async fn become_voter(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, node: BrokerNode, join: String) {
+    let change = MemberChange::Add { id: me, node };
+    for (group, raft) in rafts.iter().enumerate() {
+        for attempt in 0usize.. {
+            let metrics = raft.metrics().borrow_watched().clone();
+            let membership = metrics.membership_config.membership();
+            if membership.voter_ids().any(|id| id == me) {
+                break;
+            }
+            // The member named first; then, in turn, every member this broker's copy knows.
+            let others = membership.nodes().filter(|(id, _)| **id != me).map(|(_, n)| n.peer_addr.clone());
+            let targets: Vec<String> = std::iter::once(join.clone()).chain(others).collect();
+            let target = &targets[attempt % targets.len()];
+            match at_peer(target, &cluster_id, change.request(group as u64, false)).await {
+                Ok(()) => {
+                    tracing::info!(shard = group, "added to the shard");
+                    break;
+                }
+                Err(e) => {
+                    tracing::info!(shard = group, member = %target, error = %e, "not added yet; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+    tracing::info!("joined the cluster: a voter of every shard");
+}

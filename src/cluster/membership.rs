@@ -1,0 +1,205 @@
+//! Changing which brokers carry a shard: adding one that joined (`--join`) and removing one
+//! (`strata cluster remove-broker`). The shard's leader makes the change, through Raft's joint
+//! consensus (openraft's `change_membership`); a member that does not lead passes the call on to
+//! the leader, once. A broker is added as a learner first and becomes a voter only once it has
+//! caught up, so a slow newcomer never costs the shard its majority.
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use openraft::ChangeMembers;
+use openraft::async_runtime::WatchReceiver;
+use openraft::errors::{ClientWriteError, RaftError};
+use tonic::Code;
+
+use super::codec;
+use super::node::connect;
+use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, Raft, TypeConfig};
+use crate::error::{Error, Result};
+use crate::proto::peer as pb;
+
+/// How long a passed-on change may take: adding a broker waits for it to catch up.
+const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(600);
+/// How many times (every 500 ms) a removal waits for a shard to elect a leader.
+const ELECTION_RETRIES: u32 = 20;
+
+#[derive(Debug, Clone)]
+pub enum MemberChange {
+    /// Replicate to the broker, without counting it: the leader then keeps every log entry it
+    /// lacks (trims wait for every member, learners included).
+    Learn {
+        id: u64,
+        node: BrokerNode,
+    },
+    /// Make the broker a voter, once it caught up.
+    Add {
+        id: u64,
+        node: BrokerNode,
+    },
+    Remove {
+        id: u64,
+    },
+}
+
+impl MemberChange {
+    pub fn request(&self, group: u64, forwarded: bool) -> pb::ChangeMembersRequest {
+        let (node_id, add, learner) = match self {
+            MemberChange::Learn { id, node } => (*id, Some(codec::node(node)), true),
+            MemberChange::Add { id, node } => (*id, Some(codec::node(node)), false),
+            MemberChange::Remove { id } => (*id, None, false),
+        };
+        pb::ChangeMembersRequest { group, node_id, add, forwarded, learner }
+    }
+
+    pub fn from_request(request: pb::ChangeMembersRequest) -> Self {
+        let id = request.node_id;
+        match request.add.map(codec::from_node) {
+            Some(node) if request.learner => MemberChange::Learn { id, node },
+            Some(node) => MemberChange::Add { id, node },
+            None => MemberChange::Remove { id },
+        }
+    }
+}
+
+/// Why this broker did not make a change itself.
+enum NotHere {
+    /// Another broker leads the group (the one named, if known).
+    Leader(Option<BrokerNode>),
+    Refused(Error),
+}
+
+/// Makes `change` in `raft`'s group (shard `group`): here if this broker leads it, else, when
+/// `may_forward`, at the leader. Done when the change is committed; already made is done too.
+pub async fn change_members(
+    raft: &Raft,
+    group: u64,
+    cluster_id: &ClusterId,
+    change: &MemberChange,
+    may_forward: bool,
+) -> Result<()> {
+    match change_here(raft, group, change).await {
+        Ok(()) => Ok(()),
+        Err(NotHere::Refused(e)) => Err(e),
+        Err(NotHere::Leader(Some(leader))) if may_forward => {
+            at_peer(&leader.peer_addr, cluster_id, change.request(group, true)).await
+        }
+        Err(NotHere::Leader(_)) => Err(Error::NotLeader { leader_id: None, leader_addr: None }),
+    }
+}
+
+/// Takes broker `id` out of every shard, each through its leader. An election under way is
+/// waited out for a while; a shard already without it is done.
+pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) -> Result<()> {
+    let known =
+        rafts.iter().any(|raft| raft.metrics().borrow_watched().membership_config.membership().get_node(&id).is_some());
+    if !known {
+        return Err(Error::UnknownBroker(id));
+    }
+    let change = MemberChange::Remove { id };
+    for (group, raft) in rafts.iter().enumerate() {
+        let mut attempts = 0;
+        loop {
+            match change_members(raft, group as u64, cluster_id, &change, true).await {
+                Err(Error::NotLeader { .. }) if attempts < ELECTION_RETRIES => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                done => {
+                    done?;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Asks the member at `peer_addr` to make a change (it passes it on to the shard's leader
+/// unless the request says it was passed on already).
+pub async fn at_peer(peer_addr: &str, cluster_id: &ClusterId, request: pb::ChangeMembersRequest) -> Result<()> {
+    let mut client = connect(peer_addr).await.map_err(|status| from_status(peer_addr, status))?;
+    let mut request = tonic::Request::new(request);
+    request.set_timeout(AT_LEADER_TIMEOUT);
+    if let Ok(id) = tonic::metadata::MetadataValue::try_from(cluster_id.get()) {
+        request.metadata_mut().insert(CLUSTER_ID_KEY, id);
+    }
+    client.change_members(request).await.map(|_| ()).map_err(|status| from_status(peer_addr, status))
+}
+
+async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(), NotHere> {
+    let metrics = raft.metrics().borrow_watched().clone();
+    if metrics.current_leader != Some(metrics.id) {
+        let leader =
+            metrics.current_leader.and_then(|id| metrics.membership_config.membership().get_node(&id).cloned());
+        return Err(NotHere::Leader(leader));
+    }
+    let membership = metrics.membership_config.membership();
+    let voters: BTreeSet<u64> = membership.voter_ids().collect();
+    match change {
+        MemberChange::Learn { id, .. } if membership.get_node(id).is_some() => Ok(()),
+        MemberChange::Learn { id, node } => {
+            raft.add_learner(*id, node.clone(), false).await.map_err(refusal)?;
+            tracing::info!(shard = group, broker = id, "broker added as a learner");
+            Ok(())
+        }
+        MemberChange::Add { id, .. } if voters.contains(id) => Ok(()),
+        MemberChange::Add { id, node } => {
+            raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
+            let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
+            raft.change_membership(voter, false).await.map_err(refusal)?;
+            tracing::info!(shard = group, broker = id, "broker added");
+            Ok(())
+        }
+        MemberChange::Remove { id } if voters.contains(id) && voters.len() == 1 => {
+            Err(NotHere::Refused(Error::MembershipChange(format!(
+                "broker {id} is the last member of shard {group}: a cluster keeps at least one broker"
+            ))))
+        }
+        MemberChange::Remove { id } => {
+            let change = if voters.contains(id) {
+                ChangeMembers::RemoveVoters(BTreeSet::from([*id]))
+            } else if membership.get_node(id).is_some() {
+                ChangeMembers::RemoveNodes(BTreeSet::from([*id]))
+            } else {
+                return Ok(());
+            };
+            raft.change_membership(change, false).await.map_err(refusal)?;
+            tracing::info!(shard = group, broker = id, "broker removed");
+            Ok(())
+        }
+    }
+}
+
+fn refusal(e: RaftError<TypeConfig, ClientWriteError<TypeConfig>>) -> NotHere {
+    match e {
+        RaftError::APIError(ClientWriteError::ForwardToLeader(to) | ClientWriteError::LogEntryDiscarded(to)) => {
+            NotHere::Leader(to.leader_node)
+        }
+        RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => {
+            NotHere::Refused(Error::MembershipChange(format!("{e}; retry once the change under way is done")))
+        }
+        // Not asked for: no preconditions are given.
+        RaftError::APIError(ClientWriteError::PreconditionFailed(e)) => {
+            NotHere::Refused(Error::MembershipChange(e.to_string()))
+        }
+        RaftError::Fatal(_) => NotHere::Refused(Error::ShuttingDown),
+    }
+}
+
+/// A passed-on change's answer, as the error it was made from (the peer front end maps errors
+/// to statuses with `Status::from`).
+fn from_status(peer_addr: &str, status: tonic::Status) -> Error {
+    match status.code() {
+        Code::Unavailable => Error::NotLeader { leader_id: None, leader_addr: None },
+        Code::FailedPrecondition => {
+            let message = status.message();
+            Error::MembershipChange(message.strip_prefix("MEMBERSHIP_CHANGE_REFUSED: ").unwrap_or(message).to_string())
+        }
+        _ => {
+            tracing::warn!(peer_addr, %status, "a member change passed on to the shard's leader failed");
+            Error::MembershipChange(format!(
+                "the shard's leader at {peer_addr} could not make it: {}",
+                status.message()
+            ))
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Growing and repairing a cluster: a dead broker is removed (`RemoveBroker`), and a new one
+//! joins the running cluster (`serve --join`) from a copy of a member's data dir, though the
+//! members trimmed their Raft logs long ago. It becomes an in-sync voter of every shard, the
+//! cluster survives losing another broker with the newcomer in its majority, and its copy holds
+//! the same bytes as the others.
+use std::time::Duration;
+
+use strata::proto;
+use tonic::Code;
+
+use crate::cluster::{Cluster, free_ports, wait_caught_up};
+use crate::cluster_trim::{data_shard_led_by_its_preferred_leader, produce_one_by_one, wait_trimmed_past};
+use crate::process::ServerProcess;
+use crate::support::*;
+
+/// Waits (bounded: 60 s) until every shard, as its leader sees it, has exactly `members`, all
+/// in sync.
+async fn wait_members(cluster: &Cluster, ask: usize, members: &[u64]) {
+    let mut client = connect(cluster.addr(ask)).await;
+    let mut last = None;
+    for _ in 0..300 {
+        if let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await {
+            let status = status.into_inner();
+            let settled = status.shards.iter().all(|s| {
+                let mut in_sync = s.in_sync_replicas.clone();
+                in_sync.sort();
+                s.members == members && in_sync == members
+            });
+            if settled {
+                return;
+            }
+            last = Some(status.shards);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the shards never settled with members {members:?}, all in sync: {last:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
+    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "t", 2).await;
+    produce_one_by_one(&mut client, 0, 2_500).await;
+    // The entries the first records were in are gone from every member's log.
+    wait_trimmed_past(cluster.metrics[0], 1_000.0).await;
+
+    // Broker 3 dies for good and is taken out of every shard, through any broker.
+    cluster.kill_9(2);
+    let mut admin = connect(cluster.addr(0)).await;
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: 3 }).await.expect("broker 3 removed");
+    wait_members(&cluster, 0, &[1, 2]).await;
+    let again = admin.remove_broker(proto::RemoveBrokerRequest { node_id: 3 }).await.expect_err("not a member");
+    assert_eq!(again.code(), Code::NotFound, "{}", again.message());
+    assert!(again.message().contains("broker 3 is not a member"), "says what is wrong: {}", again.message());
+
+    // Broker 4 joins with an empty data dir through broker 2, and is added to every shard.
+    let joined = cluster.join_new(1);
+    wait_members(&cluster, 0, &[1, 2, 4]).await;
+
+    // A broker with a member's node id is refused, saying what to do.
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let twin = ["--node-id", "2", "--peer-listen", &peer, "--join", cluster.peer(0)];
+    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("twin"), &twin);
+    assert!(!ok, "refused");
+    assert!(log.contains("node 2 is a member of this cluster already"), "says why: {log}");
+
+    // Writes go on; then the data shard's leader dies: brokers 1 and 4 are a majority.
+    produce_one_by_one(&mut client, 2_500, 100).await;
+    cluster.kill_9(leader);
+    let next = cluster.shard_leader(1).await;
+    let mut client = connect(cluster.addr(next)).await;
+    produce_one_by_one(&mut client, 2_600, 100).await;
+    for partition in 0..2 {
+        let stored = fetch_all(&mut client, "t", partition, 0).await;
+        let expected: Vec<String> = (partition as usize..2_700).step_by(2).map(|i| format!("r{i}")).collect();
+        let values: Vec<String> = stored.iter().map(|r| String::from_utf8_lossy(&r.value).into_owned()).collect();
+        assert_eq!(values, expected, "partition {partition}: every acknowledged record, once, in order");
+    }
+
+    // The old leader returns and catches up; the newcomer's copy holds the same bytes.
+    cluster.restart(leader);
+    for i in [0, 1, joined] {
+        wait_caught_up(cluster.addr(i), "t", &[1_350, 1_350]).await;
+    }
+    for i in [0, 1, joined] {
+        cluster.kill_9(i);
+    }
+    let dumps: Vec<_> = [0, 1, joined].iter().map(|&i| crate::cluster::dump(&cluster.dirs[i])).collect();
+    assert_eq!(dumps[0], dumps[1], "brokers 1 and 2 hold the same bytes");
+    assert_eq!(dumps[0], dumps[2], "brokers 1 and 4 (joined) hold the same bytes");
+}
