@@ -49,6 +49,8 @@ pub struct ShardStatus {
     pub leader: Option<u64>,
     pub term: u64,
     pub members: Vec<u64>,
+    /// Brokers being added (`--join`): replicated to, not counted yet.
+    pub learners: Vec<u64>,
     /// Members caught up with the leader's committed log lately, the leader included. Empty
     /// when this broker does not lead (only the leader knows).
     pub in_sync: Vec<u64>,

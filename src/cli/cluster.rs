@@ -62,11 +62,12 @@ fn print_text(status: &proto::ClusterStatusResponse) {
         println!();
         let leader = shard.leader.map_or("none".to_string(), |l| l.to_string());
         println!(
-            "shard {}: leader {leader}, term {}, members {}, in sync {}, {} partitions, committed {}, applied {}, \
+            "shard {}: leader {leader}, term {}, members {}{}, in sync {}, {} partitions, committed {}, applied {}, \
              trimmed to {}",
             shard.shard,
             shard.term,
             output::id_list(&shard.members),
+            if shard.learners.is_empty() { String::new() } else { format!(" (joining: {})", output::id_list(&shard.learners)) },
             output::id_list(&shard.in_sync_replicas),
             shard.partitions,
             shard.committed_index,
@@ -112,7 +113,7 @@ fn to_json(status: &proto::ClusterStatusResponse) -> serde_json::Value {
                 })
                 .collect();
             json!({"shard": s.shard, "leader": s.leader, "term": s.term, "members": s.members,
-                   "in_sync_replicas": s.in_sync_replicas, "partitions": s.partitions,
+                   "learners": s.learners, "in_sync_replicas": s.in_sync_replicas, "partitions": s.partitions,
                    "last_log_index": s.last_log_index, "committed_index": s.committed_index,
                    "applied_index": s.applied_index, "purged_index": s.purged_index,
                    "followers": followers})

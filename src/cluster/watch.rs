@@ -145,6 +145,7 @@ impl ShardWatch {
             leader: metrics.current_leader,
             term: metrics.current_term,
             members,
+            learners: membership.learner_ids().collect(),
             in_sync,
             last_log_index,
             committed_index: metrics.local_committed.map_or(0, |c| c.index),

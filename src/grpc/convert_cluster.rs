@@ -28,6 +28,7 @@ fn shard(s: ShardStatus) -> proto::ShardStatus {
         leader: s.leader,
         term: s.term,
         members: s.members,
+        learners: s.learners,
         last_log_index: s.last_log_index,
         committed_index: s.committed_index,
         applied_index: s.applied_index,

@@ -14,7 +14,7 @@ use crate::process::ServerProcess;
 use crate::support::*;
 
 /// Waits (bounded: 60 s) until every shard, as its leader sees it, has exactly `members`, all
-/// in sync.
+/// in sync, and no broker still joining.
 async fn wait_members(cluster: &Cluster, ask: usize, members: &[u64]) {
     let mut client = connect(cluster.addr(ask)).await;
     let mut last = None;
@@ -24,7 +24,7 @@ async fn wait_members(cluster: &Cluster, ask: usize, members: &[u64]) {
             let settled = status.shards.iter().all(|s| {
                 let mut in_sync = s.in_sync_replicas.clone();
                 in_sync.sort();
-                s.members == members && in_sync == members
+                s.members == members && in_sync == members && s.learners.is_empty()
             });
             if settled {
                 return;
@@ -91,4 +91,14 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     let dumps: Vec<_> = [0, 1, joined].iter().map(|&i| crate::cluster::dump(&cluster.dirs[i])).collect();
     assert_eq!(dumps[0], dumps[1], "brokers 1 and 2 hold the same bytes");
     assert_eq!(dumps[0], dumps[2], "brokers 1 and 4 (joined) hold the same bytes");
+}
+
+#[test]
+fn a_joining_broker_is_refused_a_data_shard_count_of_its_own() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let args = ["--node-id", "4", "--peer-listen", &peer, "--join", "127.0.0.1:1", "--data-shards", "2"];
+    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &args);
+    assert!(!ok, "refused");
+    assert!(log.contains("takes the cluster's: leave it out"), "says what to do: {log}");
 }

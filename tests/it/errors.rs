@@ -36,6 +36,16 @@ async fn unknown_topic_and_partition_are_not_found() {
 }
 
 #[tokio::test]
+async fn a_single_broker_has_no_brokers_to_remove() {
+    let broker = TestBroker::start().await;
+    let mut client = broker.client().await;
+    let status = client.remove_broker(proto::RemoveBrokerRequest { node_id: 1 }).await.unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert_eq!(reason(&status), "MEMBERSHIP_CHANGE_REFUSED");
+    assert!(status.message().contains("not a cluster member"), "{}", status.message());
+}
+
+#[tokio::test]
 async fn creating_an_existing_topic_is_already_exists() {
     let broker = TestBroker::start().await;
     let mut client = broker.client().await;
