@@ -67,7 +67,11 @@ fn print_text(status: &proto::ClusterStatusResponse) {
             shard.shard,
             shard.term,
             output::id_list(&shard.members),
-            if shard.learners.is_empty() { String::new() } else { format!(" (joining: {})", output::id_list(&shard.learners)) },
+            if shard.learners.is_empty() {
+                String::new()
+            } else {
+                format!(" (joining: {})", output::id_list(&shard.learners))
+            },
             output::id_list(&shard.in_sync_replicas),
             shard.partitions,
             shard.committed_index,

@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Status;
 
+use super::watch::{DATA_DIR_COPIES, DATA_DIR_COPY_BYTES};
 use crate::proto::peer as pb;
 use crate::storage::Store;
 
@@ -66,6 +67,7 @@ fn stream_files(
             let read = file.read(&mut data)?;
             data.truncate(read);
             let seeds = seeds.take().unwrap_or_default();
+            counted("sent", read);
             let chunk = pb::CheckpointChunk { file: name.clone(), data: data.into(), seeds, done: false };
             // The joiner stopped listening: nothing more to send.
             if tx.blocking_send(Ok(chunk)).is_err() {
@@ -77,6 +79,7 @@ fn stream_files(
         }
     }
     let _ = tx.blocking_send(Ok(pb::CheckpointChunk { done: true, ..Default::default() }));
+    metrics::counter!(DATA_DIR_COPIES, "direction" => "sent").increment(1);
     Ok(())
 }
 
@@ -110,6 +113,7 @@ pub async fn receive(mut chunks: tonic::Streaming<pb::CheckpointChunk>, staging:
         }
         if let Some((_, file)) = open.as_mut() {
             file.write_all(&chunk.data)?;
+            counted("received", chunk.data.len());
         }
     }
     if let Some((_, file)) = open.take() {
@@ -117,5 +121,10 @@ pub async fn receive(mut chunks: tonic::Streaming<pb::CheckpointChunk>, staging:
     }
     File::open(staging)?.sync_all()?;
     anyhow::ensure!(done, "the member's copy ended before its last file; start again to retry");
+    metrics::counter!(DATA_DIR_COPIES, "direction" => "received").increment(1);
     Ok(seeds)
+}
+
+fn counted(direction: &'static str, bytes: usize) {
+    metrics::counter!(DATA_DIR_COPY_BYTES, "direction" => direction).increment(bytes as u64);
 }

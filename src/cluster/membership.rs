@@ -14,6 +14,7 @@ use tonic::Code;
 use super::codec;
 use super::node::connect;
 use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, Raft, TypeConfig};
+use super::watch::RAFT_MEMBERSHIP_CHANGES;
 use crate::error::{Error, Result};
 use crate::proto::peer as pb;
 
@@ -138,7 +139,7 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
         MemberChange::Learn { id, .. } if membership.get_node(id).is_some() => Ok(()),
         MemberChange::Learn { id, node } => {
             raft.add_learner(*id, node.clone(), false).await.map_err(refusal)?;
-            tracing::info!(shard = group, broker = id, "broker added as a learner");
+            changed(group, *id, "learner");
             Ok(())
         }
         MemberChange::Add { id, .. } if voters.contains(id) => Ok(()),
@@ -146,7 +147,7 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
             raft.change_membership(voter, false).await.map_err(refusal)?;
-            tracing::info!(shard = group, broker = id, "broker added");
+            changed(group, *id, "voter");
             Ok(())
         }
         MemberChange::Remove { id } if voters.contains(id) && voters.len() == 1 => {
@@ -163,10 +164,15 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
                 return Ok(());
             };
             raft.change_membership(change, false).await.map_err(refusal)?;
-            tracing::info!(shard = group, broker = id, "broker removed");
+            changed(group, *id, "removed");
             Ok(())
         }
     }
+}
+
+fn changed(shard: u64, broker: u64, change: &'static str) {
+    tracing::info!(shard, broker, change, "shard membership changed");
+    metrics::counter!(RAFT_MEMBERSHIP_CHANGES, "shard" => shard.to_string(), "change" => change).increment(1);
 }
 
 fn refusal(e: RaftError<TypeConfig, ClientWriteError<TypeConfig>>) -> NotHere {

@@ -28,6 +28,12 @@ pub const RAFT_FOLLOWERS_IN_SYNC: &str = "strata_raft_in_sync_replicas";
 pub const CLUSTER_BROKERS_ALIVE: &str = "strata_cluster_brokers_alive";
 pub const RAFT_TRANSFERS_RECEIVED: &str = "strata_raft_leadership_transfers_received_total";
 pub const RAFT_HANDED_OVER: &str = "strata_raft_leadership_handed_over_total";
+pub const RAFT_LEARNERS: &str = "strata_raft_learners";
+pub const RAFT_MEMBERSHIP_CHANGES: &str = "strata_raft_membership_changes_total";
+pub const DATA_DIR_COPIES: &str = "strata_data_dir_copies_total";
+pub const DATA_DIR_COPY_BYTES: &str = "strata_data_dir_copy_bytes_total";
+/// Directions of a data dir copy (`DATA_DIR_COPIES`): to a joining broker, or into this one.
+pub const COPY_DIRECTIONS: [&str; 2] = ["sent", "received"];
 
 pub struct ShardWatch {
     pub shard: u64,
@@ -168,9 +174,13 @@ impl ShardWatch {
         gauge(RAFT_COMMITTED_INDEX, shard.committed_index as f64);
         gauge(RAFT_APPLIED_INDEX, shard.applied_index as f64);
         gauge(RAFT_PURGED_INDEX, shard.purged_index.map_or(-1.0, |p| p as f64));
+        gauge(RAFT_LEARNERS, shard.learners.len() as f64);
         // Zero counters exist from the start, so a dashboard's rate() has a series to show.
         metrics::counter!(RAFT_ELECTIONS, "shard" => shard_label.clone()).increment(0);
         metrics::counter!(RAFT_TRANSFERS_RECEIVED, "shard" => shard_label.clone()).increment(0);
+        for direction in COPY_DIRECTIONS {
+            metrics::counter!(DATA_DIR_COPIES, "direction" => direction).increment(0);
+        }
         if !leading {
             return;
         }
@@ -221,4 +231,16 @@ pub fn describe_metrics() {
         "Leaderships this broker handed to another, by reason (stopping, disk_low)"
     );
     describe_gauge!(CLUSTER_BROKERS_ALIVE, Unit::Count, "Brokers the leader heard from lately, itself included");
+    describe_gauge!(RAFT_LEARNERS, Unit::Count, "Brokers being added to the shard (learners, not counted yet)");
+    describe_counter!(
+        RAFT_MEMBERSHIP_CHANGES,
+        Unit::Count,
+        "Membership changes this broker made as the shard's leader, by change (learner, voter, removed)"
+    );
+    describe_counter!(
+        DATA_DIR_COPIES,
+        Unit::Count,
+        "Copies of a data dir for a joining broker, by direction (sent by a member, received by the joiner)"
+    );
+    describe_counter!(DATA_DIR_COPY_BYTES, Unit::Bytes, "Bytes of data dir copies, by direction");
 }

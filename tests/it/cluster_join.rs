@@ -58,6 +58,8 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     // Broker 4 joins with an empty data dir through broker 2, and is added to every shard.
     let joined = cluster.join_new(1);
     wait_members(&cluster, 0, &[1, 2, 4]).await;
+    let metrics = http_get(cluster.metrics[joined], "/metrics").expect("the joiner's metrics");
+    assert!(metrics.contains("strata_data_dir_copies_total{direction=\"received\"} 1"), "one copy received");
 
     // A broker with a member's node id is refused, saying what to do.
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
