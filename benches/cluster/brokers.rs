@@ -8,9 +8,14 @@ use std::time::Duration;
 use strata::client::Connection;
 use strata::proto::{ClusterStatusRequest, CreateTopicRequest};
 
+/// Where `save_metrics` writes; unset, brokers serve no metrics.
+const METRICS_DIR: &str = "STRATA_BENCH_METRICS_DIR";
+
 pub struct Brokers {
     pub clients: Vec<String>,
     peers: Vec<String>,
+    /// Each broker's metrics listener (served only with STRATA_BENCH_METRICS_DIR).
+    metrics: Vec<String>,
     dirs: Vec<PathBuf>,
     children: Vec<Option<Child>>,
     _root: tempfile::TempDir,
@@ -25,12 +30,13 @@ impl Brokers {
     /// `count` brokers: 1 = a single broker (no cluster flags), more = a cluster of seeds.
     pub fn start(root: &Path, count: usize) -> anyhow::Result<Self> {
         let root = tempfile::tempdir_in(root)?;
-        let ports = free_ports(2 * count);
+        let ports = free_ports(3 * count);
         let addr = |p: &u16| format!("127.0.0.1:{p}");
         let clients = ports[..count].iter().map(addr).collect();
-        let peers = ports[count..].iter().map(addr).collect();
+        let peers = ports[count..2 * count].iter().map(addr).collect();
+        let metrics = ports[2 * count..].iter().map(addr).collect();
         let dirs = (1..=count).map(|n| root.path().join(format!("broker{n}"))).collect();
-        let mut brokers = Brokers { clients, peers, dirs, children: Vec::new(), _root: root };
+        let mut brokers = Brokers { clients, peers, metrics, dirs, children: Vec::new(), _root: root };
         for i in 0..count {
             let child = brokers.spawn(i)?;
             brokers.children.push(Some(child));
@@ -40,8 +46,9 @@ impl Brokers {
 
     fn spawn(&self, i: usize) -> anyhow::Result<Child> {
         let mut command = Command::new(env!("CARGO_BIN_EXE_strata"));
+        let metrics = if std::env::var_os(METRICS_DIR).is_some() { self.metrics[i].as_str() } else { "off" };
         command
-            .args(["serve", "--listen", &self.clients[i], "--metrics-listen", "off", "--data-dir"])
+            .args(["serve", "--listen", &self.clients[i], "--metrics-listen", metrics, "--data-dir"])
             .arg(&self.dirs[i])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -59,6 +66,20 @@ impl Brokers {
             command.args(["--seeds", &self.peers.join(","), "--raft-election-timeout", "1s..2s"]);
         }
         Ok(command.spawn()?)
+    }
+
+    /// With STRATA_BENCH_METRICS_DIR, saves every broker's /metrics there as
+    /// `<label>-broker<N>.prom`, for an experiment to read where a run's time went.
+    pub fn save_metrics(&self, label: &str) -> anyhow::Result<()> {
+        let Some(dir) = std::env::var_os(METRICS_DIR) else { return Ok(()) };
+        for (i, addr) in self.metrics.iter().enumerate() {
+            let mut stream = std::net::TcpStream::connect(addr)?;
+            std::io::Write::write_all(&mut stream, b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")?;
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut stream, &mut text)?;
+            std::fs::write(Path::new(&dir).join(format!("{label}-broker{}.prom", i + 1)), text)?;
+        }
+        Ok(())
     }
 
     pub fn bootstrap(&self) -> String {

@@ -11,7 +11,8 @@
 //! STRATA_BENCH_ROUNDS (default 3), STRATA_BENCH_SECS (default 10) per throughput and latency
 //! run, STRATA_BENCH_DIR (default .) for the data dirs, STRATA_BENCH_SERVE_FLAGS extra
 //! `strata serve` flags for every broker (e.g. `--fsync never`), STRATA_BENCH_RATE_MIB (default
-//! 10) the latency run's offered rate.
+//! 10) the latency run's offered rate, STRATA_BENCH_METRICS_DIR a dir to save every broker's
+//! /metrics in after each throughput run.
 mod brokers;
 mod load;
 mod scale;
@@ -80,7 +81,9 @@ async fn throughput(dir: &str, count: usize, secs: Duration) -> anyhow::Result<f
     let brokers = Brokers::start(dir.as_ref(), count)?;
     brokers.settle().await?;
     brokers.create_topic("bench", PARTITIONS).await?;
-    load::max_throughput(&brokers, PARTITIONS, secs).await
+    let records = load::max_throughput(&brokers, PARTITIONS, secs).await?;
+    brokers.save_metrics(&format!("throughput-{count}"))?;
+    Ok(records)
 }
 
 /// Kills the metadata shard's leader `kills` times under a steady trickle of produce to the
