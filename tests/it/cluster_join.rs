@@ -1,6 +1,6 @@
-//! Growing and repairing a cluster: a dead broker is removed (`RemoveBroker`), and a new one
-//! joins the running cluster (`serve --join`) from a copy of a member's data dir, though the
-//! members trimmed their Raft logs long ago. It becomes an in-sync voter of every shard, the
+//! Growing and repairing a cluster: a dead broker is removed (`RemoveBroker`), which releases
+//! the trims it held back, and a new one joins the running cluster (`serve --join`) from a copy
+//! of a member's data dir, though the members trimmed their Raft logs long ago. It becomes an in-sync voter of every shard, the
 //! cluster survives losing another broker with the newcomer in its majority, and its copy holds
 //! the same bytes as the others.
 use std::time::Duration;
@@ -9,7 +9,7 @@ use strata::proto;
 use tonic::Code;
 
 use crate::cluster::{Cluster, free_ports, wait_caught_up};
-use crate::cluster_trim::{data_shard_led_by_its_preferred_leader, produce_one_by_one, wait_trimmed_past};
+use crate::cluster_trim::{data_shard_led_by_its_preferred_leader, gauge, produce_one_by_one, wait_trimmed_past};
 use crate::process::ServerProcess;
 use crate::support::*;
 
@@ -46,11 +46,15 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     // The entries the first records were in are gone from every member's log.
     wait_trimmed_past(cluster.metrics[0], 1_000.0).await;
 
-    // Broker 3 dies for good and is taken out of every shard, through any broker.
+    // Broker 3 dies for good: it holds the trims back (the log grows past what it has) until
+    // it is taken out of every shard, through any broker.
+    let held = gauge(cluster.metrics[leader], "strata_raft_last_log_index").expect("last index");
     cluster.kill_9(2);
+    produce_one_by_one(&mut client, 2_500, 1_500).await;
     let mut admin = connect(cluster.addr(0)).await;
     admin.remove_broker(proto::RemoveBrokerRequest { node_id: 3 }).await.expect("broker 3 removed");
     wait_members(&cluster, 0, &[1, 2]).await;
+    wait_trimmed_past(cluster.metrics[leader], held).await;
     let again = admin.remove_broker(proto::RemoveBrokerRequest { node_id: 3 }).await.expect_err("not a member");
     assert_eq!(again.code(), Code::NotFound, "{}", again.message());
     assert!(again.message().contains("broker 3 is not a member"), "says what is wrong: {}", again.message());
@@ -70,14 +74,14 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     assert!(log.contains("node 2 is a member of this cluster already"), "says why: {log}");
 
     // Writes go on; then the data shard's leader dies: brokers 1 and 4 are a majority.
-    produce_one_by_one(&mut client, 2_500, 100).await;
+    produce_one_by_one(&mut client, 4_000, 100).await;
     cluster.kill_9(leader);
     let next = cluster.shard_leader(1).await;
     let mut client = connect(cluster.addr(next)).await;
-    produce_one_by_one(&mut client, 2_600, 100).await;
+    produce_one_by_one(&mut client, 4_100, 100).await;
     for partition in 0..2 {
         let stored = fetch_all(&mut client, "t", partition, 0).await;
-        let expected: Vec<String> = (partition as usize..2_700).step_by(2).map(|i| format!("r{i}")).collect();
+        let expected: Vec<String> = (partition as usize..4_200).step_by(2).map(|i| format!("r{i}")).collect();
         let values: Vec<String> = stored.iter().map(|r| String::from_utf8_lossy(&r.value).into_owned()).collect();
         assert_eq!(values, expected, "partition {partition}: every acknowledged record, once, in order");
     }
@@ -85,7 +89,7 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     // The old leader returns and catches up; the newcomer's copy holds the same bytes.
     cluster.restart(leader);
     for i in [0, 1, joined] {
-        wait_caught_up(cluster.addr(i), "t", &[1_350, 1_350]).await;
+        wait_caught_up(cluster.addr(i), "t", &[2_100, 2_100]).await;
     }
     for i in [0, 1, joined] {
         cluster.kill_9(i);

@@ -11,7 +11,7 @@ use crate::support::*;
 const SHARD: u64 = 1;
 
 /// A gauge of the data shard from broker `metrics`' exposition, if exported.
-fn gauge(metrics: SocketAddr, name: &str) -> Option<f64> {
+pub fn gauge(metrics: SocketAddr, name: &str) -> Option<f64> {
     let text = http_get(metrics, "/metrics")?;
     let prefix = format!("{name}{{shard=\"{SHARD}\"}} ");
     text.lines().find_map(|l| l.strip_prefix(&prefix)).and_then(|v| v.trim().parse().ok())
