@@ -37,6 +37,8 @@ pub struct Cluster {
     pub extra_flags: Vec<Vec<String>>,
     /// For a broker added later: the peer address it joined through (`--join`).
     joined_via: Vec<Option<String>>,
+    /// Brokers removed from the cluster for good (`replace`): never restarted or compared.
+    retired: Vec<bool>,
     _root: tempfile::TempDir,
 }
 
@@ -60,7 +62,7 @@ impl Cluster {
         let mut common: Vec<String> = ["--min-free-disk", "64MiB"].map(String::from).to_vec();
         common.extend(flags.iter().map(|f| f.to_string()));
         let extra_flags = vec![common; size];
-        let (brokers, joined_via) = (Vec::new(), vec![None; size]);
+        let (brokers, joined_via, retired) = (Vec::new(), vec![None; size], vec![false; size]);
         let mut cluster = Cluster {
             dirs,
             seeds,
@@ -72,6 +74,7 @@ impl Cluster {
             paused,
             extra_flags,
             joined_via,
+            retired,
             _root: root,
         };
         cluster.brokers = (0..size).map(|i| Some(cluster.spawn(i))).collect();
@@ -114,9 +117,36 @@ impl Cluster {
         }
         self.extra_flags.push(flags);
         self.joined_via.push(Some(self.peers[via].clone()));
+        self.retired.push(false);
         let joined = self.spawn(i);
         self.brokers.push(Some(joined));
         i
+    }
+
+    /// The brokers that are members (not retired), running or not.
+    pub fn members(&self) -> Vec<usize> {
+        (0..self.brokers.len()).filter(|i| !self.retired[*i]).collect()
+    }
+
+    /// Replaces broker `i` for good: kills it (-9), removes it from the cluster through another
+    /// member, and starts a new broker (empty data dir) that joins; returns the new one's index.
+    pub async fn replace(&mut self, i: usize) -> usize {
+        self.kill_9(i);
+        self.retired[i] = true;
+        let via = self.members().into_iter().find(|m| self.running(*m)).expect("a running member");
+        let mut admin = connect(self.addr(via)).await;
+        let node_id = i as u64 + 1;
+        for attempt in 0.. {
+            match admin.remove_broker(proto::RemoveBrokerRequest { node_id }).await {
+                Ok(_) => break,
+                Err(status) if status.code() == Code::NotFound => break,
+                Err(status) => {
+                    assert!(attempt < 30, "broker {node_id} was never removed: {status}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        self.join_new(via)
     }
 
     fn spawn(&self, i: usize) -> ServerProcess {
@@ -138,9 +168,11 @@ impl Cluster {
         for i in 0..self.brokers.len() {
             self.kill_9(i);
         }
-        let dumps: Vec<_> = self.dirs.iter().map(|d| dump(d)).collect();
-        for (i, other) in dumps.iter().enumerate().skip(1) {
-            assert_eq!(&dumps[0], other, "replicas 1 and {} hold the same bytes", i + 1);
+        let members = self.members();
+        let dumps: Vec<_> = members.iter().map(|&i| dump(&self.dirs[i])).collect();
+        for (n, other) in dumps.iter().enumerate().skip(1) {
+            let (first, this) = (members[0] + 1, members[n] + 1);
+            assert_eq!(&dumps[0], other, "replicas {first} and {this} hold the same bytes");
         }
         dumps
     }

@@ -1,6 +1,7 @@
 //! The Jepsen-style checker on a three-broker cluster: idempotent producers (acks ALL), a reader
 //! and a committer run while a nemesis kills a shard's leader with -9, kills all three at once,
-//! freezes a leader with SIGSTOP (a zombie) and kills a follower, cycle after cycle, the
+//! freezes a leader with SIGSTOP (a zombie) and kills a follower, every other time replacing it
+//! for good (removed, and a new broker joins with an empty data dir), cycle after cycle, the
 //! metadata shard's leader and each data shard's in turn. Clients follow each partition's
 //! leader through a bootstrap list and retry what failed.
 //!
@@ -9,7 +10,7 @@
 //! acknowledged (batches left unanswered are sent again first); no reader ever saw two values at
 //! one offset or a high watermark go back, and its polls continued where the last ended; the
 //! broker never refused a producer's sequence; committed offsets never went back; and the three
-//! data dirs dump byte-identical.
+//! members' data dirs dump byte-identical (a broker that joined included).
 //!
 //! `make test` runs 4 cycles (one of each fault); `make cluster-crash-test` runs 50
 //! (`STRATA_CLUSTER_CRASH_CYCLES`) and prints the anomaly counts.
@@ -206,7 +207,7 @@ async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
             "kill -9 of the leader"
         }
         1 => {
-            for i in 0..3 {
+            for i in cluster.members() {
                 cluster.kill_9(i);
             }
             "kill -9 of all three"
@@ -218,8 +219,15 @@ async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
             "SIGSTOP of the leader for 2 s"
         }
         _ => {
-            cluster.kill_9((leader + 1) % 3);
-            "kill -9 of a follower"
+            let follower = cluster.members().into_iter().find(|&i| i != leader).expect("a follower");
+            if (cycle / 4).is_multiple_of(2) {
+                let joined = cluster.replace(follower).await;
+                println!("cycle {cycle}: broker {} replaced by broker {}", follower + 1, joined + 1);
+                "a follower replaced for good: killed, removed, a new broker joined"
+            } else {
+                cluster.kill_9(follower);
+                "kill -9 of a follower"
+            }
         }
     }
 }
@@ -242,7 +250,7 @@ async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
         .collect();
     let positions: Arc<Mutex<BTreeMap<u32, i64>>> = Arc::default();
     for cycle in 0..cycles() {
-        for i in 0..3 {
+        for i in cluster.members() {
             if !cluster.running(i) {
                 cluster.restart(i);
             }
@@ -273,7 +281,7 @@ async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
 /// Restarts every broker, waits until all three applied the same, sends what is unanswered,
 /// checks the log and the replicas.
 async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>], shared: &Shared) {
-    for i in 0..3 {
+    for i in cluster.members() {
         if !cluster.running(i) {
             cluster.restart(i);
         }
@@ -287,7 +295,7 @@ async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>]
         produce(client.clone(), state.clone(), usize::MAX, shared.clone(), never.clone(), true).await;
     }
     let ends = high_watermarks(cluster.addr(leader), "t").await;
-    for i in 0..3 {
+    for i in cluster.members() {
         wait_caught_up(cluster.addr(i), "t", &ends).await;
     }
     let acked = std::mem::take(&mut shared.lock().expect("history").acked);
