@@ -8,7 +8,7 @@ use super::types::Raft;
 use super::watch::RAFT_HANDED_OVER;
 
 /// Why a leader hands leadership over; each a `reason` label of the hand-over counter.
-pub const REASONS: [&str; 2] = ["stopping", "disk_low"];
+pub const REASONS: [&str; 3] = ["stopping", "disk_low", "removed"];
 
 /// Exposes the hand-over counter at 0 for every reason, so that dashboards see the series
 /// before the first hand-over.
@@ -35,8 +35,11 @@ pub async fn hand_over(raft: &Raft, shard: u64, me: u64, wait: Duration, reason:
     if metrics.current_leader != Some(me) {
         return false;
     }
-    let followers = metrics.replication.unwrap_or_default();
-    let best = followers.iter().filter(|(id, _)| **id != me).max_by_key(|(_, matched)| matched.map(|m| m.index));
+    let followers = metrics.replication.clone().unwrap_or_default();
+    // A voter: a learner (a broker still joining) cannot be elected.
+    let voters: Vec<u64> = metrics.membership_config.membership().voter_ids().collect();
+    let candidates = followers.iter().filter(|(id, _)| **id != me && voters.contains(id));
+    let best = candidates.max_by_key(|(_, matched)| matched.map(|m| m.index));
     let Some((&target, _)) = best else { return false }; // a cluster of one
     tracing::info!(shard, target, reason, "handing leadership over");
     if let Err(e) = raft.trigger().transfer_leader(target).await {

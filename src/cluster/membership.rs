@@ -12,6 +12,7 @@ use openraft::errors::{ClientWriteError, RaftError};
 use tonic::Code;
 
 use super::codec;
+use super::hand_over::hand_over;
 use super::node::connect;
 use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, Raft, TypeConfig};
 use super::watch::RAFT_MEMBERSHIP_CHANGES;
@@ -154,6 +155,14 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             Err(NotHere::Refused(Error::MembershipChange(format!(
                 "broker {id} is the last member of shard {group}: a cluster keeps at least one broker"
             ))))
+        }
+        MemberChange::Remove { id } if *id == metrics.id => {
+            // A leader that removed itself would leave the shard leaderless until an election
+            // timeout: it hands leadership over first, and the new leader makes the change.
+            let wait = Duration::from_millis(4 * raft.config().election_timeout_max);
+            hand_over(raft, group, *id, wait, "removed").await;
+            let now = raft.metrics().borrow_watched().current_leader.filter(|leader| leader != id);
+            Err(NotHere::Leader(now.and_then(|leader| membership.get_node(&leader).cloned())))
         }
         MemberChange::Remove { id } => {
             let change = if voters.contains(id) {

@@ -108,3 +108,30 @@ fn a_joining_broker_is_refused_a_data_shard_count_of_its_own() {
     assert!(!ok, "refused");
     assert!(log.contains("takes the cluster's: leave it out"), "says what to do: {log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_live_leader_hands_its_shards_over_first() {
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
+    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "t", 2).await;
+    produce_one_by_one(&mut client, 0, 10).await;
+
+    // The data shard's leader, alive, is removed through another broker: by the time the call
+    // returns, another member leads (it handed over before the change), and writes go on there.
+    let other = (leader + 1) % 3;
+    let mut admin = connect(cluster.addr(other)).await;
+    let removed = leader as u64 + 1;
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: removed }).await.expect("removed");
+    let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    for shard in &status.shards {
+        assert!(!shard.members.contains(&removed), "shard {} still has broker {removed}", shard.shard);
+        assert!(shard.leader.is_some_and(|l| l != removed), "shard {} is led by a member: {shard:?}", shard.shard);
+    }
+    cluster.kill_9(leader);
+    let next = cluster.shard_leader(1).await;
+    let mut client = connect(cluster.addr(next)).await;
+    produce_one_by_one(&mut client, 10, 10).await;
+    let stored = fetch_all(&mut client, "t", 0, 0).await;
+    assert_eq!(stored.len(), 10, "every record of partition 0, before and after the removal");
+}
