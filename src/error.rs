@@ -95,9 +95,12 @@ pub enum Error {
     /// A broker id that is not a member of the cluster.
     #[error("BROKER_NOT_FOUND: broker {0} is not a member of this cluster; `strata cluster status` lists the members")]
     UnknownBroker(u64),
-    /// A change to the cluster's members that cannot be made now, and why.
+    /// A change to the cluster's members that cannot be made, and why.
     #[error("MEMBERSHIP_CHANGE_REFUSED: {0}")]
     MembershipChange(String),
+    /// Another membership change is under way (or a new leader is settling): retry shortly.
+    #[error("MEMBERSHIP_CHANGE_IN_PROGRESS: {0}; retry shortly")]
+    MembershipChanging(String),
     /// This broker does not coordinate consumer groups; the client should send group calls
     /// (join, heartbeat, commits) to the coordinator named.
     #[error(
@@ -191,6 +194,7 @@ impl Error {
             Error::InvalidReplicationFactor(_) => "INVALID_REPLICATION_FACTOR",
             Error::UnknownBroker(_) => "BROKER_NOT_FOUND",
             Error::MembershipChange(_) => "MEMBERSHIP_CHANGE_REFUSED",
+            Error::MembershipChanging(_) => "MEMBERSHIP_CHANGE_IN_PROGRESS",
             Error::OffsetNotAvailable { .. } => "OFFSET_NOT_AVAILABLE",
             Error::CorruptBatch { .. } => "CORRUPT_MESSAGE",
             Error::UnsupportedMessageFormat { .. } => "UNSUPPORTED_FOR_MESSAGE_FORMAT",

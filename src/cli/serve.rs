@@ -122,7 +122,7 @@ pub struct ServeArgs {
     /// Cluster: join a running cluster through this member's peer address. With an empty data
     /// dir the broker copies a member's, then becomes a replica of every shard once caught up.
     /// Keep it on restarts (the seeds are learned from the cluster).
-    #[arg(long, env = "STRATA_JOIN", value_name = "PEER", conflicts_with = "seeds")]
+    #[arg(long, env = "STRATA_JOIN", value_name = "PEER")]
     join: Option<String>,
     /// Cluster: where other brokers reach this one (Raft's messages).
     #[arg(long, env = "STRATA_PEER_LISTEN")]
@@ -209,6 +209,12 @@ impl ServeArgs {
     /// The cluster flags, if any were given; `None` for a single broker.
     fn cluster_flags(&self) -> anyhow::Result<Option<ClusterFlags>> {
         let flag = if self.join.is_some() { "--join" } else { "--seeds" };
+        if self.join.is_some() && !self.seeds.is_empty() {
+            anyhow::bail!(
+                "--join and --seeds are both set (seeds may come from the config file or STRATA_SEEDS): a broker that \
+                 joins learns the seeds from the cluster; leave --seeds out"
+            );
+        }
         if self.seeds.is_empty() && self.join.is_none() {
             if self.peer_listen.is_some() {
                 anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds) or --join");
@@ -229,7 +235,8 @@ impl ServeArgs {
             // As many as there are seeds: each broker leads one, and partitions spread over all.
             data_shards: match (&self.join, self.data_shards) {
                 (Some(_), Some(_)) => anyhow::bail!(
-                    "--data-shards is fixed when a cluster forms; a broker that joins takes the cluster's: leave it out"
+                    "--data-shards is fixed when a cluster forms; a broker that joins takes the cluster's: leave it out \
+                     (of the config file and STRATA_DATA_SHARDS too)"
                 ),
                 (Some(_), None) => None,
                 (None, asked) => Some(asked.unwrap_or(self.seeds.len() as u64)),

@@ -1,11 +1,14 @@
 //! Both ends of copying a member's data dir to a joining broker: the member writes a RocksDB
-//! checkpoint beside its data dir and streams its files; the joiner writes them into a staging
-//! dir beside its own, and only a complete, synced copy is moved into place. A copy cut short
-//! leaves nothing the next start would take for a data dir.
+//! checkpoint in a directory of its data dir (the same filesystem, so SST files are hard links)
+//! and streams its files; the joiner writes them into a staging directory inside its own data
+//! dir, and only a complete, synced copy is moved into place, `CURRENT` last. A copy cut short
+//! leaves only a staging or checkpoint directory, which the next start removes; nothing that
+//! start would take for a data dir.
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use tokio::sync::mpsc;
@@ -17,18 +20,39 @@ use crate::proto::peer as pb;
 use crate::storage::Store;
 
 const CHUNK_BYTES: usize = 1 << 20;
+/// Checkpoints for joining brokers, inside the member's data dir (RocksDB ignores them).
+const CHECKPOINT_PREFIX: &str = ".checkpoint-for-";
+/// The joiner's copy while it arrives, inside its data dir.
+pub const STAGING: &str = ".joining";
+static CHECKPOINTS: AtomicU64 = AtomicU64::new(0);
+
+/// A new checkpoint directory in `data_dir` for node `node_id`: one per request, so a retried
+/// copy never touches one still being sent.
+pub fn checkpoint_dir(data_dir: &Path, node_id: u64) -> PathBuf {
+    let n = CHECKPOINTS.fetch_add(1, Ordering::Relaxed);
+    data_dir.join(format!("{CHECKPOINT_PREFIX}{node_id}-{}-{n}", std::process::id()))
+}
+
+/// Removes the checkpoints a member that stopped mid-copy left in `data_dir` (their hard links
+/// would keep compacted SST files on disk).
+pub fn remove_stale_checkpoints(data_dir: &Path) {
+    let Ok(entries) = fs::read_dir(data_dir) else { return };
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(CHECKPOINT_PREFIX);
+        if let Err(e) = stale.then(|| fs::remove_dir_all(entry.path())).transpose() {
+            tracing::warn!(error = %e, dir = %entry.path().display(), "removing a stale checkpoint");
+        }
+    }
+}
 
 pub type Chunks = ReceiverStream<Result<pb::CheckpointChunk, Status>>;
 
-/// The donor's side: a checkpoint of `store` in `dir` (replaced if a failed copy left one),
-/// streamed file by file, `seeds` in the first chunk; `dir` is removed once sent.
+/// The donor's side: a checkpoint of `store` in `dir` (see [`checkpoint_dir`]), streamed file
+/// by file, `seeds` in the first chunk; `dir` is removed once sent.
 pub async fn send(store: Arc<Store>, dir: PathBuf, seeds: Vec<String>) -> Result<Chunks, Status> {
     let made = tokio::task::spawn_blocking({
         let dir = dir.clone();
         move || -> anyhow::Result<Vec<PathBuf>> {
-            if dir.exists() {
-                fs::remove_dir_all(&dir)?;
-            }
             store.checkpoint(&dir)?;
             let mut files: Vec<PathBuf> = fs::read_dir(&dir)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
             files.sort();
@@ -83,8 +107,8 @@ fn stream_files(
     Ok(())
 }
 
-/// The joiner's side: the streamed files written into `staging` and synced; returns the seeds
-/// the first chunk carried.
+/// The joiner's side: the streamed files written into `staging` (inside the data dir) and
+/// synced; returns the seeds the first chunk carried.
 pub async fn receive(mut chunks: tonic::Streaming<pb::CheckpointChunk>, staging: &Path) -> anyhow::Result<Vec<String>> {
     if staging.exists() {
         fs::remove_dir_all(staging)?;
@@ -127,4 +151,51 @@ pub async fn receive(mut chunks: tonic::Streaming<pb::CheckpointChunk>, staging:
 
 fn counted(direction: &'static str, bytes: usize) {
     metrics::counter!(DATA_DIR_COPY_BYTES, "direction" => direction).increment(bytes as u64);
+}
+
+/// Moves the staged copy's files into `data_dir`, `CURRENT` last (RocksDB's entry point: a
+/// crash before it leaves no data dir RocksDB would open), syncing the directory after each
+/// step, then removes the staging directory.
+pub fn move_into_place(staging: &Path, data_dir: &Path) -> anyhow::Result<()> {
+    let mut files: Vec<PathBuf> = fs::read_dir(staging)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
+    files.sort_by_key(|f| f.file_name().is_some_and(|n| n == "CURRENT"));
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().context("a staged file without a name")?;
+        if i + 1 == files.len() {
+            File::open(data_dir)?.sync_all()?;
+        }
+        fs::rename(file, data_dir.join(name))?;
+    }
+    File::open(data_dir)?.sync_all()?;
+    fs::remove_dir(staging)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_staged_copy_moves_into_place_whole_and_stale_checkpoints_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data_dir = dir.path();
+        let staging = data_dir.join(STAGING);
+        fs::create_dir_all(&staging).expect("staging");
+        for name in ["CURRENT", "MANIFEST-000005", "000007.sst"] {
+            fs::write(staging.join(name), name).expect("staged file");
+        }
+        move_into_place(&staging, data_dir).expect("moved");
+        assert!(!staging.exists(), "the staging directory is gone");
+        for name in ["CURRENT", "MANIFEST-000005", "000007.sst"] {
+            assert_eq!(fs::read_to_string(data_dir.join(name)).expect("moved file"), name);
+        }
+
+        let stale = checkpoint_dir(data_dir, 4);
+        fs::create_dir_all(&stale).expect("checkpoint");
+        fs::write(stale.join("000007.sst"), "x").expect("checkpoint file");
+        assert_ne!(stale, checkpoint_dir(data_dir, 4), "every request gets its own checkpoint");
+        remove_stale_checkpoints(data_dir);
+        assert!(!stale.exists(), "the stale checkpoint is removed");
+        assert!(data_dir.join("CURRENT").exists(), "the data dir's own files stay");
+    }
 }

@@ -5,18 +5,18 @@
 //! trimmed is not needed either. Then it asks, shard by shard, to be added: a learner first, a
 //! voter once caught up (`membership`).
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
 use openraft::async_runtime::WatchReceiver;
 
 use super::codec;
-use super::data_dir_copy;
+use super::data_dir_copy::{self, STAGING};
 use super::membership::{MemberChange, at_peer};
 use super::node::connect;
 use super::types::{BrokerNode, ClusterId, Raft};
-use crate::proto::peer::CheckpointRequest;
+use crate::error::Error;
+use crate::proto::peer::{CheckpointChunk, CheckpointRequest};
 use crate::storage::{FORMAT_VERSION, Store, StoreOptions};
 
 /// Before the broker opens: an empty `data_dir` becomes a copy of the member's at `join`, made
@@ -25,57 +25,67 @@ pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &Bro
     if data_dir.join("CURRENT").exists() {
         return Ok(());
     }
-    if data_dir.exists() && fs::read_dir(data_dir)?.next().is_some() {
+    let staging = data_dir.join(STAGING);
+    if data_dir.exists() && fs::read_dir(data_dir)?.flatten().any(|e| e.path() != staging) {
         anyhow::bail!(
             "--join needs an empty data dir (or the one this broker joined with); {} holds other files",
             data_dir.display()
         );
     }
+    fs::create_dir_all(data_dir)?;
     tracing::info!(member = join, "copying a member's data dir to join its cluster");
-    let request = CheckpointRequest { node_id, format_version: FORMAT_VERSION, node: Some(codec::node(node)) };
-    let chunks = loop {
-        match connect(join).await {
-            Ok(mut client) => match client.checkpoint(request.clone()).await {
-                Ok(chunks) => break chunks.into_inner(),
-                Err(status) if status.code() == tonic::Code::FailedPrecondition => {
-                    anyhow::bail!("member {join} refused this broker: {}", status.message())
-                }
-                Err(status) => tracing::info!(member = join, %status, "the member cannot give a copy yet; retrying"),
-            },
-            Err(status) => tracing::info!(member = join, %status, "waiting for the member to answer"),
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    };
-    let staging = staging_dir(data_dir)?;
+    let chunks = ask_for_copy(
+        join,
+        CheckpointRequest { node_id, format_version: FORMAT_VERSION, node: Some(codec::node(node)) },
+    )
+    .await?;
     let seeds = data_dir_copy::receive(chunks, &staging).await?;
     anyhow::ensure!(!seeds.is_empty(), "member {join} sent no seeds with its copy");
-    let (staged, data_dir) = (staging.clone(), data_dir.to_path_buf());
+    let data_dir = data_dir.to_path_buf();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        Store::open(&staged, &StoreOptions::default())?.take_over_copy(node_id, &seeds)?;
-        if data_dir.exists() {
-            fs::remove_dir(&data_dir)?;
-        }
-        fs::rename(&staged, &data_dir)?;
-        if let Some(parent) = data_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::File::open(parent)?.sync_all()?;
-        }
-        Ok(())
+        Store::open(&staging, &StoreOptions::default())?.take_over_copy(node_id, &seeds)?;
+        data_dir_copy::move_into_place(&staging, &data_dir)
     })
     .await??;
     tracing::info!("copied; opening it as this broker's data dir");
     Ok(())
 }
 
-/// Beside the data dir: the copy is moved into place only once it is whole.
-fn staging_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
-    let name = data_dir.file_name().context("the data dir has no name")?.to_string_lossy();
-    Ok(data_dir.with_file_name(format!("{name}.joining")))
+/// The member's copy, asked for until it answers; a refusal (this broker may not join) or a
+/// member failing to make copies several times ends it.
+async fn ask_for_copy(join: &str, request: CheckpointRequest) -> anyhow::Result<tonic::Streaming<CheckpointChunk>> {
+    let mut failures = 0;
+    loop {
+        match connect(join).await {
+            Ok(mut client) => match client.checkpoint(request.clone()).await {
+                Ok(chunks) => return Ok(chunks.into_inner()),
+                Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+                    anyhow::bail!("member {join} refused this broker: {}", status.message())
+                }
+                Err(status) if status.code() == tonic::Code::Internal => {
+                    failures += 1;
+                    anyhow::ensure!(failures < 5, "member {join} could not make a copy: {}", status.message());
+                    tracing::warn!(member = join, %status, "the member failed to make a copy; retrying");
+                }
+                Err(status) => tracing::info!(member = join, %status, "the member cannot give a copy yet; retrying"),
+            },
+            Err(status) => tracing::info!(member = join, %status, "waiting for the member to answer"),
+        }
+        tokio::time::sleep(Duration::from_secs(1 << failures.min(4))).await;
+    }
 }
 
 /// After the broker opened: asks to be added to every shard this broker is not a voter of yet,
 /// through `join` or, when that one does not answer, another member it knows of. Returns once
-/// this broker is a voter of every shard.
-pub async fn become_voter(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, node: BrokerNode, join: String) {
+/// this broker is a voter of every shard, or with the refusal when a shard's leader refuses
+/// (this broker was removed while it joined: it must join again with an empty data dir).
+pub async fn become_voter(
+    rafts: Vec<Raft>,
+    cluster_id: ClusterId,
+    me: u64,
+    node: BrokerNode,
+    join: String,
+) -> anyhow::Result<()> {
     let change = MemberChange::Add { id: me, node };
     for (group, raft) in rafts.iter().enumerate() {
         for attempt in 0usize.. {
@@ -93,6 +103,7 @@ pub async fn become_voter(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, node
                     tracing::info!(shard = group, "added to the shard");
                     break;
                 }
+                Err(Error::MembershipChange(why)) => anyhow::bail!("shard {group} refused this broker: {why}"),
                 Err(e) => {
                     tracing::info!(shard = group, member = %target, error = %e, "not added yet; retrying");
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -101,4 +112,5 @@ pub async fn become_voter(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, node
         }
     }
     tracing::info!("joined the cluster: a voter of every shard");
+    Ok(())
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use openraft::ChangeMembers;
 use openraft::async_runtime::WatchReceiver;
-use openraft::errors::{ClientWriteError, RaftError};
+use openraft::errors::{ChangeMembershipError, ClientWriteError, RaftError};
 use tonic::Code;
 
 use super::codec;
@@ -21,7 +21,8 @@ use crate::proto::peer as pb;
 
 /// How long a passed-on change may take: adding a broker waits for it to catch up.
 const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(600);
-/// How many times (every 500 ms) a removal waits for a shard to elect a leader.
+/// How many times (every 500 ms) a removal waits for a shard to elect a leader, or for a change
+/// under way to finish.
 const ELECTION_RETRIES: u32 = 20;
 
 #[derive(Debug, Clone)]
@@ -101,7 +102,7 @@ pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) 
         let mut attempts = 0;
         loop {
             match change_members(raft, group as u64, cluster_id, &change, true).await {
-                Err(Error::NotLeader { .. }) if attempts < ELECTION_RETRIES => {
+                Err(Error::NotLeader { .. } | Error::MembershipChanging(_)) if attempts < ELECTION_RETRIES => {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
@@ -137,6 +138,13 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
     let membership = metrics.membership_config.membership();
     let voters: BTreeSet<u64> = membership.voter_ids().collect();
     match change {
+        // A voter's id on a broker with a copy of another's log and no vote could help elect a
+        // leader that lacks what the old broker acknowledged.
+        MemberChange::Learn { id, .. } if voters.contains(id) => {
+            Err(NotHere::Refused(Error::MembershipChange(format!(
+                "node {id} is a voter of shard {group}: remove broker {id} first, or give the new broker its own --node-id"
+            ))))
+        }
         MemberChange::Learn { id, .. } if membership.get_node(id).is_some() => Ok(()),
         MemberChange::Learn { id, node } => {
             raft.add_learner(*id, node.clone(), false).await.map_err(refusal)?;
@@ -144,6 +152,14 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             Ok(())
         }
         MemberChange::Add { id, .. } if voters.contains(id) => Ok(()),
+        // Only a broker that is joining (made a learner before its copy) becomes a voter: one
+        // removed meanwhile must not add itself back with a copy the logs were trimmed past.
+        MemberChange::Add { id, .. } if membership.get_node(id).is_none() => {
+            Err(NotHere::Refused(Error::MembershipChange(format!(
+                "broker {id} is not joining shard {group} (it was removed): start it again with an empty data dir and \
+                 --join"
+            ))))
+        }
         MemberChange::Add { id, node } => {
             raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
@@ -189,8 +205,12 @@ fn refusal(e: RaftError<TypeConfig, ClientWriteError<TypeConfig>>) -> NotHere {
         RaftError::APIError(ClientWriteError::ForwardToLeader(to) | ClientWriteError::LogEntryDiscarded(to)) => {
             NotHere::Leader(to.leader_node)
         }
+        // Another change under way, or a new leader that has not committed in its term: retriable.
+        RaftError::APIError(ClientWriteError::ChangeMembershipError(
+            e @ (ChangeMembershipError::InProgress(_) | ChangeMembershipError::UncommittedLeaderLog(_)),
+        )) => NotHere::Refused(Error::MembershipChanging(e.to_string())),
         RaftError::APIError(ClientWriteError::ChangeMembershipError(e)) => {
-            NotHere::Refused(Error::MembershipChange(format!("{e}; retry once the change under way is done")))
+            NotHere::Refused(Error::MembershipChange(e.to_string()))
         }
         // Not asked for: no preconditions are given.
         RaftError::APIError(ClientWriteError::PreconditionFailed(e)) => {

@@ -329,7 +329,10 @@ pub(super) async fn hello_once(seed: &str, asking: &Asking) -> Result<HelloRespo
 pub(super) async fn connect(peer_addr: &str) -> Result<PeerClient<tonic::transport::Channel>, tonic::Status> {
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{peer_addr}"))
         .map_err(|e| tonic::Status::invalid_argument(format!("peer address {peer_addr}: {e}")))?
-        .connect_timeout(Duration::from_secs(1));
+        .connect_timeout(Duration::from_secs(1))
+        // A frozen or partitioned peer ends a long call (a data dir copy) instead of hanging it.
+        .http2_keep_alive_interval(Duration::from_secs(10))
+        .keep_alive_timeout(Duration::from_secs(20));
     let channel = endpoint.connect().await.map_err(|e| tonic::Status::unavailable(e.to_string()))?;
     Ok(PeerClient::new(channel).max_decoding_message_size(256 << 20))
 }

@@ -9,7 +9,6 @@ use super::codec;
 use super::data_dir_copy::{self, Chunks};
 use super::membership::{MemberChange, change_members};
 use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
-use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_server};
 use crate::storage::{FORMAT_VERSION, Store};
 
@@ -76,18 +75,29 @@ impl PeerService {
         )))
     }
 
-    /// A broker may join with a copy of this one's data dir if the cluster formed and no voter
-    /// has its node id (a learner may: a joiner trying again after its copy was cut short).
+    /// A broker may join with a copy of this one's data dir if the cluster formed, this broker
+    /// is a voter of every shard (a removed one would hand out a stale copy) and no shard has
+    /// the joiner's node id as a voter (a learner may: a joiner trying again after its copy was
+    /// cut short).
     fn may_join(&self, node_id: u64) -> Result<(), Status> {
         if self.forming() {
             return Err(Status::unavailable("this broker's cluster has not formed yet; retry"));
         }
-        let metrics = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
-        if metrics.membership_config.membership().voter_ids().any(|id| id == node_id) {
-            return Err(Status::failed_precondition(format!(
-                "node {node_id} is a member of this cluster already: give the new broker its own --node-id, or \
-                 remove broker {node_id} first (`strata cluster remove-broker {node_id}`)"
-            )));
+        for (shard, raft) in self.rafts.iter().enumerate() {
+            let metrics = raft.metrics().borrow_watched().clone();
+            let voters: Vec<u64> = metrics.membership_config.membership().voter_ids().collect();
+            if voters.contains(&node_id) {
+                return Err(Status::failed_precondition(format!(
+                    "node {node_id} is a member of this cluster already (shard {shard}): give the new broker its own \
+                     --node-id, or remove broker {node_id} first (`strata cluster remove-broker {node_id}`)"
+                )));
+            }
+            if !voters.contains(&self.hello.node_id) {
+                return Err(Status::failed_precondition(format!(
+                    "this broker (node {}) is not a member of shard {shard}: join through another member",
+                    self.hello.node_id
+                )));
+            }
         }
         Ok(())
     }
@@ -173,8 +183,7 @@ impl peer_server::Peer for PeerService {
         for (group, raft) in self.rafts.iter().enumerate() {
             change_members(raft, group as u64, &self.cluster_id, &learn, true).await?;
         }
-        let name = self.store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let dir = self.store.path().with_file_name(format!("{name}.checkpoint-for-{}", asking.node_id));
+        let dir = data_dir_copy::checkpoint_dir(self.store.path(), asking.node_id);
         tracing::info!(node_id = asking.node_id, "copying this data dir for a joining broker");
         let chunks = data_dir_copy::send(self.store.clone(), dir, self.seeds.clone()).await?;
         Ok(Response::new(chunks))

@@ -40,6 +40,7 @@ pub async fn run(
     let opening = cluster.clone();
     let (broker, replicas, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
+    super::data_dir_copy::remove_stale_checkpoints(broker.store().path());
     let mut cluster = cluster;
     if cluster.join.is_some() {
         cluster.seeds = broker.store().recorded_seeds()?.context(
@@ -91,14 +92,18 @@ pub async fn run(
         let (rafts, failed, formation_failed) = (rafts.clone(), failed.clone(), formation_failed.clone());
         let broker = broker.clone();
         async move {
-            if let Err(e) = form(&broker, &rafts, &cluster, &cluster_id).await {
+            let formed = match form(&broker, &rafts, &cluster, &cluster_id).await {
+                Ok(()) => match cluster.join.clone() {
+                    Some(join) => {
+                        become_voter(rafts, cluster_id, broker.identity().node_id, cluster.node(), join).await
+                    }
+                    None => Ok(()),
+                },
+                failed => failed,
+            };
+            if let Err(e) = formed {
                 *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                 formation_failed.cancel();
-                return;
-            }
-            if let Some(join) = cluster.join.clone() {
-                let me = broker.identity().node_id;
-                become_voter(rafts, cluster_id, me, cluster.node(), join).await;
             }
         }
     });

@@ -46,7 +46,8 @@ impl From<Error> for Status {
             Error::ShuttingDown
             | Error::NotLeader { .. }
             | Error::NotCoordinator { .. }
-            | Error::OffsetNotAvailable { .. } => Code::Unavailable,
+            | Error::OffsetNotAvailable { .. }
+            | Error::MembershipChanging(_) => Code::Unavailable,
             Error::Overloaded(_) | Error::DiskFull => Code::ResourceExhausted,
             Error::Corrupt { .. } => Code::DataLoss,
             // Details were logged where the error arose; the client gets no internals.

@@ -43,7 +43,7 @@ fn kind(e: &Error) -> Code {
         Error::NotCoordinator { .. } => Code::NotCoordinator,
         Error::InvalidReplicationFactor(_) => Code::InvalidReplicationFactor,
         // Not reachable from Kafka's API (members change through strata's own).
-        Error::UnknownBroker(_) | Error::MembershipChange(_) => Code::InvalidRequest,
+        Error::UnknownBroker(_) | Error::MembershipChange(_) | Error::MembershipChanging(_) => Code::InvalidRequest,
         Error::OffsetNotAvailable { .. } => Code::OffsetNotAvailable,
         Error::CorruptBatch { .. } => Code::CorruptMessage,
         Error::UnsupportedMessageFormat { .. } => Code::UnsupportedForMessageFormat,
