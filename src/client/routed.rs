@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tonic::body::Body;
@@ -46,7 +47,7 @@ impl Route {
         if let Some(channel) = self.channels.get(addr) {
             return Ok(channel.clone());
         }
-        let channel = Endpoint::from_shared(uri(addr))?.tcp_nodelay(true).connect_lazy();
+        let channel = endpoint(addr)?.connect_lazy();
         self.channels.insert(addr.to_string(), channel.clone());
         Ok(channel)
     }
@@ -77,6 +78,18 @@ impl Route {
     }
 }
 
+/// A broker's endpoint. HTTP/2 pings find a broker that stopped answering (frozen, cut off)
+/// within seconds, even during a long poll, so its requests fail and move on instead of
+/// waiting for TCP to give up.
+fn endpoint(addr: &str) -> Result<Endpoint, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(uri(addr))?
+        .tcp_nodelay(true)
+        .connect_timeout(Duration::from_secs(5))
+        .http2_keep_alive_interval(Duration::from_secs(5))
+        .keep_alive_timeout(Duration::from_secs(5))
+        .keep_alive_while_idle(true))
+}
+
 fn uri(addr: &str) -> String {
     if addr.contains("://") { addr.to_string() } else { format!("http://{addr}") }
 }
@@ -90,7 +103,7 @@ impl Routed {
         let mut at = 0;
         loop {
             let addr = &bootstrap[at];
-            match Endpoint::from_shared(uri(addr))?.tcp_nodelay(true).connect().await {
+            match endpoint(addr)?.connect().await {
                 Ok(channel) => {
                     let channels = HashMap::from([(addr.clone(), channel)]);
                     let route = Route {

@@ -23,6 +23,9 @@ use crate::config::BrokerConfig;
 use crate::proto::peer::peer_server::PeerServer;
 use crate::server::FrontEnds;
 
+/// How long a stopping member waits for a Raft node, then its peer connections, to close.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Serves one cluster member until `shutdown` completes (or the cluster cannot form).
 pub async fn run(
     front_ends: FrontEnds,
@@ -119,13 +122,23 @@ pub async fn run(
     std::iter::once(&addresses).chain(&spreading).for_each(|task| task.abort());
     let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
     for raft in &rafts {
-        if let Err(e) = raft.shutdown().await {
-            tracing::warn!(error = %e, "stopping the Raft node");
+        match tokio::time::timeout(STOP_WAIT, raft.shutdown()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "stopping the Raft node"),
+            Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?}; going on"),
         }
     }
     stop_peers.cancel();
-    if let Ok(Err(e)) = peer_server.await {
-        tracing::warn!(error = %e, "stopping the peer listener");
+    // A graceful stop waits for every peer connection to close, and a frozen peer (SIGSTOP, a
+    // partition) never closes its own: bounded, then the rest are dropped.
+    let mut peer_server = peer_server;
+    match tokio::time::timeout(STOP_WAIT, &mut peer_server).await {
+        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the peer listener"),
+        Err(_) => {
+            tracing::warn!("peer connections still open after {STOP_WAIT:?} (a peer not answering?); closing them");
+            peer_server.abort();
+        }
+        _ => {}
     }
     broker.close().await;
     crate::server::wait_until_released(broker).await;

@@ -264,3 +264,21 @@ async fn a_broker_restarted_at_a_new_address_is_handed_out_there() {
         wait_for_metadata(cluster.addr(i), "the moved broker at its new address", at_new).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_stops_on_sigterm_though_a_peer_is_frozen() {
+    let mut cluster = Cluster::start(3);
+    let leader = cluster.leader().await;
+    create_topic(&mut connect(cluster.addr(leader)).await, "t", 3).await;
+    // Every broker leads a shard and replicates to the others, so each holds connections to
+    // every peer listener. A frozen peer never closes its own: the graceful stop must not
+    // wait for it.
+    for shard in 0..4 {
+        cluster.shard_leader(shard).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let frozen = (leader + 1) % 3;
+    cluster.pause(frozen);
+    assert!(cluster.terminate(leader), "the leader stops, and cleanly, while a peer is frozen");
+    cluster.resume(frozen);
+}
