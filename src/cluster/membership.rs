@@ -3,7 +3,7 @@
 //! consensus (openraft's `change_membership`); a member that does not lead passes the call on to
 //! the leader, once. A broker is added as a learner first and becomes a voter only once it has
 //! caught up, so a slow newcomer never costs the shard its majority.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use openraft::ChangeMembers;
@@ -144,6 +144,14 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             Err(NotHere::Refused(Error::MembershipChange(format!(
                 "node {id} is a voter of shard {group}: remove broker {id} first, or give the new broker its own --node-id"
             ))))
+        }
+        // A joiner trying again (its copy was cut short) at other addresses: the learner is
+        // that same broker, reached there from now on.
+        MemberChange::Learn { id, node } if membership.get_node(id).is_some_and(|known| known != node) => {
+            let moved = ChangeMembers::SetNodes(BTreeMap::from([(*id, node.clone())]));
+            raft.change_membership(moved, false).await.map_err(refusal)?;
+            changed(group, *id, "learner");
+            Ok(())
         }
         MemberChange::Learn { id, .. } if membership.get_node(id).is_some() => Ok(()),
         MemberChange::Learn { id, node } => {

@@ -135,3 +135,46 @@ async fn removing_a_live_leader_hands_its_shards_over_first() {
     let stored = fetch_all(&mut client, "t", 0, 0).await;
     assert_eq!(stored.len(), 10, "every record of partition 0, before and after the removal");
 }
+
+/// Asks broker `i`'s peer listener for a copy for node 9 reached at `peer_addr`, and reads it
+/// whole (a joiner that then never starts).
+async fn copy_for_node_9(cluster: &Cluster, i: usize, peer_addr: &str) {
+    use strata::proto::peer;
+    let mut member = peer::peer_client::PeerClient::connect(format!("http://{}", cluster.peer(i))).await.expect("peer");
+    let node = peer::Node {
+        peer_addr: peer_addr.into(),
+        client_addr: format!("{peer_addr}-client"),
+        kafka_addr: String::new(),
+    };
+    let request =
+        peer::CheckpointRequest { node_id: 9, format_version: strata::storage::FORMAT_VERSION, node: Some(node) };
+    let mut chunks = member.checkpoint(request).await.expect("a copy").into_inner();
+    let mut done = false;
+    while let Some(chunk) = chunks.message().await.expect("chunk") {
+        done |= chunk.done;
+    }
+    assert!(done, "the copy ends with its done marker");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_joiner_that_never_finishes_is_a_learner_until_removed() {
+    let cluster = Cluster::start_with(3, &["--data-shards", "1"]);
+    data_shard_led_by_its_preferred_leader(&cluster).await;
+    let mut admin = connect(cluster.addr(0)).await;
+    let learning = |status: &proto::ClusterStatusResponse| status.shards.iter().all(|s| s.learners == [9]);
+
+    // Each copy makes node 9 a learner of every shard first; asked again from elsewhere, the
+    // learner is reached at its new address.
+    copy_for_node_9(&cluster, 0, "127.0.0.1:1").await;
+    copy_for_node_9(&cluster, 1, "127.0.0.1:2").await;
+    let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    assert!(learning(&status), "node 9 is a learner of every shard: {:?}", status.shards);
+    let nine = status.brokers.iter().find(|b| b.id == 9).expect("node 9 listed");
+    assert_eq!(nine.peer_address, "127.0.0.1:2", "the learner's latest address");
+
+    // It never comes: removing it ends the wait for it (trims, `cluster status`).
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: 9 }).await.expect("learner removed");
+    let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    assert!(status.shards.iter().all(|s| s.learners.is_empty() && s.members == [1, 2, 3]), "{:?}", status.shards);
+    assert!(status.brokers.iter().all(|b| b.id != 9), "node 9 is gone: {:?}", status.brokers);
+}
