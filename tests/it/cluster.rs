@@ -303,7 +303,9 @@ pub async fn wait_caught_up(addr: SocketAddr, topic: &str, expected: &[i64]) {
         if high_watermarks(addr, topic).await == expected {
             return;
         }
-        assert!(round < 400, "broker {addr} never caught up to {expected:?}");
+        // Bounded generously: two cluster tests share two cores, and a restarted broker first
+        // replays its log.
+        assert!(round < 1_200, "broker {addr} never caught up to {expected:?} within 60 s");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -136,8 +136,8 @@ async fn removing_a_live_leader_hands_its_shards_over_first() {
     assert_eq!(stored.len(), 10, "every record of partition 0, before and after the removal");
 }
 
-/// Asks broker `i`'s peer listener for a copy for node 9 reached at `peer_addr`, and reads it
-/// whole (a joiner that then never starts).
+/// Asks broker `i`'s peer listener for a copy for node 9 reached at `peer_addr` (bounded, as a
+/// joiner does), and reads it whole (a joiner that then never starts).
 async fn copy_for_node_9(cluster: &Cluster, i: usize, peer_addr: &str) {
     use strata::proto::peer;
     let mut member = peer::peer_client::PeerClient::connect(format!("http://{}", cluster.peer(i))).await.expect("peer");
@@ -148,7 +148,21 @@ async fn copy_for_node_9(cluster: &Cluster, i: usize, peer_addr: &str) {
     };
     let request =
         peer::CheckpointRequest { node_id: 9, format_version: strata::storage::FORMAT_VERSION, node: Some(node) };
-    let mut chunks = member.checkpoint(request).await.expect("a copy").into_inner();
+    // A leader being elected or handed a shard answers UNAVAILABLE, as to a real joiner: again.
+    let mut chunks = None;
+    for _ in 0..50 {
+        match member.checkpoint(request.clone()).await {
+            Ok(copy) => {
+                chunks = Some(copy.into_inner());
+                break;
+            }
+            Err(status) if status.code() == Code::Unavailable => {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(status) => panic!("no copy: {status}"),
+        }
+    }
+    let mut chunks = chunks.expect("a copy within 10 s");
     let mut done = false;
     while let Some(chunk) = chunks.message().await.expect("chunk") {
         done |= chunk.done;
