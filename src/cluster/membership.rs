@@ -14,7 +14,7 @@ use tonic::Code;
 use super::codec;
 use super::hand_over::hand_over;
 use super::node::connect;
-use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, Raft, TypeConfig};
+use super::types::{BrokerNode, ClusterId, Raft, TypeConfig};
 use super::watch::RAFT_MEMBERSHIP_CHANGES;
 use crate::error::{Error, Result};
 use crate::proto::peer as pb;
@@ -122,12 +122,11 @@ pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) 
 /// unless the request says it was passed on already).
 pub async fn at_peer(peer_addr: &str, cluster_id: &ClusterId, request: pb::ChangeMembersRequest) -> Result<()> {
     let mut client = connect(peer_addr).await.map_err(|status| from_status(peer_addr, status))?;
-    let mut request = tonic::Request::new(request);
-    request.set_timeout(AT_LEADER_TIMEOUT);
-    if let Ok(id) = tonic::metadata::MetadataValue::try_from(cluster_id.get()) {
-        request.metadata_mut().insert(CLUSTER_ID_KEY, id);
-    }
-    client.change_members(request).await.map(|_| ()).map_err(|status| from_status(peer_addr, status))
+    client
+        .change_members(cluster_id.request(request, AT_LEADER_TIMEOUT))
+        .await
+        .map(|_| ())
+        .map_err(|status| from_status(peer_addr, status))
 }
 
 async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(), NotHere> {

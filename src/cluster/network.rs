@@ -14,7 +14,7 @@ use openraft::raft::{
 use tonic::transport::{Channel, Endpoint};
 
 use super::codec;
-use super::types::{BrokerNode, CLUSTER_ID_KEY, ClusterId, TypeConfig, Vote};
+use super::types::{BrokerNode, ClusterId, TypeConfig, Vote};
 use crate::proto::peer::peer_client::PeerClient;
 
 /// Shortest wait for a peer's answer: openraft's own deadline for replication is a heartbeat
@@ -69,12 +69,7 @@ pub struct PeerConnection {
 impl PeerConnection {
     /// `message` as a call of this cluster, answered within `option`'s deadline.
     fn request<T>(&self, message: T, option: &RPCOption) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        request.set_timeout(timeout(option));
-        if let Ok(id) = tonic::metadata::MetadataValue::try_from(self.cluster_id.get()) {
-            request.metadata_mut().insert(CLUSTER_ID_KEY, id);
-        }
-        request
+        self.cluster_id.request(message, timeout(option))
     }
 
     fn client(&self) -> Result<PeerClient<Channel>, RPCError<TypeConfig>> {

@@ -29,6 +29,17 @@ impl ClusterId {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = id.to_string();
     }
 
+    /// `message` as a peer call of this cluster, answered within `timeout`: every call but Hello
+    /// carries the sender's cluster id (`CLUSTER_ID_KEY`), and peers refuse another.
+    pub fn request<T>(&self, message: T, timeout: std::time::Duration) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(timeout);
+        if let Ok(id) = tonic::metadata::MetadataValue::try_from(self.get()) {
+            request.metadata_mut().insert(CLUSTER_ID_KEY, id);
+        }
+        request
+    }
+
     /// Goes by `id` from now on, recorded durably in the data dir's identity first.
     pub async fn adopt(&self, store: &std::sync::Arc<crate::storage::Store>, id: &str) -> anyhow::Result<()> {
         let (store, adopted) = (store.clone(), id.to_string());
