@@ -85,6 +85,32 @@ pub async fn serve(
     served
 }
 
+/// A graceful stop that cannot hang. After its shutdown signal a tonic server waits for every
+/// connection to close, and one whose other end stopped answering (a frozen client or peer
+/// broker) never does. Returns the signal to hand the server (it completes with `shutdown`) and
+/// a deadline that completes `grace` later, logging what it cuts short (`what`): race the
+/// server against it, and drop the server when the deadline wins.
+pub fn stop_within(
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+    what: &'static str,
+) -> (impl Future<Output = ()>, impl Future<Output = ()>) {
+    let (began, stopping) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = began.send(());
+    };
+    let deadline = async move {
+        match stopping.await {
+            Ok(()) => tokio::time::sleep(grace).await,
+            // The server ended without a shutdown: nothing to bound.
+            Err(_) => std::future::pending().await,
+        }
+        tracing::warn!(what, "connections still open {grace:?} after shutdown began (not answering?); closing them");
+    };
+    (signal, deadline)
+}
+
 /// RocksDB closes when the last handle drops. Connection tasks may drop theirs just after the
 /// server returns; wait briefly so a caller can reopen the same data dir right away.
 pub async fn wait_until_released(broker: Arc<Broker>) {

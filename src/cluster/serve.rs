@@ -62,12 +62,17 @@ pub async fn run(
     };
     let stop_peers = CancellationToken::new();
     let peer_server = tokio::spawn({
-        let stop = stop_peers.clone();
+        let (signal, deadline) = crate::server::stop_within(stop_peers.clone().cancelled_owned(), STOP_WAIT, "peers");
         let service = PeerServer::new(peers).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20);
-        Server::builder().add_service(service).serve_with_incoming_shutdown(
-            TcpIncoming::from(peer_listener).with_nodelay(Some(true)),
-            stop.cancelled_owned(),
-        )
+        let server = Server::builder()
+            .add_service(service)
+            .serve_with_incoming_shutdown(TcpIncoming::from(peer_listener).with_nodelay(Some(true)), signal);
+        async move {
+            tokio::select! {
+                served = server => served,
+                () = deadline => Ok(()),
+            }
+        }
     });
     // Long enough for the follower to win the election it starts at once; short of what an
     // election after a crash would take anyway.
@@ -128,17 +133,10 @@ pub async fn run(
             Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?}; going on"),
         }
     }
+    // Bounded (`STOP_WAIT`): a frozen peer never closes its connections.
     stop_peers.cancel();
-    // A graceful stop waits for every peer connection to close, and a frozen peer (SIGSTOP, a
-    // partition) never closes its own: bounded, then the rest are dropped.
-    let mut peer_server = peer_server;
-    match tokio::time::timeout(STOP_WAIT, &mut peer_server).await {
-        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the peer listener"),
-        Err(_) => {
-            tracing::warn!("peer connections still open after {STOP_WAIT:?} (a peer not answering?); closing them");
-            peer_server.abort();
-        }
-        _ => {}
+    if let Ok(Err(e)) = peer_server.await {
+        tracing::warn!(error = %e, "stopping the peer listener");
     }
     broker.close().await;
     crate::server::wait_until_released(broker).await;

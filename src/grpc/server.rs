@@ -43,15 +43,14 @@ pub async fn serve(
         .try_filter_map(move |stream| std::future::ready(Ok(limit.admit(stream))));
     tracing::info!(%addr, "serving gRPC");
     let signal_broker = broker.clone();
-    let (began, stopping) = tokio::sync::oneshot::channel();
     let signal = async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         health.set_not_serving::<BrokerServer<BrokerService>>().await;
         // Ends long-polls and subscription streams, which would otherwise hold the server open.
         signal_broker.begin_shutdown();
-        let _ = began.send(());
     };
+    let (signal, deadline) = crate::server::stop_within(signal, SHUTDOWN_GRACE, "clients");
     let server = Server::builder()
         .layer(MetricsLayer)
         .max_concurrent_streams(Some(broker.config().max_streams_per_connection))
@@ -62,20 +61,9 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(service)
         .serve_with_incoming_shutdown(incoming, signal);
-    // A graceful stop waits for every connection to close; one whose other end stopped
-    // answering (a frozen client or peer broker) never does. Bounded, then dropped.
-    let grace = async {
-        if stopping.await.is_ok() {
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
     tokio::select! {
         served = server => served?,
-        () = grace => tracing::warn!(
-            "connections still open {SHUTDOWN_GRACE:?} after shutdown began (a client not answering?); closing them"
-        ),
+        () = deadline => {}
     }
     Ok(())
 }
