@@ -114,7 +114,9 @@ async fn produce(
         let partition = request.partition.unwrap_or(0);
         match client.produce(deadline(strata::client::for_partition(request.clone(), "t", partition))).await {
             Ok(response) => {
-                let result = response.into_inner().results[0];
+                let Some(&result) = response.into_inner().results.first() else {
+                    panic!("a produce at acks ALL was answered without a result");
+                };
                 let mut p = state.lock().expect("producer");
                 let values = p.unanswered.take().expect("the batch just answered");
                 p.next_sequence += values.len() as i32;
@@ -271,11 +273,29 @@ async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
         println!("cycle {cycle}: {fault}");
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         stop.store(true, Ordering::SeqCst);
-        for task in tasks {
-            task.await.expect("client task");
-        }
+        join_client_tasks(tasks).await;
     }
     heal_and_check(cluster, &producers, &shared).await;
+}
+
+/// Waits for the cycle's clients; a client that panicked fails the test with its own message
+/// (one line, so it is not lost among the other threads' output).
+async fn join_client_tasks(tasks: Vec<tokio::task::JoinHandle<()>>) {
+    let mut failures = Vec::new();
+    for task in tasks {
+        if let Err(e) = task.await {
+            let message = match e.try_into_panic() {
+                Ok(payload) => payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "a panic without a message".into()),
+                Err(e) => e.to_string(),
+            };
+            failures.push(message);
+        }
+    }
+    assert!(failures.is_empty(), "client tasks failed: {failures:?}");
 }
 
 /// Restarts every broker, waits until all three applied the same, sends what is unanswered,
