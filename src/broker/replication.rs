@@ -196,27 +196,39 @@ impl Broker {
         }
     }
 
+    /// Copies of each partition: the cluster's `--default-replication-factor`, or every broker
+    /// (a cluster formed before it, or with fewer brokers left).
+    pub fn replication_factor(&self) -> u32 {
+        let brokers = self.cluster_status().placement(META_SHARD).replicas.len().max(1) as u64;
+        match self.shards().replicas() {
+            0 => brokers as u32,
+            copies => copies.min(brokers) as u32,
+        }
+    }
+
     /// `Ok` if `requested` copies of a new topic's partitions can be made (checked on the
     /// metadata leader, which knows which brokers are alive): at most the live brokers, and,
-    /// while every shard has every broker as a member, all of the cluster's brokers.
+    /// while every data shard keeps the cluster's count of copies, that count.
     pub fn check_replication_factor(&self, requested: Option<u32>) -> Result<()> {
         let Some(requested) = requested else { return Ok(()) };
         if requested == 0 {
-            return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: every broker)"));
+            return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: the cluster's)"));
         }
         self.ensure_meta_leader()?;
         let status = self.cluster_status();
-        let (alive, members) = (status.alive_brokers(), status.placement(META_SHARD).replicas.len());
+        let (alive, brokers) = (status.alive_brokers(), status.placement(META_SHARD).replicas.len());
         if requested as usize > alive {
             return Err(Error::InvalidReplicationFactor(format!(
-                "replication factor {requested} needs {requested} live brokers; {alive} of the cluster's {members} \
+                "replication factor {requested} needs {requested} live brokers; {alive} of the cluster's {brokers} \
                  are alive: start more brokers or ask for fewer copies"
             )));
         }
-        if requested as usize != members {
+        let copies = self.replication_factor();
+        if requested != copies {
             return Err(Error::InvalidReplicationFactor(format!(
-                "replication factor {requested} is not available yet: this cluster keeps every partition on all \
-                 {members} brokers; pass {members} or leave it unset"
+                "replication factor {requested} is not available: this cluster keeps every partition on {copies} of \
+                 its {brokers} brokers (--default-replication-factor, fixed when it formed); pass {copies} or leave \
+                 it unset"
             )));
         }
         Ok(())

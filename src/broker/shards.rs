@@ -11,11 +11,37 @@ pub const META_SHARD: u64 = 0;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shards {
     data: u64,
+    /// Brokers each data shard forms with (0: every broker).
+    replicas: u64,
 }
 
 impl Shards {
     pub fn new(data: u64) -> Self {
-        Shards { data }
+        Shards { data, replicas: 0 }
+    }
+
+    /// With each data shard on `replicas` brokers (0: every broker).
+    pub fn with_replicas(self, replicas: u64) -> Self {
+        Shards { replicas, ..self }
+    }
+
+    /// Brokers each data shard forms with (0: every broker); the cluster's replication factor.
+    pub fn replicas(&self) -> u64 {
+        self.replicas
+    }
+
+    /// The brokers `shard` forms with, of the seeds `ids`: all of them for the metadata shard
+    /// (every broker applies the catalog), `replicas` consecutive ones in id order for a data
+    /// shard, starting at the one the shard prefers as leader (`balance::preferred_leader`), so
+    /// every broker carries and leads as many shards.
+    pub fn initial_members(&self, shard: u64, ids: &[u64]) -> Vec<u64> {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        if shard == META_SHARD || self.replicas == 0 || self.replicas as usize >= n {
+            return sorted;
+        }
+        (0..self.replicas as usize).map(|k| sorted[(shard as usize + k) % n]).collect()
     }
 
     /// Data shards (0: shard 0 carries the partitions too).
@@ -94,6 +120,19 @@ mod tests {
         let of = |topic: u64| (0..8).map(|p| shards.of_partition(topic, p)).collect::<Vec<_>>();
         assert_eq!(of(1), [2, 3, 4, 1, 2, 3, 4, 1]);
         assert_eq!(of(2), [3, 4, 1, 2, 3, 4, 1, 2]);
+    }
+
+    #[test]
+    fn data_shards_form_on_consecutive_brokers_and_the_metadata_shard_on_all() {
+        let shards = Shards::new(4).with_replicas(3);
+        let ids = [40, 10, 30, 20];
+        assert_eq!(shards.initial_members(META_SHARD, &ids), [10, 20, 30, 40]);
+        let members: Vec<_> = (1..=4).map(|s| shards.initial_members(s, &ids)).collect();
+        assert_eq!(members, [vec![20, 30, 40], vec![30, 40, 10], vec![40, 10, 20], vec![10, 20, 30]]);
+        // Each broker carries three of the four data shards.
+        assert!(ids.iter().all(|id| members.iter().filter(|m| m.contains(id)).count() == 3));
+        assert_eq!(Shards::new(4).initial_members(2, &ids), [10, 20, 30, 40]);
+        assert_eq!(Shards::new(4).with_replicas(5).initial_members(2, &ids), [10, 20, 30, 40]);
     }
 
     #[test]

@@ -136,6 +136,11 @@ pub struct ServeArgs {
     /// cluster forms (every seed gives the same); 0: one group carries all. Default: one per seed.
     #[arg(long, env = "STRATA_DATA_SHARDS")]
     data_shards: Option<u64>,
+    /// Cluster: brokers that keep a copy of each data shard, and so of each partition (a
+    /// topic's replication factor). Fixed when the cluster forms (every seed gives the same);
+    /// with more seeds, each broker carries a share of the partitions. Default: min(3, seeds).
+    #[arg(long, env = "STRATA_DEFAULT_REPLICATION_FACTOR")]
+    default_replication_factor: Option<u64>,
     /// Cluster: how often a leader tells followers it is alive.
     #[arg(long, env = "STRATA_RAFT_HEARTBEAT", default_value = "100ms", value_parser = parse_duration)]
     raft_heartbeat: Duration,
@@ -241,11 +246,31 @@ impl ServeArgs {
                 (Some(_), None) => None,
                 (None, asked) => Some(asked.unwrap_or(self.seeds.len() as u64)),
             },
+            replication_factor: self.replication_factor()?,
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
             min_free_disk: self.min_free_disk,
         }))
+    }
+
+    /// The copies of each data shard a forming cluster asks for (`None` for a joining broker:
+    /// the cluster's).
+    fn replication_factor(&self) -> anyhow::Result<Option<u64>> {
+        let seeds = self.seeds.len() as u64;
+        match (&self.join, self.default_replication_factor) {
+            (Some(_), Some(_)) => anyhow::bail!(
+                "--default-replication-factor is fixed when a cluster forms; a broker that joins takes the cluster's: \
+                 leave it out (of the config file and STRATA_DEFAULT_REPLICATION_FACTOR too)"
+            ),
+            (Some(_), None) => Ok(None),
+            (None, Some(0)) => anyhow::bail!("--default-replication-factor must be at least 1"),
+            (None, Some(asked)) if asked > seeds => anyhow::bail!(
+                "--default-replication-factor {asked} needs at least {asked} seeds; --seeds lists {seeds}: list more \
+                 seeds or ask for fewer copies"
+            ),
+            (None, asked) => Ok(Some(asked.unwrap_or(seeds.min(3)))),
+        }
     }
 
     fn into_config(self) -> anyhow::Result<ServerConfig> {
@@ -302,6 +327,7 @@ struct ClusterFlags {
     seeds: Vec<String>,
     join: Option<String>,
     data_shards: Option<u64>,
+    replication_factor: Option<u64>,
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
@@ -327,6 +353,7 @@ impl ClusterFlags {
             seeds: self.seeds,
             join: self.join,
             data_shards: self.data_shards,
+            replication_factor: self.replication_factor,
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,

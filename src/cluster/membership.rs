@@ -12,10 +12,12 @@ use openraft::errors::{ChangeMembershipError, ClientWriteError, RaftError};
 use tonic::Code;
 
 use super::codec;
+use super::directory::{ShardDirectory, is_member};
 use super::hand_over::hand_over;
 use super::node::connect;
 use super::types::{BrokerNode, ClusterId, Raft, TypeConfig};
 use super::watch::RAFT_MEMBERSHIP_CHANGES;
+use crate::broker::shards::META_SHARD;
 use crate::error::{Error, Result};
 use crate::proto::peer as pb;
 
@@ -89,9 +91,15 @@ pub async fn change_members(
     }
 }
 
-/// Takes broker `id` out of every shard, each through its leader. An election under way is
-/// waited out for a while; a shard already without it is done.
-pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) -> Result<()> {
+/// Takes broker `id` out of every shard, each through its leader (found in `directory` for a
+/// shard this broker `me` is not a member of). An election under way is waited out for a
+/// while; a shard already without it is done.
+pub async fn remove_everywhere(
+    rafts: &[Raft],
+    cluster_id: &ClusterId,
+    (me, directory): (u64, &ShardDirectory),
+    id: u64,
+) -> Result<()> {
     let known =
         rafts.iter().any(|raft| raft.metrics().borrow_watched().membership_config.membership().get_node(&id).is_some());
     if !known {
@@ -101,7 +109,12 @@ pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) 
     for (group, raft) in rafts.iter().enumerate() {
         let mut attempts = 0;
         loop {
-            match change_members(raft, group as u64, cluster_id, &change, true).await {
+            let changed = if is_member(raft, me) {
+                change_members(raft, group as u64, cluster_id, &change, true).await
+            } else {
+                change_elsewhere(&rafts[META_SHARD as usize], directory, group as u64, cluster_id, &change).await
+            };
+            match changed {
                 Err(Error::NotLeader { .. } | Error::MembershipChanging(_)) if attempts < ELECTION_RETRIES => {
                     attempts += 1;
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -116,6 +129,29 @@ pub async fn remove_everywhere(rafts: &[Raft], cluster_id: &ClusterId, id: u64) 
         }
     }
     Ok(())
+}
+
+/// `change` of a shard this broker is not a member of, through the leader `directory` names (a
+/// shard the directory says is without the broker is done).
+async fn change_elsewhere(
+    meta: &Raft,
+    directory: &ShardDirectory,
+    group: u64,
+    cluster_id: &ClusterId,
+    change: &MemberChange,
+) -> Result<()> {
+    let no_leader = Error::NotLeader { leader_id: None, leader_addr: None };
+    let Some(shard) = directory.status(group) else { return Err(no_leader) };
+    let MemberChange::Remove { id } = change else { return Err(no_leader) };
+    if !shard.members.contains(id) && !shard.learners.contains(id) {
+        return Ok(());
+    }
+    let metrics = meta.metrics().borrow_watched().clone();
+    let leader = shard.leader.and_then(|l| metrics.membership_config.membership().get_node(&l).cloned());
+    match leader {
+        Some(leader) => at_peer(&leader.peer_addr, cluster_id, change.request(group, false)).await,
+        None => Err(no_leader),
+    }
 }
 
 /// Asks the member at `peer_addr` to make a change (it passes it on to the shard's leader

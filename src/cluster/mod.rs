@@ -16,6 +16,7 @@ mod addresses;
 mod balance;
 mod codec;
 mod data_dir_copy;
+mod directory;
 mod disk_guard;
 mod disk_wait;
 mod entry_sizes;

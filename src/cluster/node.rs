@@ -9,6 +9,7 @@ use openraft::errors::{InitializeError, RaftError};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::directory::{self, ShardDirectory};
 use super::disk_wait::DiskWait;
 use super::raft_log::{ClusterReplication, RaftLog};
 use super::shard::{CatalogProgress, Member, ShardReplica, recorded_shards};
@@ -39,6 +40,9 @@ pub struct ClusterConfig {
     /// Raft groups that carry the partitions, besides the metadata group (`--data-shards`;
     /// fixed when the cluster forms). `None` for a broker that joins: the cluster's.
     pub data_shards: Option<u64>,
+    /// Brokers each data shard forms with (`--default-replication-factor`; fixed when the
+    /// cluster forms). `None` for a broker that joins: the cluster's.
+    pub replication_factor: Option<u64>,
     pub heartbeat: Duration,
     /// Elections start after a random wait in this range without a leader.
     pub election_timeout: (Duration, Duration),
@@ -78,7 +82,7 @@ pub fn open_broker(
     let broker = Broker::open_with(config, move |appliers, identity| {
         let store = appliers.store().clone();
         store.ensure_raft_log()?;
-        let shards = recorded_shards(&store, cluster.data_shards)?;
+        let shards = recorded_shards(&store, cluster.data_shards, cluster.replication_factor)?;
         let (catalog_events, catalog_applied) = mpsc::unbounded_channel();
         let disk = DiskWait::default();
         let member = Member {
@@ -111,7 +115,11 @@ pub fn open_broker(
             replicas.push(replica);
         }
         *started_rafts.lock().unwrap_or_else(|p| p.into_inner()) = Some((replicas.clone(), member.cluster_id.clone()));
+        let directory = Arc::new(ShardDirectory::default());
+        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
+        runtime.spawn(directory::poll(directory.clone(), rafts, identity.node_id, member.cluster_id.clone()));
         let replication = ClusterReplication {
+            directory,
             shards,
             replicas,
             node_id: identity.node_id,
@@ -161,13 +169,15 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
         peer_addr: cluster.peer_addr.clone(),
         kafka_addr: cluster.kafka_addr.clone(),
         data_shards: broker.shards().data(),
+        replication_factor: broker.shards().replicas(),
     }
 }
 
 /// Forms the cluster from the seeds, once: every seed waits until all seeds answer, agrees on
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
-/// initializes every shard's group with the same members (safe to do on every seed: the first
-/// wins, the others find it initialized). A broker whose groups already formed does nothing.
+/// initializes the groups of the shards it is a member of with the same members (safe to do on
+/// every seed: the first wins, the others find it initialized), the metadata shard's last. A
+/// broker whose metadata group already formed does nothing.
 pub async fn form(
     broker: &Broker,
     rafts: &Rafts,
@@ -175,11 +185,7 @@ pub async fn form(
     cluster_id: &ClusterId,
 ) -> anyhow::Result<()> {
     let asking = Asking::of(broker, cluster);
-    let mut initialized = true;
-    for raft in rafts {
-        initialized &= raft.is_initialized().await?;
-    }
-    if initialized {
+    if rafts[META_SHARD as usize].is_initialized().await? {
         return check_same_cluster(&asking, cluster, cluster_id).await;
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
@@ -191,20 +197,50 @@ pub async fn form(
     }
     tokio::select! {
         asked = agree_and_initialize(broker, rafts, &asking, cluster, cluster_id) => asked,
-        () = formed_by_another_seed(rafts) => Ok(()),
+        members = formed_by_another_seed(rafts) => initialize_data_shards(broker, rafts, &members).await,
     }
 }
 
-/// Another seed may form the groups first (this one then joins through Raft, taking the cluster
-/// id from its first call), and a seed may die meanwhile: stop asking once every group formed.
-async fn formed_by_another_seed(rafts: &Rafts) {
+/// Another seed may form the metadata group first (this one then joins through Raft, taking the
+/// cluster id from its first call), and a seed may die meanwhile: stop asking once it formed,
+/// and return its members (every seed).
+async fn formed_by_another_seed(rafts: &Rafts) -> BTreeMap<u64, BrokerNode> {
     let formed = |m: &openraft::RaftMetrics<super::types::TypeConfig>| {
         m.membership_config.membership().voter_ids().next().is_some()
     };
-    for raft in rafts {
-        if raft.wait(None).metrics(formed, "the group formed by another seed").await.is_err() {
-            std::future::pending::<()>().await; // stopped: the broker is going down
+    match rafts[META_SHARD as usize].wait(None).metrics(formed, "the group formed by another seed").await {
+        Ok(metrics) => metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.clone())).collect(),
+        Err(_) => std::future::pending().await, // stopped: the broker is going down
+    }
+}
+
+/// Initializes the group of every data shard this broker forms with, from the seeds
+/// `members`. Every member of a data shard does this, so it forms though the seed that formed
+/// the metadata group is not among its members.
+async fn initialize_data_shards(
+    broker: &Broker,
+    rafts: &Rafts,
+    members: &BTreeMap<u64, BrokerNode>,
+) -> anyhow::Result<()> {
+    let shards = broker.shards();
+    let ids: Vec<u64> = members.keys().copied().collect();
+    let me = broker.identity().node_id;
+    for (shard, raft) in rafts.iter().enumerate().skip(1) {
+        let ids = shards.initial_members(shard as u64, &ids);
+        if !ids.contains(&me) {
+            continue;
         }
+        let nodes = members.iter().filter(|(id, _)| ids.contains(id)).map(|(id, node)| (*id, node.clone()));
+        initialize(raft, nodes.collect()).await?;
+    }
+    Ok(())
+}
+
+/// Initializes one group; one another member initialized first is as good.
+async fn initialize(raft: &Raft, members: BTreeMap<u64, BrokerNode>) -> anyhow::Result<()> {
+    match raft.initialize(members).await {
+        Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => Ok(()),
+        Err(e) => anyhow::bail!("forming the cluster failed: {e}"),
     }
 }
 
@@ -225,6 +261,14 @@ async fn agree_and_initialize(
                  --data-shards",
                 answer.data_shards,
                 asking.data_shards
+            );
+        }
+        if answer.replication_factor != asking.replication_factor {
+            anyhow::bail!(
+                "seed {seed} forms the cluster with --default-replication-factor {}, this broker with {}: give every \
+                 seed the same --default-replication-factor",
+                answer.replication_factor,
+                asking.replication_factor
             );
         }
         ids.insert(answer.node_id, answer.cluster_id.clone());
@@ -251,13 +295,9 @@ async fn agree_and_initialize(
         shards = rafts.len(),
         "every seed answered; forming the cluster"
     );
-    for raft in rafts {
-        match raft.initialize(members.clone()).await {
-            Ok(()) | Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {}
-            Err(e) => anyhow::bail!("forming the cluster failed: {e}"),
-        }
-    }
-    Ok(())
+    // The metadata group last: once it formed, a restarting seed forms nothing again.
+    initialize_data_shards(broker, rafts, &members).await?;
+    initialize(&rafts[META_SHARD as usize], members).await
 }
 
 /// What this broker tells the brokers it asks who they are.
@@ -265,11 +305,18 @@ pub struct Asking {
     pub me: u64,
     pub seeds: Vec<String>,
     pub data_shards: u64,
+    pub replication_factor: u64,
 }
 
 impl Asking {
     pub fn of(broker: &Broker, cluster: &ClusterConfig) -> Self {
-        Asking { me: broker.identity().node_id, seeds: cluster.seeds.clone(), data_shards: broker.shards().data() }
+        let shards = broker.shards();
+        Asking {
+            me: broker.identity().node_id,
+            seeds: cluster.seeds.clone(),
+            data_shards: shards.data(),
+            replication_factor: shards.replicas(),
+        }
     }
 }
 

@@ -7,8 +7,10 @@ use tonic::{Request, Response, Status};
 
 use super::codec;
 use super::data_dir_copy::{self, Chunks};
+use super::directory;
 use super::membership::{MemberChange, change_members};
 use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
+use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_server};
 use crate::storage::{FORMAT_VERSION, Store};
 
@@ -94,7 +96,9 @@ impl PeerService {
             }
             if !voters.contains(&self.hello.node_id) {
                 return Err(Status::failed_precondition(format!(
-                    "this broker (node {}) is not a member of shard {shard}: join through another member",
+                    "this broker (node {}) is not a member of shard {shard}: join through a broker that is a member \
+                     of every shard (in a cluster whose data shards are each on fewer brokers than it has, none is: \
+                     joining one is not supported yet)",
                     self.hello.node_id
                 )));
             }
@@ -199,5 +203,13 @@ impl peer_server::Peer for PeerService {
         let change = MemberChange::from_request(request);
         change_members(raft, group, &self.cluster_id, &change, may_forward).await?;
         Ok(Response::new(pb::ChangeMembersResponse {}))
+    }
+
+    async fn shard_leaders(
+        &self,
+        request: Request<pb::ShardLeadersRequest>,
+    ) -> Result<Response<pb::ShardLeadersResponse>, Status> {
+        self.check(&request, META_SHARD).await?;
+        Ok(Response::new(pb::ShardLeadersResponse { shards: directory::led_here(&self.rafts, self.hello.node_id) }))
     }
 }

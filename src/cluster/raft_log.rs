@@ -14,6 +14,7 @@ use prost::Message;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::directory::{ShardDirectory, is_member};
 use super::disk_wait::DiskWait;
 use super::membership::remove_everywhere;
 use super::shard::{CatalogProgress, ShardReplica};
@@ -122,6 +123,8 @@ pub struct ClusterReplication {
     /// acknowledged message was sent. A follower that heard this leader votes for no other
     /// within it.
     pub read_lease: Duration,
+    /// Leaders of the shards this broker is not a member of.
+    pub directory: Arc<ShardDirectory>,
 }
 
 impl ClusterReplication {
@@ -140,11 +143,25 @@ impl ClusterReplication {
     fn meta_raft(&self) -> &Raft {
         &self.replicas[META_SHARD as usize].raft
     }
+
+    /// A shard this broker is not a member of: its leader as the members last told, at the
+    /// address the metadata shard (which has every broker) knows.
+    fn leadership_elsewhere(&self, shard: u64) -> Leadership {
+        let leader_id = self.directory.status(shard).and_then(|s| s.leader);
+        let metrics = self.meta_raft().metrics();
+        let metrics = metrics.borrow_watched();
+        let membership = metrics.membership_config.membership();
+        let leader_addr = leader_id.and_then(|id| membership.get_node(&id)).map(|node| node.client_addr.clone());
+        Leadership { leader: false, leader_id, leader_addr }
+    }
 }
 
 impl Replication for ClusterReplication {
     fn leadership(&self, shard: u64) -> Leadership {
         let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
+        if !is_member(&replica.raft, self.node_id) {
+            return self.leadership_elsewhere(shard);
+        }
         let metrics = replica.raft.metrics();
         let metrics = metrics.borrow_watched();
         let leader_id = metrics.current_leader;
@@ -169,8 +186,12 @@ impl Replication for ClusterReplication {
     /// The metadata shard's view of the brokers, with every shard.
     fn status(&self) -> ClusterStatus {
         let mut status = self.replicas[META_SHARD as usize].watch.status();
-        for replica in &self.replicas[1..] {
-            status.shards.extend(replica.watch.status().shards);
+        for (shard, replica) in self.replicas.iter().enumerate().skip(1) {
+            if is_member(&replica.raft, self.node_id) {
+                status.shards.extend(replica.watch.status().shards);
+            } else {
+                status.shards.extend(self.directory.status(shard as u64));
+            }
         }
         status
     }
@@ -200,7 +221,7 @@ impl Replication for ClusterReplication {
 
     fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>> {
         let rafts: Vec<Raft> = self.replicas.iter().map(|r| r.raft.clone()).collect();
-        let cluster_id = self.cluster_id.clone();
-        Box::pin(async move { remove_everywhere(&rafts, &cluster_id, node_id).await })
+        let (cluster_id, me, directory) = (self.cluster_id.clone(), self.node_id, self.directory.clone());
+        Box::pin(async move { remove_everywhere(&rafts, &cluster_id, (me, &directory), node_id).await })
     }
 }

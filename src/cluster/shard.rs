@@ -137,27 +137,43 @@ impl Member<'_> {
     }
 }
 
-/// The key under which a member records its cluster's data shard count.
+/// The keys under which a member records its cluster's data shard count and copies of each.
 const DATA_SHARDS_MARK: &str = "data_shards";
+const REPLICATION_FACTOR_MARK: &str = "replication_factor";
 
 /// How this member's work is split: what its data dir recorded, else (a new member) what
-/// `--data-shards` asks, recorded now. A data dir of a cluster formed before shards existed
-/// (its metadata group has state, but no count) keeps one group for everything.
-pub fn recorded_shards(store: &Store, asked: Option<u64>) -> anyhow::Result<Shards> {
-    if let Some(bytes) = store.raft_mark(META_SHARD, DATA_SHARDS_MARK)? {
-        let count: [u8; 8] = bytes.as_slice().try_into().context("the recorded data shard count is damaged")?;
+/// `--data-shards` and `--default-replication-factor` ask, recorded now. A data dir of a
+/// cluster formed before shards existed (its metadata group has state, but no count) keeps one
+/// group for everything; one formed before the replication factor existed keeps every data
+/// shard on every broker.
+pub fn recorded_shards(store: &Store, asked: Option<u64>, asked_replicas: Option<u64>) -> anyhow::Result<Shards> {
+    let formed_before = store.raft_mark(META_SHARD, "vote")?.is_some();
+    let formed_with_shards = store.raft_mark(META_SHARD, DATA_SHARDS_MARK)?.is_some();
+    let data = recorded_count(store, DATA_SHARDS_MARK, "--data-shards", asked, formed_before)?;
+    let flag = "--default-replication-factor";
+    let replicas =
+        recorded_count(store, REPLICATION_FACTOR_MARK, flag, asked_replicas, formed_before || formed_with_shards)?;
+    Ok(Shards::new(data).with_replicas(replicas))
+}
+
+/// The count recorded under `mark`; else 0 for a cluster formed before it was recorded, or
+/// what `flag` asks (0 if unset), recorded now.
+fn recorded_count(
+    store: &Store,
+    mark: &str,
+    flag: &str,
+    asked: Option<u64>,
+    formed_before: bool,
+) -> anyhow::Result<u64> {
+    if let Some(bytes) = store.raft_mark(META_SHARD, mark)? {
+        let count: [u8; 8] = bytes.as_slice().try_into().with_context(|| format!("the recorded {mark} is damaged"))?;
         let recorded = u64::from_be_bytes(count);
         if let Some(asked) = asked.filter(|asked| *asked != recorded) {
-            tracing::warn!(
-                recorded,
-                asked,
-                "--data-shards differs from the count this cluster formed with; the cluster's count stays"
-            );
+            tracing::warn!(recorded, asked, "{flag} differs from what this cluster formed with; the cluster's stays");
         }
-        return Ok(Shards::new(recorded));
+        return Ok(recorded);
     }
-    let formed_before_shards = store.raft_mark(META_SHARD, "vote")?.is_some();
-    let data = if formed_before_shards { 0 } else { asked.unwrap_or(0) };
-    store.raft_put_mark(META_SHARD, DATA_SHARDS_MARK, &data.to_be_bytes(), true)?;
-    Ok(Shards::new(data))
+    let count = if formed_before { 0 } else { asked.unwrap_or(0) };
+    store.raft_put_mark(META_SHARD, mark, &count.to_be_bytes(), true)?;
+    Ok(count)
 }

@@ -2,6 +2,7 @@
 //! replicas, in-sync replicas, leader epoch) every topic description carries. Only a shard's
 //! leader knows which of its replicas are in sync, so a broker asks each shard's leader for its
 //! view, and keeps its own for a shard whose leader does not answer within a second.
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tonic::metadata::MetadataMap;
@@ -31,10 +32,9 @@ impl BrokerService {
         };
         let mut topics = Vec::with_capacity(names.len());
         for name in names {
-            let mut topic = convert::topic(self.broker.describe_topic(&name)?);
-            self.place(&mut topic, &view);
-            topics.push(topic);
+            topics.push(convert::topic(self.broker.describe_topic(&name)?));
         }
+        self.place_all(&mut topics, &view, &metadata).await;
         let brokers = view.brokers.iter().map(|b| proto::BrokerAddress { id: b.id, address: b.address.clone() });
         Ok(Response::new(proto::MetadataResponse { brokers: brokers.collect(), topics, cluster_id: view.cluster_id }))
     }
@@ -54,10 +54,55 @@ impl BrokerService {
 
     pub(super) async fn placed_all(&self, mut topics: Vec<proto::Topic>, metadata: &MetadataMap) -> Vec<proto::Topic> {
         let view = self.cluster_view(metadata).await;
-        for topic in &mut topics {
-            self.place(topic, &view);
-        }
+        self.place_all(&mut topics, &view, metadata).await;
         topics
+    }
+
+    /// Places every partition of `topics`; those this broker keeps no copy of get their log's
+    /// offsets and size from their leader (unless this call was forwarded: the caller asks).
+    async fn place_all(
+        &self,
+        topics: &mut [proto::Topic],
+        view: &proto::ClusterStatusResponse,
+        metadata: &MetadataMap,
+    ) {
+        for topic in topics.iter_mut() {
+            self.place(topic, view);
+        }
+        let me = view.answered_by;
+        let elsewhere = |p: &proto::PartitionInfo| !p.replicas.is_empty() && !p.replicas.contains(&me);
+        let mut leaders: BTreeMap<u64, String> = BTreeMap::new();
+        let mut names = Vec::new();
+        for topic in topics.iter() {
+            for partition in topic.partitions.iter().filter(|p| elsewhere(p)) {
+                let addr = view.brokers.iter().find(|b| Some(b.id) == partition.leader).map(|b| b.address.clone());
+                leaders.extend(partition.leader.zip(addr));
+                if names.last() != Some(&topic.name) {
+                    names.push(topic.name.clone());
+                }
+            }
+        }
+        if was_forwarded(metadata) || leaders.is_empty() {
+            return;
+        }
+        let names = &names;
+        let asked = leaders.iter().map(|(id, addr)| async move { (*id, self.leader_topics(addr, names).await) });
+        for (leader, answer) in futures::future::join_all(asked).await {
+            let Some(theirs) = answer else { continue };
+            take_led_partitions(topics, leader, theirs);
+        }
+    }
+
+    /// The topics `names` as the broker at `addr` stores them, if it answers within a second.
+    async fn leader_topics(&self, addr: &str, names: &[String]) -> Option<Vec<proto::Topic>> {
+        let asked = async {
+            let mut client = self.forward.client(addr)?;
+            client.metadata(onward(proto::MetadataRequest { topics: names.to_vec() })).await
+        };
+        match tokio::time::timeout(LEADER_VIEW_TIMEOUT, asked).await {
+            Ok(Ok(answer)) => Some(answer.into_inner().topics),
+            _ => None,
+        }
     }
 
     /// Fills in where each of `topic`'s partitions is, from the shard that carries it.
@@ -112,6 +157,19 @@ impl BrokerService {
         match tokio::time::timeout(LEADER_VIEW_TIMEOUT, asked).await {
             Ok(Ok(answer)) => Some(answer.into_inner()),
             _ => None,
+        }
+    }
+}
+
+/// Takes from `leader`'s topics the log offsets and sizes of the partitions it leads.
+fn take_led_partitions(topics: &mut [proto::Topic], leader: u64, theirs: Vec<proto::Topic>) {
+    for their_topic in theirs {
+        let Some(mine) = topics.iter_mut().find(|t| t.name == their_topic.name) else { continue };
+        for their in their_topic.partitions.into_iter().filter(|p| p.leader == Some(leader)) {
+            if let Some(p) = mine.partitions.iter_mut().find(|p| p.partition == their.partition) {
+                (p.log_start_offset, p.high_watermark, p.size_bytes) =
+                    (their.log_start_offset, their.high_watermark, their.size_bytes);
+            }
         }
     }
 }

@@ -68,8 +68,7 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
         n => return Err(Error::InvalidReplicationFactor(format!("{n}: a topic needs at least one copy"))),
     };
     context.broker.check_replication_factor(replication_factor)?;
-    let replicas =
-        context.broker.cluster_status().placement(crate::broker::shards::META_SHARD).replicas.len().max(1) as i16;
+    let replicas = context.broker.replication_factor() as i16;
     if validate_only {
         return match context.broker.topic(&name) {
             Ok(_) => Err(Error::TopicExists(name)),

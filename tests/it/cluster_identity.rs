@@ -103,16 +103,37 @@ fn a_seed_with_a_different_seed_list_is_refused() {
 
 #[test]
 fn seeds_with_different_data_shard_counts_are_refused() {
+    seeds_differing_in_are_refused("--data-shards", "2", "5");
+}
+
+#[test]
+fn seeds_with_different_replication_factors_are_refused() {
+    seeds_differing_in_are_refused("--default-replication-factor", "1", "2");
+}
+
+/// Two seeds given different values of `flag`: the second refuses to form, naming both.
+fn seeds_differing_in_are_refused(flag: &str, a: &str, b: &str) {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
     let addrs: Vec<String> = free_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let seeds = addrs.join(",");
-    // Both answer each other's Hello; each refuses to form with the other's count.
-    let a_args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, "--data-shards", "2"];
-    let b_args = ["--node-id", "2", "--peer-listen", &addrs[1], "--seeds", &seeds, "--data-shards", "5"];
+    // Both answer each other's Hello; each refuses to form with the other's value.
+    let a_args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, flag, a];
+    let b_args = ["--node-id", "2", "--peer-listen", &addrs[1], "--seeds", &seeds, flag, b];
     let waiting = ServerProcess::spawn(&root.path().join("a"), &a_args);
     let (b_ok, b_log) = ServerProcess::run_until_exit(&root.path().join("b"), &b_args);
     assert!(!b_ok, "refused");
-    assert!(b_log.contains("give every seed the same --data-shards"), "says what to fix: {b_log}");
-    assert!(b_log.contains("--data-shards 2, this broker with 5"), "names both counts: {b_log}");
+    assert!(b_log.contains(&format!("give every seed the same {flag}")), "says what to fix: {b_log}");
+    assert!(b_log.contains(&format!("{flag} {a}, this broker with {b}")), "names both: {b_log}");
     drop(waiting);
+}
+
+#[test]
+fn more_copies_than_seeds_are_refused_at_start() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let addrs: Vec<String> = free_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let seeds = addrs.join(",");
+    let args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, "--default-replication-factor", "3"];
+    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("a"), &args);
+    assert!(!ok, "refused");
+    assert!(log.contains("needs at least 3 seeds; --seeds lists 2"), "says what to fix: {log}");
 }

@@ -134,7 +134,7 @@ async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
 }
 
 /// A fetch sent (and resent, bounded) until the partition's leader answers it.
-async fn fetch_at_leader(
+pub(crate) async fn fetch_at_leader(
     client: &mut strata::client::Connection,
     request: proto::FetchRequest,
 ) -> Vec<proto::StoredRecord> {

@@ -13,6 +13,7 @@ mod cluster_identity;
 mod cluster_join;
 mod cluster_kafka;
 mod cluster_metadata;
+mod cluster_placement;
 mod cluster_shards;
 mod cluster_trim;
 mod consumer;

@@ -1,0 +1,156 @@
+//! Where the leaders of the shards this broker is not a member of are. With a replication
+//! factor below the cluster's size, a broker has no Raft view of some data shards, yet clients
+//! may send it their partitions' requests: it answers NOT_LEADER naming the leader it learned
+//! here, and lists those shards in its status. It learns by asking the other brokers, twice a
+//! second, which shards they are members of and who leads them (`Peer.ShardLeaders`); the
+//! answer of the latest term wins. A broker that is a member of every shard asks nobody.
+//!
+//! A hint may be a poll old: a client sent to a leader that just lost its shard is told the
+//! new one there.
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+use tonic::transport::Channel;
+
+use super::node::connect;
+use super::types::{ClusterId, Raft};
+use crate::broker::replication::ShardStatus;
+use crate::broker::shards::META_SHARD;
+use crate::proto::peer::{self as pb, peer_client::PeerClient};
+
+const POLL_EVERY: Duration = Duration::from_millis(500);
+const ANSWER_WITHIN: Duration = Duration::from_secs(1);
+
+#[derive(Default)]
+pub struct ShardDirectory {
+    known: Mutex<HashMap<u64, pb::ShardLeader>>,
+}
+
+impl ShardDirectory {
+    /// `shard` as the members last told: leader, term, voters and learners.
+    pub fn status(&self, shard: u64) -> Option<ShardStatus> {
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(&shard).map(|s| ShardStatus {
+            shard,
+            leader: s.leader,
+            term: s.term,
+            members: s.voters.clone(),
+            learners: s.learners.clone(),
+            ..ShardStatus::default()
+        })
+    }
+
+    /// Keeps what a member says of a shard unless a later term is known.
+    fn learn(&self, told: pb::ShardLeader) {
+        let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        let newer = |old: &pb::ShardLeader| (told.term, told.leader.is_some()) >= (old.term, old.leader.is_some());
+        if known.get(&told.shard).is_none_or(newer) {
+            known.insert(told.shard, told);
+        }
+    }
+}
+
+/// What this broker tells others of the shards it is a voter of.
+pub fn led_here(rafts: &[Raft], me: u64) -> Vec<pb::ShardLeader> {
+    let mut shards = Vec::new();
+    for (shard, raft) in rafts.iter().enumerate() {
+        let metrics = raft.metrics().borrow_watched().clone();
+        let membership = metrics.membership_config.membership();
+        let voters: Vec<u64> = membership.voter_ids().collect();
+        if voters.contains(&me) {
+            let learners = membership.learner_ids().collect();
+            let (leader, term) = (metrics.current_leader, metrics.current_term);
+            shards.push(pb::ShardLeader { shard: shard as u64, leader, term, voters, learners });
+        }
+    }
+    shards
+}
+
+/// Whether this broker is a voter or learner of the group `raft`.
+pub fn is_member(raft: &Raft, me: u64) -> bool {
+    let metrics = raft.metrics();
+    let metrics = metrics.borrow_watched();
+    let membership = metrics.membership_config.membership();
+    membership.voter_ids().chain(membership.learner_ids()).any(|id| id == me)
+}
+
+/// Runs until the metadata group stops: asks the other brokers while this one is not a member
+/// of every shard.
+pub async fn poll(directory: std::sync::Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, cluster_id: ClusterId) {
+    let mut ticks = tokio::time::interval(POLL_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut clients: BTreeMap<String, PeerClient<Channel>> = BTreeMap::new();
+    loop {
+        ticks.tick().await;
+        let meta = rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        if meta.running_state.is_err() {
+            return;
+        }
+        if rafts.iter().skip(1).all(|raft| is_member(raft, me)) {
+            continue;
+        }
+        let peers: Vec<String> = meta
+            .membership_config
+            .membership()
+            .nodes()
+            .filter(|(id, _)| **id != me)
+            .map(|(_, node)| node.peer_addr.clone())
+            .collect();
+        clients.retain(|addr, _| peers.contains(addr));
+        let asked = peers.iter().map(|addr| ask(addr, clients.get(addr).cloned(), &cluster_id));
+        for (addr, answer) in peers.iter().zip(futures::future::join_all(asked).await) {
+            match answer {
+                Some((client, shards)) => {
+                    clients.insert(addr.clone(), client);
+                    shards.into_iter().for_each(|s| directory.learn(s));
+                }
+                None => {
+                    clients.remove(addr);
+                }
+            }
+        }
+    }
+}
+
+/// One broker's shards, if it answers in time (with the client to ask it again).
+async fn ask(
+    addr: &str,
+    client: Option<PeerClient<Channel>>,
+    cluster_id: &ClusterId,
+) -> Option<(PeerClient<Channel>, Vec<pb::ShardLeader>)> {
+    let asked = async {
+        let mut client = match client {
+            Some(client) => client,
+            None => connect(addr).await.ok()?,
+        };
+        let request = cluster_id.request(pb::ShardLeadersRequest {}, ANSWER_WITHIN);
+        let answer = client.shard_leaders(request).await.ok()?.into_inner();
+        Some((client, answer.shards))
+    };
+    tokio::time::timeout(ANSWER_WITHIN, asked).await.ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn told(shard: u64, leader: Option<u64>, term: u64) -> pb::ShardLeader {
+        pb::ShardLeader { shard, leader, term, voters: vec![1, 2], learners: vec![] }
+    }
+
+    #[test]
+    fn the_latest_term_wins_and_a_known_leader_beats_none_in_it() {
+        let directory = ShardDirectory::default();
+        directory.learn(told(1, Some(2), 5));
+        directory.learn(told(1, Some(1), 4));
+        assert_eq!(directory.status(1).and_then(|s| s.leader), Some(2));
+        directory.learn(told(1, None, 6));
+        directory.learn(told(1, Some(1), 6));
+        directory.learn(told(1, None, 6));
+        let status = directory.status(1).expect("known");
+        assert_eq!((status.leader, status.term, status.members), (Some(1), 6, vec![1, 2]));
+        assert_eq!(directory.status(2), None);
+    }
+}

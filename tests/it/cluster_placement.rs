@@ -1,0 +1,171 @@
+//! A cluster with more brokers than copies (`--default-replication-factor 3` on four brokers):
+//! each data shard forms on three of them, so every broker stores and leads a share of the
+//! partitions. A broker without a copy of a partition still answers for it: it names the
+//! leader, and describes the partition as its leader does. A broker's death stops no shard,
+//! and its removal takes it out of the shards that had it. Adding a broker to such a cluster
+//! is refused (not supported yet).
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use strata::proto;
+use tonic::Code;
+
+use crate::cluster::{Cluster, dump, failover_producer, free_ports};
+use crate::cluster_shards::fetch_at_leader;
+use crate::process::ServerProcess;
+use crate::support::*;
+
+const BROKERS: usize = 4;
+const PARTITIONS: u32 = 8;
+
+/// The cluster as broker `i` reports it, once every data shard has a leader and three members
+/// and every running broker leads one (bounded).
+async fn settled(cluster: &Cluster, i: usize, running: &[usize]) -> proto::ClusterStatusResponse {
+    let mut client = connect(cluster.addr(i)).await;
+    for _ in 0..120 {
+        if let Ok(view) = client.cluster_status(proto::ClusterStatusRequest {}).await {
+            let view = view.into_inner();
+            let data = || view.shards.iter().filter(|s| s.shard != 0);
+            let leaders: BTreeSet<u64> = data().filter_map(|s| s.leader).collect();
+            let formed = data().count() == BROKERS && data().all(|s| s.leader.is_some() && s.members.len() == 3);
+            if formed && running.iter().all(|i| leaders.contains(&(*i as u64 + 1))) {
+                return view;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("broker {i} never saw every data shard formed on three brokers and led by {running:?}");
+}
+
+/// Topic "t" as broker `i` describes it, once it reports the high watermarks `ends` (bounded:
+/// a broker without a copy of a shard learns its new leader within a second or so).
+async fn described_alike(cluster: &Cluster, i: usize, ends: &[i64]) -> proto::Topic {
+    let mut client = connect(cluster.addr(i)).await;
+    let mut seen = Vec::new();
+    for _ in 0..80 {
+        let topic = describe(&mut client, "t").await;
+        seen = topic.partitions.iter().map(|p| (p.high_watermark, p.leader, p.replicas.clone())).collect();
+        if seen.iter().map(|s| s.0).eq(ends.iter().copied()) {
+            return topic;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("broker {} reports high watermarks {seen:?}, not the leaders' {ends:?}", i + 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
+    let mut cluster = Cluster::start_with(BROKERS, &["--default-replication-factor", "3"]);
+    let view = settled(&cluster, 0, &[0, 1, 2, 3]).await;
+    for broker in 1..=BROKERS as u64 {
+        let carried = view.shards.iter().filter(|s| s.shard != 0 && s.members.contains(&broker)).count();
+        assert_eq!(carried, 3, "broker {broker} carries three of the four data shards: {view:?}");
+    }
+    assert_eq!(view.shards[0].members.len(), BROKERS, "every broker applies the catalog");
+
+    let mut admin = connect(cluster.addr(0)).await;
+    let too_many = proto::CreateTopicRequest {
+        name: "t4".into(),
+        partitions: 1,
+        replication_factor: Some(4),
+        ..Default::default()
+    };
+    let refused = admin.create_topic(too_many).await.expect_err("more copies than the cluster keeps");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(refused.message().contains("pass 3 or leave it unset"), "says what to do: {}", refused.message());
+    let created = create_topic(&mut admin, "t", PARTITIONS).await;
+    assert_eq!(created.replication_factor, 3);
+
+    // Records written through a bootstrap list reach each partition's leader.
+    let producer = failover_producer(&cluster.bootstrap(), "t").await;
+    let value = |i: u32| bytes::Bytes::from(format!("value-{i}"));
+    let mut deliveries = Vec::new();
+    for i in 0..400u32 {
+        let record = proto::Record { value: value(i), ..Default::default() };
+        deliveries.push((i, producer.send(record, Some(i % PARTITIONS)).await.expect("queued")));
+        if i == 200 {
+            // A broker dies: every shard it carried keeps two of its three copies, a majority.
+            producer.flush().await;
+            cluster.kill_9(3);
+        }
+    }
+    producer.flush().await;
+    let mut acked = Vec::new();
+    for (i, delivered) in deliveries {
+        acked.push((i, delivered.await.expect("answered").expect("acknowledged despite the death")));
+    }
+    producer.close().await;
+
+    // Every broker left describes every partition alike: three replicas, one leader, and the
+    // leader's high watermark, whether it keeps a copy or not.
+    settled(&cluster, 0, &[0, 1, 2]).await;
+    let ends: Vec<i64> =
+        (0..PARTITIONS).map(|p| acked.iter().filter(|(_, at)| at.partition == p).count() as i64).collect();
+    let mut leaders = Vec::new();
+    for i in 0..3 {
+        let topic = described_alike(&cluster, i, &ends).await;
+        assert!(topic.partitions.iter().all(|p| p.replicas.len() == 3), "three copies: {topic:?}");
+        let named: Vec<Option<u64>> = topic.partitions.iter().map(|p| p.leader).collect();
+        leaders.push((named, topic.partitions.iter().map(|p| p.replicas.clone()).collect::<Vec<_>>()));
+    }
+    assert!(leaders.windows(2).all(|w| w[0] == w[1]), "the brokers agree on leaders and replicas: {leaders:?}");
+    let replicas = leaders[0].1.clone();
+
+    // A broker without a copy of a partition names its leader.
+    let (partition, outsider) = (0..PARTITIONS)
+        .find_map(|p| (1..=3u64).find(|b| !replicas[p as usize].contains(b)).map(|b| (p, b)))
+        .expect("a partition some live broker keeps no copy of");
+    let mut at_outsider = connect(cluster.addr(outsider as usize - 1)).await;
+    let refused = at_outsider.fetch(fetch_request("t", partition, 0)).await.expect_err("keeps no copy");
+    assert_eq!(refused.code(), Code::Unavailable);
+    let named = refused.metadata().get("strata-leader-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(named, leaders[0].0[partition as usize].map(|l| l.to_string()), "names the leader");
+
+    // Every acknowledged record is stored once, in order.
+    let mut reader = strata::client::connect(&cluster.bootstrap()).await.expect("bootstrap");
+    for partition in 0..PARTITIONS {
+        let mut stored = Vec::new();
+        while stored.len() < ends[partition as usize] as usize {
+            let records = fetch_at_leader(&mut reader, fetch_request("t", partition, stored.len() as i64)).await;
+            stored.extend(records.into_iter().map(|r| (r.offset, r.value)));
+        }
+        let mut expected: Vec<_> =
+            acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
+        expected.sort();
+        assert_eq!(stored, expected, "partition {partition}: every acknowledged record once, in order");
+    }
+
+    // The dead broker's removal takes it out of the shards that had it, through whichever
+    // broker is asked (one is not a member of every shard).
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: 4 }).await.expect("broker 4 removed");
+    let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    assert!(status.shards.iter().all(|s| !s.members.contains(&4)), "no shard keeps broker 4: {status:?}");
+
+    // No broker is a member of every shard, so none can hand a joiner a copy of them all.
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let joiner = ["--node-id", "5", "--peer-listen", &peer, "--join", cluster.peer(0)];
+    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &joiner);
+    assert!(!ok, "refused");
+    assert!(log.contains("joining one is not supported yet"), "says why: {log}");
+
+    // Each broker stored exactly the partitions of its shards, the same bytes as the others.
+    for i in 0..BROKERS {
+        cluster.kill_9(i);
+    }
+    let dumps: Vec<_> = (0..3).map(|i| dump(&cluster.dirs[i])).collect();
+    for (partition, kept_by) in replicas.iter().enumerate() {
+        let rows: Vec<_> = dumps.iter().map(|d| &d.partitions[partition].2).collect();
+        let keeping: Vec<usize> = (0..3).filter(|i| kept_by.contains(&(*i as u64 + 1))).collect();
+        for (i, rows_of_i) in rows.iter().enumerate() {
+            if keeping.contains(&i) {
+                let first = keeping[0];
+                let same = format!("partition {partition}: brokers {} and {} hold the same", i + 1, first + 1);
+                assert_eq!(*rows_of_i, rows[first], "{same}");
+                assert!(!rows_of_i.is_empty(), "broker {} keeps partition {partition}", i + 1);
+            } else {
+                assert!(rows_of_i.is_empty(), "broker {} keeps no copy of partition {partition}", i + 1);
+            }
+        }
+    }
+}
