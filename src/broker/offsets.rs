@@ -58,7 +58,10 @@ impl Broker {
         for commit in commits {
             let state = topic_state.partition(commit.partition)?;
             let hwm = state.high_watermark();
-            if commit.offset < 0 || commit.offset > hwm {
+            // A coordinator without a copy of the partition does not know its end (Kafka's
+            // coordinator does not check it either).
+            let beyond_end = commit.offset > hwm && self.keeps_copy(topic_state.meta.id, commit.partition);
+            if commit.offset < 0 || beyond_end {
                 return Err(Error::OffsetOutOfRange {
                     topic: topic.to_string(),
                     partition: commit.partition,

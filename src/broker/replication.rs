@@ -112,6 +112,9 @@ pub trait Replication: Send + Sync {
     /// How the cluster's work is split over shards (fixed when it formed).
     fn shards(&self) -> Shards;
 
+    /// Whether this broker keeps a copy of `shard` (its partitions' logs and offsets).
+    fn keeps_copy(&self, shard: u64) -> bool;
+
     /// This broker's view of the cluster.
     fn status(&self) -> ClusterStatus;
 
@@ -134,6 +137,13 @@ impl Broker {
     /// How this broker's work is split over shards (a single broker has one).
     pub fn shards(&self) -> Shards {
         self.replication.as_ref().map(|r| r.shards()).unwrap_or_default()
+    }
+
+    /// Whether this broker keeps a copy of `partition` of topic `topic_id` (always, alone): one
+    /// that does not knows nothing of its log but what its leader reports.
+    pub fn keeps_copy(&self, topic_id: u64, partition: u32) -> bool {
+        let shard = self.shards().of_partition(topic_id, partition);
+        self.replication.as_ref().is_none_or(|r| r.keeps_copy(shard))
     }
 
     /// `Ok` if this broker leads `shard` now (always, alone); else `NotLeader` naming the leader.

@@ -75,7 +75,7 @@ impl Broker {
             ] {
                 metrics::counter!(counter, &label).increment(0);
             }
-            for p in &topic.partitions {
+            for p in topic.partitions.iter().filter(|p| self.keeps_copy(topic.meta.id, p.partition)) {
                 let labels = [("topic", topic.name().to_string()), ("partition", p.partition.to_string())];
                 metrics::gauge!(m::PARTITION_LOG_START, &labels).set(p.log_start() as f64);
                 metrics::gauge!(m::PARTITION_HIGH_WATERMARK, &labels).set(p.high_watermark() as f64);
@@ -97,7 +97,9 @@ impl Broker {
                     ("partition", o.partition.to_string()),
                 ];
                 metrics::gauge!(m::GROUP_COMMITTED, &labels).set(o.committed_offset as f64);
-                metrics::gauge!(m::GROUP_LAG, &labels).set(o.lag as f64);
+                if o.lag >= 0 {
+                    metrics::gauge!(m::GROUP_LAG, &labels).set(o.lag as f64);
+                }
             }
         }
         Ok(())

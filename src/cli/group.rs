@@ -122,13 +122,18 @@ fn describe(format: OutputFormat, d: &proto::DescribeGroupResponse) -> anyhow::R
                 o.topic.to_string(),
                 o.partition.to_string(),
                 o.committed_offset.to_string(),
-                o.high_watermark.to_string(),
-                o.lag.to_string(),
+                known(o.high_watermark),
+                known(o.lag),
             ]
         })
         .collect();
     output::table(&["TOPIC", "PARTITION", "COMMITTED", "HIGH_WATERMARK", "LAG"], &rows);
     Ok(())
+}
+
+/// A number, or "-" where the coordinator does not know it (-1), as Kafka's tools show it.
+fn known(n: i64) -> String {
+    if n < 0 { "-".to_string() } else { n.to_string() }
 }
 
 impl ResetArgs {

@@ -254,23 +254,32 @@ impl ServeArgs {
         }))
     }
 
-    /// The copies of each data shard a forming cluster asks for (`None` for a joining broker:
-    /// the cluster's).
+    /// The copies of each data shard a forming cluster asks for: 0 for every broker, as many
+    /// as the seeds or more (so brokers that join later get a copy too). `None` for a joining
+    /// broker: the cluster's.
     fn replication_factor(&self) -> anyhow::Result<Option<u64>> {
         let seeds = self.seeds.len() as u64;
-        match (&self.join, self.default_replication_factor) {
+        let asked = match (&self.join, self.default_replication_factor) {
             (Some(_), Some(_)) => anyhow::bail!(
                 "--default-replication-factor is fixed when a cluster forms; a broker that joins takes the cluster's: \
                  leave it out (of the config file and STRATA_DEFAULT_REPLICATION_FACTOR too)"
             ),
-            (Some(_), None) => Ok(None),
+            (Some(_), None) => return Ok(None),
             (None, Some(0)) => anyhow::bail!("--default-replication-factor must be at least 1"),
             (None, Some(asked)) if asked > seeds => anyhow::bail!(
                 "--default-replication-factor {asked} needs at least {asked} seeds; --seeds lists {seeds}: list more \
                  seeds or ask for fewer copies"
             ),
-            (None, asked) => Ok(Some(asked.unwrap_or(seeds.min(3)))),
+            (None, asked) => asked.unwrap_or(seeds.min(3)),
+        };
+        if asked < seeds && self.data_shards == Some(0) {
+            anyhow::bail!(
+                "--default-replication-factor {asked} puts partitions on some of the {seeds} seeds, but --data-shards 0 \
+                 keeps every partition in the metadata shard, on every broker: leave --data-shards out or ask for \
+                 {seeds} copies"
+            );
         }
+        Ok(Some(if asked >= seeds { 0 } else { asked }))
     }
 
     fn into_config(self) -> anyhow::Result<ServerConfig> {

@@ -76,6 +76,12 @@ pub fn is_member(raft: &Raft, me: u64) -> bool {
     membership.voter_ids().chain(membership.learner_ids()).any(|id| id == me)
 }
 
+/// Whether the group `raft` formed without this broker (it has members, and this one is not).
+pub fn formed_elsewhere(raft: &Raft, me: u64) -> bool {
+    let formed = raft.metrics().borrow_watched().membership_config.membership().voter_ids().next().is_some();
+    formed && !is_member(raft, me)
+}
+
 /// Runs until the metadata group stops: asks the other brokers while this one is not a member
 /// of every shard.
 pub async fn poll(directory: std::sync::Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, cluster_id: ClusterId) {

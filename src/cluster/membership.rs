@@ -100,13 +100,20 @@ pub async fn remove_everywhere(
     (me, directory): (u64, &ShardDirectory),
     id: u64,
 ) -> Result<()> {
-    let known =
-        rafts.iter().any(|raft| raft.metrics().borrow_watched().membership_config.membership().get_node(&id).is_some());
+    let in_directory =
+        |shard: u64| directory.status(shard).is_some_and(|s| s.members.contains(&id) || s.learners.contains(&id));
+    let known = rafts.iter().enumerate().any(|(shard, raft)| {
+        raft.metrics().borrow_watched().membership_config.membership().get_node(&id).is_some()
+            || in_directory(shard as u64)
+    });
     if !known {
         return Err(Error::UnknownBroker(id));
     }
     let change = MemberChange::Remove { id };
-    for (group, raft) in rafts.iter().enumerate() {
+    // The metadata shard last: until then the broker is known (a removal run again finishes
+    // it), and its address is there for a data shard it leads.
+    for group in (1..rafts.len()).chain([META_SHARD as usize]) {
+        let raft = &rafts[group];
         let mut attempts = 0;
         loop {
             let changed = if is_member(raft, me) {
@@ -122,7 +129,7 @@ pub async fn remove_everywhere(
                 Ok(()) => break,
                 Err(e) => {
                     // Running the removal again finishes it: shards without the broker are done.
-                    tracing::warn!(broker = id, removed_from_shards = group, error = %e, "a removal stopped halfway");
+                    tracing::warn!(broker = id, shard = group, error = %e, "a removal stopped halfway");
                     return Err(e);
                 }
             }

@@ -177,7 +177,7 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
 /// initializes the groups of the shards it is a member of with the same members (safe to do on
 /// every seed: the first wins, the others find it initialized), the metadata shard's last. A
-/// broker whose metadata group already formed does nothing.
+/// broker that recorded doing so (`FORMED_MARK`) only checks its seeds are of its cluster.
 pub async fn form(
     broker: &Broker,
     rafts: &Rafts,
@@ -185,7 +185,9 @@ pub async fn form(
     cluster_id: &ClusterId,
 ) -> anyhow::Result<()> {
     let asking = Asking::of(broker, cluster);
-    if rafts[META_SHARD as usize].is_initialized().await? {
+    let store = broker.store();
+    // A joiner's data dir is a member's copy: it forms nothing.
+    if cluster.join.is_some() || store.raft_mark(META_SHARD, FORMED_MARK)?.is_some() {
         return check_same_cluster(&asking, cluster, cluster_id).await;
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
@@ -198,18 +200,29 @@ pub async fn form(
     tokio::select! {
         asked = agree_and_initialize(broker, rafts, &asking, cluster, cluster_id) => asked,
         members = formed_by_another_seed(rafts) => initialize_data_shards(broker, rafts, &members).await,
-    }
+    }?;
+    store.raft_put_mark(META_SHARD, FORMED_MARK, &[], true)?;
+    Ok(())
 }
+
+/// Recorded once this broker initialized every group it forms with. Until then a restart
+/// forms again (safe: a group initialized already stays as it is): a seed that died halfway
+/// may be the only one left to initialize a data shard. (openraft's `is_initialized` cannot
+/// tell: a vote received counts.)
+const FORMED_MARK: &str = "formed";
 
 /// Another seed may form the metadata group first (this one then joins through Raft, taking the
 /// cluster id from its first call), and a seed may die meanwhile: stop asking once it formed,
-/// and return its members (every seed).
+/// and return its voters (every seed: nothing changes membership before the cluster formed).
 async fn formed_by_another_seed(rafts: &Rafts) -> BTreeMap<u64, BrokerNode> {
     let formed = |m: &openraft::RaftMetrics<super::types::TypeConfig>| {
         m.membership_config.membership().voter_ids().next().is_some()
     };
     match rafts[META_SHARD as usize].wait(None).metrics(formed, "the group formed by another seed").await {
-        Ok(metrics) => metrics.membership_config.membership().nodes().map(|(id, node)| (*id, node.clone())).collect(),
+        Ok(metrics) => {
+            let membership = metrics.membership_config.membership();
+            membership.voter_ids().filter_map(|id| Some((id, membership.get_node(&id)?.clone()))).collect()
+        }
         Err(_) => std::future::pending().await, // stopped: the broker is going down
     }
 }
@@ -264,11 +277,12 @@ async fn agree_and_initialize(
             );
         }
         if answer.replication_factor != asking.replication_factor {
+            let copies = |n: u64| if n == 0 { "every broker".to_string() } else { n.to_string() };
             anyhow::bail!(
                 "seed {seed} forms the cluster with --default-replication-factor {}, this broker with {}: give every \
                  seed the same --default-replication-factor",
-                answer.replication_factor,
-                asking.replication_factor
+                copies(answer.replication_factor),
+                copies(asking.replication_factor)
             );
         }
         ids.insert(answer.node_id, answer.cluster_id.clone());
@@ -295,7 +309,6 @@ async fn agree_and_initialize(
         shards = rafts.len(),
         "every seed answered; forming the cluster"
     );
-    // The metadata group last: once it formed, a restarting seed forms nothing again.
     initialize_data_shards(broker, rafts, &members).await?;
     initialize(&rafts[META_SHARD as usize], members).await
 }

@@ -183,6 +183,10 @@ impl Replication for ClusterReplication {
         self.shards
     }
 
+    fn keeps_copy(&self, shard: u64) -> bool {
+        self.replicas.get(shard as usize).is_some_and(|r| is_member(&r.raft, self.node_id))
+    }
+
     /// The metadata shard's view of the brokers, with every shard.
     fn status(&self) -> ClusterStatus {
         let mut status = self.replicas[META_SHARD as usize].watch.status();

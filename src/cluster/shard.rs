@@ -148,11 +148,9 @@ const REPLICATION_FACTOR_MARK: &str = "replication_factor";
 /// shard on every broker.
 pub fn recorded_shards(store: &Store, asked: Option<u64>, asked_replicas: Option<u64>) -> anyhow::Result<Shards> {
     let formed_before = store.raft_mark(META_SHARD, "vote")?.is_some();
-    let formed_with_shards = store.raft_mark(META_SHARD, DATA_SHARDS_MARK)?.is_some();
     let data = recorded_count(store, DATA_SHARDS_MARK, "--data-shards", asked, formed_before)?;
     let flag = "--default-replication-factor";
-    let replicas =
-        recorded_count(store, REPLICATION_FACTOR_MARK, flag, asked_replicas, formed_before || formed_with_shards)?;
+    let replicas = recorded_count(store, REPLICATION_FACTOR_MARK, flag, asked_replicas, formed_before)?;
     Ok(Shards::new(data).with_replicas(replicas))
 }
 

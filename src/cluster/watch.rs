@@ -10,6 +10,7 @@ use openraft::async_runtime::WatchReceiver;
 
 use super::entry_sizes::EntrySizes;
 use super::types::{ClusterId, Raft};
+use crate::broker::shards::META_SHARD;
 use crate::broker::{BrokerStatus, ClusterStatus, FollowerStatus, ShardStatus};
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(500);
@@ -71,6 +72,10 @@ impl ShardWatch {
     }
 
     fn sample(&self) {
+        // A shard formed without this broker: its members report it.
+        if super::directory::formed_elsewhere(&self.raft, self.node_id) {
+            return;
+        }
         let status = {
             let mut tracked = self.lock();
             let metrics = self.raft.metrics().borrow_watched().clone();
@@ -185,7 +190,10 @@ impl ShardWatch {
             return;
         }
         gauge(RAFT_FOLLOWERS_IN_SYNC, shard.in_sync.len() as f64);
-        metrics::gauge!(CLUSTER_BROKERS_ALIVE).set(status.alive_brokers() as f64);
+        // The metadata shard's members are every broker; a data shard's may be some of them.
+        if self.shard == META_SHARD {
+            metrics::gauge!(CLUSTER_BROKERS_ALIVE).set(status.alive_brokers() as f64);
+        }
         for follower in &shard.followers {
             let labels = [("shard", shard_label.clone()), ("follower", follower.id.to_string())];
             metrics::gauge!(RAFT_FOLLOWER_LAG_ENTRIES, &labels).set(follower.lag_entries as f64);

@@ -12,6 +12,7 @@ use tonic::Code;
 
 use crate::cluster::{Cluster, dump, failover_producer, free_ports};
 use crate::cluster_shards::fetch_at_leader;
+use crate::offsets::commit;
 use crate::process::ServerProcess;
 use crate::support::*;
 
@@ -51,6 +52,30 @@ async fn described_alike(cluster: &Cluster, i: usize, ends: &[i64]) -> proto::To
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("broker {} reports high watermarks {seen:?}, not the leaders' {ends:?}", i + 1);
+}
+
+/// A group call made (and made again, bounded) until the coordinator answers it.
+async fn at_coordinator<T, F, Fut>(client: &mut strata::client::Connection, call: F) -> T
+where
+    F: Fn(strata::client::Connection) -> Fut,
+    Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+{
+    for _ in 0..100 {
+        match call(client.clone()).await {
+            Ok(answer) => return answer.into_inner(),
+            Err(status) if status.code() == Code::Unavailable => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(status) => panic!("the coordinator refused: {status}"),
+        }
+    }
+    panic!("the coordinator never answered");
+}
+
+async fn view_of(client: &mut strata::client::Connection) -> proto::ClusterStatusResponse {
+    client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner()
+}
+
+fn status_leader(view: &proto::ClusterStatusResponse, shard: u64) -> Option<u64> {
+    view.shards.iter().find(|s| s.shard == shard).and_then(|s| s.leader)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,6 +158,34 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
             acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
         expected.sort();
         assert_eq!(stored, expected, "partition {partition}: every acknowledged record once, in order");
+    }
+
+    // The group coordinator (the metadata shard's leader) keeps no copy of some partitions: it
+    // takes commits up to their ends all the same, and says it does not know their lag.
+    let ends_committed: Vec<(u32, i64)> = (0..PARTITIONS).map(|p| (p, ends[p as usize])).collect();
+    let request = commit("g", "t", &ends_committed);
+    at_coordinator(&mut reader, |mut c| {
+        let request = request.clone();
+        async move { c.commit_offsets(request).await }
+    })
+    .await;
+    let request = proto::FetchCommittedOffsetsRequest { group: "g".into(), topic: "t".into(), partitions: vec![] };
+    let committed = at_coordinator(&mut reader, |mut c| {
+        let request = request.clone();
+        async move { c.fetch_committed_offsets(request).await }
+    })
+    .await;
+    let offsets: Vec<i64> = committed.offsets.iter().map(|o| o.offset).collect();
+    assert_eq!(offsets, ends, "every commit taken");
+    let described = at_coordinator(&mut reader, |mut c| async move {
+        c.describe_group(proto::DescribeGroupRequest { group: "g".into() }).await
+    })
+    .await;
+    let coordinator = status_leader(&view_of(&mut reader).await, 0);
+    for o in &described.offsets {
+        let keeps = coordinator.is_some_and(|c| replicas[o.partition as usize].contains(&c));
+        let expected = if keeps { 0 } else { -1 };
+        assert_eq!(o.lag, expected, "partition {}: lag known where the coordinator keeps a copy", o.partition);
     }
 
     // The dead broker's removal takes it out of the shards that had it, through whichever

@@ -253,10 +253,14 @@ impl Broker {
         let offsets = stored
             .into_iter()
             .filter_map(|o| {
-                let (_, state) = self.partition(&o.topic, o.partition).ok()?;
-                let high_watermark = state.high_watermark();
+                let (topic, state) = self.partition(&o.topic, o.partition).ok()?;
                 let committed_offset = o.value.offset;
-                let lag = (high_watermark - committed_offset).max(0);
+                // -1: unknown, on a coordinator without a copy of the partition.
+                let (high_watermark, lag) = if self.keeps_copy(topic.meta.id, o.partition) {
+                    (state.high_watermark(), (state.high_watermark() - committed_offset).max(0))
+                } else {
+                    (-1, -1)
+                };
                 Some(GroupOffsetLag { topic: o.topic, partition: o.partition, committed_offset, high_watermark, lag })
             })
             .collect();
