@@ -177,6 +177,38 @@ impl Cluster {
         dumps
     }
 
+    /// Stops every broker (kill -9) and checks, from each member's data dir dump, that every
+    /// partition with records is kept by `copies` members holding the same bytes (the others
+    /// keep none of it), and that all hold the same committed offsets.
+    pub fn stop_and_compare_copies(&mut self, copies: usize) {
+        for i in 0..self.brokers.len() {
+            self.kill_9(i);
+        }
+        let members = self.members();
+        let dumps: Vec<_> = members.iter().map(|&i| dump(&self.dirs[i])).collect();
+        for (n, other) in dumps.iter().enumerate().skip(1) {
+            assert_eq!(
+                dumps[0].offsets,
+                other.offsets,
+                "brokers {} and {} hold the same commits",
+                members[0] + 1,
+                members[n] + 1
+            );
+        }
+        for (p, (partition, ..)) in dumps[0].partitions.iter().enumerate() {
+            let holders: Vec<usize> = (0..dumps.len()).filter(|&n| !dumps[n].partitions[p].2.is_empty()).collect();
+            if holders.is_empty() {
+                continue;
+            }
+            assert_eq!(holders.len(), copies, "partition {partition:?} is kept by {copies}: {holders:?}");
+            for &n in &holders[1..] {
+                let (first, this) = (members[holders[0]] + 1, members[n] + 1);
+                let same = dumps[holders[0]].partitions[p] == dumps[n].partitions[p];
+                assert!(same, "brokers {first} and {this} hold the same bytes of partition {partition:?}");
+            }
+        }
+    }
+
     /// Broker `i`'s peer address.
     pub fn peer(&self, i: usize) -> &str {
         &self.peers[i]

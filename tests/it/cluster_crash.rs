@@ -1,4 +1,5 @@
-//! The Jepsen-style checker on a three-broker cluster: idempotent producers (acks ALL), a reader
+//! The Jepsen-style checker on a three-broker cluster (and on four brokers keeping three copies
+//! of each partition, whose nemesis replaces nobody): idempotent producers (acks ALL), a reader
 //! and a committer run while a nemesis kills a shard's leader with -9, kills all three at once,
 //! freezes a leader with SIGSTOP (a zombie) and kills a follower, every other time replacing it
 //! for good (removed, and a new broker joins with an empty data dir), cycle after cycle, the
@@ -27,9 +28,28 @@ use super::offsets::commit;
 use crate::support::*;
 
 const PARTITIONS: u32 = 4;
-/// The metadata shard and one data shard per broker (the default).
-const SHARDS: u64 = 4;
 const PRODUCERS: u32 = 4;
+
+/// The cluster a run starts, and what its nemesis may do to it.
+struct Setup {
+    brokers: usize,
+    flags: &'static [&'static str],
+    /// Copies of each partition.
+    copies: usize,
+    /// Replacing a follower for good (a broker joins): only where every broker has every shard.
+    replace_followers: bool,
+}
+
+impl Setup {
+    /// The metadata shard and one data shard per broker (the default).
+    fn shards(&self) -> u64 {
+        self.brokers as u64 + 1
+    }
+}
+
+const THREE_BROKERS: Setup = Setup { brokers: 3, flags: &[], copies: 3, replace_followers: true };
+const FOUR_BROKERS_THREE_COPIES: Setup =
+    Setup { brokers: 4, flags: &["--default-replication-factor", "3"], copies: 3, replace_followers: false };
 
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Anomalies {
@@ -200,9 +220,9 @@ async fn check_commits(client: &mut Client, shared: &Shared) {
 }
 
 /// The fault of cycle `cycle`, applied to a running cluster; returns what to undo afterwards.
-async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
+async fn nemesis(cluster: &mut Cluster, cycle: usize, setup: &Setup) -> &'static str {
     // The leader of each shard in turn (the metadata shard's, then each data shard's).
-    let leader = cluster.shard_leader((cycle / 4) as u64 % SHARDS).await;
+    let leader = cluster.shard_leader((cycle / 4) as u64 % setup.shards()).await;
     match cycle % 4 {
         0 => {
             cluster.kill_9(leader);
@@ -212,7 +232,7 @@ async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
             for i in cluster.members() {
                 cluster.kill_9(i);
             }
-            "kill -9 of all three"
+            "kill -9 of all brokers"
         }
         2 => {
             cluster.pause(leader);
@@ -222,7 +242,7 @@ async fn nemesis(cluster: &mut Cluster, cycle: usize) -> &'static str {
         }
         _ => {
             let follower = cluster.members().into_iter().find(|&i| i != leader).expect("a follower");
-            if (cycle / 4).is_multiple_of(2) {
+            if setup.replace_followers && (cycle / 4).is_multiple_of(2) {
                 let joined = cluster.replace(follower).await;
                 println!("cycle {cycle}: broker {} replaced by broker {}", follower + 1, joined + 1);
                 "a follower replaced for good: killed, removed, a new broker joined"
@@ -240,7 +260,17 @@ fn cycles() -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
-    let mut cluster = Cluster::start(3);
+    run(THREE_BROKERS).await;
+}
+
+/// Each partition on three of the four brokers: clients also meet brokers without a copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn brokers_keeping_some_partitions_lose_and_duplicate_nothing_under_kills_and_freezes() {
+    run(FOUR_BROKERS_THREE_COPIES).await;
+}
+
+async fn run(setup: Setup) {
+    let mut cluster = Cluster::start_with(setup.brokers, setup.flags);
     let leader = cluster.leader().await;
     create_topic(&mut connect(cluster.addr(leader)).await, "t", PARTITIONS).await;
     let shared: Shared = Arc::default();
@@ -269,13 +299,13 @@ async fn a_cluster_under_kills_and_freezes_loses_and_duplicates_nothing() {
         let client = strata::client::connect(&bootstrap).await.expect("bootstrap");
         tasks.push(tokio::spawn(read(client, positions.clone(), shared.clone(), stop.clone())));
         tokio::time::sleep(Duration::from_millis(1_500)).await;
-        let fault = nemesis(&mut cluster, cycle).await;
+        let fault = nemesis(&mut cluster, cycle, &setup).await;
         println!("cycle {cycle}: {fault}");
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         stop.store(true, Ordering::SeqCst);
         join_client_tasks(tasks).await;
     }
-    heal_and_check(cluster, &producers, &shared).await;
+    heal_and_check(cluster, &producers, &shared, &setup).await;
 }
 
 /// Waits for the cycle's clients; a client that panicked fails the test with its own message
@@ -300,7 +330,7 @@ async fn join_client_tasks(tasks: Vec<tokio::task::JoinHandle<()>>) {
 
 /// Restarts every broker, waits until all three applied the same, sends what is unanswered,
 /// checks the log and the replicas.
-async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>], shared: &Shared) {
+async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>], shared: &Shared, setup: &Setup) {
     for i in cluster.members() {
         if !cluster.running(i) {
             cluster.restart(i);
@@ -353,6 +383,10 @@ async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>]
     );
     drop(h);
     assert!(!acked.is_empty());
-    cluster.stop_and_compare_replicas();
+    if setup.copies == setup.brokers {
+        cluster.stop_and_compare_replicas(); // every byte, producers' windows included
+    } else {
+        cluster.stop_and_compare_copies(setup.copies);
+    }
     assert_eq!(found, Anomalies::default());
 }
