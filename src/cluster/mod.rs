@@ -20,6 +20,7 @@ mod directory;
 mod disk_guard;
 mod disk_wait;
 mod entry_sizes;
+mod formation;
 mod hand_over;
 mod join;
 mod log_store;
@@ -36,7 +37,8 @@ mod types;
 mod wal_syncer;
 mod watch;
 
-pub use node::{ClusterConfig, form, hello, open_broker};
+pub use formation::form;
+pub use node::{ClusterConfig, hello, open_broker};
 pub use peer_service::PeerService;
 pub use serve::run;
 pub use types::Raft;
