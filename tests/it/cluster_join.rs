@@ -66,11 +66,7 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     assert!(metrics.contains("strata_data_dir_copies_total{direction=\"received\"} 1"), "one copy received");
 
     // A broker with a member's node id is refused, saying what to do.
-    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
-    let twin = ["--node-id", "2", "--peer-listen", &peer, "--join", cluster.peer(0)];
-    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("twin"), &twin);
-    assert!(!ok, "refused");
+    let log = refused_join(cluster.peer(0), 2);
     assert!(log.contains("node 2 is a member of this cluster already"), "says why: {log}");
 
     // Writes go on; then the data shard's leader dies: brokers 1 and 4 are a majority.
@@ -191,4 +187,16 @@ async fn a_joiner_that_never_finishes_is_a_learner_until_removed() {
     let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
     assert!(status.shards.iter().all(|s| s.learners.is_empty() && s.members == [1, 2, 3]), "{:?}", status.shards);
     assert!(status.brokers.iter().all(|b| b.id != 9), "node 9 is gone: {:?}", status.brokers);
+}
+
+/// A broker with node id `node_id` and an empty data dir asking to join through `via` (a peer
+/// address): it must be refused and stop; returns what it logged.
+pub fn refused_join(via: &str, node_id: u64) -> String {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let id = node_id.to_string();
+    let args = ["--node-id", &id, "--peer-listen", &peer, "--join", via];
+    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &args);
+    assert!(!ok, "node {node_id} is refused");
+    log
 }

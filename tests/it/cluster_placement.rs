@@ -10,10 +10,10 @@ use std::time::Duration;
 use strata::proto;
 use tonic::Code;
 
-use crate::cluster::{Cluster, dump, failover_producer, free_ports, wait_caught_up};
-use crate::cluster_shards::fetch_at_leader;
+use crate::cluster::{Cluster, dump, failover_producer, wait_caught_up};
+use crate::cluster_join::refused_join;
+use crate::cluster_load::{numbered, produce_through_a_death, stored_once};
 use crate::offsets::commit;
-use crate::process::ServerProcess;
 use crate::support::*;
 
 const BROKERS: usize = 4;
@@ -101,25 +101,9 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     let created = create_topic(&mut admin, "t", PARTITIONS).await;
     assert_eq!(created.replication_factor, 3);
 
-    // Records written through a bootstrap list reach each partition's leader.
-    let producer = failover_producer(&cluster.bootstrap(), "t").await;
-    let value = |i: u32| bytes::Bytes::from(format!("value-{i}"));
-    let mut deliveries = Vec::new();
-    for i in 0..400u32 {
-        let record = proto::Record { value: value(i), ..Default::default() };
-        deliveries.push((i, producer.send(record, Some(i % PARTITIONS)).await.expect("queued")));
-        if i == 200 {
-            // A broker dies: every shard it carried keeps two of its three copies, a majority.
-            producer.flush().await;
-            cluster.kill_9(3);
-        }
-    }
-    producer.flush().await;
-    let mut acked = Vec::new();
-    for (i, delivered) in deliveries {
-        acked.push((i, delivered.await.expect("answered").expect("acknowledged despite the death")));
-    }
-    producer.close().await;
+    // Records written through a bootstrap list reach each partition's leader. A broker dies
+    // halfway: every shard it carried keeps two of its three copies, a majority.
+    let acked = produce_through_a_death(&mut cluster, "t", PARTITIONS, 400, 3).await;
 
     // Every broker left describes every partition alike: three replicas, one leader, and the
     // leader's high watermark, whether it keeps a copy or not.
@@ -148,17 +132,7 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
 
     // Every acknowledged record is stored once, in order.
     let mut reader = strata::client::connect(&cluster.bootstrap()).await.expect("bootstrap");
-    for partition in 0..PARTITIONS {
-        let mut stored = Vec::new();
-        while stored.len() < ends[partition as usize] as usize {
-            let records = fetch_at_leader(&mut reader, fetch_request("t", partition, stored.len() as i64)).await;
-            stored.extend(records.into_iter().map(|r| (r.offset, r.value)));
-        }
-        let mut expected: Vec<_> =
-            acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
-        expected.sort();
-        assert_eq!(stored, expected, "partition {partition}: every acknowledged record once, in order");
-    }
+    assert_eq!(stored_once(&mut reader, "t", PARTITIONS, &acked).await, ends);
 
     // The group coordinator (the metadata shard's leader) keeps no copy of some partitions: it
     // takes commits up to their ends all the same, and says it does not know their lag.
@@ -195,11 +169,7 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     assert!(status.shards.iter().all(|s| !s.members.contains(&4)), "no shard keeps broker 4: {status:?}");
 
     // No broker is a member of every shard, so none can hand a joiner a copy of them all.
-    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
-    let joiner = ["--node-id", "5", "--peer-listen", &peer, "--join", cluster.peer(0)];
-    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &joiner);
-    assert!(!ok, "refused");
+    let log = refused_join(cluster.peer(0), 5);
     assert!(log.contains("joining one is not supported yet"), "says why: {log}");
 
     // Each broker stored exactly the partitions of its shards, the same bytes as the others
@@ -234,7 +204,7 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     let producer = failover_producer(&cluster.bootstrap(), "t").await;
     let mut deliveries = Vec::new();
     for partition in 0..PARTITIONS {
-        let record = proto::Record { value: value(partition), ..Default::default() };
+        let record = proto::Record { value: numbered(partition), ..Default::default() };
         deliveries.push(producer.send(record, Some(partition)).await.expect("queued"));
     }
     producer.flush().await;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use strata::proto;
 use tonic::Code;
 
-use crate::cluster::{Cluster, failover_producer, wait_caught_up};
+use crate::cluster::{Cluster, wait_caught_up};
+use crate::cluster_load::{produce_through_a_death, stored_once};
 use crate::support::*;
 
 const DATA_SHARDS: &str = "3";
@@ -84,69 +85,18 @@ async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
     assert_eq!(refused.code(), Code::InvalidArgument, "{}", refused.message());
     assert!(refused.message().contains("led by different brokers"), "says why: {}", refused.message());
 
-    // An idempotent producer with a bootstrap list writes every partition at its own leader.
-    let producer = failover_producer(&cluster.bootstrap(), "t").await;
-    let value = |i: u32| bytes::Bytes::from(format!("value-{i}"));
-    let mut deliveries = Vec::new();
-    for i in 0..600u32 {
-        let record = proto::Record { value: value(i), ..Default::default() };
-        deliveries.push((i, producer.send(record, Some(i % PARTITIONS)).await.expect("queued")));
-        if i == 300 {
-            // A broker dies under load: the shards it led elect new leaders, the others carry on.
-            producer.flush().await;
-            cluster.kill_9(2);
-        }
-    }
-    producer.flush().await;
-    let mut acked = Vec::new();
-    for (i, delivered) in deliveries {
-        acked.push((i, delivered.await.expect("answered").expect("acknowledged despite the failover")));
-    }
-    producer.close().await;
+    // An idempotent producer with a bootstrap list writes every partition at its own leader; a
+    // broker dies under load: the shards it led elect new leaders, the others carry on.
+    let acked = produce_through_a_death(&mut cluster, "t", PARTITIONS, 600, 2).await;
 
     // Every acknowledged record is stored once, where it was acknowledged, in send order.
     wait_spread(&cluster, &[0, 1]).await;
     let mut reader = strata::client::connect(&format!("{},{}", cluster.addr(0), cluster.addr(1))).await.expect("c");
-    let mut expected_ends = Vec::new();
-    for partition in 0..PARTITIONS {
-        let mut stored = Vec::new();
-        let mut from = 0;
-        loop {
-            let records = fetch_at_leader(&mut reader, fetch_request("t", partition, from)).await;
-            if records.is_empty() {
-                break;
-            }
-            from = records.last().map_or(from, |r| r.offset + 1);
-            stored.extend(records.into_iter().map(|r| (r.offset, r.value)));
-        }
-        let mut expected: Vec<_> =
-            acked.iter().filter(|(_, at)| at.partition == partition).map(|(i, at)| (at.offset, value(*i))).collect();
-        expected.sort();
-        assert_eq!(stored, expected, "partition {partition}: every acknowledged record once, in order");
-        expected_ends.push(from);
-    }
+    let expected_ends = stored_once(&mut reader, "t", PARTITIONS, &acked).await;
 
     // The dead broker comes back, catches up in every shard, and holds the same bytes.
     cluster.restart(2);
     wait_caught_up(cluster.addr(2), "t", &expected_ends).await;
     wait_spread(&cluster, &[0, 1, 2]).await;
     cluster.stop_and_compare_replicas();
-}
-
-/// A fetch sent (and resent, bounded) until the partition's leader answers it.
-pub(crate) async fn fetch_at_leader(
-    client: &mut strata::client::Connection,
-    request: proto::FetchRequest,
-) -> Vec<proto::StoredRecord> {
-    for _ in 0..100 {
-        let routed = strata::client::for_partition(request.clone(), &request.topic, request.partition);
-        match client.fetch(routed).await {
-            Ok(response) => return response.into_inner().records,
-            Err(status) if status.code() == Code::Unavailable => {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(status) => panic!("fetch failed: {status}"),
-        }
-    }
-    panic!("the partition's leader never answered");
 }

@@ -12,6 +12,7 @@ mod cluster_groups;
 mod cluster_identity;
 mod cluster_join;
 mod cluster_kafka;
+mod cluster_load;
 mod cluster_metadata;
 mod cluster_placement;
 mod cluster_shards;
