@@ -1,7 +1,9 @@
 //! The cluster half of `strata.v1.Broker`: Metadata, ClusterStatus, and the placement (leader,
 //! replicas, in-sync replicas, leader epoch) every topic description carries. Only a shard's
 //! leader knows which of its replicas are in sync, so a broker asks each shard's leader for its
-//! view, and keeps its own for a shard whose leader does not answer within a second.
+//! view, and keeps its own for a shard whose leader does not answer within a second. A broker
+//! that keeps no copy of a partition (its shard is on other brokers) asks its leader for its
+//! offsets and size too.
 use std::collections::BTreeMap;
 use std::time::Duration;
 
