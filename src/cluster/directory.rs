@@ -2,13 +2,13 @@
 //! factor below the cluster's size, a broker has no Raft view of some data shards, yet clients
 //! may send it their partitions' requests: it answers NOT_LEADER naming the leader it learned
 //! here, and lists those shards in its status. It learns by asking the other brokers, twice a
-//! second, which shards they are members of and who leads them (`Peer.ShardLeaders`); the
-//! answer of the latest term wins. A broker that is a member of every shard asks nobody.
+//! second, which shards they are members of, who leads them and (from the leader) which
+//! replicas are in sync (`Peer.ShardLeaders`); the answer of the latest term wins. A broker that is a member of every shard asks nobody.
 //!
 //! A hint may be a poll old: a client sent to a leader that just lost its shard is told the
 //! new one there.
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
@@ -16,6 +16,7 @@ use tonic::transport::Channel;
 
 use super::node::connect;
 use super::types::{ClusterId, Raft};
+use super::watch::ShardWatch;
 use crate::broker::replication::ShardStatus;
 use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_client::PeerClient};
@@ -38,14 +39,17 @@ impl ShardDirectory {
             term: s.term,
             members: s.voters.clone(),
             learners: s.learners.clone(),
+            in_sync: s.in_sync.clone(),
             ..ShardStatus::default()
         })
     }
 
-    /// Keeps what a member says of a shard unless a later term is known.
+    /// Keeps what a member says of a shard unless a later term is known; within a term, a
+    /// known leader beats none, and the leader's word (with the in-sync replicas) a follower's.
     fn learn(&self, told: pb::ShardLeader) {
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        let newer = |old: &pb::ShardLeader| (told.term, told.leader.is_some()) >= (old.term, old.leader.is_some());
+        let rank = |s: &pb::ShardLeader| (s.term, s.leader.is_some(), !s.in_sync.is_empty());
+        let newer = |old: &pb::ShardLeader| rank(&told) >= rank(old);
         if known.get(&told.shard).is_none_or(newer) {
             known.insert(told.shard, told);
         }
@@ -53,16 +57,12 @@ impl ShardDirectory {
 }
 
 /// What this broker tells others of the shards it is a voter of.
-pub fn led_here(rafts: &[Raft], me: u64) -> Vec<pb::ShardLeader> {
+pub fn led_here(watches: &[Arc<ShardWatch>], me: u64) -> Vec<pb::ShardLeader> {
     let mut shards = Vec::new();
-    for (shard, raft) in rafts.iter().enumerate() {
-        let metrics = raft.metrics().borrow_watched().clone();
-        let membership = metrics.membership_config.membership();
-        let voters: Vec<u64> = membership.voter_ids().collect();
-        if voters.contains(&me) {
-            let learners = membership.learner_ids().collect();
-            let (leader, term) = (metrics.current_leader, metrics.current_term);
-            shards.push(pb::ShardLeader { shard: shard as u64, leader, term, voters, learners });
+    for watch in watches {
+        for s in watch.status().shards.into_iter().filter(|s| s.members.contains(&me)) {
+            let (voters, learners, in_sync) = (s.members, s.learners, s.in_sync);
+            shards.push(pb::ShardLeader { shard: s.shard, leader: s.leader, term: s.term, voters, learners, in_sync });
         }
     }
     shards
@@ -84,7 +84,7 @@ pub fn formed_elsewhere(raft: &Raft, me: u64) -> bool {
 
 /// Runs until the metadata group stops: asks the other brokers while this one is not a member
 /// of every shard.
-pub async fn poll(directory: std::sync::Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, cluster_id: ClusterId) {
+pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, cluster_id: ClusterId) {
     let mut ticks = tokio::time::interval(POLL_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut clients: BTreeMap<String, PeerClient<Channel>> = BTreeMap::new();
@@ -143,7 +143,17 @@ mod tests {
     use super::*;
 
     fn told(shard: u64, leader: Option<u64>, term: u64) -> pb::ShardLeader {
-        pb::ShardLeader { shard, leader, term, voters: vec![1, 2], learners: vec![] }
+        pb::ShardLeader { shard, leader, term, voters: vec![1, 2], learners: vec![], in_sync: vec![] }
+    }
+
+    #[test]
+    fn the_leaders_word_on_in_sync_replicas_is_kept_over_a_followers() {
+        let directory = ShardDirectory::default();
+        directory.learn(pb::ShardLeader { in_sync: vec![1, 2], ..told(1, Some(1), 3) });
+        directory.learn(told(1, Some(1), 3));
+        assert_eq!(directory.status(1).map(|s| s.in_sync), Some(vec![1, 2]));
+        directory.learn(pb::ShardLeader { in_sync: vec![1], ..told(1, Some(1), 3) });
+        assert_eq!(directory.status(1).map(|s| s.in_sync), Some(vec![1]));
     }
 
     #[test]

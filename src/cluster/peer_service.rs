@@ -10,6 +10,7 @@ use super::data_dir_copy::{self, Chunks};
 use super::directory;
 use super::membership::{MemberChange, change_members};
 use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
+use super::watch::ShardWatch;
 use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_server};
 use crate::storage::{FORMAT_VERSION, Store};
@@ -17,6 +18,8 @@ use crate::storage::{FORMAT_VERSION, Store};
 pub struct PeerService {
     /// This broker's Raft node of each shard, indexed by shard.
     pub rafts: Vec<Raft>,
+    /// What this broker knows of each shard (its in-sync replicas, where it leads).
+    pub watches: Vec<Arc<ShardWatch>>,
     /// What this broker answers to Hello (its cluster id is filled in per answer).
     pub hello: pb::HelloResponse,
     pub cluster_id: ClusterId,
@@ -210,6 +213,6 @@ impl peer_server::Peer for PeerService {
         request: Request<pb::ShardLeadersRequest>,
     ) -> Result<Response<pb::ShardLeadersResponse>, Status> {
         self.check(&request, META_SHARD).await?;
-        Ok(Response::new(pb::ShardLeadersResponse { shards: directory::led_here(&self.rafts, self.hello.node_id) }))
+        Ok(Response::new(pb::ShardLeadersResponse { shards: directory::led_here(&self.watches, self.hello.node_id) }))
     }
 }

@@ -56,6 +56,7 @@ pub async fn run(
     super::hand_over::describe_counters(rafts.len());
     let peers = PeerService {
         rafts: rafts.clone(),
+        watches: replicas.iter().map(|r| r.watch.clone()).collect(),
         hello: hello(&broker, &cluster),
         cluster_id: cluster_id.clone(),
         seeds: sorted(&cluster.seeds),

@@ -13,6 +13,7 @@ use tonic::Code;
 use crate::cluster::{Cluster, dump, failover_producer, wait_caught_up};
 use crate::cluster_join::refused_join;
 use crate::cluster_load::{numbered, produce_through_a_death, stored_once};
+use crate::kafka_clients::run;
 use crate::offsets::commit;
 use crate::support::*;
 
@@ -119,6 +120,28 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     }
     assert!(leaders.windows(2).all(|w| w[0] == w[1]), "the brokers agree on leaders and replicas: {leaders:?}");
     let replicas = leaders[0].1.clone();
+
+    // Kafka clients asking a broker without a copy of some partitions see the same leaders and
+    // replicas, with in-sync replicas as the leaders report them.
+    let outsider_kafka = (0..3).find(|&i| replicas.iter().any(|r| !r.contains(&(i as u64 + 1)))).expect("one");
+    let listed =
+        run("kcat", vec!["-b".into(), cluster.kafka[outsider_kafka].to_string(), "-L".into(), "-J".into()], None);
+    let listed: serde_json::Value = serde_json::from_str(&listed.await).expect("kcat -L -J");
+    let topic = listed["topics"].as_array().expect("topics").iter().find(|t| t["topic"] == "t").expect("t");
+    for partition in topic["partitions"].as_array().expect("partitions") {
+        let p = partition["partition"].as_u64().expect("partition") as usize;
+        let ids = |key: &str| -> Vec<u64> {
+            partition[key].as_array().expect(key).iter().filter_map(|r| r["id"].as_u64()).collect()
+        };
+        let (mut kafka_replicas, isrs) = (ids("replicas"), ids("isrs"));
+        kafka_replicas.sort_unstable();
+        let mut grpc_replicas = replicas[p].clone();
+        grpc_replicas.sort_unstable();
+        assert_eq!(kafka_replicas, grpc_replicas, "partition {p}: the same replicas over Kafka");
+        assert_eq!(partition["leader"].as_u64(), leaders[0].0[p], "partition {p}: the same leader over Kafka");
+        let leader = leaders[0].0[p].expect("a leader");
+        assert!(isrs.contains(&leader) && isrs.iter().all(|r| kafka_replicas.contains(r)), "partition {p}: {isrs:?}");
+    }
 
     // A broker without a copy of a partition names its leader.
     let (partition, outsider) = (0..PARTITIONS)
