@@ -237,3 +237,49 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     }
     producer.close().await;
 }
+
+/// A live broker that leads a data shard is removed through a broker that keeps no copy of
+/// that shard: the call reaches the shard's leader through what the outsider learned of it,
+/// the leader hands the shard over before leaving, and writes go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_leader_is_removed_through_a_broker_without_a_copy_of_its_shard() {
+    let cluster = Cluster::start_with(BROKERS, &["--default-replication-factor", "3"]);
+    let view = settled(&cluster, 0, &[0, 1, 2, 3]).await;
+    let (shard, leader, outsider) = view
+        .shards
+        .iter()
+        .filter(|s| s.shard != 0)
+        .find_map(|s| Some((s.shard, s.leader?, (1..=BROKERS as u64).find(|b| !s.members.contains(b))?)))
+        .expect("a data shard, its leader, and a broker outside it");
+    let mut admin = connect(cluster.addr(outsider as usize - 1)).await;
+    create_topic(&mut admin, "t", PARTITIONS).await;
+
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: leader }).await.expect("removed");
+    let mut handed_over = false;
+    for _ in 0..40 {
+        let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        let gone = status.shards.iter().all(|s| !s.members.contains(&leader));
+        let led_again = status.shards.iter().any(|s| s.shard == shard && s.leader.is_some_and(|l| l != leader));
+        if gone && led_again {
+            handed_over = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(handed_over, "broker {leader} left every shard and shard {shard} is led by another");
+
+    // The three left take writes for every partition.
+    let others: Vec<String> =
+        (0..BROKERS).filter(|i| *i as u64 + 1 != leader).map(|i| cluster.addr(i).to_string()).collect();
+    let producer = failover_producer(&others.join(","), "t").await;
+    let mut deliveries = Vec::new();
+    for partition in 0..PARTITIONS {
+        let record = proto::Record { value: numbered(partition), ..Default::default() };
+        deliveries.push(producer.send(record, Some(partition)).await.expect("queued"));
+    }
+    producer.flush().await;
+    for delivered in deliveries {
+        delivered.await.expect("answered").expect("acknowledged without the removed broker");
+    }
+    producer.close().await;
+}
