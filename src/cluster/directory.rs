@@ -15,7 +15,7 @@ use openraft::async_runtime::WatchReceiver;
 use tonic::transport::Channel;
 
 use super::node::connect;
-use super::types::{ClusterId, Raft};
+use super::types::{ClusterId, Raft, formed, has_member};
 use super::watch::ShardWatch;
 use crate::broker::replication::ShardStatus;
 use crate::broker::shards::META_SHARD;
@@ -70,16 +70,14 @@ pub fn led_here(watches: &[Arc<ShardWatch>], me: u64) -> Vec<pb::ShardLeader> {
 
 /// Whether this broker is a voter or learner of the group `raft`.
 pub fn is_member(raft: &Raft, me: u64) -> bool {
-    let metrics = raft.metrics();
-    let metrics = metrics.borrow_watched();
-    let membership = metrics.membership_config.membership();
-    membership.voter_ids().chain(membership.learner_ids()).any(|id| id == me)
+    has_member(&raft.metrics().borrow_watched(), me)
 }
 
 /// Whether the group `raft` formed without this broker (it has members, and this one is not).
 pub fn formed_elsewhere(raft: &Raft, me: u64) -> bool {
-    let formed = raft.metrics().borrow_watched().membership_config.membership().voter_ids().next().is_some();
-    formed && !is_member(raft, me)
+    let metrics = raft.metrics();
+    let metrics = metrics.borrow_watched();
+    formed(&metrics) && !has_member(&metrics, me)
 }
 
 /// Runs until the metadata group stops: asks the other brokers while this one is not a member

@@ -9,7 +9,7 @@ use super::codec;
 use super::data_dir_copy::{self, Chunks};
 use super::directory;
 use super::membership::{MemberChange, change_members};
-use super::types::{CLUSTER_ID_KEY, ClusterId, Raft};
+use super::types::{CLUSTER_ID_KEY, ClusterId, Raft, formed};
 use super::watch::ShardWatch;
 use crate::broker::shards::META_SHARD;
 use crate::proto::peer::{self as pb, peer_server};
@@ -63,9 +63,7 @@ impl PeerService {
 
     /// No membership yet: the group has not formed here.
     fn forming(&self) -> bool {
-        let metrics = self.rafts[0].metrics();
-        let metrics = metrics.borrow_watched();
-        metrics.membership_config.membership().voter_ids().next().is_none()
+        !formed(&self.rafts[META_SHARD as usize].metrics().borrow_watched())
     }
 
     /// A broker of another format is refused: the two would not read each other's data.

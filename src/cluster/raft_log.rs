@@ -18,7 +18,7 @@ use super::directory::{ShardDirectory, is_member};
 use super::disk_wait::DiskWait;
 use super::membership::remove_everywhere;
 use super::shard::{CatalogProgress, ShardReplica};
-use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig};
+use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig, has_member};
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
@@ -159,11 +159,11 @@ impl ClusterReplication {
 impl Replication for ClusterReplication {
     fn leadership(&self, shard: u64) -> Leadership {
         let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
-        if !is_member(&replica.raft, self.node_id) {
-            return self.leadership_elsewhere(shard);
-        }
         let metrics = replica.raft.metrics();
         let metrics = metrics.borrow_watched();
+        if !has_member(&metrics, self.node_id) {
+            return self.leadership_elsewhere(shard);
+        }
         let leader_id = metrics.current_leader;
         let membership = metrics.membership_config.membership();
         let leader_addr = leader_id.and_then(|id| membership.get_node(&id)).map(|node| node.client_addr.clone());

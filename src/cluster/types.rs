@@ -10,6 +10,17 @@ use openraft::RaftTypeConfig;
 use super::state_machine::StateMachine;
 use crate::broker::ApplyResults;
 
+/// Whether a group has formed, as its `metrics` show: it has voters.
+pub fn formed(metrics: &openraft::RaftMetrics<TypeConfig>) -> bool {
+    metrics.membership_config.membership().voter_ids().next().is_some()
+}
+
+/// Whether broker `me` is a voter or learner of the group its `metrics` describe.
+pub fn has_member(metrics: &openraft::RaftMetrics<TypeConfig>, me: u64) -> bool {
+    let membership = metrics.membership_config.membership();
+    membership.voter_ids().chain(membership.learner_ids()).any(|id| id == me)
+}
+
 /// The cluster this broker belongs to: its data dir's id until the seeds agree on one when
 /// they form the cluster (then every member holds the same). Shared by everything that sends
 /// or checks it.
