@@ -239,10 +239,7 @@ impl ServeArgs {
             join: self.join.clone(),
             // As many as there are seeds: each broker leads one, and partitions spread over all.
             data_shards: match (&self.join, self.data_shards) {
-                (Some(_), Some(_)) => anyhow::bail!(
-                    "--data-shards is fixed when a cluster forms; a broker that joins takes the cluster's: leave it out \
-                     (of the config file and STRATA_DATA_SHARDS too)"
-                ),
+                (Some(_), Some(_)) => return Err(fixed_when_forming("--data-shards", "STRATA_DATA_SHARDS")),
                 (Some(_), None) => None,
                 (None, asked) => Some(asked.unwrap_or(self.seeds.len() as u64)),
             },
@@ -260,10 +257,9 @@ impl ServeArgs {
     fn replication_factor(&self) -> anyhow::Result<Option<u64>> {
         let seeds = self.seeds.len() as u64;
         let asked = match (&self.join, self.default_replication_factor) {
-            (Some(_), Some(_)) => anyhow::bail!(
-                "--default-replication-factor is fixed when a cluster forms; a broker that joins takes the cluster's: \
-                 leave it out (of the config file and STRATA_DEFAULT_REPLICATION_FACTOR too)"
-            ),
+            (Some(_), Some(_)) => {
+                return Err(fixed_when_forming("--default-replication-factor", "STRATA_DEFAULT_REPLICATION_FACTOR"));
+            }
             (Some(_), None) => return Ok(None),
             (None, Some(0)) => anyhow::bail!("--default-replication-factor must be at least 1"),
             (None, Some(asked)) if asked > seeds => anyhow::bail!(
@@ -327,6 +323,14 @@ impl ServeArgs {
         broker.validate().map_err(anyhow::Error::msg)?;
         Ok(ServerConfig { listen: self.listen, broker })
     }
+}
+
+/// The refusal of `flag` (or its `env` variable) given with --join: the cluster's stays.
+fn fixed_when_forming(flag: &str, env: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{flag} is fixed when a cluster forms; a broker that joins takes the cluster's: leave it out (of the config \
+         file and {env} too)"
+    )
 }
 
 /// The cluster flags, until the listeners are bound.

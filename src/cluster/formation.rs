@@ -7,7 +7,7 @@ use std::time::Duration;
 use openraft::errors::{InitializeError, RaftError};
 
 use super::node::{Asking, ClusterConfig, Rafts, ask_until_answered, hello_once};
-use super::types::{BrokerNode, ClusterId, Raft};
+use super::types::{BrokerNode, ClusterId, Raft, formed};
 use crate::broker::Broker;
 use crate::broker::shards::META_SHARD;
 
@@ -53,9 +53,6 @@ const FORMED_MARK: &str = "formed";
 /// cluster id from its first call), and a seed may die meanwhile: stop asking once it formed,
 /// and return its voters (every seed: nothing changes membership before the cluster formed).
 async fn formed_by_another_seed(rafts: &Rafts) -> BTreeMap<u64, BrokerNode> {
-    let formed = |m: &openraft::RaftMetrics<super::types::TypeConfig>| {
-        m.membership_config.membership().voter_ids().next().is_some()
-    };
     match rafts[META_SHARD as usize].wait(None).metrics(formed, "the group formed by another seed").await {
         Ok(metrics) => {
             let membership = metrics.membership_config.membership();
@@ -106,23 +103,11 @@ async fn agree_and_initialize(
     let mut ids: BTreeMap<u64, String> = BTreeMap::new();
     for seed in &cluster.seeds {
         let answer = ask_until_answered(seed, asking).await?;
-        if answer.data_shards != asking.data_shards {
-            anyhow::bail!(
-                "seed {seed} forms the cluster with --data-shards {}, this broker with {}: give every seed the same \
-                 --data-shards",
-                answer.data_shards,
-                asking.data_shards
-            );
-        }
-        if answer.replication_factor != asking.replication_factor {
-            let copies = |n: u64| if n == 0 { "every broker".to_string() } else { n.to_string() };
-            anyhow::bail!(
-                "seed {seed} forms the cluster with --default-replication-factor {}, this broker with {}: give every \
-                 seed the same --default-replication-factor",
-                copies(answer.replication_factor),
-                copies(asking.replication_factor)
-            );
-        }
+        let copies = |n: u64| if n == 0 { "every broker".to_string() } else { n.to_string() };
+        let shards = |n: u64| n.to_string();
+        same_setting(seed, "--data-shards", shards(answer.data_shards), shards(asking.data_shards))?;
+        let (theirs, mine) = (copies(answer.replication_factor), copies(asking.replication_factor));
+        same_setting(seed, "--default-replication-factor", theirs, mine)?;
         ids.insert(answer.node_id, answer.cluster_id.clone());
         if let Some(other) = members.get(&answer.node_id) {
             anyhow::bail!(
@@ -149,6 +134,16 @@ async fn agree_and_initialize(
     );
     initialize_data_shards(broker, rafts, &members).await?;
     initialize(&rafts[META_SHARD as usize], members).await
+}
+
+/// `Ok` if `seed` forms the cluster with this broker's value of the setting `flag`.
+fn same_setting(seed: &str, flag: &str, theirs: String, mine: String) -> anyhow::Result<()> {
+    if theirs != mine {
+        anyhow::bail!(
+            "seed {seed} forms the cluster with {flag} {theirs}, this broker with {mine}: give every seed the same {flag}"
+        );
+    }
+    Ok(())
 }
 
 /// A broker restarting with a formed group checks, once, that the seeds it can reach belong to
