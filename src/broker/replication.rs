@@ -142,7 +142,11 @@ impl Broker {
     /// Whether this broker keeps a copy of `partition` of topic `topic_id` (always, alone): one
     /// that does not knows nothing of its log but what its leader reports.
     pub fn keeps_copy(&self, topic_id: u64, partition: u32) -> bool {
-        let shard = self.shards().of_partition(topic_id, partition);
+        self.keeps_shard(self.shards().of_partition(topic_id, partition))
+    }
+
+    /// Whether this broker keeps a copy of `shard`'s partitions (always, alone).
+    pub fn keeps_shard(&self, shard: u64) -> bool {
         self.replication.as_ref().is_none_or(|r| r.keeps_copy(shard))
     }
 

@@ -62,6 +62,8 @@ impl Broker {
             .filter(|shard| short(*shard))
             .count();
         metrics::gauge!(m::UNDER_REPLICATED).set(under_replicated as f64);
+        // Partitions without a copy here have their series on the brokers that keep one.
+        let kept_shards: Vec<bool> = (0..shards.count()).map(|shard| self.keeps_shard(shard)).collect();
         for topic in topics {
             let label = [("topic", topic.name().to_string())];
             for counter in [
@@ -75,7 +77,9 @@ impl Broker {
             ] {
                 metrics::counter!(counter, &label).increment(0);
             }
-            for p in topic.partitions.iter().filter(|p| self.keeps_copy(topic.meta.id, p.partition)) {
+            let kept =
+                |p: u32| kept_shards.get(shards.of_partition(topic.meta.id, p) as usize).copied().unwrap_or(true);
+            for p in topic.partitions.iter().filter(|p| kept(p.partition)) {
                 let labels = [("topic", topic.name().to_string()), ("partition", p.partition.to_string())];
                 metrics::gauge!(m::PARTITION_LOG_START, &labels).set(p.log_start() as f64);
                 metrics::gauge!(m::PARTITION_HIGH_WATERMARK, &labels).set(p.high_watermark() as f64);
