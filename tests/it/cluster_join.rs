@@ -9,7 +9,9 @@ use strata::proto;
 use tonic::Code;
 
 use crate::cluster::{Cluster, free_ports, wait_caught_up};
-use crate::cluster_trim::{data_shard_led_by_its_preferred_leader, gauge, produce_one_by_one, wait_trimmed_past};
+use crate::cluster_trim::{
+    data_shard_led_by_its_preferred_leader, gauge, one_data_shard_with_a_topic, produce_one_by_one, wait_trimmed_past,
+};
 use crate::process::ServerProcess;
 use crate::support::*;
 
@@ -38,10 +40,7 @@ async fn wait_members(cluster: &Cluster, ask: usize, members: &[u64]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
-    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
-    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
-    let mut client = connect(cluster.addr(leader)).await;
-    create_topic(&mut client, "t", 2).await;
+    let (mut cluster, leader, mut client) = one_data_shard_with_a_topic().await;
     produce_one_by_one(&mut client, 0, 2_500).await;
     // The entries the first records were in are gone from every member's log.
     wait_trimmed_past(cluster.metrics[0], 1_000.0).await;
@@ -66,7 +65,7 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     assert!(metrics.contains("strata_data_dir_copies_total{direction=\"received\"} 1"), "one copy received");
 
     // A broker with a member's node id is refused, saying what to do.
-    let log = refused_join(cluster.peer(0), 2);
+    let log = refused_join(cluster.peer(0), 2, &[]);
     assert!(log.contains("node 2 is a member of this cluster already"), "says why: {log}");
 
     // Writes go on; then the data shard's leader dies: brokers 1 and 4 are a majority.
@@ -97,20 +96,13 @@ async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
 
 #[test]
 fn a_joining_broker_is_refused_a_data_shard_count_of_its_own() {
-    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
-    let args = ["--node-id", "4", "--peer-listen", &peer, "--join", "127.0.0.1:1", "--data-shards", "2"];
-    let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &args);
-    assert!(!ok, "refused");
+    let log = refused_join("127.0.0.1:1", 4, &["--data-shards", "2"]);
     assert!(log.contains("takes the cluster's: leave it out"), "says what to do: {log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_a_live_leader_hands_its_shards_over_first() {
-    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
-    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
-    let mut client = connect(cluster.addr(leader)).await;
-    create_topic(&mut client, "t", 2).await;
+    let (mut cluster, leader, mut client) = one_data_shard_with_a_topic().await;
     produce_one_by_one(&mut client, 0, 10).await;
 
     // The data shard's leader, alive, is removed through another broker: by the time the call
@@ -189,13 +181,14 @@ async fn a_joiner_that_never_finishes_is_a_learner_until_removed() {
     assert!(status.brokers.iter().all(|b| b.id != 9), "node 9 is gone: {:?}", status.brokers);
 }
 
-/// A broker with node id `node_id` and an empty data dir asking to join through `via` (a peer
-/// address): it must be refused and stop; returns what it logged.
-pub fn refused_join(via: &str, node_id: u64) -> String {
+/// A broker with node id `node_id`, `flags` and an empty data dir asking to join through `via`
+/// (a peer address): it must be refused and stop; returns what it logged.
+pub fn refused_join(via: &str, node_id: u64, flags: &[&str]) -> String {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
     let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
     let id = node_id.to_string();
-    let args = ["--node-id", &id, "--peer-listen", &peer, "--join", via];
+    let mut args = vec!["--node-id", &id, "--peer-listen", &peer, "--join", via];
+    args.extend(flags);
     let (ok, log) = ServerProcess::run_until_exit(&root.path().join("joiner"), &args);
     assert!(!ok, "node {node_id} is refused");
     log

@@ -192,7 +192,7 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
     assert!(status.shards.iter().all(|s| !s.members.contains(&4)), "no shard keeps broker 4: {status:?}");
 
     // No broker is a member of every shard, so none can hand a joiner a copy of them all.
-    let log = refused_join(cluster.peer(0), 5);
+    let log = refused_join(cluster.peer(0), 5, &[]);
     assert!(log.contains("joining one is not supported yet"), "says why: {log}");
 
     // Each broker stored exactly the partitions of its shards, the same bytes as the others

@@ -43,6 +43,16 @@ pub async fn data_shard_led_by_its_preferred_leader(cluster: &Cluster) -> usize 
     panic!("the data shard never settled with its preferred leader");
 }
 
+/// Three brokers with one data shard, once its preferred leader leads it; returns the
+/// cluster, the leader's index and a client of it, with topic "t" (two partitions) created.
+pub async fn one_data_shard_with_a_topic() -> (Cluster, usize, Client) {
+    let cluster = Cluster::start_with(3, &["--data-shards", "1"]);
+    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
+    let mut client = connect(cluster.addr(leader)).await;
+    create_topic(&mut client, "t", 2).await;
+    (cluster, leader, client)
+}
+
 /// `count` produce requests of one record each, one at a time: `count` Raft entries.
 pub async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) {
     for i in from..from + count {
@@ -52,10 +62,7 @@ pub async fn produce_one_by_one(client: &mut Client, from: usize, count: usize) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_raft_log_is_trimmed_where_every_member_holds_it() {
-    let mut cluster = Cluster::start_with(3, &["--data-shards", "1"]);
-    let leader = data_shard_led_by_its_preferred_leader(&cluster).await;
-    let mut client = connect(cluster.addr(leader)).await;
-    create_topic(&mut client, "t", 2).await;
+    let (mut cluster, leader, mut client) = one_data_shard_with_a_topic().await;
     produce_one_by_one(&mut client, 0, 2_500).await;
     for i in 0..3 {
         wait_trimmed_past(cluster.metrics[i], 500.0).await;
