@@ -110,7 +110,8 @@ cluster = dashboard("strata-cluster", "strata / cluster", [
     panel("Raft log index", [("strata_raft_last_log_index", "last {{instance}}"), ("strata_raft_committed_index", "committed {{instance}}"), ("strata_raft_purged_index", "trimmed to {{instance}}")], "short", 0, 32, w=24),
     panel("Data dir free space", "min by (instance) (strata_data_dir_available_bytes)", "bytes", 0, 40, w=18, legend="{{instance}}"),
     panel("Brokers below --min-free-disk", "sum(strata_disk_low)", "short", 18, 40, w=6, kind="stat", legend="low on disk"),
-    panel("Brokers joining, and data dir copies", [("max by (shard) (strata_raft_learners)", "joining, shard {{shard}}"), (f"sum by (direction) (increase(strata_data_dir_copies_total[{RATE}]))", "copies {{direction}}")], "short", 0, 48, w=24),
+    panel("Brokers joining, and data dir copies", [("max by (shard) (strata_raft_learners)", "joining, shard {{shard}}"), (f"sum by (direction) (increase(strata_data_dir_copies_total[{RATE}]))", "copies {{direction}}")], "short", 0, 48),
+    panel("Shard copies (snapshots) sent and received", f"sum by (shard, direction) (increase(strata_raft_snapshots_total[{RATE}]))", "short", 12, 48, legend="shard {{shard}} {{direction}}"),
 ])
 
 for name, board in [("overview", overview), ("topics", topics), ("consumer-groups", groups), ("storage", storage), ("cluster", cluster)]:

@@ -52,6 +52,7 @@ pub use offsets::{CommittedOffset, OffsetCommit};
 pub use partition::PartitionState;
 pub use produce::{Acks, PartitionResult, ProduceRecord, ProduceRequest, ProducerSequence, Queued};
 pub use producers::Identity as ProducerIdentity;
+pub use recovery::reload_shard;
 pub use replication::{BrokerStatus, ClusterStatus, FollowerStatus, Placement, ShardStatus};
 pub use topic::Topic;
 

@@ -81,6 +81,15 @@ impl PartitionState {
         self.high_watermark.send_replace(high_watermark);
     }
 
+    /// Called by a replica's apply after its copy of the partition was replaced whole (a copy
+    /// of its shard installed from the leader).
+    pub(super) fn reset(&self, extent: PartitionExtent) {
+        self.first_batch.store(extent.first_batch, Ordering::Release);
+        self.log_start.store(extent.log_start, Ordering::Release);
+        self.size_bytes.store(extent.size_bytes, Ordering::Release);
+        self.high_watermark.send_replace(extent.high_watermark);
+    }
+
     /// Called by the commit loop after records below `log_start` were deleted.
     pub(super) fn publish_truncate(&self, log_start: i64, first_batch: i64, removed_bytes: u64) {
         // Only the commit loop writes these, so load-then-subtract cannot race another writer.

@@ -2,6 +2,7 @@
 use super::shards::{META_SHARD, Shards};
 use std::sync::Arc;
 
+use super::apply::Applier;
 use super::partition::{PartitionExtent, PartitionState};
 use super::producers::{self, ProducerTable};
 use super::topic::Topic;
@@ -61,6 +62,18 @@ pub fn recover_producers(store: &Store, topics: &Topics, shards: Shards, shard: 
     let (ids, states, bytes) = table.size();
     tracing::debug!(ids, states, bytes, "idempotent producers recovered");
     Ok(table)
+}
+
+/// After a copy of `shard` replaced its partitions' rows: each partition's extent and the
+/// shard's producer windows read again from the store.
+pub fn reload_shard(applier: &mut Applier, shards: Shards, shard: u64) -> StorageResult<()> {
+    for (topic_id, partition) in applier.partitions_of(shards, shard) {
+        if let Some(state) = applier.topics.partition(topic_id, partition) {
+            state.reset(extent(&applier.store, topic_id, partition)?);
+        }
+    }
+    applier.producers = recover_producers(&applier.store, &applier.topics, shards, shard)?;
+    Ok(())
 }
 
 fn extent(store: &Store, topic_id: u64, partition: u32) -> StorageResult<PartitionExtent> {

@@ -152,6 +152,11 @@ pub struct ServeArgs {
     /// broker still counts as alive.
     #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = parse_duration)]
     replica_lag_time_max: Duration,
+    /// Cluster: entries each shard's Raft log keeps below what every member holds. A member
+    /// that falls behind by fewer catches up from the log; a broker given a copy of a shard
+    /// later gets the shard's rows instead.
+    #[arg(long, env = "STRATA_RAFT_LOG_KEEP_ENTRIES", default_value_t = 1000)]
+    raft_log_keep_entries: u64,
     /// Cluster: below this much free space on the data dir's disk, a leader hands leadership to
     /// a follower (a leader that cannot write holds every write of the cluster). Leave room for
     /// the memtables to flush and compactions to run.
@@ -247,6 +252,7 @@ impl ServeArgs {
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
+            raft_log_keep_entries: self.raft_log_keep_entries,
             min_free_disk: self.min_free_disk,
         }))
     }
@@ -344,6 +350,7 @@ struct ClusterFlags {
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
+    raft_log_keep_entries: u64,
     min_free_disk: u64,
 }
 
@@ -370,6 +377,7 @@ impl ClusterFlags {
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
+            raft_log_keep_entries: self.raft_log_keep_entries,
             min_free_disk: self.min_free_disk,
         })
     }

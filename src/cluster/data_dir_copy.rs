@@ -34,12 +34,19 @@ pub fn checkpoint_dir(data_dir: &Path, node_id: u64) -> PathBuf {
 }
 
 /// Removes the checkpoints a member that stopped mid-copy left in `data_dir` (their hard links
-/// would keep compacted SST files on disk).
+/// would keep compacted SST files on disk), and shard copies it was receiving.
 pub fn remove_stale_checkpoints(data_dir: &Path) {
     let Ok(entries) = fs::read_dir(data_dir) else { return };
     for entry in entries.flatten() {
-        let stale = entry.file_name().to_string_lossy().starts_with(CHECKPOINT_PREFIX);
-        if let Err(e) = stale.then(|| fs::remove_dir_all(entry.path())).transpose() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let removed = if name.starts_with(CHECKPOINT_PREFIX) {
+            Some(fs::remove_dir_all(entry.path()))
+        } else if name.starts_with(super::shard_snapshot::STAGED_PREFIX) {
+            Some(fs::remove_file(entry.path()))
+        } else {
+            None
+        };
+        if let Err(e) = removed.transpose() {
             tracing::warn!(error = %e, dir = %entry.path().display(), "removing a stale checkpoint");
         }
     }

@@ -119,7 +119,7 @@ pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, clu
 }
 
 /// One broker's shards, if it answers in time (with the client to ask it again).
-async fn ask(
+pub(super) async fn ask(
     addr: &str,
     client: Option<PeerClient<Channel>>,
     cluster_id: &ClusterId,

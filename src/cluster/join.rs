@@ -14,6 +14,7 @@ use super::codec;
 use super::data_dir_copy::{self, STAGING};
 use super::membership::{MemberChange, at_peer};
 use super::node::connect;
+use super::shard::recorded_shards;
 use super::types::{BrokerNode, ClusterId, Raft};
 use crate::error::Error;
 use crate::proto::peer::{CheckpointChunk, CheckpointRequest};
@@ -43,7 +44,17 @@ pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &Bro
     anyhow::ensure!(!seeds.is_empty(), "member {join} sent no seeds with its copy");
     let data_dir = data_dir.to_path_buf();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        Store::open(&staging, &StoreOptions::default())?.take_over_copy(node_id, &seeds)?;
+        let copy = Store::open(&staging, &StoreOptions::default())?;
+        let shards = recorded_shards(&copy, None, None)?;
+        copy.take_over_copy(node_id, &seeds)?;
+        // Where data shards are on some of the brokers, the joiner carries none of the
+        // member's until one is copied to it: they are forgotten when it opens.
+        if shards.replicas() > 0 {
+            for shard in 1..shards.count() {
+                copy.forget_shard_at_open(shard)?;
+            }
+        }
+        drop(copy);
         data_dir_copy::move_into_place(&staging, &data_dir)
     })
     .await??;

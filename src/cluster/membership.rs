@@ -12,7 +12,6 @@ use openraft::errors::{ChangeMembershipError, ClientWriteError, RaftError};
 use tonic::Code;
 
 use super::codec;
-use super::directory::{ShardDirectory, is_member};
 use super::hand_over::hand_over;
 use super::node::connect;
 use super::types::{BrokerNode, ClusterId, Raft, TypeConfig};
@@ -23,9 +22,6 @@ use crate::proto::peer as pb;
 
 /// How long a passed-on change may take: adding a broker waits for it to catch up.
 const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(600);
-/// How many times (every 500 ms) a removal waits for a shard to elect a leader, or for a change
-/// under way to finish.
-const ELECTION_RETRIES: u32 = 20;
 
 #[derive(Debug, Clone)]
 pub enum MemberChange {
@@ -40,6 +36,13 @@ pub enum MemberChange {
         id: u64,
         node: BrokerNode,
     },
+    /// Give a broker of the cluster a copy of a data shard it does not carry: a learner until
+    /// caught up (from a copy of the shard's rows when the leader's log no longer holds what it
+    /// lacks), then a voter.
+    Copy {
+        id: u64,
+        node: BrokerNode,
+    },
     Remove {
         id: u64,
     },
@@ -47,18 +50,20 @@ pub enum MemberChange {
 
 impl MemberChange {
     pub fn request(&self, group: u64, forwarded: bool) -> pb::ChangeMembersRequest {
-        let (node_id, add, learner) = match self {
-            MemberChange::Learn { id, node } => (*id, Some(codec::node(node)), true),
-            MemberChange::Add { id, node } => (*id, Some(codec::node(node)), false),
-            MemberChange::Remove { id } => (*id, None, false),
+        let (node_id, add, learner, copy) = match self {
+            MemberChange::Learn { id, node } => (*id, Some(codec::node(node)), true, false),
+            MemberChange::Add { id, node } => (*id, Some(codec::node(node)), false, false),
+            MemberChange::Copy { id, node } => (*id, Some(codec::node(node)), false, true),
+            MemberChange::Remove { id } => (*id, None, false, false),
         };
-        pb::ChangeMembersRequest { group, node_id, add, forwarded, learner }
+        pb::ChangeMembersRequest { group, node_id, add, forwarded, learner, copy }
     }
 
     pub fn from_request(request: pb::ChangeMembersRequest) -> Self {
         let id = request.node_id;
         match request.add.map(codec::from_node) {
             Some(node) if request.learner => MemberChange::Learn { id, node },
+            Some(node) if request.copy => MemberChange::Copy { id, node },
             Some(node) => MemberChange::Add { id, node },
             None => MemberChange::Remove { id },
         }
@@ -88,76 +93,6 @@ pub async fn change_members(
             at_peer(&leader.peer_addr, cluster_id, change.request(group, true)).await
         }
         Err(NotHere::Leader(_)) => Err(Error::NotLeader { leader_id: None, leader_addr: None }),
-    }
-}
-
-/// Takes broker `id` out of every shard, each through its leader (found in `directory` for a
-/// shard this broker `me` is not a member of). An election under way is waited out for a
-/// while; a shard already without it is done.
-pub async fn remove_everywhere(
-    rafts: &[Raft],
-    cluster_id: &ClusterId,
-    (me, directory): (u64, &ShardDirectory),
-    id: u64,
-) -> Result<()> {
-    let in_directory =
-        |shard: u64| directory.status(shard).is_some_and(|s| s.members.contains(&id) || s.learners.contains(&id));
-    let known = rafts.iter().enumerate().any(|(shard, raft)| {
-        raft.metrics().borrow_watched().membership_config.membership().get_node(&id).is_some()
-            || in_directory(shard as u64)
-    });
-    if !known {
-        return Err(Error::UnknownBroker(id));
-    }
-    let change = MemberChange::Remove { id };
-    // The metadata shard last: until then the broker is known (a removal run again finishes
-    // it), and its address is there for a data shard it leads.
-    for group in (1..rafts.len()).chain([META_SHARD as usize]) {
-        let raft = &rafts[group];
-        let mut attempts = 0;
-        loop {
-            let changed = if is_member(raft, me) {
-                change_members(raft, group as u64, cluster_id, &change, true).await
-            } else {
-                change_elsewhere(&rafts[META_SHARD as usize], directory, group as u64, cluster_id, &change).await
-            };
-            match changed {
-                Err(Error::NotLeader { .. } | Error::MembershipChanging(_)) if attempts < ELECTION_RETRIES => {
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Ok(()) => break,
-                Err(e) => {
-                    // Running the removal again finishes it: shards without the broker are done.
-                    tracing::warn!(broker = id, shard = group, error = %e, "a removal stopped halfway");
-                    return Err(e);
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `change` of a shard this broker is not a member of, through the leader `directory` names (a
-/// shard the directory says is without the broker is done).
-async fn change_elsewhere(
-    meta: &Raft,
-    directory: &ShardDirectory,
-    group: u64,
-    cluster_id: &ClusterId,
-    change: &MemberChange,
-) -> Result<()> {
-    let no_leader = Error::NotLeader { leader_id: None, leader_addr: None };
-    let Some(shard) = directory.status(group) else { return Err(no_leader) };
-    let MemberChange::Remove { id } = change else { return Err(no_leader) };
-    if !shard.members.contains(id) && !shard.learners.contains(id) {
-        return Ok(());
-    }
-    let metrics = meta.metrics().borrow_watched().clone();
-    let leader = shard.leader.and_then(|l| metrics.membership_config.membership().get_node(&l).cloned());
-    match leader {
-        Some(leader) => at_peer(&leader.peer_addr, cluster_id, change.request(group, false)).await,
-        None => Err(no_leader),
     }
 }
 
@@ -213,6 +148,19 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             ))))
         }
         MemberChange::Add { id, node } => {
+            raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
+            let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
+            raft.change_membership(voter, false).await.map_err(refusal)?;
+            changed(group, *id, "voter");
+            Ok(())
+        }
+        MemberChange::Copy { .. } if group == META_SHARD => Err(NotHere::Refused(Error::MembershipChange(
+            "the metadata shard is on every broker: only a data shard is copied to a broker".into(),
+        ))),
+        MemberChange::Copy { id, .. } if voters.contains(id) => Ok(()),
+        MemberChange::Copy { id, node } => {
+            // Until the learner holds what the leader holds (openraft sends it a copy of the
+            // shard first if the log was trimmed past what it has).
             raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
             raft.change_membership(voter, false).await.map_err(refusal)?;

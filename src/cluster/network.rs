@@ -14,6 +14,7 @@ use openraft::raft::{
 use tonic::transport::{Channel, Endpoint};
 
 use super::codec;
+use super::shard_snapshot::{ShardSnapshot, Snapshot, SnapshotSource};
 use super::types::{BrokerNode, ClusterId, TypeConfig, Vote};
 use crate::proto::peer::peer_client::PeerClient;
 
@@ -27,11 +28,13 @@ pub struct Network {
     group: u64,
     cluster_id: ClusterId,
     channels: Arc<Mutex<HashMap<String, Channel>>>,
+    /// A data shard's: where copies of it are read from.
+    snapshots: Option<SnapshotSource>,
 }
 
 impl Network {
-    pub fn new(group: u64, cluster_id: ClusterId) -> Self {
-        Network { group, cluster_id, channels: Arc::default() }
+    pub fn new(group: u64, cluster_id: ClusterId, snapshots: Option<SnapshotSource>) -> Self {
+        Network { group, cluster_id, channels: Arc::default(), snapshots }
     }
 
     fn channel(&self, peer_addr: &str) -> Result<Channel, String> {
@@ -53,7 +56,8 @@ impl RaftNetworkFactory<TypeConfig> for Network {
         let client = self.channel(&node.peer_addr).map(|channel| {
             PeerClient::new(channel).max_decoding_message_size(256 << 20).max_encoding_message_size(256 << 20)
         });
-        PeerConnection { group: self.group, target, client, cluster_id: self.cluster_id.clone() }
+        let (group, cluster_id, snapshots) = (self.group, self.cluster_id.clone(), self.snapshots.clone());
+        PeerConnection { group, target, client, cluster_id, snapshots }
     }
 }
 
@@ -64,6 +68,7 @@ pub struct PeerConnection {
     cluster_id: ClusterId,
     /// An address that is not a URI makes every call fail as unreachable.
     client: Result<PeerClient<Channel>, String>,
+    snapshots: Option<SnapshotSource>,
 }
 
 impl PeerConnection {
@@ -94,7 +99,7 @@ fn timeout(option: &RPCOption) -> Duration {
 }
 
 impl RaftNetworkV2<TypeConfig> for PeerConnection {
-    type SnapshotData = ();
+    type SnapshotData = ShardSnapshot;
 
     async fn append_entries(
         &mut self,
@@ -142,12 +147,18 @@ impl RaftNetworkV2<TypeConfig> for PeerConnection {
 
     async fn full_snapshot(
         &mut self,
-        _vote: Vote,
-        _snapshot: openraft::type_config::alias::SnapshotOf<TypeConfig, ()>,
-        _cancel: impl std::future::Future<Output = ReplicationClosed> + openraft::OptionalSend + 'static,
+        vote: Vote,
+        snapshot: Snapshot,
+        cancel: impl std::future::Future<Output = ReplicationClosed> + openraft::OptionalSend + 'static,
         _option: RPCOption,
     ) -> Result<SnapshotResponse<TypeConfig>, StreamingError<TypeConfig>> {
-        // Never asked for: the log is never purged, so followers catch up from it.
-        Err(StreamingError::Unreachable(Unreachable::from_string("snapshots are not sent by this build")))
+        // The metadata shard is on every broker, and its log is trimmed only below what every
+        // member holds, learners included: a member always catches up from the log.
+        let Some(source) = &self.snapshots else {
+            let why = format!("node {}: the metadata shard is never sent as a copy", self.target);
+            return Err(StreamingError::Unreachable(Unreachable::from_string(why)));
+        };
+        let client = self.client().map_err(|e| StreamingError::Unreachable(Unreachable::from_string(e.to_string())))?;
+        source.send(client, &self.cluster_id, (self.group, &vote, &snapshot.meta), cancel).await
     }
 }

@@ -47,6 +47,8 @@ pub struct ClusterConfig {
     /// A follower not caught up for this long leaves the in-sync replicas; a broker silent this
     /// long is not alive.
     pub replica_lag_time_max: Duration,
+    /// Entries each shard's Raft log keeps below what every member holds.
+    pub raft_log_keep_entries: u64,
     /// Below this many free bytes on the data dir's disk, a leader hands leadership over.
     pub min_free_disk: u64,
 }
@@ -94,6 +96,8 @@ pub fn open_broker(
             catalog_events,
             catalog: CatalogProgress::new(),
             lag_time_max: cluster.replica_lag_time_max,
+            keep_entries: cluster.raft_log_keep_entries,
+            shards,
             runtime: &runtime,
         };
         let mut logs: Vec<Box<dyn CommitLog>> = Vec::new();

@@ -9,6 +9,7 @@ use super::codec;
 use super::data_dir_copy::{self, Chunks};
 use super::directory;
 use super::membership::{MemberChange, change_members};
+use super::shard_snapshot;
 use super::types::{CLUSTER_ID_KEY, ClusterId, Raft, formed};
 use super::watch::ShardWatch;
 use crate::broker::shards::META_SHARD;
@@ -27,6 +28,9 @@ pub struct PeerService {
     pub seeds: Vec<String>,
     /// Where an adopted cluster id is recorded.
     pub store: Arc<Store>,
+    /// Each data shard is on some of the brokers (a replication factor was recorded): a
+    /// joiner becomes a member of the metadata shard only.
+    pub data_shards_on_some: bool,
 }
 
 impl PeerService {
@@ -78,15 +82,21 @@ impl PeerService {
         )))
     }
 
+    /// The shards a joiner becomes a member of: every shard, or where data shards are on some
+    /// of the brokers, the metadata shard.
+    fn joined_shards(&self) -> &[Raft] {
+        if self.data_shards_on_some { &self.rafts[..1] } else { &self.rafts }
+    }
+
     /// A broker may join with a copy of this one's data dir if the cluster formed, this broker
-    /// is a voter of every shard (a removed one would hand out a stale copy) and no shard has
-    /// the joiner's node id as a voter (a learner may: a joiner trying again after its copy was
-    /// cut short).
+    /// is a voter of every shard the joiner joins (a removed one would hand out a stale copy)
+    /// and no shard has the joiner's node id as a voter (a learner may: a joiner trying again
+    /// after its copy was cut short).
     fn may_join(&self, node_id: u64) -> Result<(), Status> {
         if self.forming() {
             return Err(Status::unavailable("this broker's cluster has not formed yet; retry"));
         }
-        for (shard, raft) in self.rafts.iter().enumerate() {
+        for (shard, raft) in self.joined_shards().iter().enumerate() {
             let metrics = raft.metrics().borrow_watched().clone();
             let voters: Vec<u64> = metrics.membership_config.membership().voter_ids().collect();
             if voters.contains(&node_id) {
@@ -98,8 +108,7 @@ impl PeerService {
             if !voters.contains(&self.hello.node_id) {
                 return Err(Status::failed_precondition(format!(
                     "this broker (node {}) is not a member of shard {shard}: join through a broker that is a member \
-                     of every shard (in a cluster whose data shards are each on fewer brokers than it has, none is: \
-                     joining one is not supported yet)",
+                     of every shard",
                     self.hello.node_id
                 )));
             }
@@ -185,7 +194,7 @@ impl peer_server::Peer for PeerService {
         // copy holds, however long the copy takes.
         let node = codec::from_node(asking.node.unwrap_or_default());
         let learn = MemberChange::Learn { id: asking.node_id, node };
-        for (group, raft) in self.rafts.iter().enumerate() {
+        for (group, raft) in self.joined_shards().iter().enumerate() {
             change_members(raft, group as u64, &self.cluster_id, &learn, true).await?;
         }
         let dir = data_dir_copy::checkpoint_dir(self.store.path(), asking.node_id);
@@ -204,6 +213,15 @@ impl peer_server::Peer for PeerService {
         let change = MemberChange::from_request(request);
         change_members(raft, group, &self.cluster_id, &change, may_forward).await?;
         Ok(Response::new(pb::ChangeMembersResponse {}))
+    }
+
+    async fn install_snapshot(
+        &self,
+        request: Request<tonic::Streaming<pb::SnapshotChunk>>,
+    ) -> Result<Response<pb::SnapshotReply>, Status> {
+        self.check(&request, META_SHARD).await?;
+        let reply = shard_snapshot::receive(&self.rafts, self.store.path(), request.into_inner()).await?;
+        Ok(Response::new(reply))
     }
 
     async fn shard_leaders(

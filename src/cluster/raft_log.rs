@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::directory::{ShardDirectory, is_member};
 use super::disk_wait::DiskWait;
-use super::membership::remove_everywhere;
+use super::removal;
 use super::shard::{CatalogProgress, ShardReplica};
 use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig, has_member};
 use crate::broker::apply::{Applied, Op};
@@ -226,6 +226,10 @@ impl Replication for ClusterReplication {
     fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>> {
         let rafts: Vec<Raft> = self.replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me, directory) = (self.cluster_id.clone(), self.node_id, self.directory.clone());
-        Box::pin(async move { remove_everywhere(&rafts, &cluster_id, (me, &directory), node_id).await })
+        let replicas = self.shards.replicas();
+        Box::pin(async move {
+            let shards = removal::Shards { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
+            shards.remove_everywhere(node_id, replicas).await
+        })
     }
 }

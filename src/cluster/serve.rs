@@ -61,6 +61,7 @@ pub async fn run(
         cluster_id: cluster_id.clone(),
         seeds: sorted(&cluster.seeds),
         store: broker.store().clone(),
+        data_shards_on_some: broker.shards().replicas() > 0,
     };
     let stop_peers = CancellationToken::new();
     let peer_server = tokio::spawn({
@@ -105,6 +106,10 @@ pub async fn run(
             let formed = match form(&broker, &rafts, &cluster, &cluster_id).await {
                 Ok(()) => match cluster.join.clone() {
                     Some(join) => {
+                        // Where data shards are on some of the brokers, a joiner carries none
+                        // until one is copied to it (a removal restoring a shard's copies).
+                        let groups = if broker.shards().replicas() > 0 { 1 } else { rafts.len() };
+                        let rafts = rafts[..groups].to_vec();
                         become_voter(rafts, cluster_id, broker.identity().node_id, cluster.node(), join).await
                     }
                     None => Ok(()),

@@ -12,12 +12,14 @@ use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
 use super::log_store::LogStore;
 use super::network::Network;
+use super::shard_snapshot::SnapshotSource;
 use super::state_machine::{CatalogEvents, StateMachine};
 use super::trim;
 use super::types::{ClusterId, Raft};
 use super::wal_syncer::WalSyncer;
 use super::watch::ShardWatch;
 use crate::broker::apply::Applier;
+use crate::broker::reload_shard;
 use crate::broker::shards::{META_SHARD, Shards};
 use crate::storage::Store;
 
@@ -97,16 +99,29 @@ pub struct Member<'a> {
     pub catalog_events: CatalogEvents,
     pub catalog: CatalogProgress,
     pub lag_time_max: std::time::Duration,
+    /// Entries each Raft log keeps below what every member holds (`trim`).
+    pub keep_entries: u64,
+    /// How this cluster's work is split over shards.
+    pub shards: Shards,
     pub runtime: &'a Handle,
 }
 
 impl Member<'_> {
     /// Starts `shard`'s Raft node and its watch and trim tasks.
-    pub fn open_shard(&self, shard: u64, applier: Applier) -> anyhow::Result<ShardReplica> {
+    pub fn open_shard(&self, shard: u64, mut applier: Applier) -> anyhow::Result<ShardReplica> {
         let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
+        let partitions = applier.partitions_of(self.shards, shard);
+        if self.store.forget_interrupted_install(shard, &partitions)? {
+            // The partitions' extents and producer windows were read before: read them again.
+            reload_shard(&mut applier, self.shards, shard)?;
+            tracing::info!(
+                shard,
+                "the shard's local state is forgotten: its leader sends a copy when it is added here"
+            );
+        }
         let state_machine = StateMachine::open(
             applier,
-            shard,
+            (shard, self.shards),
             self.catalog_events.clone(),
             trims,
             self.disk.clone(),
@@ -116,7 +131,12 @@ impl Member<'_> {
         let log_store =
             LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone(), self.syncer.clone());
         let log_store = if shard == META_SHARD { log_store } else { log_store.with_catalog(self.catalog.clone()) };
-        let network = Network::new(shard, self.cluster_id.clone());
+        let snapshots = (shard != META_SHARD).then(|| SnapshotSource {
+            store: self.store.clone(),
+            shards: self.shards,
+            catalog: self.catalog.clone(),
+        });
+        let network = Network::new(shard, self.cluster_id.clone(), snapshots);
         let raft = self
             .runtime
             .block_on(Raft::new(self.node_id, self.config.clone(), network, log_store, state_machine))
@@ -131,7 +151,7 @@ impl Member<'_> {
             tracked: Mutex::default(),
         });
         self.runtime.spawn(watch.clone().run());
-        self.runtime.spawn(trim::propose(raft.clone(), self.node_id));
+        self.runtime.spawn(trim::propose(raft.clone(), self.node_id, self.keep_entries));
         self.runtime.spawn(trim::apply(raft.clone(), trims_applied));
         Ok(ShardReplica { raft, watch })
     }

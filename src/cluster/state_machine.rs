@@ -6,6 +6,9 @@
 //!
 //! A trim entry (`trim`) is applied here too: this replica then trims its own log.
 //!
+//! A copy of the shard from its leader (`shard_snapshot`) replaces this replica's rows of the
+//! shard's partitions; the entries up to the point it was read at are then skipped.
+//!
 //! A write that fails here is fatal to the replica (the entry would be missing under later
 //! ones): the error stops its Raft group, never a client's request.
 use std::io;
@@ -19,11 +22,12 @@ use tokio::sync::mpsc;
 use super::codec;
 use super::disk_wait::DiskWait;
 use super::shard::CatalogProgress;
+use super::shard_snapshot::{Received, ShardSnapshot, Snapshot, SnapshotMeta, read_staged};
 use super::types::{BrokerNode, LogCommand, LogId, Membership, StoredMembership, TypeConfig};
-use crate::broker::ApplyResults;
 use crate::broker::apply::{Applier, Op};
 use crate::broker::catalog::{self, CatalogApplied, CatalogOp};
-use crate::broker::shards::META_SHARD;
+use crate::broker::shards::{META_SHARD, Shards};
+use crate::broker::{ApplyResults, reload_shard};
 use crate::proto::{log as log_pb, peer as pb};
 use crate::storage::keys;
 
@@ -35,6 +39,8 @@ pub type Trims = mpsc::UnboundedSender<u64>;
 pub struct StateMachine {
     applier: Applier,
     group: u64,
+    /// Which partitions this group carries (those a copy of it replaces).
+    shards: Shards,
     /// How far this broker applied the metadata shard: the metadata shard's state machine
     /// advances it, a data shard's waits for it (`Command.catalog_index`).
     catalog: CatalogProgress,
@@ -50,7 +56,7 @@ impl StateMachine {
     /// The state machine of `group`, resuming from its applied state in `meta`.
     pub fn open(
         applier: Applier,
-        group: u64,
+        (group, shards): (u64, Shards),
         catalog_events: CatalogEvents,
         trims: Trims,
         disk: DiskWait,
@@ -60,7 +66,7 @@ impl StateMachine {
         if group == META_SHARD {
             catalog.opened_at(applied.map_or(0, |a| a.index));
         }
-        Ok(StateMachine { applier, group, catalog, applied, membership, catalog_events, trims, disk })
+        Ok(StateMachine { applier, group, shards, catalog, applied, membership, catalog_events, trims, disk })
     }
 
     /// A data shard's entry waits until this broker applied the metadata shard as far as the
@@ -155,7 +161,7 @@ impl Payload {
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachine {
-    type SnapshotData = ();
+    type SnapshotData = ShardSnapshot;
     type SnapshotBuilder = SnapshotMark;
 
     async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), io::Error> {
@@ -167,6 +173,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
     {
         while let Some((entry, responder)) = entries.try_next().await? {
+            // Entries a shard copy installed here held already (it was read past the snapshot
+            // mark openraft resumes from).
+            if self.applied.is_some_and(|applied| applied.index >= entry.log_id.index) {
+                if let Some(responder) = responder {
+                    responder.send(ApplyResults::Nothing);
+                }
+                continue;
+            }
             let payload = Payload::decode(entry.payload)?;
             self.wait_for_catalog(&payload).await;
             let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
@@ -196,27 +210,54 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         }
     }
 
-    async fn install_snapshot(&mut self, _meta: &SnapshotMeta, _snapshot: ()) -> Result<(), io::Error> {
-        // Never needed: a member trims only what every member holds (`trim`), so followers
-        // always catch up from the log.
-        Err(io::Error::other("snapshots are not sent: a lagging member catches up from the Raft log"))
+    async fn install_snapshot(&mut self, _meta: &SnapshotMeta, snapshot: ShardSnapshot) -> Result<(), io::Error> {
+        let ShardSnapshot::Received(received) = snapshot else {
+            return Err(io::Error::other("a snapshot mark holds no rows to install"));
+        };
+        // The rows name partitions of topics the leader knew of: this broker knows them too
+        // once it applied the metadata shard as far.
+        self.catalog.wait_applied(received.catalog_index).await;
+        let (applied, membership) = decode_state(&received.data_applied)?;
+        tracing::info!(shard = self.group, ?applied, "installing a copy of the shard from its leader");
+        tokio::task::block_in_place(|| self.install(&received))?;
+        self.applied = applied;
+        self.membership = membership;
+        Ok(())
     }
 
     async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot>, io::Error> {
         let marked = read_state(&self.applier.store, self.group, "snapshot")?;
         Ok(marked.map(|(last_log_id, last_membership)| Snapshot {
             meta: SnapshotMeta { last_log_id, last_membership },
-            snapshot: (),
+            snapshot: ShardSnapshot::Mark,
         }))
     }
 }
 
-type SnapshotMeta = openraft::type_config::alias::SnapshotMetaOf<TypeConfig>;
-type Snapshot = openraft::type_config::alias::SnapshotOf<TypeConfig, ()>;
+impl StateMachine {
+    /// Replaces this replica's rows of the group's partitions with the received ones, then
+    /// reads their extents and producer windows again. See `Store::begin_shard_install` for
+    /// what a stop halfway leaves; a full disk pauses it until space returns.
+    fn install(&mut self, received: &Received) -> io::Result<()> {
+        let (group, shards, store, disk) = (self.group, self.shards, self.applier.store.clone(), self.disk.clone());
+        let partitions = self.applier.partitions_of(shards, group);
+        let what = "install a copy of its shard";
+        disk.until_space(what, || store.begin_shard_install(group, &partitions)).map_err(io::Error::other)?;
+        read_staged(&received.rows, |rows| {
+            disk.until_space(what, || store.write_shard_rows(&rows)).map_err(io::Error::other)
+        })?;
+        // The rows are the state at their applied mark, a later point than openraft's: the
+        // snapshot mark says so too, so a restart resumes from there.
+        let marks: [(&str, &[u8]); 2] = [("applied", &received.data_applied), ("snapshot", &received.data_applied)];
+        disk.until_space(what, || store.finish_shard_install(group, &marks)).map_err(io::Error::other)?;
+        reload_shard(&mut self.applier, shards, group).map_err(io::Error::other)
+    }
+}
 
 /// A snapshot that is a mark, not a copy: the state it stands for is the data dir at the
 /// applied log id it records (partition data below it only ever loses its head). It lets
-/// openraft purge the log a trim names; it is never sent.
+/// openraft purge the log a trim names; when openraft sends it, the shard's rows go with it
+/// (`shard_snapshot`).
 pub struct SnapshotMark {
     store: std::sync::Arc<crate::storage::Store>,
     group: u64,
@@ -226,7 +267,7 @@ pub struct SnapshotMark {
 }
 
 impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
-    type SnapshotData = ();
+    type SnapshotData = ShardSnapshot;
 
     async fn build_snapshot(&mut self) -> Result<Snapshot, io::Error> {
         // Not synced: the purge this mark allows is a later write to the same WAL, and a crash
@@ -239,7 +280,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotMark {
             .blocking("write its snapshot mark", move || store.raft_put_mark(group, "snapshot", &state, false))
             .await?;
         let meta = SnapshotMeta { last_log_id: self.applied, last_membership: self.membership.clone() };
-        Ok(Snapshot { meta, snapshot: () })
+        Ok(Snapshot { meta, snapshot: ShardSnapshot::Mark })
     }
 }
 
@@ -250,17 +291,21 @@ pub(super) fn read_state(
     name: &str,
 ) -> io::Result<Option<(Option<LogId>, StoredMembership)>> {
     let stored = store.raft_mark(group, name).map_err(io::Error::other)?;
-    let Some(bytes) = stored else { return Ok(None) };
-    let state = pb::AppliedState::decode(bytes.as_slice()).map_err(io::Error::other)?;
+    stored.map(|bytes| decode_state(&bytes)).transpose()
+}
+
+/// An applied log id with its membership, from its stored form.
+pub(super) fn decode_state(bytes: &[u8]) -> io::Result<(Option<LogId>, StoredMembership)> {
+    let state = pb::AppliedState::decode(bytes).map_err(io::Error::other)?;
     let membership = match state.membership {
         Some(m) => codec::from_membership(m).map_err(io::Error::other)?,
         None => Default::default(),
     };
     let membership_log_id = state.membership_log_id.map(codec::from_log_id);
-    Ok(Some((state.last_applied.map(codec::from_log_id), StoredMembership::new(membership_log_id, membership))))
+    Ok((state.last_applied.map(codec::from_log_id), StoredMembership::new(membership_log_id, membership)))
 }
 
-fn encode_state(applied: Option<&LogId>, membership: &StoredMembership) -> Vec<u8> {
+pub(super) fn encode_state(applied: Option<&LogId>, membership: &StoredMembership) -> Vec<u8> {
     let state = pb::AppliedState {
         last_applied: applied.map(codec::log_id),
         membership_log_id: membership.log_id().as_ref().map(codec::log_id),

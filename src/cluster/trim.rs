@@ -3,9 +3,10 @@
 //!
 //! The leader, which knows how far each member got, proposes a trim point below what all of them
 //! hold (`Command.trim_raft_log_upto`); each replica applies that entry like any other and then
-//! trims its own log there. So no member ever drops an entry another member still lacks, and no
-//! snapshot has to be sent: a follower that was down catches up from the leader's log, whoever
-//! leads. The price: a member that stays down holds the trim point back until it returns.
+//! trims its own log there. So no member ever drops an entry another member still lacks: a
+//! follower that was down catches up from the leader's log, whoever leads. The price: a member
+//! that stays down holds the trim point back until it returns. Only a broker added to a shard
+//! later needs what was trimmed; it gets a copy of the shard's rows (`shard_snapshot`).
 //!
 //! openraft purges only what a snapshot covers. Here a snapshot is a mark, not a copy: the state
 //! it stands for is the data dir itself, at the applied log id recorded with it. openraft's own
@@ -20,15 +21,14 @@ use tokio::sync::mpsc;
 use super::types::{LogCommand, Raft};
 use crate::proto::log as pb;
 
-/// Entries kept below the point every member holds: a follower that falls a little behind again
-/// still catches up from the log, and the log is trimmed in steps, not after every entry.
-pub const KEEP_ENTRIES: u64 = 1_000;
 /// How often the leader considers a trim.
 const EVERY: Duration = Duration::from_secs(2);
 
 /// The leader's side: proposes a trim when every member holds entries far enough past the last
-/// one. Runs until the Raft node stops.
-pub async fn propose(raft: Raft, me: u64) {
+/// one. `keep` entries are kept below the point every member holds (`--raft-log-keep-entries`):
+/// a follower that falls a little behind again still catches up from the log, and the log is
+/// trimmed in steps, not after every entry. Runs until the Raft node stops.
+pub async fn propose(raft: Raft, me: u64, keep: u64) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -45,9 +45,9 @@ pub async fn propose(raft: Raft, me: u64) {
             let matched: Option<Vec<u64>> = replication.values().map(|m| m.as_ref().map(|m| m.index)).collect();
             matched.and_then(|m| m.into_iter().min())
         });
-        let Some(upto) = held.map(|held| held.saturating_sub(KEEP_ENTRIES)) else { continue };
+        let Some(upto) = held.map(|held| held.saturating_sub(keep)) else { continue };
         let purged = metrics.purged.map_or(0, |p| p.index + 1);
-        if upto < purged + KEEP_ENTRIES {
+        if upto < purged + keep {
             continue;
         }
         let command = pb::Command { trim_raft_log_upto: Some(upto), ..Default::default() };

@@ -33,6 +33,7 @@ pub const RAFT_LEARNERS: &str = "strata_raft_learners";
 pub const RAFT_MEMBERSHIP_CHANGES: &str = "strata_raft_membership_changes_total";
 pub const DATA_DIR_COPIES: &str = "strata_data_dir_copies_total";
 pub const DATA_DIR_COPY_BYTES: &str = "strata_data_dir_copy_bytes_total";
+pub const RAFT_SNAPSHOTS: &str = "strata_raft_snapshots_total";
 /// Directions of a data dir copy (`DATA_DIR_COPIES`): to a joining broker, or into this one.
 pub const COPY_DIRECTIONS: [&str; 2] = ["sent", "received"];
 
@@ -185,6 +186,10 @@ impl ShardWatch {
         metrics::counter!(RAFT_TRANSFERS_RECEIVED, "shard" => shard_label.clone()).increment(0);
         for direction in COPY_DIRECTIONS {
             metrics::counter!(DATA_DIR_COPIES, "direction" => direction).increment(0);
+            if self.shard != META_SHARD {
+                metrics::counter!(RAFT_SNAPSHOTS, "shard" => shard_label.clone(), "direction" => direction)
+                    .increment(0);
+            }
         }
         if !leading {
             return;
@@ -251,4 +256,9 @@ pub fn describe_metrics() {
         "Copies of a data dir for a joining broker, by direction (sent by a member, received by the joiner)"
     );
     describe_counter!(DATA_DIR_COPY_BYTES, Unit::Bytes, "Bytes of data dir copies, by direction");
+    describe_counter!(
+        RAFT_SNAPSHOTS,
+        Unit::Count,
+        "Copies of a data shard sent to a broker being added to it, or received, by shard and direction"
+    );
 }

@@ -129,6 +129,13 @@ impl Families {
         self.assigned.values()
     }
 
+    /// Every live partition with its family, in (topic id, partition) order.
+    pub fn in_use_partitions(&self) -> impl Iterator<Item = (u64, u32, Arc<Family>)> {
+        let mut partitions: Vec<_> = self.assigned.iter().map(|(&(t, p), f)| (t, p, f.clone())).collect();
+        partitions.sort_unstable_by_key(|&(t, p, _)| (t, p));
+        partitions.into_iter()
+    }
+
     /// Slots no partition holds, lowest first.
     pub fn free_slots(&self) -> Vec<u32> {
         self.free.iter().copied().collect()

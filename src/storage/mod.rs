@@ -23,6 +23,7 @@ mod offsets;
 mod partition_log;
 mod producers;
 mod raft_log;
+mod shard_copy;
 // The one module with `unsafe` for RocksDB: the C API calls rust-rocksdb lacks (creating many
 // families at once, integer properties, two option setters) and malloc_trim, as safe functions.
 #[allow(unsafe_code)]
@@ -44,6 +45,7 @@ pub use partition_log::ReadBounds;
 pub use producers::StoredProducers;
 pub use raft_log::RAFT_LOG_CF;
 pub use rocksdb_ffi::give_freed_heap_back;
+pub use shard_copy::ShardRow;
 pub use stats::RocksStats;
 pub use truncate::BatchExtent;
 pub use write_group::{PartitionCf, WriteGroup};

@@ -102,6 +102,11 @@ impl<'a> WriteGroup<'a> {
         self.batch.put_cf(&self.meta, key, value);
     }
 
+    /// Deletes a raw `meta` record.
+    pub fn delete_meta(&mut self, key: &[u8]) {
+        self.batch.delete_cf(&self.meta, key);
+    }
+
     /// Deletes the offsets `group` committed: all of them, or only those of `only`'s topic (and
     /// partitions, if any are listed); returns how many were deleted.
     pub fn delete_group_offsets(&mut self, group: &str, only: Option<(&str, &[u32])>) -> StorageResult<usize> {

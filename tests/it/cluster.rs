@@ -110,10 +110,13 @@ impl Cluster {
         self.metrics.push(addr(ports[2]).parse().expect("addr"));
         self.kafka.push(addr(ports[3]).parse().expect("addr"));
         self.paused.push(false);
-        // The data shard count is the cluster's: a joining broker is refused one of its own.
+        // The data shard count and replication factor are the cluster's: a joining broker is
+        // refused its own.
         let mut flags = self.extra_flags[0].clone();
-        if let Some(at) = flags.iter().position(|f| f == "--data-shards") {
-            flags.drain(at..at + 2);
+        for fixed in ["--data-shards", "--default-replication-factor"] {
+            if let Some(at) = flags.iter().position(|f| f == fixed) {
+                flags.drain(at..at + 2);
+            }
         }
         self.extra_flags.push(flags);
         self.joined_via.push(Some(self.peers[via].clone()));

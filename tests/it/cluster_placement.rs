@@ -2,8 +2,8 @@
 //! each data shard forms on three of them, so every broker stores and leads a share of the
 //! partitions. A broker without a copy of a partition still answers for it: it names the
 //! leader, and describes the partition as its leader does. A broker's death stops no shard,
-//! and its removal takes it out of the shards that had it. Adding a broker to such a cluster
-//! is refused (not supported yet).
+//! and its removal takes it out of the shards that had it, each of which first gets its third
+//! copy back on a broker left.
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -11,7 +11,6 @@ use strata::proto;
 use tonic::Code;
 
 use crate::cluster::{Cluster, dump, failover_producer, wait_caught_up};
-use crate::cluster_join::refused_join;
 use crate::cluster_load::{numbered, produce_through_a_death, stored_once};
 use crate::kafka_clients::run;
 use crate::offsets::commit;
@@ -185,18 +184,27 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
         assert_eq!(o.lag, expected, "partition {}: lag known where the coordinator keeps a copy", o.partition);
     }
 
-    // The dead broker's removal takes it out of the shards that had it, through whichever
-    // broker is asked (one is not a member of every shard).
+    // The dead broker's removal, through whichever broker is asked (one is not a member of
+    // every shard), gives each shard that had it a copy on the broker left without one, then
+    // takes it out.
     admin.remove_broker(proto::RemoveBrokerRequest { node_id: 4 }).await.expect("broker 4 removed");
-    let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
-    assert!(status.shards.iter().all(|s| !s.members.contains(&4)), "no shard keeps broker 4: {status:?}");
+    let mut status = proto::ClusterStatusResponse::default();
+    for _ in 0..40 {
+        status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        let on_the_three_left =
+            |s: &proto::ShardStatus| s.members.iter().copied().collect::<BTreeSet<u64>>() == [1, 2, 3].into();
+        if status.shards.iter().filter(|s| s.shard != 0).all(on_the_three_left) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for shard in status.shards.iter().filter(|s| s.shard != 0) {
+        let members: BTreeSet<u64> = shard.members.iter().copied().collect();
+        assert_eq!(members, [1, 2, 3].into(), "shard {} is on the three brokers left: {status:?}", shard.shard);
+    }
 
-    // No broker is a member of every shard, so none can hand a joiner a copy of them all.
-    let log = refused_join(cluster.peer(0), 5, &[]);
-    assert!(log.contains("joining one is not supported yet"), "says why: {log}");
-
-    // Each broker stored exactly the partitions of its shards, the same bytes as the others
-    // (once each applied everything).
+    // Each broker left now keeps every partition, the same bytes as the others (once each
+    // applied everything).
     for i in 0..3 {
         wait_caught_up(cluster.addr(i), "t", &ends).await;
     }
@@ -204,19 +212,10 @@ async fn partitions_are_spread_over_brokers_that_each_keep_a_share() {
         cluster.kill_9(i);
     }
     let dumps: Vec<_> = (0..3).map(|i| dump(&cluster.dirs[i])).collect();
-    for (partition, kept_by) in replicas.iter().enumerate() {
+    for partition in 0..PARTITIONS as usize {
         let rows: Vec<_> = dumps.iter().map(|d| &d.partitions[partition].2).collect();
-        let keeping: Vec<usize> = (0..3).filter(|i| kept_by.contains(&(*i as u64 + 1))).collect();
-        for (i, rows_of_i) in rows.iter().enumerate() {
-            if keeping.contains(&i) {
-                let first = keeping[0];
-                let same = format!("partition {partition}: brokers {} and {} hold the same", i + 1, first + 1);
-                assert_eq!(*rows_of_i, rows[first], "{same}");
-                assert!(!rows_of_i.is_empty(), "broker {} keeps partition {partition}", i + 1);
-            } else {
-                assert!(rows_of_i.is_empty(), "broker {} keeps no copy of partition {partition}", i + 1);
-            }
-        }
+        assert!(!rows[0].is_empty(), "partition {partition} is kept");
+        assert!(rows.windows(2).all(|w| w[0] == w[1]), "partition {partition}: the three hold the same");
     }
 
     // Restarted, the brokers find their shards' leaders again and take writes for every

@@ -15,6 +15,7 @@ mod cluster_kafka;
 mod cluster_load;
 mod cluster_metadata;
 mod cluster_placement;
+mod cluster_restore;
 mod cluster_shards;
 mod cluster_trim;
 mod consumer;

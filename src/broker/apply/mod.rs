@@ -34,6 +34,13 @@ pub struct Applier {
 }
 
 impl Applier {
+    /// Every partition (topic id, index) `shard` carries, of the topics known here.
+    pub fn partitions_of(&self, shards: super::shards::Shards, shard: u64) -> Vec<(u64, u32)> {
+        let topics = self.topics.snapshot();
+        let all = topics.iter().flat_map(|t| (0..t.meta.partitions).map(move |p| (t.meta.id, p)));
+        all.filter(|&(topic_id, partition)| shards.of_partition(topic_id, partition) == shard).collect()
+    }
+
     /// Applies `ops` in one atomic write, with the raw `meta` records `marks` (a replicated log's
     /// applied state); with `sync`, the WAL is fsynced before it returns. Returns each op's
     /// result: a failed op changed nothing, and if the write itself failed, every op failed and

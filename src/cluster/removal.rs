@@ -1,0 +1,158 @@
+//! Removing a broker from the cluster (`strata cluster remove-broker`): out of every shard,
+//! each through its leader. Where data shards are on some of the brokers (a replication factor
+//! below the cluster's size), a shard that would keep fewer copies than the factor first gets a
+//! copy on another live broker that does not carry it, the one that carries fewest shards: a
+//! broker lost for good is replaced by the ones left, and a broker taken out of service leaves
+//! no shard short of copies for a moment.
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+
+use super::directory::{self, ShardDirectory, is_member};
+use super::membership::{MemberChange, at_peer, change_members};
+use super::types::{BrokerNode, ClusterId, Raft};
+use crate::broker::shards::META_SHARD;
+use crate::error::{Error, Result};
+
+/// How many times (every 500 ms) a change waits for a shard to elect a leader, or for a change
+/// under way to finish.
+const ELECTION_RETRIES: u32 = 20;
+
+/// This broker's shards and what it knows of those it is not a member of.
+pub struct Shards<'a> {
+    pub rafts: &'a [Raft],
+    pub cluster_id: &'a ClusterId,
+    pub me: u64,
+    pub directory: &'a ShardDirectory,
+}
+
+impl Shards<'_> {
+    /// Takes broker `id` out of every shard, each through its leader (found in the directory
+    /// for a shard this broker is not a member of). With `replicas` copies per data shard (0:
+    /// every broker), each shard that would keep fewer first gets a copy elsewhere. An election
+    /// under way is waited out for a while; a shard already without it is done.
+    pub async fn remove_everywhere(&self, id: u64, replicas: u64) -> Result<()> {
+        let known = (0..self.rafts.len() as u64).any(|shard| {
+            self.members(shard).is_some_and(|(voters, learners)| voters.contains(&id) || learners.contains(&id))
+        });
+        if !known {
+            return Err(Error::UnknownBroker(id));
+        }
+        // The metadata shard last: until then the broker is known (a removal run again finishes
+        // it), and its address is there for a data shard it leads.
+        for group in (1..self.rafts.len() as u64).chain([META_SHARD]) {
+            if group != META_SHARD && replicas > 0 {
+                self.keep_copies(group, id, replicas as usize).await?;
+            }
+            self.change(group, &MemberChange::Remove { id }).await?;
+        }
+        Ok(())
+    }
+
+    /// Before `leaving` leaves data shard `group`: a copy on another broker if the shard would
+    /// keep fewer than `replicas` voters.
+    async fn keep_copies(&self, group: u64, leaving: u64, replicas: usize) -> Result<()> {
+        let Some((voters, _)) = self.members(group) else { return Ok(()) };
+        if !voters.contains(&leaving) || voters.len() > replicas {
+            return Ok(());
+        }
+        match self.replacement(group, leaving).await {
+            Some((id, node)) => {
+                tracing::info!(shard = group, broker = id, "copying the shard to another broker before one leaves");
+                self.change(group, &MemberChange::Copy { id, node }).await
+            }
+            None => {
+                tracing::warn!(shard = group, leaving, "no other live broker to take a copy of the shard");
+                Ok(())
+            }
+        }
+    }
+
+    /// The live broker, other than `leaving` and the shard's members, that carries the fewest
+    /// data shards (the lowest id among equals).
+    async fn replacement(&self, group: u64, leaving: u64) -> Option<(u64, BrokerNode)> {
+        let (voters, learners) = self.members(group)?;
+        let meta = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        let mut carried: BTreeMap<u64, usize> = BTreeMap::new();
+        for shard in 1..self.rafts.len() as u64 {
+            for id in self.members(shard).map(|(voters, _)| voters).unwrap_or_default() {
+                *carried.entry(id).or_default() += 1;
+            }
+        }
+        // Voters of the metadata shard: a broker still joining would forget the shard when it
+        // opens its copy of a member's data dir.
+        let membership = meta.membership_config.membership();
+        let mut candidates: Vec<(usize, u64, BrokerNode)> = membership
+            .voter_ids()
+            .filter(|id| *id != leaving && !voters.contains(id) && !learners.contains(id))
+            .filter_map(|id| Some((carried.get(&id).copied().unwrap_or(0), id, membership.get_node(&id)?.clone())))
+            .collect();
+        candidates.sort_by_key(|(count, id, _)| (*count, *id));
+        for (_, id, node) in candidates {
+            let alive = id == self.me || directory::ask(&node.peer_addr, None, self.cluster_id).await.is_some();
+            if alive {
+                return Some((id, node));
+            }
+        }
+        None
+    }
+
+    /// `group`'s voters and learners, from its Raft node here or else from the directory.
+    fn members(&self, group: u64) -> Option<(Vec<u64>, Vec<u64>)> {
+        let raft = self.rafts.get(group as usize)?;
+        if is_member(raft, self.me) || group == META_SHARD {
+            let metrics = raft.metrics().borrow_watched().clone();
+            let membership = metrics.membership_config.membership();
+            return Some((membership.voter_ids().collect(), membership.learner_ids().collect()));
+        }
+        self.directory.status(group).map(|s| (s.members, s.learners))
+    }
+
+    /// Makes `change` in `group` through its leader, waiting out an election or another change
+    /// for a while.
+    async fn change(&self, group: u64, change: &MemberChange) -> Result<()> {
+        let raft = &self.rafts[group as usize];
+        let mut attempts = 0;
+        loop {
+            let changed = if is_member(raft, self.me) {
+                change_members(raft, group, self.cluster_id, change, true).await
+            } else {
+                self.change_elsewhere(group, change).await
+            };
+            match changed {
+                Err(Error::NotLeader { .. } | Error::MembershipChanging(_)) if attempts < ELECTION_RETRIES => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    // Running the removal again finishes it: shards already changed are done.
+                    tracing::warn!(shard = group, ?change, error = %e, "a removal stopped halfway");
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// `change` of a shard this broker is not a member of, through the leader the directory
+    /// names (a change the directory shows made already is done).
+    async fn change_elsewhere(&self, group: u64, change: &MemberChange) -> Result<()> {
+        let no_leader = Error::NotLeader { leader_id: None, leader_addr: None };
+        let Some(shard) = self.directory.status(group) else { return Err(no_leader) };
+        let done = match change {
+            MemberChange::Remove { id } => !shard.members.contains(id) && !shard.learners.contains(id),
+            MemberChange::Copy { id, .. } => shard.members.contains(id),
+            MemberChange::Learn { .. } | MemberChange::Add { .. } => false,
+        };
+        if done {
+            return Ok(());
+        }
+        let meta = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        let leader = shard.leader.and_then(|l| meta.membership_config.membership().get_node(&l).cloned());
+        match leader {
+            Some(leader) => at_peer(&leader.peer_addr, self.cluster_id, change.request(group, false)).await,
+            None => Err(no_leader),
+        }
+    }
+}

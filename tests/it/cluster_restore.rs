@@ -1,0 +1,176 @@
+//! Replacing a broker lost for good in a cluster whose data shards are each on three of four
+//! brokers: a new broker joins (a member of the metadata shard only), the dead one is removed,
+//! and each data shard it carried gets its third copy back on the new broker: the shard's rows,
+//! sent by its leader, where its log was trimmed; else the log, replayed.
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use strata::client::RecordOffset;
+use strata::proto;
+
+use crate::cluster::{Cluster, dump, failover_producer, wait_caught_up};
+use crate::cluster_load::{numbered, stored_once};
+use crate::support::*;
+
+const PARTITIONS: u32 = 8;
+
+/// The data shards (id, members) as broker `i` reports them, once `ready` holds (bounded).
+async fn data_shards_when(
+    cluster: &Cluster,
+    i: usize,
+    ready: impl Fn(&[(u64, BTreeSet<u64>)]) -> bool,
+) -> Vec<(u64, BTreeSet<u64>)> {
+    let mut client = connect(cluster.addr(i)).await;
+    let mut shards = Vec::new();
+    for _ in 0..240 {
+        if let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await {
+            let data = status.into_inner().shards.into_iter().filter(|s| s.shard != 0 && s.leader.is_some());
+            shards = data.map(|s| (s.shard, s.members.into_iter().collect())).collect();
+            if ready(&shards) {
+                return shards;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("broker {} never saw the data shards as expected; last: {shards:?}", i + 1);
+}
+
+/// Sends `rounds` rounds of one record per partition, each round its own requests; returns
+/// where each was acknowledged, numbered from `first`.
+async fn produce_rounds(bootstrap: &str, first: u32, rounds: u32) -> Vec<(u32, RecordOffset)> {
+    let producer = failover_producer(bootstrap, "t").await;
+    let mut acked = Vec::new();
+    for round in 0..rounds {
+        let mut deliveries = Vec::new();
+        for partition in 0..PARTITIONS {
+            let i = first + round * PARTITIONS + partition;
+            let record = proto::Record { value: numbered(i), ..Default::default() };
+            deliveries.push((i, producer.send(record, Some(partition)).await.expect("queued")));
+        }
+        producer.flush().await;
+        for (i, delivered) in deliveries {
+            acked.push((i, delivered.await.expect("answered").expect("acknowledged")));
+        }
+    }
+    producer.close().await;
+    acked
+}
+
+/// Waits (bounded) until broker `i` trimmed the Raft log of every data shard it keeps.
+async fn trimmed_everywhere(cluster: &Cluster, i: usize, shards: &[(u64, BTreeSet<u64>)]) {
+    let kept: Vec<u64> = shards.iter().filter(|(_, m)| m.contains(&(i as u64 + 1))).map(|(s, _)| *s).collect();
+    let series: Vec<String> = kept.iter().map(|s| format!("strata_raft_purged_index{{shard=\"{s}\"}}")).collect();
+    let series: Vec<&str> = series.iter().map(String::as_str).collect();
+    for _ in 0..300 {
+        // An index 0 trim point shows as 0 too: only a trim past the first entries counts.
+        if scrape(cluster.metrics[i], &series).await.iter().all(|purged| *purged > 0.0) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("broker {} never trimmed the logs of shards {kept:?}", i + 1);
+}
+
+/// Copies of a shard broker `i` received, by its metrics.
+fn copies_received(cluster: &Cluster, i: usize) -> f64 {
+    let text = http_get(cluster.metrics[i], "/metrics").expect("metrics");
+    let received = text.lines().filter(|l| l.starts_with("strata_raft_snapshots_total{") && l.contains("\"received\""));
+    received.filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_brokers_shards_are_copied_to_the_broker_that_replaces_it() {
+    replace_the_fourth_broker(Trimmed::Yes).await;
+}
+
+/// The shards' logs were not trimmed: the new broker replays them from the start, over the
+/// state of the member's data dir it joined with, forgotten when it opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_brokers_shards_are_replayed_on_the_broker_that_replaces_it() {
+    replace_the_fourth_broker(Trimmed::No).await;
+}
+
+#[derive(PartialEq)]
+enum Trimmed {
+    Yes,
+    No,
+}
+
+async fn replace_the_fourth_broker(trimmed: Trimmed) {
+    let keep = if trimmed == Trimmed::Yes { "2" } else { "1000" };
+    let flags = ["--default-replication-factor", "3", "--raft-log-keep-entries", keep];
+    let mut cluster = Cluster::start_with(4, &flags);
+    let formed = |shards: &[(u64, BTreeSet<u64>)]| shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3);
+    let shards = data_shards_when(&cluster, 0, formed).await;
+    let mut admin = connect(cluster.addr(0)).await;
+    create_topic(&mut admin, "t", PARTITIONS).await;
+
+    // Enough writes, each round its own entries, that every shard's log is trimmed: a broker
+    // added to a shard now cannot catch up from the log.
+    let mut acked = produce_rounds(&cluster.bootstrap(), 0, 8).await;
+    for i in (0..4).filter(|_| trimmed == Trimmed::Yes) {
+        trimmed_everywhere(&cluster, i, &shards).await;
+    }
+    let carried_by_4: BTreeSet<u64> = shards.iter().filter(|(_, m)| m.contains(&4)).map(|(s, _)| *s).collect();
+
+    // Broker 4 dies for good. A new broker joins: it carries no data shard yet.
+    cluster.kill_9(3);
+    let new = cluster.join_new(0);
+    let new_id = new as u64 + 1;
+    let mut client = connect(cluster.addr(0)).await;
+    for _ in 0..240 {
+        let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        if status.shards.iter().any(|s| s.shard == 0 && s.members.contains(&new_id)) {
+            assert!(status.shards.iter().all(|s| s.shard == 0 || !s.members.contains(&new_id)), "{status:?}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // Removing broker 4 gives each shard it carried a copy on the new broker, the one that
+    // carries fewest, before taking 4 out.
+    admin.remove_broker(proto::RemoveBrokerRequest { node_id: 4 }).await.expect("broker 4 removed");
+    let restored = |shards: &[(u64, BTreeSet<u64>)]| {
+        shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3 && !m.contains(&4))
+    };
+    let shards = data_shards_when(&cluster, 0, restored).await;
+    let carried_by_new: BTreeSet<u64> = shards.iter().filter(|(_, m)| m.contains(&new_id)).map(|(s, _)| *s).collect();
+    assert_eq!(carried_by_new, carried_by_4, "the new broker carries what broker 4 did");
+    let copies = if trimmed == Trimmed::Yes { carried_by_4.len() as f64 } else { 0.0 };
+    assert_eq!(copies_received(&cluster, new), copies, "a copy of the shard where its log was trimmed");
+
+    // Writes go on; every acknowledged record is stored once, in order, and each copy holds
+    // the same bytes, its producers' windows included.
+    let live: Vec<String> = [0, 1, 2, new].iter().map(|&i| cluster.addr(i).to_string()).collect();
+    acked.extend(produce_rounds(&live.join(","), 8 * PARTITIONS, 2).await);
+    let mut reader = strata::client::connect(&live.join(",")).await.expect("bootstrap");
+    let ends = stored_once(&mut reader, "t", PARTITIONS, &acked).await;
+    for i in [0, 1, 2, new] {
+        wait_caught_up(cluster.addr(i), "t", &ends).await;
+    }
+    for i in [0, 1, 2, new] {
+        cluster.kill_9(i);
+    }
+    let dumps: Vec<_> = [0, 1, 2, new].iter().map(|&i| (i as u64 + 1, dump(&cluster.dirs[i]))).collect();
+    let shard_of = |partition: usize| {
+        let keepers = dumps.iter().filter(|(_, d)| !d.partitions[partition].2.is_empty()).map(|(id, _)| *id);
+        keepers.collect::<BTreeSet<u64>>()
+    };
+    for partition in 0..PARTITIONS as usize {
+        let keepers = shard_of(partition);
+        assert!(
+            shards.iter().any(|(_, m)| *m == keepers),
+            "partition {partition} is on one shard's members: {keepers:?}"
+        );
+        let copies: Vec<_> =
+            dumps.iter().filter(|(id, _)| keepers.contains(id)).map(|(_, d)| &d.partitions[partition]).collect();
+        assert!(copies.windows(2).all(|w| w[0] == w[1]), "partition {partition}: the copies hold the same bytes");
+        let windows = |d: &strata::storage::StoreDump| {
+            let states = d.producers.states.iter().filter(|((_, p, _), _)| *p as usize == partition);
+            states.map(|(at, m)| (*at, m.clone())).collect::<Vec<_>>()
+        };
+        let kept: Vec<_> = dumps.iter().filter(|(id, _)| keepers.contains(id)).map(|(_, d)| windows(d)).collect();
+        assert!(!kept[0].is_empty(), "partition {partition} has its producer's window");
+        assert!(kept.windows(2).all(|w| w[0] == w[1]), "partition {partition}: the same producer windows");
+    }
+}
