@@ -138,7 +138,10 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             changed(group, *id, "learner");
             Ok(())
         }
-        MemberChange::Add { id, .. } if voters.contains(id) => Ok(()),
+        MemberChange::Copy { .. } if group == META_SHARD => Err(NotHere::Refused(Error::MembershipChange(
+            "the metadata shard is on every broker: only a data shard is copied to a broker".into(),
+        ))),
+        MemberChange::Add { id, .. } | MemberChange::Copy { id, .. } if voters.contains(id) => Ok(()),
         // Only a broker that is joining (made a learner before its copy) becomes a voter: one
         // removed meanwhile must not add itself back with a copy the logs were trimmed past.
         MemberChange::Add { id, .. } if membership.get_node(id).is_none() => {
@@ -147,20 +150,9 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
                  --join"
             ))))
         }
-        MemberChange::Add { id, node } => {
-            raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
-            let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
-            raft.change_membership(voter, false).await.map_err(refusal)?;
-            changed(group, *id, "voter");
-            Ok(())
-        }
-        MemberChange::Copy { .. } if group == META_SHARD => Err(NotHere::Refused(Error::MembershipChange(
-            "the metadata shard is on every broker: only a data shard is copied to a broker".into(),
-        ))),
-        MemberChange::Copy { id, .. } if voters.contains(id) => Ok(()),
-        MemberChange::Copy { id, node } => {
-            // Until the learner holds what the leader holds (openraft sends it a copy of the
-            // shard first if the log was trimmed past what it has).
+        MemberChange::Add { id, node } | MemberChange::Copy { id, node } => {
+            // A voter once the learner holds what the leader holds (openraft sends a broker
+            // given a copy the shard's rows first if the log was trimmed past what it has).
             raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
             raft.change_membership(voter, false).await.map_err(refusal)?;
