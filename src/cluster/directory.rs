@@ -68,7 +68,7 @@ pub fn led_here(watches: &[Arc<ShardWatch>], me: u64) -> Vec<pb::ShardLeader> {
     shards
 }
 
-/// Whether this broker is a voter or learner of the group `raft`.
+/// Whether this broker is a voter of the group `raft` (`types::has_member`).
 pub fn is_member(raft: &Raft, me: u64) -> bool {
     has_member(&raft.metrics().borrow_watched(), me)
 }
@@ -92,7 +92,7 @@ pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, clu
         if meta.running_state.is_err() {
             return;
         }
-        if rafts.iter().skip(1).all(|raft| is_member(raft, me)) {
+        if rafts.iter().all(|raft| is_member(raft, me)) {
             continue;
         }
         let peers: Vec<String> = meta

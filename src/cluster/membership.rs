@@ -22,6 +22,8 @@ use crate::proto::peer as pb;
 
 /// How long a passed-on change may take: adding a broker waits for it to catch up.
 const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a leader waits for a broker leaving a shard to hold the change.
+const TOLD_WITHIN: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub enum MemberChange {
@@ -43,6 +45,10 @@ pub enum MemberChange {
         id: u64,
         node: BrokerNode,
     },
+    /// Make a voter a learner (a broker being removed: its address stays known meanwhile).
+    Demote {
+        id: u64,
+    },
     Remove {
         id: u64,
     },
@@ -54,9 +60,10 @@ impl MemberChange {
             MemberChange::Learn { id, node } => (*id, Some(codec::node(node)), true, false),
             MemberChange::Add { id, node } => (*id, Some(codec::node(node)), false, false),
             MemberChange::Copy { id, node } => (*id, Some(codec::node(node)), false, true),
-            MemberChange::Remove { id } => (*id, None, false, false),
+            MemberChange::Demote { id } | MemberChange::Remove { id } => (*id, None, false, false),
         };
-        pb::ChangeMembersRequest { group, node_id, add, forwarded, learner, copy }
+        let demote = matches!(self, MemberChange::Demote { .. });
+        pb::ChangeMembersRequest { group, node_id, add, forwarded, learner, copy, demote }
     }
 
     pub fn from_request(request: pb::ChangeMembersRequest) -> Self {
@@ -65,6 +72,7 @@ impl MemberChange {
             Some(node) if request.learner => MemberChange::Learn { id, node },
             Some(node) if request.copy => MemberChange::Copy { id, node },
             Some(node) => MemberChange::Add { id, node },
+            None if request.demote => MemberChange::Demote { id },
             None => MemberChange::Remove { id },
         }
     }
@@ -159,12 +167,12 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             changed(group, *id, "voter");
             Ok(())
         }
-        MemberChange::Remove { id } if voters.contains(id) && voters.len() == 1 => {
+        MemberChange::Demote { id } | MemberChange::Remove { id } if voters.contains(id) && voters.len() == 1 => {
             Err(NotHere::Refused(Error::MembershipChange(format!(
                 "broker {id} is the last member of shard {group}: a cluster keeps at least one broker"
             ))))
         }
-        MemberChange::Remove { id } if *id == metrics.id => {
+        MemberChange::Demote { id } | MemberChange::Remove { id } if *id == metrics.id && voters.contains(id) => {
             // A leader that removed itself would leave the shard leaderless until an election
             // timeout: it hands leadership over first, and the new leader makes the change.
             let wait = Duration::from_millis(4 * raft.config().election_timeout_max);
@@ -172,18 +180,42 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             let now = raft.metrics().borrow_watched().current_leader.filter(|leader| leader != id);
             Err(NotHere::Leader(now.and_then(|leader| membership.get_node(&leader).cloned())))
         }
+        MemberChange::Demote { id } if !voters.contains(id) => Ok(()),
+        MemberChange::Demote { id } => {
+            let voter = ChangeMembers::RemoveVoters(BTreeSet::from([*id]));
+            raft.change_membership(voter, true).await.map_err(refusal)?;
+            changed(group, *id, "demoted");
+            Ok(())
+        }
         MemberChange::Remove { id } => {
-            let change = if voters.contains(id) {
-                ChangeMembers::RemoveVoters(BTreeSet::from([*id]))
-            } else if membership.get_node(id).is_some() {
-                ChangeMembers::RemoveNodes(BTreeSet::from([*id]))
-            } else {
+            if membership.get_node(id).is_none() {
                 return Ok(());
-            };
-            raft.change_membership(change, false).await.map_err(refusal)?;
+            }
+            if voters.contains(id) {
+                // Kept a learner until it holds the change: openraft stops sending a group's
+                // entries to a broker once a change without it is appended, so a voter dropped
+                // at once would never hear it left, and would call elections for good.
+                let voter = ChangeMembers::RemoveVoters(BTreeSet::from([*id]));
+                let left = raft.change_membership(voter, true).await.map_err(refusal)?;
+                told(raft, *id, left.log_id.index).await;
+            }
+            raft.change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([*id])), false).await.map_err(refusal)?;
             changed(group, *id, "removed");
             Ok(())
         }
+    }
+}
+
+/// Waits, for a while, until broker `id` holds the group's entry at `index`. A dead one is
+/// dropped without hearing it left (a removed broker that returns must join again anyway).
+async fn told(raft: &Raft, id: u64, index: u64) {
+    let holds = |m: &openraft::RaftMetrics<TypeConfig>| {
+        let matched = m.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten());
+        matched.is_some_and(|log_id| log_id.index >= index)
+    };
+    let waited = raft.wait(Some(TOLD_WITHIN)).metrics(holds, "the leaving broker holds the change").await;
+    if waited.is_err() {
+        tracing::info!(broker = id, "a broker leaving a shard did not answer; it is dropped without hearing so");
     }
 }
 

@@ -15,6 +15,7 @@
 mod addresses;
 mod balance;
 mod codec;
+mod copies_balance;
 mod data_dir_copy;
 mod directory;
 mod disk_guard;

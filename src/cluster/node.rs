@@ -7,6 +7,7 @@ use anyhow::Context;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
+use super::copies_balance;
 use super::directory::{self, ShardDirectory};
 use super::disk_wait::DiskWait;
 use super::raft_log::{ClusterReplication, RaftLog};
@@ -120,6 +121,9 @@ pub fn open_broker(
         let directory = Arc::new(ShardDirectory::default());
         let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
         runtime.spawn(directory::poll(directory.clone(), rafts, identity.node_id, member.cluster_id.clone()));
+        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
+        let (cluster_id, me) = (member.cluster_id.clone(), identity.node_id);
+        runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards.replicas()));
         let replication = ClusterReplication {
             directory,
             shards,

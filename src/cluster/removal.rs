@@ -39,15 +39,18 @@ impl Shards<'_> {
         if !known {
             return Err(Error::UnknownBroker(id));
         }
-        // The metadata shard last: until then the broker is known (a removal run again finishes
-        // it), and its address is there for a data shard it leads.
-        for group in (1..self.rafts.len() as u64).chain([META_SHARD]) {
-            if group != META_SHARD && replicas > 0 {
+        // First a learner of the metadata shard: no shard's copy goes to it from then on (it is
+        // no candidate here, and the balancer waits while the metadata shard has a learner).
+        // Out of the metadata shard last: until then the broker is known (a removal run again
+        // finishes it), and its address is there for a data shard it leads.
+        self.change(META_SHARD, &MemberChange::Demote { id }).await?;
+        for group in 1..self.rafts.len() as u64 {
+            if replicas > 0 {
                 self.keep_copies(group, id, replicas as usize).await?;
             }
             self.change(group, &MemberChange::Remove { id }).await?;
         }
-        Ok(())
+        self.change(META_SHARD, &MemberChange::Remove { id }).await
     }
 
     /// Before `leaving` leaves data shard `group`: a copy on another broker if the shard would
@@ -90,16 +93,20 @@ impl Shards<'_> {
             .collect();
         candidates.sort_by_key(|(count, id, _)| (*count, *id));
         for (_, id, node) in candidates {
-            let alive = id == self.me || directory::ask(&node.peer_addr, None, self.cluster_id).await.is_some();
-            if alive {
+            if self.alive(id, &node).await {
                 return Some((id, node));
             }
         }
         None
     }
 
+    /// Whether broker `id` (at `node`) answers this one now.
+    pub(super) async fn alive(&self, id: u64, node: &BrokerNode) -> bool {
+        id == self.me || directory::ask(&node.peer_addr, None, self.cluster_id).await.is_some()
+    }
+
     /// `group`'s voters and learners, from its Raft node here or else from the directory.
-    fn members(&self, group: u64) -> Option<(Vec<u64>, Vec<u64>)> {
+    pub(super) fn members(&self, group: u64) -> Option<(Vec<u64>, Vec<u64>)> {
         let raft = self.rafts.get(group as usize)?;
         if is_member(raft, self.me) || group == META_SHARD {
             let metrics = raft.metrics().borrow_watched().clone();
@@ -111,7 +118,7 @@ impl Shards<'_> {
 
     /// Makes `change` in `group` through its leader, waiting out an election or another change
     /// for a while.
-    async fn change(&self, group: u64, change: &MemberChange) -> Result<()> {
+    pub(super) async fn change(&self, group: u64, change: &MemberChange) -> Result<()> {
         let raft = &self.rafts[group as usize];
         let mut attempts = 0;
         loop {
@@ -128,7 +135,7 @@ impl Shards<'_> {
                 Ok(()) => return Ok(()),
                 Err(e) => {
                     // Running the removal again finishes it: shards already changed are done.
-                    tracing::warn!(shard = group, ?change, error = %e, "a removal stopped halfway");
+                    tracing::warn!(shard = group, ?change, error = %e, "a membership change stopped");
                     return Err(e);
                 }
             }
@@ -143,6 +150,7 @@ impl Shards<'_> {
         let done = match change {
             MemberChange::Remove { id } => !shard.members.contains(id) && !shard.learners.contains(id),
             MemberChange::Copy { id, .. } => shard.members.contains(id),
+            MemberChange::Demote { id } => !shard.members.contains(id),
             MemberChange::Learn { .. } | MemberChange::Add { .. } => false,
         };
         if done {

@@ -15,10 +15,12 @@ pub fn formed(metrics: &openraft::RaftMetrics<TypeConfig>) -> bool {
     metrics.membership_config.membership().voter_ids().next().is_some()
 }
 
-/// Whether broker `me` is a voter or learner of the group its `metrics` describe.
+/// Whether broker `me` is a voter of the group its `metrics` describe: it keeps a copy that
+/// counts. A learner is either still catching up, or was taken out of the group (it was kept a
+/// learner until it heard so, then dropped: the group's entries no longer reach it), and
+/// serves nothing of it either way.
 pub fn has_member(metrics: &openraft::RaftMetrics<TypeConfig>, me: u64) -> bool {
-    let membership = metrics.membership_config.membership();
-    membership.voter_ids().chain(membership.learner_ids()).any(|id| id == me)
+    metrics.membership_config.membership().voter_ids().any(|id| id == me)
 }
 
 /// The cluster this broker belongs to: its data dir's id until the seeds agree on one when

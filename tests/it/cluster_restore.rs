@@ -96,22 +96,33 @@ enum Trimmed {
     No,
 }
 
-async fn replace_the_fourth_broker(trimmed: Trimmed) {
-    let keep = if trimmed == Trimmed::Yes { "2" } else { "1000" };
+/// Four brokers at R = 3 with a topic written in enough rounds that, with `trimmed`, every
+/// shard's log is trimmed (a broker added to a shard then cannot catch up from the log).
+/// Returns the cluster, its data shards' members and what was acknowledged.
+async fn four_brokers_written(trimmed: &Trimmed) -> (Cluster, Vec<(u64, BTreeSet<u64>)>, Vec<(u32, RecordOffset)>) {
+    let keep = if *trimmed == Trimmed::Yes { "2" } else { "1000" };
     let flags = ["--default-replication-factor", "3", "--raft-log-keep-entries", keep];
-    let mut cluster = Cluster::start_with(4, &flags);
+    let cluster = Cluster::start_with(4, &flags);
     let formed = |shards: &[(u64, BTreeSet<u64>)]| shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3);
     let shards = data_shards_when(&cluster, 0, formed).await;
     let mut admin = connect(cluster.addr(0)).await;
     create_topic(&mut admin, "t", PARTITIONS).await;
-
-    // Enough writes, each round its own entries, that every shard's log is trimmed: a broker
-    // added to a shard now cannot catch up from the log.
-    let mut acked = produce_rounds(&cluster.bootstrap(), 0, 8).await;
-    for i in (0..4).filter(|_| trimmed == Trimmed::Yes) {
+    let acked = produce_rounds(&cluster.bootstrap(), 0, 8).await;
+    for i in (0..4).filter(|_| *trimmed == Trimmed::Yes) {
         trimmed_everywhere(&cluster, i, &shards).await;
     }
-    let carried_by_4: BTreeSet<u64> = shards.iter().filter(|(_, m)| m.contains(&4)).map(|(s, _)| *s).collect();
+    (cluster, shards, acked)
+}
+
+/// The data shards `id` is a voter of.
+fn carried_by(shards: &[(u64, BTreeSet<u64>)], id: u64) -> BTreeSet<u64> {
+    shards.iter().filter(|(_, m)| m.contains(&id)).map(|(s, _)| *s).collect()
+}
+
+async fn replace_the_fourth_broker(trimmed: Trimmed) {
+    let (mut cluster, shards, acked) = four_brokers_written(&trimmed).await;
+    let mut admin = connect(cluster.addr(0)).await;
+    let carried_by_4 = carried_by(&shards, 4);
 
     // Broker 4 dies for good. A new broker joins: it carries no data shard yet.
     cluster.kill_9(3);
@@ -134,42 +145,76 @@ async fn replace_the_fourth_broker(trimmed: Trimmed) {
         shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3 && !m.contains(&4))
     };
     let shards = data_shards_when(&cluster, 0, restored).await;
-    let carried_by_new: BTreeSet<u64> = shards.iter().filter(|(_, m)| m.contains(&new_id)).map(|(s, _)| *s).collect();
-    assert_eq!(carried_by_new, carried_by_4, "the new broker carries what broker 4 did");
+    assert_eq!(carried_by(&shards, new_id), carried_by_4, "the new broker carries what broker 4 did");
     let copies = if trimmed == Trimmed::Yes { carried_by_4.len() as f64 } else { 0.0 };
     assert_eq!(copies_received(&cluster, new), copies, "a copy of the shard where its log was trimmed");
+    writes_go_on_and_copies_match(&mut cluster, &[0, 1, 2, new], &shards, acked, &BTreeSet::new()).await;
+}
 
-    // Writes go on; every acknowledged record is stored once, in order, and each copy holds
-    // the same bytes, its producers' windows included.
-    let live: Vec<String> = [0, 1, 2, new].iter().map(|&i| cluster.addr(i).to_string()).collect();
-    acked.extend(produce_rounds(&live.join(","), 8 * PARTITIONS, 2).await);
-    let mut reader = strata::client::connect(&live.join(",")).await.expect("bootstrap");
+/// A broker that joins takes its share of the copies: they move to it, one at a time, until
+/// no two brokers carry two shards apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_joins_takes_its_share_of_the_copies() {
+    let (mut cluster, before, acked) = four_brokers_written(&Trimmed::Yes).await;
+    let new = cluster.join_new(0);
+    let even = |shards: &[(u64, BTreeSet<u64>)]| {
+        let counts: Vec<usize> = (1..=5).map(|id| carried_by(shards, id).len()).collect();
+        shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3) && counts.iter().all(|c| (2..=3).contains(c))
+    };
+    let shards = data_shards_when(&cluster, 0, even).await;
+    assert_eq!(carried_by(&shards, new as u64 + 1).len(), 2, "the new broker carries two shards: {shards:?}");
+    assert_eq!(copies_received(&cluster, new), 2.0, "each came as a copy of the shard");
+    let moved_off: BTreeSet<(u64, u64)> = before
+        .iter()
+        .flat_map(|(shard, members)| members.iter().map(move |id| (*shard, *id)))
+        .filter(|(shard, id)| !carried_by(&shards, *id).contains(shard))
+        .collect();
+    assert_eq!(moved_off.len(), 2, "two copies moved: {moved_off:?}");
+    writes_go_on_and_copies_match(&mut cluster, &[0, 1, 2, 3, new], &shards, acked, &moved_off).await;
+}
+
+/// Writes go on through the `live` brokers; every acknowledged record is stored once, in
+/// order, and each partition's copies hold the same bytes (its producers' windows included) on
+/// exactly the members of its shard in `shards`, as every live broker reports them. A broker
+/// a copy was moved off keeps its old rows (`moved_off`: shard, broker).
+async fn writes_go_on_and_copies_match(
+    cluster: &mut Cluster,
+    live: &[usize],
+    shards: &[(u64, BTreeSet<u64>)],
+    mut acked: Vec<(u32, RecordOffset)>,
+    moved_off: &BTreeSet<(u64, u64)>,
+) {
+    let addrs: Vec<String> = live.iter().map(|&i| cluster.addr(i).to_string()).collect();
+    acked.extend(produce_rounds(&addrs.join(","), 8 * PARTITIONS, 2).await);
+    let mut reader = strata::client::connect(&addrs.join(",")).await.expect("bootstrap");
     let ends = stored_once(&mut reader, "t", PARTITIONS, &acked).await;
-    for i in [0, 1, 2, new] {
+    for &i in live {
         wait_caught_up(cluster.addr(i), "t", &ends).await;
+        let as_reported = data_shards_when(cluster, i, |seen| seen == shards).await;
+        assert_eq!(as_reported, shards, "broker {} reports the shards' members as they are", i + 1);
     }
-    for i in [0, 1, 2, new] {
+    for &i in live {
         cluster.kill_9(i);
     }
-    let dumps: Vec<_> = [0, 1, 2, new].iter().map(|&i| (i as u64 + 1, dump(&cluster.dirs[i]))).collect();
-    let shard_of = |partition: usize| {
-        let keepers = dumps.iter().filter(|(_, d)| !d.partitions[partition].2.is_empty()).map(|(id, _)| *id);
-        keepers.collect::<BTreeSet<u64>>()
-    };
+    let dumps: Vec<_> = live.iter().map(|&i| (i as u64 + 1, dump(&cluster.dirs[i]))).collect();
+    let data_shards = shards.len() as u64;
     for partition in 0..PARTITIONS as usize {
-        let keepers = shard_of(partition);
-        assert!(
-            shards.iter().any(|(_, m)| *m == keepers),
-            "partition {partition} is on one shard's members: {keepers:?}"
-        );
+        let (topic_id, _) = dumps[0].1.partitions[partition].0;
+        let shard = 1 + (topic_id + partition as u64) % data_shards;
+        let members = &shards.iter().find(|(s, _)| *s == shard).expect("its shard").1;
         let copies: Vec<_> =
-            dumps.iter().filter(|(id, _)| keepers.contains(id)).map(|(_, d)| &d.partitions[partition]).collect();
+            dumps.iter().filter(|(id, _)| members.contains(id)).map(|(_, d)| &d.partitions[partition]).collect();
+        assert_eq!(copies.len(), members.len(), "partition {partition}: every member's copy is here");
+        assert!(!copies[0].2.is_empty(), "partition {partition} is kept");
         assert!(copies.windows(2).all(|w| w[0] == w[1]), "partition {partition}: the copies hold the same bytes");
+        for (id, d) in dumps.iter().filter(|(id, _)| !members.contains(id) && !moved_off.contains(&(shard, *id))) {
+            assert!(d.partitions[partition].2.is_empty(), "broker {id} keeps no copy of partition {partition}");
+        }
         let windows = |d: &strata::storage::StoreDump| {
             let states = d.producers.states.iter().filter(|((_, p, _), _)| *p as usize == partition);
             states.map(|(at, m)| (*at, m.clone())).collect::<Vec<_>>()
         };
-        let kept: Vec<_> = dumps.iter().filter(|(id, _)| keepers.contains(id)).map(|(_, d)| windows(d)).collect();
+        let kept: Vec<_> = dumps.iter().filter(|(id, _)| members.contains(id)).map(|(_, d)| windows(d)).collect();
         assert!(!kept[0].is_empty(), "partition {partition} has its producer's window");
         assert!(kept.windows(2).all(|w| w[0] == w[1]), "partition {partition}: the same producer windows");
     }

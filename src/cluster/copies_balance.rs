@@ -1,0 +1,196 @@
+//! Every data shard kept at R copies, spread evenly over the brokers. Where each data shard is
+//! on R of the brokers, the metadata shard's leader makes one change at a time: a copy for a
+//! shard with fewer than R voters (on the broker carrying the fewest), a copy off a shard with
+//! more (from the voter carrying the most), else a move of one copy from the broker that carries
+//! the most to the one that carries the fewest while they differ by two or more: a copy to the
+//! second first (`MemberChange::Copy`: a learner until caught up, then a voter), then the first
+//! leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
+//! partitions to a new node the same way; Kafka leaves it to `kafka-reassign-partitions`).
+//!
+//! It changes nothing while a broker does not answer (a broker down is not a reason to move
+//! data), while any shard has a learner (a broker joining, being removed, or given a copy), or
+//! until the shards' members stayed the same for a whole period (a change under way).
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use openraft::async_runtime::WatchReceiver;
+
+use super::directory::ShardDirectory;
+use super::membership::MemberChange;
+use super::removal::Shards;
+use super::types::{ClusterId, Raft};
+use crate::broker::shards::META_SHARD;
+
+/// How often the metadata shard's leader looks for a change to make.
+const EVERY: Duration = Duration::from_secs(5);
+/// How long one change may take (a copy of a large shard, sent and installed).
+const CHANGE_WITHIN: Duration = Duration::from_secs(1800);
+
+/// One change of a shard's copies: a copy to broker `to`, then broker `from` out of it (either
+/// may be missing: a shard short of copies, or with one too many).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub shard: u64,
+    pub from: Option<u64>,
+    pub to: Option<u64>,
+}
+
+/// Runs until the metadata shard's Raft node stops; with `replicas` 0 (every shard on every
+/// broker) there is nothing to do.
+pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Arc<ShardDirectory>, replicas: u64) {
+    if replicas == 0 {
+        return;
+    }
+    let mut ticks = tokio::time::interval(EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut seen = BTreeMap::new();
+    loop {
+        ticks.tick().await;
+        let meta = rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        if meta.running_state.is_err() {
+            return;
+        }
+        if meta.current_leader != Some(me) {
+            continue;
+        }
+        let shards = Shards { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
+        let Some(voters) = settled_voters(&shards) else { continue };
+        let unchanged = voters == seen;
+        seen = voters;
+        if !unchanged {
+            continue;
+        }
+        let Some(next) = next_move(&shards, &seen, replicas as usize).await else { continue };
+        match tokio::time::timeout(CHANGE_WITHIN, move_copy(&shards, next)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(?next, error = %e, "changing a shard's copies stopped; tried again later"),
+            Err(_) => tracing::warn!(?next, "changing a shard's copies took too long; tried again later"),
+        }
+        seen.clear();
+    }
+}
+
+/// Each data shard's voters, if no shard (the metadata shard included) has a learner.
+fn settled_voters(shards: &Shards<'_>) -> Option<BTreeMap<u64, Vec<u64>>> {
+    let mut voters = BTreeMap::new();
+    for shard in 0..shards.rafts.len() as u64 {
+        let (members, learners) = shards.members(shard)?;
+        if !learners.is_empty() {
+            return None;
+        }
+        if shard != META_SHARD {
+            voters.insert(shard, members);
+        }
+    }
+    Some(voters)
+}
+
+/// The change that brings the shards' `voters` to `replicas` each, or evens them, if every
+/// broker answers.
+async fn next_move(shards: &Shards<'_>, voters: &BTreeMap<u64, Vec<u64>>, replicas: usize) -> Option<Move> {
+    let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+    let membership = meta.membership_config.membership();
+    let brokers: Vec<u64> = membership.voter_ids().collect();
+    let next = plan(voters, &brokers, replicas)?;
+    for id in &brokers {
+        if !shards.alive(*id, membership.get_node(id)?).await {
+            return None;
+        }
+    }
+    Some(next)
+}
+
+/// Copies the shard to `to`, then takes `from` out of it.
+async fn move_copy(shards: &Shards<'_>, next: Move) -> crate::error::Result<()> {
+    tracing::info!(shard = next.shard, from = next.from, to = next.to, "changing where the shard's copies are");
+    if let Some(to) = next.to {
+        let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        let Some(node) = meta.membership_config.membership().get_node(&to).cloned() else { return Ok(()) };
+        shards.change(next.shard, &MemberChange::Copy { id: to, node }).await?;
+    }
+    match next.from {
+        Some(from) => shards.change(next.shard, &MemberChange::Remove { id: from }).await,
+        None => Ok(()),
+    }
+}
+
+/// Given each data shard's voters and the cluster's `brokers`: a copy for the lowest shard
+/// with fewer than `replicas` voters, on the broker without one that carries the fewest; else
+/// a copy off the lowest shard with more, from the voter that carries the most; else a copy
+/// from the broker that carries the most (the highest id among equals) to the one that carries
+/// the fewest (the lowest id among equals), of the lowest shard the first carries and the
+/// second does not, while they differ by two or more.
+pub fn plan(voters: &BTreeMap<u64, Vec<u64>>, brokers: &[u64], replicas: usize) -> Option<Move> {
+    let carried = |id: u64| voters.values().filter(|v| v.contains(&id)).count();
+    for (&shard, members) in voters {
+        if members.len() < replicas {
+            let to = brokers.iter().copied().filter(|b| !members.contains(b)).min_by_key(|&b| (carried(b), b));
+            if to.is_some() {
+                return Some(Move { shard, from: None, to });
+            }
+        }
+        if members.len() > replicas {
+            let from = members.iter().copied().max_by_key(|&b| (carried(b), b));
+            return Some(Move { shard, from, to: None });
+        }
+    }
+    let most = brokers.iter().copied().max_by_key(|&id| (carried(id), id))?;
+    let fewest = brokers.iter().copied().min_by_key(|&id| (carried(id), id))?;
+    if carried(most) < carried(fewest) + 2 {
+        return None;
+    }
+    let shard = voters.iter().find(|(_, v)| v.contains(&most) && !v.contains(&fewest)).map(|(s, _)| *s)?;
+    Some(Move { shard, from: Some(most), to: Some(fewest) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applied(voters: &mut BTreeMap<u64, Vec<u64>>, next: Move) {
+        let members = voters.get_mut(&next.shard).expect("shard");
+        members.retain(|id| Some(*id) != next.from);
+        members.extend(next.to);
+    }
+
+    fn moved(shard: u64, from: u64, to: u64) -> Move {
+        Move { shard, from: Some(from), to: Some(to) }
+    }
+
+    #[test]
+    fn a_joiner_takes_copies_until_no_two_brokers_differ_by_two() {
+        // Four data shards on three of four brokers; broker 5 joins with none.
+        let mut voters: BTreeMap<u64, Vec<u64>> =
+            [(1, vec![2, 3, 4]), (2, vec![3, 4, 1]), (3, vec![4, 1, 2]), (4, vec![1, 2, 3])].into();
+        let brokers = [1, 2, 3, 4, 5];
+        let mut moves = Vec::new();
+        while let Some(next) = plan(&voters, &brokers, 3) {
+            assert!(moves.len() < 10, "the moves end");
+            moves.push(next);
+            applied(&mut voters, next);
+        }
+        assert_eq!(moves, vec![moved(1, 4, 5), moved(2, 3, 5)]);
+        let carried: Vec<usize> = brokers.iter().map(|b| voters.values().filter(|v| v.contains(b)).count()).collect();
+        assert_eq!(carried, vec![3, 3, 2, 2, 2]);
+        assert!(voters.values().all(|v| v.len() == 3), "every shard keeps three copies");
+    }
+
+    #[test]
+    fn even_copies_stay_where_they_are() {
+        let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2]), (2, vec![2, 3]), (3, vec![3, 1])].into();
+        assert_eq!(plan(&voters, &[1, 2, 3], 2), None);
+        assert_eq!(plan(&BTreeMap::new(), &[], 2), None);
+    }
+
+    #[test]
+    fn a_shard_short_of_copies_gets_one_and_one_with_too_many_loses_one() {
+        let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2]), (2, vec![1, 2, 3]), (3, vec![2, 3, 4])].into();
+        assert_eq!(plan(&voters, &[1, 2, 3, 4], 3), Some(Move { shard: 1, from: None, to: Some(4) }));
+        let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2, 3, 4]), (2, vec![1, 2, 3])].into();
+        assert_eq!(plan(&voters, &[1, 2, 3, 4], 3), Some(Move { shard: 1, from: Some(3), to: None }));
+        // Too few brokers for another copy: nothing to do.
+        let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2])].into();
+        assert_eq!(plan(&voters, &[1, 2], 3), None);
+    }
+}
