@@ -8,8 +8,10 @@
 //! partitions to a new node the same way; Kafka leaves it to `kafka-reassign-partitions`).
 //!
 //! It changes nothing while a broker does not answer (a broker down is not a reason to move
-//! data), while any shard has a learner (a broker joining, being removed, or given a copy), or
-//! until the shards' members stayed the same for a whole period (a change under way).
+//! data), while the metadata shard has a learner (a broker joining or being removed), or until
+//! the shards' members stayed the same for a whole period (a change under way). A data shard's
+//! learner that stays (a move whose leader stopped halfway) is made a voter first, or dropped if
+//! it is no broker of the cluster any more.
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,9 +57,9 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
             continue;
         }
         let shards = Shards { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
-        let Some(voters) = settled_voters(&shards) else { continue };
-        let unchanged = voters == seen;
-        seen = voters;
+        let Some(members) = settled_members(&shards) else { continue };
+        let unchanged = members == seen;
+        seen = members;
         if !unchanged {
             continue;
         }
@@ -71,28 +73,31 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
     }
 }
 
-/// Each data shard's voters, if no shard (the metadata shard included) has a learner.
-fn settled_voters(shards: &Shards<'_>) -> Option<BTreeMap<u64, Vec<u64>>> {
-    let mut voters = BTreeMap::new();
-    for shard in 0..shards.rafts.len() as u64 {
-        let (members, learners) = shards.members(shard)?;
-        if !learners.is_empty() {
-            return None;
-        }
-        if shard != META_SHARD {
-            voters.insert(shard, members);
-        }
+/// Each data shard's voters and learners, if the metadata shard has no learner.
+fn settled_members(shards: &Shards<'_>) -> Option<Members> {
+    if !shards.members(META_SHARD)?.1.is_empty() {
+        return None;
     }
-    Some(voters)
+    (1..shards.rafts.len() as u64).map(|shard| Some((shard, shards.members(shard)?))).collect()
 }
 
-/// The change that brings the shards' `voters` to `replicas` each, or evens them, if every
-/// broker answers.
-async fn next_move(shards: &Shards<'_>, voters: &BTreeMap<u64, Vec<u64>>, replicas: usize) -> Option<Move> {
+/// Per data shard: its voters and learners.
+type Members = BTreeMap<u64, (Vec<u64>, Vec<u64>)>;
+
+/// The change that makes a left-over learner a voter, brings the shards to `replicas` voters
+/// each, or evens them, if every broker answers.
+async fn next_move(shards: &Shards<'_>, members: &Members, replicas: usize) -> Option<Move> {
     let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
     let membership = meta.membership_config.membership();
     let brokers: Vec<u64> = membership.voter_ids().collect();
-    let next = plan(voters, &brokers, replicas)?;
+    let learner = members.iter().find_map(|(shard, (_, learners))| Some((*shard, *learners.first()?)));
+    let voters: BTreeMap<u64, Vec<u64>> = members.iter().map(|(s, (v, _))| (*s, v.clone())).collect();
+    let next = match learner {
+        Some((shard, id)) if brokers.contains(&id) => Move { shard, from: None, to: Some(id) },
+        // Not a broker of the cluster any more: dropped.
+        Some((shard, id)) => Move { shard, from: Some(id), to: None },
+        None => plan(&voters, &brokers, replicas)?,
+    };
     for id in &brokers {
         if !shards.alive(*id, membership.get_node(id)?).await {
             return None;

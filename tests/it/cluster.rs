@@ -1,6 +1,7 @@
 //! Three real broker processes forming a cluster: replication, NOT_LEADER answers that name the
 //! leader, failover after `kill -9` of the leader with nothing acknowledged lost, a restarted
 //! broker catching up, and replicas holding the same bytes.
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -181,34 +182,25 @@ impl Cluster {
     }
 
     /// Stops every broker (kill -9) and checks, from each member's data dir dump, that every
-    /// partition with records is kept by `copies` members holding the same bytes (the others
-    /// keep none of it), and that all hold the same committed offsets.
-    pub fn stop_and_compare_copies(&mut self, copies: usize) {
+    /// partition is kept, with the same bytes, by every voter of its shard (`voters`: shard to
+    /// node ids; a partition's shard from `data_shards`, as `Shards::of_partition` places it),
+    /// and that all hold the same committed offsets. A broker a copy moved off may keep old rows.
+    pub fn stop_and_compare_copies(&mut self, voters: &BTreeMap<u64, Vec<u64>>, data_shards: u64) {
         for i in 0..self.brokers.len() {
             self.kill_9(i);
         }
         let members = self.members();
-        let dumps: Vec<_> = members.iter().map(|&i| dump(&self.dirs[i])).collect();
-        for (n, other) in dumps.iter().enumerate().skip(1) {
-            assert_eq!(
-                dumps[0].offsets,
-                other.offsets,
-                "brokers {} and {} hold the same commits",
-                members[0] + 1,
-                members[n] + 1
-            );
+        let dumps: BTreeMap<u64, _> = members.iter().map(|&i| (i as u64 + 1, dump(&self.dirs[i]))).collect();
+        let first = dumps.values().next().expect("a member");
+        for (id, other) in &dumps {
+            assert_eq!(first.offsets, other.offsets, "broker {id} holds the same commits as the others");
         }
-        for (p, (partition, ..)) in dumps[0].partitions.iter().enumerate() {
-            let holders: Vec<usize> = (0..dumps.len()).filter(|&n| !dumps[n].partitions[p].2.is_empty()).collect();
-            if holders.is_empty() {
-                continue;
-            }
-            assert_eq!(holders.len(), copies, "partition {partition:?} is kept by {copies}: {holders:?}");
-            for &n in &holders[1..] {
-                let (first, this) = (members[holders[0]] + 1, members[n] + 1);
-                let same = dumps[holders[0]].partitions[p] == dumps[n].partitions[p];
-                assert!(same, "brokers {first} and {this} hold the same bytes of partition {partition:?}");
-            }
+        for (p, ((topic_id, partition), ..)) in first.partitions.iter().enumerate() {
+            let shard = 1 + (topic_id + u64::from(*partition)) % data_shards;
+            let keepers = &voters[&shard];
+            let copies: Vec<_> = keepers.iter().map(|id| &dumps[id].partitions[p]).collect();
+            let same = copies.windows(2).all(|w| w[0] == w[1]);
+            assert!(same, "the voters {keepers:?} of shard {shard} hold the same bytes of partition {partition}");
         }
     }
 
