@@ -159,9 +159,10 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             ))))
         }
         MemberChange::Add { id, node } | MemberChange::Copy { id, node } => {
-            // A voter once the learner holds what the leader holds (openraft sends a broker
+            // A voter once the learner holds the change that added it (openraft sends a broker
             // given a copy the shard's rows first if the log was trimmed past what it has).
-            raft.add_learner(*id, node.clone(), true).await.map_err(refusal)?;
+            let added = raft.add_learner(*id, node.clone(), false).await.map_err(refusal)?;
+            caught_up(raft, group, *id, added.log_id.index).await?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
             raft.change_membership(voter, false).await.map_err(refusal)?;
             changed(group, *id, "voter");
@@ -209,14 +210,36 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
 /// Waits, for a while, until broker `id` holds the group's entry at `index`. A dead one is
 /// dropped without hearing it left (a removed broker that returns must join again anyway).
 async fn told(raft: &Raft, id: u64, index: u64) {
-    let holds = |m: &openraft::RaftMetrics<TypeConfig>| {
-        let matched = m.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten());
-        matched.is_some_and(|log_id| log_id.index >= index)
-    };
+    let holds = |m: &openraft::RaftMetrics<TypeConfig>| matched(m, id).is_some_and(|matched| matched >= index);
     let waited = raft.wait(Some(TOLD_WITHIN)).metrics(holds, "the leaving broker holds the change").await;
     if waited.is_err() {
         tracing::info!(broker = id, "a broker leaving a shard did not answer; it is dropped without hearing so");
     }
+}
+
+/// Waits until learner `id` holds the group's entry at `index`. Ends sooner if it leaves the
+/// group meanwhile (removed while it was being added: refused) or this broker stops leading.
+async fn caught_up(raft: &Raft, group: u64, id: u64, index: u64) -> Result<(), NotHere> {
+    let left = |m: &openraft::RaftMetrics<TypeConfig>| m.membership_config.membership().get_node(&id).is_none();
+    let done = |m: &openraft::RaftMetrics<TypeConfig>| {
+        m.current_leader != Some(m.id) || left(m) || matched(m, id).is_some_and(|matched| matched >= index)
+    };
+    let waited = raft.wait(None).metrics(done, "the learner holds the change that added it").await;
+    let metrics = waited.map_err(|_| NotHere::Refused(Error::ShuttingDown))?;
+    if metrics.current_leader != Some(metrics.id) {
+        let membership = metrics.membership_config.membership();
+        return Err(NotHere::Leader(metrics.current_leader.and_then(|l| membership.get_node(&l).cloned())));
+    }
+    if left(&metrics) {
+        let why = format!("broker {id} left shard {group} while it was being added");
+        return Err(NotHere::Refused(Error::MembershipChange(why)));
+    }
+    Ok(())
+}
+
+/// The index of the last entry broker `id` holds, as the leader's `m` knows it.
+fn matched(m: &openraft::RaftMetrics<TypeConfig>, id: u64) -> Option<u64> {
+    m.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten()).map(|log_id| log_id.index)
 }
 
 fn changed(shard: u64, broker: u64, change: &'static str) {
