@@ -49,7 +49,8 @@ pub struct ShardStatus {
     pub leader: Option<u64>,
     pub term: u64,
     pub members: Vec<u64>,
-    /// Brokers being added (`--join`): replicated to, not counted yet.
+    /// Learners: brokers joining (`--join`), being given a copy, or leaving; replicated to, not
+    /// counted.
     pub learners: Vec<u64>,
     /// Members caught up with the leader's committed log lately, the leader included. Empty
     /// when this broker does not lead (only the leader knows).
@@ -129,7 +130,8 @@ pub trait Replication: Send + Sync {
     /// reclaim). Taken once.
     fn take_catalog_events(&self) -> Option<mpsc::UnboundedReceiver<CatalogApplied>>;
 
-    /// Takes broker `node_id` out of every shard; resolves once every shard committed it.
+    /// Takes broker `node_id` out of every shard (first copying a data shard that would keep
+    /// too few copies); resolves once every shard committed it.
     fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>>;
 }
 

@@ -44,6 +44,13 @@ impl Shards {
         (0..self.replicas as usize).map(|k| sorted[(shard as usize + k) % n]).collect()
     }
 
+    /// How many shards, from the metadata shard on, a broker that joins becomes a member of:
+    /// every shard, or only the metadata shard where data shards are on some of the brokers (it
+    /// gets data shards later, as copies).
+    pub fn joined_by_newcomers(&self) -> u64 {
+        if self.replicas > 0 { 1 } else { self.count() }
+    }
+
     /// Data shards (0: shard 0 carries the partitions too).
     pub fn data(&self) -> u64 {
         self.data

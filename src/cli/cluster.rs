@@ -1,6 +1,7 @@
 //! `strata cluster status`: the brokers (alive or not) and, per shard, its leader, term,
 //! members and each follower's lag, as the leader sees them. `strata cluster remove-broker`:
-//! takes a broker out of every shard (a new one joins with `strata serve --join`).
+//! takes a broker out of every shard, first copying any data shard that would keep fewer than
+//! the replication factor's copies (a new one joins with `strata serve --join`).
 use clap::Subcommand;
 use serde_json::json;
 
@@ -12,8 +13,9 @@ use crate::proto;
 pub enum ClusterCommand {
     /// Brokers, and per shard its leader, term, members and followers' lag.
     Status,
-    /// Takes a broker out of every shard: a dead broker being replaced, or one retired. Its
-    /// copies stop counting toward the majority, and trims stop waiting for it.
+    /// Takes a broker out of every shard: a dead broker being replaced, or one retired. A data
+    /// shard that would keep fewer copies than the replication factor first gets one on another
+    /// broker. Its copies stop counting toward the majority, and trims stop waiting for it.
     RemoveBroker {
         /// The broker's --node-id.
         node_id: u64,
@@ -70,7 +72,7 @@ fn print_text(status: &proto::ClusterStatusResponse) {
             if shard.learners.is_empty() {
                 String::new()
             } else {
-                format!(" (joining: {})", output::id_list(&shard.learners))
+                format!(" (learners: {})", output::id_list(&shard.learners))
             },
             output::id_list(&shard.in_sync_replicas),
             shard.partitions,

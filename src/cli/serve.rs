@@ -120,7 +120,9 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_SEEDS", value_delimiter = ',', value_name = "PEER,PEER,...")]
     seeds: Vec<String>,
     /// Cluster: join a running cluster through this member's peer address. With an empty data
-    /// dir the broker copies a member's, then becomes a replica of every shard once caught up.
+    /// dir the broker copies a member's, then becomes a replica of every shard once caught up
+    /// (of the metadata shard only where shards are on some of the brokers: it then takes its
+    /// share of the data shards from the balancer).
     /// Keep it on restarts (the seeds are learned from the cluster).
     #[arg(long, env = "STRATA_JOIN", value_name = "PEER")]
     join: Option<String>,

@@ -20,7 +20,7 @@ use openraft::async_runtime::WatchReceiver;
 
 use super::directory::ShardDirectory;
 use super::membership::MemberChange;
-use super::removal::Shards;
+use super::removal::ShardGroups;
 use super::types::{ClusterId, Raft};
 use crate::broker::shards::META_SHARD;
 
@@ -56,7 +56,7 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
         if meta.current_leader != Some(me) {
             continue;
         }
-        let shards = Shards { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
+        let shards = ShardGroups { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
         let Some(members) = settled_members(&shards) else { continue };
         let unchanged = members == seen;
         seen = members;
@@ -74,7 +74,7 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
 }
 
 /// Each data shard's voters and learners, if the metadata shard has no learner.
-fn settled_members(shards: &Shards<'_>) -> Option<Members> {
+fn settled_members(shards: &ShardGroups<'_>) -> Option<Members> {
     if !shards.members(META_SHARD)?.1.is_empty() {
         return None;
     }
@@ -86,7 +86,7 @@ type Members = BTreeMap<u64, (Vec<u64>, Vec<u64>)>;
 
 /// The change that makes a left-over learner a voter, brings the shards to `replicas` voters
 /// each, or evens them, if every broker answers.
-async fn next_move(shards: &Shards<'_>, members: &Members, replicas: usize) -> Option<Move> {
+async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize) -> Option<Move> {
     let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
     let membership = meta.membership_config.membership();
     let brokers: Vec<u64> = membership.voter_ids().collect();
@@ -107,7 +107,7 @@ async fn next_move(shards: &Shards<'_>, members: &Members, replicas: usize) -> O
 }
 
 /// Copies the shard to `to`, then takes `from` out of it.
-async fn move_copy(shards: &Shards<'_>, next: Move) -> crate::error::Result<()> {
+async fn move_copy(shards: &ShardGroups<'_>, next: Move) -> crate::error::Result<()> {
     tracing::info!(shard = next.shard, from = next.from, to = next.to, "changing where the shard's copies are");
     if let Some(to) = next.to {
         let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();

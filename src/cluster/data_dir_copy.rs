@@ -35,7 +35,7 @@ pub fn checkpoint_dir(data_dir: &Path, node_id: u64) -> PathBuf {
 
 /// Removes the checkpoints a member that stopped mid-copy left in `data_dir` (their hard links
 /// would keep compacted SST files on disk), and shard copies it was receiving.
-pub fn remove_stale_checkpoints(data_dir: &Path) {
+pub fn remove_stale_copies(data_dir: &Path) {
     let Ok(entries) = fs::read_dir(data_dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -47,7 +47,7 @@ pub fn remove_stale_checkpoints(data_dir: &Path) {
             None
         };
         if let Err(e) = removed.transpose() {
-            tracing::warn!(error = %e, dir = %entry.path().display(), "removing a stale checkpoint");
+            tracing::warn!(error = %e, dir = %entry.path().display(), "removing a stale checkpoint or shard copy");
         }
     }
 }
@@ -201,7 +201,7 @@ mod tests {
         fs::create_dir_all(&stale).expect("checkpoint");
         fs::write(stale.join("000007.sst"), "x").expect("checkpoint file");
         assert_ne!(stale, checkpoint_dir(data_dir, 4), "every request gets its own checkpoint");
-        remove_stale_checkpoints(data_dir);
+        remove_stale_copies(data_dir);
         assert!(!stale.exists(), "the stale checkpoint is removed");
         assert!(data_dir.join("CURRENT").exists(), "the data dir's own files stay");
     }

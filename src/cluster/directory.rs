@@ -15,7 +15,7 @@ use openraft::async_runtime::WatchReceiver;
 use tonic::transport::Channel;
 
 use super::node::connect;
-use super::types::{ClusterId, Raft, formed, has_member};
+use super::types::{ClusterId, Raft, formed, is_voter_in};
 use super::watch::ShardWatch;
 use crate::broker::replication::ShardStatus;
 use crate::broker::shards::META_SHARD;
@@ -68,16 +68,16 @@ pub fn led_here(watches: &[Arc<ShardWatch>], me: u64) -> Vec<pb::ShardLeader> {
     shards
 }
 
-/// Whether this broker is a voter of the group `raft` (`types::has_member`).
-pub fn is_member(raft: &Raft, me: u64) -> bool {
-    has_member(&raft.metrics().borrow_watched(), me)
+/// Whether this broker is a voter of the group `raft` (`types::is_voter_in`).
+pub fn is_voter(raft: &Raft, me: u64) -> bool {
+    is_voter_in(&raft.metrics().borrow_watched(), me)
 }
 
 /// Whether the group `raft` formed without this broker (it has members, and this one is not).
 pub fn formed_elsewhere(raft: &Raft, me: u64) -> bool {
     let metrics = raft.metrics();
     let metrics = metrics.borrow_watched();
-    formed(&metrics) && !has_member(&metrics, me)
+    formed(&metrics) && !is_voter_in(&metrics, me)
 }
 
 /// Runs until the metadata group stops: asks the other brokers while this one is not a member
@@ -92,7 +92,7 @@ pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, clu
         if meta.running_state.is_err() {
             return;
         }
-        if rafts.iter().all(|raft| is_member(raft, me)) {
+        if rafts.iter().all(|raft| is_voter(raft, me)) {
             continue;
         }
         let peers: Vec<String> = meta

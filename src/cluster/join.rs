@@ -3,7 +3,9 @@
 //! restarting would, with every shard's data, Raft log and applied state, and catches up from
 //! the leaders' logs. No snapshot format of its own is needed, and the Raft log the members
 //! trimmed is not needed either. Then it asks, shard by shard, to be added: a learner first, a
-//! voter once caught up (`membership`).
+//! voter once caught up (`membership`). Where data shards are on some of the brokers it joins
+//! the metadata shard only, and the member's data shards in its copy are forgotten when it
+//! opens (`Shards::joined_by_newcomers`).
 use std::fs;
 use std::path::Path;
 use std::time::Duration;
@@ -47,12 +49,10 @@ pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &Bro
         let copy = Store::open(&staging, &StoreOptions::default())?;
         let shards = recorded_shards(&copy, None, None)?;
         copy.take_over_copy(node_id, &seeds)?;
-        // Where data shards are on some of the brokers, the joiner carries none of the
-        // member's until one is copied to it: they are forgotten when it opens.
-        if shards.replicas() > 0 {
-            for shard in 1..shards.count() {
-                copy.forget_shard_at_open(shard)?;
-            }
+        // The shards it does not join (the member's data shards, where they are on some of the
+        // brokers) are forgotten when it opens: it carries none until one is copied to it.
+        for shard in shards.joined_by_newcomers()..shards.count() {
+            copy.forget_shard_at_open(shard)?;
         }
         drop(copy);
         data_dir_copy::move_into_place(&staging, &data_dir)
@@ -86,9 +86,9 @@ async fn ask_for_copy(join: &str, request: CheckpointRequest) -> anyhow::Result<
     }
 }
 
-/// After the broker opened: asks to be added to every shard this broker is not a voter of yet,
-/// through `join` or, when that one does not answer, another member it knows of. Returns once
-/// this broker is a voter of every shard, or with the refusal when a shard's leader refuses
+/// After the broker opened: asks to be added to each shard of `rafts` (those it joins) it is not
+/// a voter of yet, through `join` or, when that one does not answer, another member it knows of.
+/// Returns once this broker is a voter of each, or with the refusal when a shard's leader refuses
 /// (this broker was removed while it joined: it must join again with an empty data dir).
 pub async fn become_voter(
     rafts: Vec<Raft>,
@@ -122,6 +122,6 @@ pub async fn become_voter(
             }
         }
     }
-    tracing::info!("joined the cluster: a voter of every shard");
+    tracing::info!(shards = rafts.len(), "joined the cluster: a voter of every shard it joins");
     Ok(())
 }

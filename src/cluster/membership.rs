@@ -1,8 +1,10 @@
-//! Changing which brokers carry a shard: adding one that joined (`--join`) and removing one
-//! (`strata cluster remove-broker`). The shard's leader makes the change, through Raft's joint
-//! consensus (openraft's `change_membership`); a member that does not lead passes the call on to
-//! the leader, once. A broker is added as a learner first and becomes a voter only once it has
-//! caught up, so a slow newcomer never costs the shard its majority.
+//! Changing which brokers carry a shard: adding one that joined (`--join`) or is given a copy
+//! (`Copy`), and taking one out (`Demote`, `Remove`; the whole removal is `removal.rs`). The
+//! shard's leader makes the change, through Raft's joint consensus (openraft's
+//! `change_membership`); a member that does not lead passes the call on to the leader, once. A
+//! broker is added as a learner first and becomes a voter only once it has caught up, so a slow
+//! newcomer never costs the shard its majority; a voter leaves as a learner first, so it hears
+//! it left.
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
@@ -20,8 +22,9 @@ use crate::broker::shards::META_SHARD;
 use crate::error::{Error, Result};
 use crate::proto::peer as pb;
 
-/// How long a passed-on change may take: adding a broker waits for it to catch up.
-const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(600);
+/// How long a passed-on change may take: adding a broker waits for it to catch up (a copy of a
+/// large shard sent and installed included).
+const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(1800);
 /// How long a leader waits for a broker leaving a shard to hold the change.
 const TOLD_WITHIN: Duration = Duration::from_secs(3);
 

@@ -28,9 +28,9 @@ pub struct PeerService {
     pub seeds: Vec<String>,
     /// Where an adopted cluster id is recorded.
     pub store: Arc<Store>,
-    /// Each data shard is on some of the brokers (a replication factor was recorded): a
-    /// joiner becomes a member of the metadata shard only.
-    pub data_shards_on_some: bool,
+    /// How many shards, from the metadata shard on, a joiner becomes a member of
+    /// (`Shards::joined_by_newcomers`).
+    pub joined_by_newcomers: usize,
 }
 
 impl PeerService {
@@ -85,7 +85,7 @@ impl PeerService {
     /// The shards a joiner becomes a member of: every shard, or where data shards are on some
     /// of the brokers, the metadata shard.
     fn joined_shards(&self) -> &[Raft] {
-        if self.data_shards_on_some { &self.rafts[..1] } else { &self.rafts }
+        &self.rafts[..self.joined_by_newcomers.min(self.rafts.len())]
     }
 
     /// A broker may join with a copy of this one's data dir if the cluster formed, this broker
@@ -108,7 +108,7 @@ impl PeerService {
             if !voters.contains(&self.hello.node_id) {
                 return Err(Status::failed_precondition(format!(
                     "this broker (node {}) is not a member of shard {shard}: join through a broker that is a member \
-                     of every shard",
+                     of every shard the joiner joins",
                     self.hello.node_id
                 )));
             }
@@ -190,7 +190,7 @@ impl peer_server::Peer for PeerService {
         let asking = request.into_inner();
         self.same_format(asking.node_id, asking.format_version)?;
         self.may_join(asking.node_id)?;
-        // A learner of every shard first: from then on no leader trims its log past what the
+        // A learner of every shard it joins first: from then on no leader trims its log past what the
         // copy holds, however long the copy takes.
         let node = codec::from_node(asking.node.unwrap_or_default());
         let learn = MemberChange::Learn { id: asking.node_id, node };

@@ -14,11 +14,11 @@ use prost::Message;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-use super::directory::{ShardDirectory, is_member};
+use super::directory::{ShardDirectory, is_voter};
 use super::disk_wait::DiskWait;
 use super::removal;
 use super::shard::{CatalogProgress, ShardReplica};
-use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig, has_member};
+use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig, is_voter_in};
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
@@ -161,7 +161,7 @@ impl Replication for ClusterReplication {
         let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
         let metrics = replica.raft.metrics();
         let metrics = metrics.borrow_watched();
-        if !has_member(&metrics, self.node_id) {
+        if !is_voter_in(&metrics, self.node_id) {
             return self.leadership_elsewhere(shard);
         }
         let leader_id = metrics.current_leader;
@@ -184,14 +184,14 @@ impl Replication for ClusterReplication {
     }
 
     fn keeps_copy(&self, shard: u64) -> bool {
-        self.replicas.get(shard as usize).is_some_and(|r| is_member(&r.raft, self.node_id))
+        self.replicas.get(shard as usize).is_some_and(|r| is_voter(&r.raft, self.node_id))
     }
 
     /// The metadata shard's view of the brokers, with every shard.
     fn status(&self) -> ClusterStatus {
         let mut status = self.replicas[META_SHARD as usize].watch.status();
         for (shard, replica) in self.replicas.iter().enumerate().skip(1) {
-            if is_member(&replica.raft, self.node_id) {
+            if is_voter(&replica.raft, self.node_id) {
                 status.shards.extend(replica.watch.status().shards);
             } else {
                 status.shards.extend(self.directory.status(shard as u64));
@@ -228,7 +228,7 @@ impl Replication for ClusterReplication {
         let (cluster_id, me, directory) = (self.cluster_id.clone(), self.node_id, self.directory.clone());
         let replicas = self.shards.replicas();
         Box::pin(async move {
-            let shards = removal::Shards { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
+            let shards = removal::ShardGroups { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
             shards.remove_everywhere(node_id, replicas).await
         })
     }

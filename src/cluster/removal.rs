@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
 
-use super::directory::{self, ShardDirectory, is_member};
+use super::directory::{self, ShardDirectory, is_voter};
 use super::membership::{MemberChange, at_peer, change_members};
 use super::types::{BrokerNode, ClusterId, Raft};
 use crate::broker::shards::META_SHARD;
@@ -20,14 +20,14 @@ use crate::error::{Error, Result};
 const ELECTION_RETRIES: u32 = 20;
 
 /// This broker's shards and what it knows of those it is not a member of.
-pub struct Shards<'a> {
+pub struct ShardGroups<'a> {
     pub rafts: &'a [Raft],
     pub cluster_id: &'a ClusterId,
     pub me: u64,
     pub directory: &'a ShardDirectory,
 }
 
-impl Shards<'_> {
+impl ShardGroups<'_> {
     /// Takes broker `id` out of every shard, each through its leader (found in the directory
     /// for a shard this broker is not a member of). With `replicas` copies per data shard (0:
     /// every broker), each shard that would keep fewer first gets a copy elsewhere. An election
@@ -108,7 +108,7 @@ impl Shards<'_> {
     /// `group`'s voters and learners, from its Raft node here or else from the directory.
     pub(super) fn members(&self, group: u64) -> Option<(Vec<u64>, Vec<u64>)> {
         let raft = self.rafts.get(group as usize)?;
-        if is_member(raft, self.me) || group == META_SHARD {
+        if is_voter(raft, self.me) || group == META_SHARD {
             let metrics = raft.metrics().borrow_watched().clone();
             let membership = metrics.membership_config.membership();
             return Some((membership.voter_ids().collect(), membership.learner_ids().collect()));
@@ -122,7 +122,7 @@ impl Shards<'_> {
         let raft = &self.rafts[group as usize];
         let mut attempts = 0;
         loop {
-            let changed = if is_member(raft, self.me) {
+            let changed = if is_voter(raft, self.me) {
                 change_members(raft, group, self.cluster_id, change, true).await
             } else {
                 self.change_elsewhere(group, change).await

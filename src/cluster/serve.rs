@@ -44,7 +44,7 @@ pub async fn run(
     let opening = cluster.clone();
     let (broker, replicas, cluster_id) =
         tokio::task::spawn_blocking(move || open_broker(config, &opening, runtime)).await??;
-    super::data_dir_copy::remove_stale_checkpoints(broker.store().path());
+    super::data_dir_copy::remove_stale_copies(broker.store().path());
     let mut cluster = cluster;
     if cluster.join.is_some() {
         cluster.seeds = broker.store().recorded_seeds()?.context(
@@ -61,7 +61,7 @@ pub async fn run(
         cluster_id: cluster_id.clone(),
         seeds: sorted(&cluster.seeds),
         store: broker.store().clone(),
-        data_shards_on_some: broker.shards().replicas() > 0,
+        joined_by_newcomers: broker.shards().joined_by_newcomers() as usize,
     };
     let stop_peers = CancellationToken::new();
     let peer_server = tokio::spawn({
@@ -106,10 +106,7 @@ pub async fn run(
             let formed = match form(&broker, &rafts, &cluster, &cluster_id).await {
                 Ok(()) => match cluster.join.clone() {
                     Some(join) => {
-                        // Where data shards are on some of the brokers, a joiner carries none
-                        // until one is copied to it (a removal restoring a shard's copies).
-                        let groups = if broker.shards().replicas() > 0 { 1 } else { rafts.len() };
-                        let rafts = rafts[..groups].to_vec();
+                        let rafts = rafts[..broker.shards().joined_by_newcomers() as usize].to_vec();
                         become_voter(rafts, cluster_id, broker.identity().node_id, cluster.node(), join).await
                     }
                     None => Ok(()),

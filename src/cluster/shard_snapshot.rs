@@ -49,7 +49,7 @@ pub enum ShardSnapshot {
 
 /// A copy received, staged in a file of the data dir.
 pub struct Received {
-    pub rows: PathBuf,
+    pub staged_file: PathBuf,
     /// The encoded applied state the rows were read at.
     pub data_applied: Vec<u8>,
     /// How far the leader had applied the metadata shard when it read them.
@@ -152,7 +152,7 @@ pub async fn receive(
         Ok((data_applied, catalog_index)) if decode_state(&data_applied).is_ok_and(|(data, _)| data >= meta.0) => {
             let snapshot = Snapshot {
                 meta: SnapshotMeta { last_log_id: meta.0, last_membership: meta.1 },
-                snapshot: ShardSnapshot::Received(Received { rows: rows.clone(), data_applied, catalog_index }),
+                snapshot: ShardSnapshot::Received(Received { staged_file: rows.clone(), data_applied, catalog_index }),
             };
             raft.install_full_snapshot(vote, snapshot).await.map_err(|e| Status::unavailable(e.to_string()))
         }

@@ -243,7 +243,7 @@ impl StateMachine {
         let partitions = self.applier.partitions_of(shards, group);
         let what = "install a copy of its shard";
         disk.until_space(what, || store.begin_shard_install(group, &partitions)).map_err(io::Error::other)?;
-        read_staged(&received.rows, |rows| {
+        read_staged(&received.staged_file, |rows| {
             disk.until_space(what, || store.write_shard_rows(&rows)).map_err(io::Error::other)
         })?;
         // The rows are the state at their applied mark, a later point than openraft's: the

@@ -19,7 +19,7 @@ pub fn formed(metrics: &openraft::RaftMetrics<TypeConfig>) -> bool {
 /// counts. A learner is either still catching up, or was taken out of the group (it was kept a
 /// learner until it heard so, then dropped: the group's entries no longer reach it), and
 /// serves nothing of it either way.
-pub fn has_member(metrics: &openraft::RaftMetrics<TypeConfig>, me: u64) -> bool {
+pub fn is_voter_in(metrics: &openraft::RaftMetrics<TypeConfig>, me: u64) -> bool {
     metrics.membership_config.membership().voter_ids().any(|id| id == me)
 }
 

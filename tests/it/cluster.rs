@@ -196,7 +196,7 @@ impl Cluster {
             assert_eq!(first.offsets, other.offsets, "broker {id} holds the same commits as the others");
         }
         for (p, ((topic_id, partition), ..)) in first.partitions.iter().enumerate() {
-            let shard = 1 + (topic_id + u64::from(*partition)) % data_shards;
+            let shard = strata::broker::shards::Shards::new(data_shards).of_partition(*topic_id, *partition);
             let keepers = &voters[&shard];
             let copies: Vec<_> = keepers.iter().map(|id| &dumps[id].partitions[p]).collect();
             let same = copies.windows(2).all(|w| w[0] == w[1]);

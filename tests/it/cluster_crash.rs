@@ -421,7 +421,7 @@ async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>]
         for i in cluster.members() {
             wait_caught_up(cluster.addr(i), "t", &ends).await;
         }
-        cluster.stop_and_compare_copies(&voters, setup.brokers as u64);
+        cluster.stop_and_compare_copies(&voters, setup.shards() - 1);
     }
     assert_eq!(found, Anomalies::default());
 }

@@ -197,10 +197,10 @@ async fn writes_go_on_and_copies_match(
         cluster.kill_9(i);
     }
     let dumps: Vec<_> = live.iter().map(|&i| (i as u64 + 1, dump(&cluster.dirs[i]))).collect();
-    let data_shards = shards.len() as u64;
+    let placement = strata::broker::shards::Shards::new(shards.len() as u64);
     for partition in 0..PARTITIONS as usize {
         let (topic_id, _) = dumps[0].1.partitions[partition].0;
-        let shard = 1 + (topic_id + partition as u64) % data_shards;
+        let shard = placement.of_partition(topic_id, partition as u32);
         let members = &shards.iter().find(|(s, _)| *s == shard).expect("its shard").1;
         let copies: Vec<_> =
             dumps.iter().filter(|(id, _)| members.contains(id)).map(|(_, d)| &d.partitions[partition]).collect();
