@@ -87,9 +87,7 @@ type Members = BTreeMap<u64, (Vec<u64>, Vec<u64>)>;
 /// The change that makes a left-over learner a voter, brings the shards to `replicas` voters
 /// each, or evens them, if every broker answers.
 async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize) -> Option<Move> {
-    let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
-    let membership = meta.membership_config.membership();
-    let brokers: Vec<u64> = membership.voter_ids().collect();
+    let brokers = shards.brokers();
     let learner = members.iter().find_map(|(shard, (_, learners))| Some((*shard, *learners.first()?)));
     let voters: BTreeMap<u64, Vec<u64>> = members.iter().map(|(s, (v, _))| (*s, v.clone())).collect();
     let next = match learner {
@@ -99,7 +97,7 @@ async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize)
         None => plan(&voters, &brokers, replicas)?,
     };
     for id in &brokers {
-        if !shards.alive(*id, membership.get_node(id)?).await {
+        if !shards.alive(*id, &shards.broker(*id)?).await {
             return None;
         }
     }
@@ -110,8 +108,7 @@ async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize)
 async fn move_copy(shards: &ShardGroups<'_>, next: Move) -> crate::error::Result<()> {
     tracing::info!(shard = next.shard, from = next.from, to = next.to, "changing where the shard's copies are");
     if let Some(to) = next.to {
-        let meta = shards.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
-        let Some(node) = meta.membership_config.membership().get_node(&to).cloned() else { return Ok(()) };
+        let Some(node) = shards.broker(to) else { return Ok(()) };
         shards.change(next.shard, &MemberChange::Copy { id: to, node }).await?;
     }
     match next.from {
@@ -130,7 +127,7 @@ pub fn plan(voters: &BTreeMap<u64, Vec<u64>>, brokers: &[u64], replicas: usize) 
     let carried = |id: u64| voters.values().filter(|v| v.contains(&id)).count();
     for (&shard, members) in voters {
         if members.len() < replicas {
-            let to = brokers.iter().copied().filter(|b| !members.contains(b)).min_by_key(|&b| (carried(b), b));
+            let to = fewest_carrying(voters, brokers.iter().copied().filter(|b| !members.contains(b))).first().copied();
             if to.is_some() {
                 return Some(Move { shard, from: None, to });
             }
@@ -141,12 +138,21 @@ pub fn plan(voters: &BTreeMap<u64, Vec<u64>>, brokers: &[u64], replicas: usize) 
         }
     }
     let most = brokers.iter().copied().max_by_key(|&id| (carried(id), id))?;
-    let fewest = brokers.iter().copied().min_by_key(|&id| (carried(id), id))?;
+    let fewest = *fewest_carrying(voters, brokers.iter().copied()).first()?;
     if carried(most) < carried(fewest) + 2 {
         return None;
     }
     let shard = voters.iter().find(|(_, v)| v.contains(&most) && !v.contains(&fewest)).map(|(s, _)| *s)?;
     Some(Move { shard, from: Some(most), to: Some(fewest) })
+}
+
+/// The `candidates` ordered by how many of the shards' `voters` lists name them, fewest first
+/// (the lowest id among equals).
+pub fn fewest_carrying(voters: &BTreeMap<u64, Vec<u64>>, candidates: impl Iterator<Item = u64>) -> Vec<u64> {
+    let mut ordered: Vec<(usize, u64)> =
+        candidates.map(|id| (voters.values().filter(|v| v.contains(&id)).count(), id)).collect();
+    ordered.sort_unstable();
+    ordered.into_iter().map(|(_, id)| id).collect()
 }
 
 #[cfg(test)]

@@ -186,8 +186,7 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
         }
         MemberChange::Demote { id } if !voters.contains(id) => Ok(()),
         MemberChange::Demote { id } => {
-            let voter = ChangeMembers::RemoveVoters(BTreeSet::from([*id]));
-            raft.change_membership(voter, true).await.map_err(refusal)?;
+            demote(raft, *id).await?;
             changed(group, *id, "demoted");
             Ok(())
         }
@@ -199,15 +198,20 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
                 // Kept a learner until it holds the change: openraft stops sending a group's
                 // entries to a broker once a change without it is appended, so a voter dropped
                 // at once would never hear it left, and would call elections for good.
-                let voter = ChangeMembers::RemoveVoters(BTreeSet::from([*id]));
-                let left = raft.change_membership(voter, true).await.map_err(refusal)?;
-                told(raft, *id, left.log_id.index).await;
+                let demoted_at = demote(raft, *id).await?;
+                told(raft, *id, demoted_at).await;
             }
             raft.change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([*id])), false).await.map_err(refusal)?;
             changed(group, *id, "removed");
             Ok(())
         }
     }
+}
+
+/// Makes voter `id` a learner (kept, and replicated to); returns the index of the change.
+async fn demote(raft: &Raft, id: u64) -> Result<u64, NotHere> {
+    let voter = ChangeMembers::RemoveVoters(BTreeSet::from([id]));
+    Ok(raft.change_membership(voter, true).await.map_err(refusal)?.log_id.index)
 }
 
 /// Waits, for a while, until broker `id` holds the group's entry at `index`. A dead one is

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
 
+use super::copies_balance::fewest_carrying;
 use super::directory::{self, ShardDirectory, is_voter};
 use super::membership::{MemberChange, at_peer, change_members};
-use super::types::{BrokerNode, ClusterId, Raft};
+use super::types::{BrokerNode, ClusterId, Membership, Raft};
 use crate::broker::shards::META_SHARD;
 use crate::error::{Error, Result};
 
@@ -76,28 +77,34 @@ impl ShardGroups<'_> {
     /// data shards (the lowest id among equals).
     async fn replacement(&self, group: u64, leaving: u64) -> Option<(u64, BrokerNode)> {
         let (voters, learners) = self.members(group)?;
-        let meta = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
-        let mut carried: BTreeMap<u64, usize> = BTreeMap::new();
-        for shard in 1..self.rafts.len() as u64 {
-            for id in self.members(shard).map(|(voters, _)| voters).unwrap_or_default() {
-                *carried.entry(id).or_default() += 1;
-            }
-        }
-        // Voters of the metadata shard: a broker still joining would forget the shard when it
-        // opens its copy of a member's data dir.
-        let membership = meta.membership_config.membership();
-        let mut candidates: Vec<(usize, u64, BrokerNode)> = membership
-            .voter_ids()
-            .filter(|id| *id != leaving && !voters.contains(id) && !learners.contains(id))
-            .filter_map(|id| Some((carried.get(&id).copied().unwrap_or(0), id, membership.get_node(&id)?.clone())))
+        let data_voters: BTreeMap<u64, Vec<u64>> = (1..self.rafts.len() as u64)
+            .map(|shard| (shard, self.members(shard).map(|(voters, _)| voters).unwrap_or_default()))
             .collect();
-        candidates.sort_by_key(|(count, id, _)| (*count, *id));
-        for (_, id, node) in candidates {
+        // Brokers (voters of the metadata shard): one still joining would forget the shard when
+        // it opens its copy of a member's data dir.
+        let others =
+            self.brokers().into_iter().filter(|id| *id != leaving && !voters.contains(id) && !learners.contains(id));
+        for id in fewest_carrying(&data_voters, others) {
+            let Some(node) = self.broker(id) else { continue };
             if self.alive(id, &node).await {
                 return Some((id, node));
             }
         }
         None
+    }
+
+    /// The cluster's brokers: the voters of the metadata shard.
+    pub(super) fn brokers(&self) -> Vec<u64> {
+        self.meta_membership().voter_ids().collect()
+    }
+
+    /// Where broker `id` is reached, as the metadata shard knows it.
+    pub(super) fn broker(&self, id: u64) -> Option<BrokerNode> {
+        self.meta_membership().get_node(&id).cloned()
+    }
+
+    fn meta_membership(&self) -> Membership {
+        self.rafts[META_SHARD as usize].metrics().borrow_watched().membership_config.membership().clone()
     }
 
     /// Whether broker `id` (at `node`) answers this one now.
@@ -156,9 +163,7 @@ impl ShardGroups<'_> {
         if done {
             return Ok(());
         }
-        let meta = self.rafts[META_SHARD as usize].metrics().borrow_watched().clone();
-        let leader = shard.leader.and_then(|l| meta.membership_config.membership().get_node(&l).cloned());
-        match leader {
+        match shard.leader.and_then(|leader| self.broker(leader)) {
             Some(leader) => at_peer(&leader.peer_addr, self.cluster_id, change.request(group, false)).await,
             None => Err(no_leader),
         }

@@ -110,8 +110,7 @@ impl Member<'_> {
     /// Starts `shard`'s Raft node and its watch and trim tasks.
     pub fn open_shard(&self, shard: u64, mut applier: Applier) -> anyhow::Result<ShardReplica> {
         let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
-        let partitions = applier.partitions_of(self.shards, shard);
-        if self.store.forget_interrupted_install(shard, &partitions)? {
+        if self.store.forget_interrupted_install(shard, || applier.partitions_of(self.shards, shard))? {
             // The partitions' extents and producer windows were read before: read them again.
             reload_shard(&mut applier, self.shards, shard)?;
             tracing::info!(

@@ -164,14 +164,18 @@ impl Store {
 
     /// Before `group`'s Raft node opens: if a copy of it was being installed when the broker
     /// stopped (or it is to be forgotten), its log, its marks but the vote and the rows of its
-    /// `partitions` are forgotten, so the shard opens empty and its leader sends a copy when
+    /// `partitions` (asked for only then) are forgotten, so the shard opens empty and its leader sends a copy when
     /// this broker is added to it. Returns whether it did.
-    pub fn forget_interrupted_install(&self, group: u64, partitions: &[(u64, u32)]) -> StorageResult<bool> {
+    pub fn forget_interrupted_install(
+        &self,
+        group: u64,
+        partitions: impl FnOnce() -> Vec<(u64, u32)>,
+    ) -> StorageResult<bool> {
         if self.raft_mark(group, INSTALLING)?.is_none() {
             return Ok(false);
         }
         let mut write = WriteGroup::new(self)?;
-        self.clear_rows(&mut write, partitions)?;
+        self.clear_rows(&mut write, &partitions())?;
         write.commit(false)?;
         let (log, meta) = (self.cf(RAFT_LOG_CF)?, self.cf(META_CF)?);
         let mut batch = WriteBatch::default();
