@@ -14,7 +14,8 @@ use crate::support::*;
 
 const PARTITIONS: u32 = 8;
 
-/// The data shards (id, members) as broker `i` reports them, once `ready` holds (bounded).
+/// The data shards (id, members) as broker `i` reports them, once the metadata shard has a
+/// leader and `ready` holds (bounded).
 async fn data_shards_when(
     cluster: &Cluster,
     i: usize,
@@ -24,9 +25,11 @@ async fn data_shards_when(
     let mut shards = Vec::new();
     for _ in 0..240 {
         if let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await {
-            let data = status.into_inner().shards.into_iter().filter(|s| s.shard != 0 && s.leader.is_some());
+            let status = status.into_inner();
+            let meta_led = status.shards.iter().any(|s| s.shard == 0 && s.leader.is_some());
+            let data = status.shards.into_iter().filter(|s| s.shard != 0 && s.leader.is_some());
             shards = data.map(|s| (s.shard, s.members.into_iter().collect())).collect();
-            if ready(&shards) {
+            if meta_led && ready(&shards) {
                 return shards;
             }
         }
@@ -107,6 +110,18 @@ async fn four_brokers_written(trimmed: &Trimmed) -> (Cluster, Vec<(u64, BTreeSet
     let shards = data_shards_when(&cluster, 0, formed).await;
     let mut admin = connect(cluster.addr(0)).await;
     create_topic(&mut admin, "t", PARTITIONS).await;
+    // Every broker applied the topic before producers ask any of them for it.
+    for i in 0..4 {
+        let mut client = connect(cluster.addr(i)).await;
+        for attempt in 0.. {
+            let request = proto::DescribeTopicRequest { name: "t".into() };
+            if client.describe_topic(request).await.is_ok() {
+                break;
+            }
+            assert!(attempt < 80, "broker {} never learned of topic t", i + 1);
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
     let acked = produce_rounds(&cluster.bootstrap(), 0, 8).await;
     for i in (0..4).filter(|_| *trimmed == Trimmed::Yes) {
         trimmed_everywhere(&cluster, i, &shards).await;
