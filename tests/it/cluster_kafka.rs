@@ -11,11 +11,16 @@ use kafka_protocol::messages::find_coordinator_request::FindCoordinatorRequest;
 use kafka_protocol::messages::init_producer_id_request::InitProducerIdRequest;
 use kafka_protocol::protocol::StrBytes;
 
+use strata::proto;
+
 use crate::cluster::Cluster;
 use crate::kafka_clients::run;
 use crate::kafka_protocol::{produce, produce_one};
 use crate::kafka_wire::{KafkaWire, batch};
 use crate::support::{connect, create_topic};
+
+/// The metadata shard's preferred leader, where it settles: the group coordinator.
+const META_LEADER: i32 = 1;
 
 /// Records the producer sends; the leader is killed once a third are sent.
 const COUNT: usize = 3_000;
@@ -23,12 +28,11 @@ const COUNT: usize = 3_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     let mut cluster = Cluster::start(3);
-    let leader = cluster.leader().await;
-    create_topic(&mut connect(cluster.addr(leader)).await, "fk", 3).await;
+    leadership_settled(&cluster).await;
+    create_topic(&mut connect(cluster.addr(0)).await, "fk", 3).await;
     let bootstrap = cluster.kafka.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
 
-    let metadata = run("kcat", vec!["-b".into(), bootstrap.clone(), "-L".into(), "-J".into()], None).await;
-    let metadata: serde_json::Value = serde_json::from_str(&metadata).expect("kcat -L -J");
+    let metadata = kafka_metadata_naming_real_leaders(&cluster, &bootstrap).await;
     let mut brokers: Vec<String> = metadata["brokers"]
         .as_array()
         .expect("brokers")
@@ -39,23 +43,24 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     let mut expected: Vec<String> = cluster.kafka.iter().enumerate().map(|(i, a)| format!("{a}/{}", i + 1)).collect();
     expected.sort();
     assert_eq!(brokers, expected, "every broker at its own Kafka address");
-    let topic = metadata["topics"].as_array().expect("topics").iter().find(|t| t["topic"] == "fk").expect("fk");
-    for partition in topic["partitions"].as_array().expect("partitions") {
-        assert_eq!(partition["leader"], leader + 1, "the Raft leader leads: {partition}");
-        assert_eq!(partition["replicas"].as_array().map(Vec::len), Some(3));
-    }
+    let leaders = partition_leaders(&metadata);
+    let distinct: std::collections::BTreeSet<u64> = leaders.iter().copied().collect();
+    assert_eq!(distinct.len(), 3, "the partitions' leadership is spread over the brokers: {leaders:?}");
+    // The broker killed below: partition 0's leader.
+    let leader = leaders[0] as usize - 1;
 
     // A follower: produces are refused toward the leader, the coordinator is the leader, and
     // InitProducerId (which clients send to any broker, and retry at the same one) is answered
     // by asking the leader.
     let follower = (leader + 1) % 3;
+    let coordinator_id = META_LEADER;
     let mut wire = KafkaWire::connect(cluster.kafka[follower]).await;
     let refused = produce_one(&mut wire, produce("fk", 0, batch(&[("k", "v")]), -1)).await;
     assert_eq!(refused.error_code, 6, "NOT_LEADER_OR_FOLLOWER");
     let mut find = FindCoordinatorRequest::default();
     find.key = StrBytes::from_static_str("g");
     let coordinator = wire.call(find, 3).await;
-    assert_eq!((coordinator.error_code, coordinator.node_id.0), (0, leader as i32 + 1));
+    assert_eq!((coordinator.error_code, coordinator.node_id.0), (0, coordinator_id));
     let mut init = InitProducerIdRequest::default();
     init.producer_id = ProducerId(-1);
     init.producer_epoch = -1;
@@ -119,6 +124,58 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     values.sort_unstable();
     values.dedup();
     assert_eq!(values.len(), COUNT, "each record once");
+}
+
+/// Waits (bounded) until every shard is led by its preferred leader, where leadership settles
+/// a few seconds after the cluster forms (`balance::preferred_leader`: with three brokers that
+/// all carry every shard, shard `s` on broker `s % 3 + 1`).
+async fn leadership_settled(cluster: &Cluster) {
+    let mut client = connect(cluster.addr(0)).await;
+    for _ in 0..300 {
+        let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        if status.shards.len() == 4 && status.shards.iter().all(|s| s.leader == Some(s.shard % 3 + 1)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the shards' leadership never settled on their preferred leaders");
+}
+
+/// Each partition's leader in kcat's metadata, by partition.
+fn partition_leaders(metadata: &serde_json::Value) -> Vec<u64> {
+    let topic = metadata["topics"].as_array().and_then(|t| t.iter().find(|t| t["topic"] == "fk"));
+    let mut leaders: Vec<(u64, u64)> = topic.and_then(|t| t["partitions"].as_array()).map_or_else(Vec::new, |ps| {
+        ps.iter().filter_map(|p| Some((p["partition"].as_u64()?, p["leader"].as_u64()?))).collect()
+    });
+    leaders.sort_unstable();
+    leaders.into_iter().map(|(_, leader)| leader).collect()
+}
+
+/// kcat's view of the cluster (`-L -J`), once it names for each partition of "fk" the leader
+/// and replicas strata's own Metadata names (bounded: an election in between is waited out).
+async fn kafka_metadata_naming_real_leaders(cluster: &Cluster, bootstrap: &str) -> serde_json::Value {
+    let mut client = connect(cluster.addr(0)).await;
+    for _ in 0..50 {
+        let listed = run("kcat", vec!["-b".into(), bootstrap.into(), "-L".into(), "-J".into()], None).await;
+        let listed: serde_json::Value = serde_json::from_str(&listed).expect("kcat -L -J");
+        let request = proto::MetadataRequest { topics: vec!["fk".into()] };
+        let strata = client.metadata(request).await.expect("metadata").into_inner();
+        let mut real: Vec<(u32, u64)> =
+            strata.topics.iter().flat_map(|t| &t.partitions).filter_map(|p| Some((p.partition, p.leader?))).collect();
+        real.sort_unstable();
+        let real: Vec<u64> = real.into_iter().map(|(_, leader)| leader).collect();
+        let replicas_named =
+            listed["topics"].as_array().and_then(|t| t.iter().find(|t| t["topic"] == "fk")).is_some_and(|t| {
+                t["partitions"]
+                    .as_array()
+                    .is_some_and(|ps| ps.iter().all(|p| p["replicas"].as_array().map(Vec::len) == Some(3)))
+            });
+        if real.len() == 3 && partition_leaders(&listed) == real && replicas_named {
+            return listed;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("kcat's metadata never named the partitions' real leaders");
 }
 
 /// What the reader printed, once it has read everything (bounded: killed after a minute).
