@@ -126,7 +126,8 @@ async fn a_leader_below_min_free_disk_hands_leadership_over() {
 
 /// Three brokers with topic `t` holding one record; returns the leader.
 async fn cluster_with_one_record() -> (Cluster, usize) {
-    let cluster = Cluster::start(3);
+    // One group: the leader found leads the partition too, and only the tests move leadership.
+    let cluster = Cluster::start_with(3, &["--data-shards", "0"]);
     let leader = cluster.leader().await;
     let mut client = connect(cluster.addr(leader)).await;
     create_topic(&mut client, "t", 1).await;

@@ -14,6 +14,7 @@ use kafka_protocol::protocol::StrBytes;
 use strata::proto;
 
 use crate::cluster::Cluster;
+use crate::cluster_shards::leadership_settled;
 use crate::kafka_clients::run;
 use crate::kafka_protocol::{produce, produce_one};
 use crate::kafka_wire::{KafkaWire, batch};
@@ -124,21 +125,6 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     values.sort_unstable();
     values.dedup();
     assert_eq!(values.len(), COUNT, "each record once");
-}
-
-/// Waits (bounded) until every shard is led by its preferred leader, where leadership settles
-/// a few seconds after the cluster forms (`balance::preferred_leader`: with three brokers that
-/// all carry every shard, shard `s` on broker `s % 3 + 1`).
-async fn leadership_settled(cluster: &Cluster) {
-    let mut client = connect(cluster.addr(0)).await;
-    for _ in 0..300 {
-        let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
-        if status.shards.len() == 4 && status.shards.iter().all(|s| s.leader == Some(s.shard % 3 + 1)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the shards' leadership never settled on their preferred leaders");
 }
 
 /// Each partition's leader in kcat's metadata, by partition.

@@ -35,6 +35,21 @@ async fn wait_spread(cluster: &Cluster, running: &[usize]) -> proto::ClusterStat
     panic!("leadership never spread over brokers {running:?}");
 }
 
+/// Waits (bounded) until every shard is led by its preferred leader, where leadership settles
+/// a few seconds after the cluster forms (`balance::preferred_leader`: with three brokers that
+/// all carry every shard, shard `s` on broker `s % 3 + 1`).
+pub async fn leadership_settled(cluster: &Cluster) {
+    let mut client = connect(cluster.addr(0)).await;
+    for _ in 0..300 {
+        let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        if status.shards.len() == 4 && status.shards.iter().all(|s| s.leader == Some(s.shard % 3 + 1)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the shards' leadership never settled on their preferred leaders");
+}
+
 /// Each partition's leader as broker `i` reports it, once it knows the topic and a leader of
 /// every partition (bounded).
 async fn partition_leaders(cluster: &Cluster, i: usize) -> BTreeMap<u32, u64> {
@@ -57,6 +72,7 @@ async fn partition_leaders(cluster: &Cluster, i: usize) -> BTreeMap<u32, u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_shards_spread_leadership_and_lose_nothing_when_a_broker_dies() {
     let mut cluster = Cluster::start_with(3, &["--data-shards", DATA_SHARDS]);
+    leadership_settled(&cluster).await;
     let view = wait_spread(&cluster, &[0, 1, 2]).await;
     assert_eq!(view.shards.len(), 4, "the metadata shard and three data shards");
 
