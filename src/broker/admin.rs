@@ -37,9 +37,23 @@ pub struct TopicInfo {
 }
 
 impl Broker {
-    /// Creates a topic (`partitions == 0` takes `--default-partitions`).
+    /// Creates a topic (`partitions == 0` takes `--default-partitions`) at the cluster's
+    /// default replication factor.
     pub async fn create_topic(&self, name: &str, partitions: u32, config: TopicConfig) -> Result<TopicInfo> {
+        self.create_topic_with_copies(name, partitions, config, None).await
+    }
+
+    /// Creates a topic whose partitions keep `replication_factor` copies (unset: the
+    /// cluster's default), in the shards of that factor's class.
+    pub async fn create_topic_with_copies(
+        &self,
+        name: &str,
+        partitions: u32,
+        config: TopicConfig,
+        replication_factor: Option<u32>,
+    ) -> Result<TopicInfo> {
         self.ensure_open()?;
+        let shard_class = self.shard_class(replication_factor)?;
         validate_topic_name(name)?;
         let partitions = if partitions == 0 { self.config.default_partitions } else { partitions };
         if partitions > MAX_PARTITIONS {
@@ -53,6 +67,7 @@ impl Broker {
             retention_ms: config.retention_ms,
             retention_bytes: config.retention_bytes,
             created_ms: now_ms(),
+            shard_class,
             id: None,
         };
         self.catalog_topic(op).await

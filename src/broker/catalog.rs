@@ -21,13 +21,16 @@ use crate::storage::Store;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CatalogOp {
     /// `id`: the topic's id when the log chooses it (a replicated log uses the entry's index,
-    /// the same on every broker); `None`: the store's counter hands one out.
+    /// the same on every broker, with the shard class: `shards::topic_id`); `None`: the store's
+    /// counter hands one out. `shard_class`: which data shards carry its partitions (0: those
+    /// of the cluster's default replication factor).
     CreateTopic {
         name: String,
         partitions: u32,
         retention_ms: Option<i64>,
         retention_bytes: Option<i64>,
         created_ms: i64,
+        shard_class: u8,
         id: Option<u64>,
     },
     DeleteTopic {
@@ -52,9 +55,22 @@ impl From<CatalogOp> for pb::CatalogOp {
     fn from(op: CatalogOp) -> Self {
         use pb::catalog_op::Op as P;
         let op = match op {
-            CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms, id: _ } => {
-                P::CreateTopic(pb::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms })
-            }
+            CatalogOp::CreateTopic {
+                name,
+                partitions,
+                retention_ms,
+                retention_bytes,
+                created_ms,
+                shard_class,
+                id: _,
+            } => P::CreateTopic(pb::CreateTopic {
+                name,
+                partitions,
+                retention_ms,
+                retention_bytes,
+                created_ms,
+                shard_class: u32::from(shard_class),
+            }),
             CatalogOp::DeleteTopic { name } => P::DeleteTopic(pb::DeleteTopic { name }),
             CatalogOp::AlterTopic { name, retention_ms, retention_bytes, reset } => {
                 P::AlterTopic(pb::AlterTopic { name, retention_ms, retention_bytes, reset })
@@ -66,8 +82,9 @@ impl From<CatalogOp> for pb::CatalogOp {
 }
 
 impl CatalogOp {
-    /// The op an entry carries; a created topic gets the id `id` (the entry's index).
-    pub fn from_entry(op: pb::CatalogOp, id: u64) -> Option<Self> {
+    /// The op an entry carries; a created topic gets the id `index` (the entry's), with its
+    /// shard class.
+    pub fn from_entry(op: pb::CatalogOp, index: u64) -> Option<Self> {
         use pb::catalog_op::Op as P;
         Some(match op.op? {
             P::CreateTopic(c) => CatalogOp::CreateTopic {
@@ -76,7 +93,8 @@ impl CatalogOp {
                 retention_ms: c.retention_ms,
                 retention_bytes: c.retention_bytes,
                 created_ms: c.created_ms,
-                id: Some(id),
+                shard_class: c.shard_class as u8,
+                id: Some(super::shards::topic_id(index, c.shard_class as u8)),
             },
             P::DeleteTopic(d) => CatalogOp::DeleteTopic { name: d.name },
             P::AlterTopic(a) => CatalogOp::AlterTopic {
@@ -103,7 +121,7 @@ pub enum CatalogApplied {
 /// at a time, in order.
 pub fn apply(store: &Store, topics: &Topics, op: CatalogOp) -> Result<CatalogApplied> {
     match op {
-        CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms, id } => {
+        CatalogOp::CreateTopic { name, partitions, retention_ms, retention_bytes, created_ms, id, .. } => {
             if let Some(existing) = topics.by_name(&name) {
                 // Applied again after a crash between its writes and the applied mark: done.
                 if id == Some(existing.meta.id) {
@@ -191,6 +209,7 @@ mod tests {
             retention_ms: Some(1_000),
             retention_bytes: None,
             created_ms: 5,
+            shard_class: 0,
             id: None,
         }
     }

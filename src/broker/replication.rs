@@ -222,11 +222,12 @@ impl Broker {
         }
     }
 
-    /// `Ok` if `requested` copies of a new topic's partitions can be made (checked on the
-    /// metadata leader, which knows which brokers are alive): at most the live brokers, and,
-    /// while every data shard keeps the cluster's count of copies, that count.
-    pub fn check_replication_factor(&self, requested: Option<u32>) -> Result<()> {
-        let Some(requested) = requested else { return Ok(()) };
+    /// The shard class that keeps `requested` copies of a new topic's partitions (checked on
+    /// the metadata leader, which knows which brokers are alive): the default class when unset;
+    /// else at most the live brokers, and a factor the cluster formed with (the default one, or
+    /// one of `--topic-replication-factors`).
+    pub fn shard_class(&self, requested: Option<u32>) -> Result<u8> {
+        let Some(requested) = requested else { return Ok(0) };
         if requested == 0 {
             return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: the cluster's)"));
         }
@@ -239,15 +240,21 @@ impl Broker {
                  are alive: start more brokers or ask for fewer copies"
             )));
         }
-        let copies = self.replication_factor();
-        if requested != copies {
-            return Err(Error::InvalidReplicationFactor(format!(
-                "replication factor {requested} is not available: this cluster keeps every partition on {copies} of \
-                 its {brokers} brokers (--default-replication-factor, fixed when it formed); pass {copies} or leave \
-                 it unset"
-            )));
+        if requested == self.replication_factor() {
+            return Ok(0);
         }
-        Ok(())
+        let shards = self.shards();
+        if let Some(class) = shards.class_of_factor(u64::from(requested)).filter(|class| *class > 0) {
+            return Ok(class);
+        }
+        let mut offered = vec![self.replication_factor().to_string()];
+        offered.extend(shards.factors()[1..].iter().map(u64::to_string));
+        let offered = offered.join(" or ");
+        Err(Error::InvalidReplicationFactor(format!(
+            "replication factor {requested} is not available: this cluster's topics keep {offered} copies (fixed \
+             when it formed: --default-replication-factor and --topic-replication-factors); pass {offered} or leave \
+             it unset"
+        )))
     }
 
     /// `Ok` if this broker coordinates consumer groups now; else `NotCoordinator` naming the

@@ -3,21 +3,39 @@
 //! `1..=data` carry the partitions, a partition's shard fixed by its topic id and index (the
 //! count is fixed when the cluster forms). With no data shards (a single broker, or a cluster
 //! formed before shards existed) shard 0 carries everything, as one log.
+//!
+//! Data shards come in classes, one per replication factor a topic may ask for: the cluster's
+//! default factor first (shards `1..=data`), then each other factor it formed with
+//! (`--topic-replication-factors`), `data` shards each. A topic's class is part of its id (its
+//! top byte, [`topic_id`]), so where a partition lives stays a function of (topic id, partition)
+//! everywhere: routing, apply, recovery, shard copies and producer windows need no lookup.
 use super::apply::Op;
 
 /// The metadata shard.
 pub const META_SHARD: u64 = 0;
 
+/// Where a topic's id keeps its shard class.
+const CLASS_SHIFT: u32 = 56;
+
+/// The id of the topic numbered `number` whose partitions live in shard class `class`.
+pub fn topic_id(number: u64, class: u8) -> u64 {
+    (number & ((1 << CLASS_SHIFT) - 1)) | (u64::from(class) << CLASS_SHIFT)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shards {
+    /// Data shards per class.
     data: u64,
-    /// Brokers each data shard forms with (0: every broker).
+    /// Brokers each data shard of the first class forms with (0: every broker).
     replicas: u64,
+    /// The other classes' factors: bit `f` set for a class of `f` copies, in ascending order
+    /// after the first.
+    other_factors: u64,
 }
 
 impl Shards {
     pub fn new(data: u64) -> Self {
-        Shards { data, replicas: 0 }
+        Shards { data, replicas: 0, other_factors: 0 }
     }
 
     /// With each data shard on `replicas` brokers (0: every broker).
@@ -25,46 +43,92 @@ impl Shards {
         Shards { replicas, ..self }
     }
 
-    /// Brokers each data shard forms with (0: every broker); the cluster's replication factor.
+    /// With a class of `data` shards for each of `factors` besides the first (bit `f` set: a
+    /// class of `f` copies; factors from 1 to 63).
+    pub fn with_other_factors(self, factors: u64) -> Self {
+        Shards { other_factors: factors & !1, ..self }
+    }
+
+    /// Brokers each data shard of the first class forms with (0: every broker); the cluster's
+    /// default replication factor.
     pub fn replicas(&self) -> u64 {
         self.replicas
     }
 
+    /// The other classes' factors (bit `f`: a class of `f` copies).
+    pub fn other_factors(&self) -> u64 {
+        self.other_factors
+    }
+
+    /// Every class's factor, the first (0: every broker) first.
+    pub fn factors(&self) -> Vec<u64> {
+        let others = (1..64).filter(|f| self.other_factors & (1 << f) != 0);
+        std::iter::once(self.replicas).chain(others).collect()
+    }
+
+    /// The class whose shards keep `factor` copies (the first class for 0).
+    pub fn class_of_factor(&self, factor: u64) -> Option<u8> {
+        let position = self.factors().iter().position(|f| *f == factor);
+        position.or((factor == 0).then_some(0)).map(|class| class as u8)
+    }
+
+    /// How many brokers `shard` keeps a copy on: 0 for every broker (the metadata shard, and a
+    /// first class formed on every broker).
+    pub fn factor_of(&self, shard: u64) -> u64 {
+        if shard == META_SHARD || self.data == 0 {
+            return 0;
+        }
+        let factors = self.factors();
+        factors[((shard - 1) / self.data) as usize % factors.len()]
+    }
+
     /// The brokers `shard` forms with, of the seeds `ids`: all of them for the metadata shard
-    /// (every broker applies the catalog), `replicas` consecutive ones in id order for a data
-    /// shard, starting at the one the shard prefers as leader (`balance::preferred_leader`), so
-    /// every broker carries and leads as many shards.
+    /// (every broker applies the catalog), its class's factor of consecutive ones in id order
+    /// for a data shard, starting at the one the shard prefers as leader
+    /// (`balance::preferred_leader`), so every broker carries and leads as many shards.
     pub fn initial_members(&self, shard: u64, ids: &[u64]) -> Vec<u64> {
         let mut sorted = ids.to_vec();
         sorted.sort_unstable();
         let n = sorted.len();
-        if shard == META_SHARD || self.replicas == 0 || self.replicas as usize >= n {
+        let factor = self.factor_of(shard) as usize;
+        if factor == 0 || factor >= n {
             return sorted;
         }
-        (0..self.replicas as usize).map(|k| sorted[(shard as usize + k) % n]).collect()
+        (0..factor).map(|k| sorted[(shard as usize + k) % n]).collect()
+    }
+
+    /// Whether some data shards are on some of the brokers only (a broker that joins gets
+    /// those as copies, and copies are kept at their factor).
+    pub fn on_some_brokers(&self) -> bool {
+        self.factors().iter().any(|f| *f > 0)
     }
 
     /// How many shards, from the metadata shard on, a broker that joins becomes a member of:
-    /// every shard, or only the metadata shard where data shards are on some of the brokers (it
-    /// gets data shards later, as copies).
+    /// the metadata shard and the shards on every broker (it gets the others later, as copies).
     pub fn joined_by_newcomers(&self) -> u64 {
-        if self.replicas > 0 { 1 } else { self.count() }
+        if self.replicas > 0 { 1 } else { 1 + self.data }
     }
 
-    /// Data shards (0: shard 0 carries the partitions too).
+    /// Data shards per class (0: shard 0 carries the partitions too).
     pub fn data(&self) -> u64 {
         self.data
     }
 
-    /// Every shard: the metadata shard and the data shards.
+    /// Every shard: the metadata shard and every class's data shards.
     pub fn count(&self) -> u64 {
-        self.data + 1
+        1 + self.data * self.factors().len() as u64
     }
 
     /// The shard that carries `partition` of topic `topic_id`. A topic's partitions go round
-    /// the data shards from a start its id picks, so topics of few partitions spread too.
+    /// its class's data shards from a start its number picks, so topics of few partitions
+    /// spread too.
     pub fn of_partition(&self, topic_id: u64, partition: u32) -> u64 {
-        if self.data == 0 { META_SHARD } else { 1 + topic_id.wrapping_add(u64::from(partition)) % self.data }
+        if self.data == 0 {
+            return META_SHARD;
+        }
+        let class = (topic_id >> CLASS_SHIFT) % self.factors().len() as u64;
+        let number = topic_id & ((1 << CLASS_SHIFT) - 1);
+        1 + class * self.data + number.wrapping_add(u64::from(partition)) % self.data
     }
 
     /// The shards an op goes to. An append or truncation goes to its partitions' shard (an
@@ -140,6 +204,33 @@ mod tests {
         assert!(ids.iter().all(|id| members.iter().filter(|m| m.contains(id)).count() == 3));
         assert_eq!(Shards::new(4).initial_members(2, &ids), [10, 20, 30, 40]);
         assert_eq!(Shards::new(4).with_replicas(5).initial_members(2, &ids), [10, 20, 30, 40]);
+    }
+
+    #[test]
+    fn each_factor_has_a_class_of_shards_and_a_topic_s_id_picks_its_class() {
+        // Three shards at the default factor 3, then three at 1 and three at 2.
+        let shards = Shards::new(3).with_replicas(3).with_other_factors((1 << 1) | (1 << 2));
+        assert_eq!(shards.factors(), [3, 1, 2]);
+        assert_eq!(shards.count(), 10);
+        assert_eq!((1..=9).map(|s| shards.factor_of(s)).collect::<Vec<_>>(), [3, 3, 3, 1, 1, 1, 2, 2, 2]);
+        assert_eq!(shards.factor_of(META_SHARD), 0);
+        assert_eq!(
+            (shards.class_of_factor(3), shards.class_of_factor(1), shards.class_of_factor(4)),
+            (Some(0), Some(1), None)
+        );
+        let of = |id: u64| (0..4).map(|p| shards.of_partition(id, p)).collect::<Vec<_>>();
+        assert_eq!(of(topic_id(7, 0)), [2, 3, 1, 2], "the default class, as before classes existed");
+        assert_eq!(of(topic_id(7, 1)), [5, 6, 4, 5]);
+        assert_eq!(of(topic_id(7, 2)), [8, 9, 7, 8]);
+        let ids = [1, 2, 3];
+        assert_eq!(shards.initial_members(4, &ids), [2]);
+        assert_eq!(shards.initial_members(8, &ids), [3, 1]);
+        assert_eq!(shards.initial_members(1, &ids), [1, 2, 3]);
+        // A joiner joins the metadata shard only, or the shards on every broker too.
+        assert_eq!(shards.joined_by_newcomers(), 1);
+        let everywhere = Shards::new(3).with_other_factors(1 << 1);
+        assert_eq!((everywhere.joined_by_newcomers(), everywhere.on_some_brokers()), (4, true));
+        assert!(!Shards::new(3).on_some_brokers());
     }
 
     #[test]

@@ -143,6 +143,11 @@ pub struct ServeArgs {
     /// with more seeds, each broker carries a share of the partitions. Default: min(3, seeds).
     #[arg(long, env = "STRATA_DEFAULT_REPLICATION_FACTOR")]
     default_replication_factor: Option<u64>,
+    /// Cluster: other replication factors a topic may ask for (`topic create -r`), e.g. `1,2`;
+    /// each gets --data-shards shards of its own, on that many brokers. Fixed when the cluster
+    /// forms (every seed gives the same). Default: none, only --default-replication-factor.
+    #[arg(long, env = "STRATA_TOPIC_REPLICATION_FACTORS", value_delimiter = ',')]
+    topic_replication_factors: Vec<u64>,
     /// Cluster: how often a leader tells followers it is alive.
     #[arg(long, env = "STRATA_RAFT_HEARTBEAT", default_value = "100ms", value_parser = parse_duration)]
     raft_heartbeat: Duration,
@@ -251,6 +256,7 @@ impl ServeArgs {
                 (None, asked) => Some(asked.unwrap_or(self.seeds.len() as u64)),
             },
             replication_factor: self.replication_factor()?,
+            other_replication_factors: self.other_replication_factors()?,
             heartbeat: self.raft_heartbeat,
             election_timeout: self.raft_election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,
@@ -284,6 +290,37 @@ impl ServeArgs {
             );
         }
         Ok(Some(if asked >= seeds { 0 } else { asked }))
+    }
+
+    /// The other factors topics may ask for, as `Shards` keeps them (bit `f`: `f` copies);
+    /// `None` for a joining broker: the cluster's.
+    fn other_replication_factors(&self) -> anyhow::Result<Option<u64>> {
+        let flag = "--topic-replication-factors";
+        if self.join.is_some() {
+            if !self.topic_replication_factors.is_empty() {
+                return Err(fixed_when_forming(flag, "STRATA_TOPIC_REPLICATION_FACTORS"));
+            }
+            return Ok(None);
+        }
+        let seeds = self.seeds.len() as u64;
+        let default = match self.replication_factor()? {
+            Some(0) | None => seeds,
+            Some(copies) => copies,
+        };
+        let mut factors = 0u64;
+        for &factor in &self.topic_replication_factors {
+            if factor == 0 || factor > seeds.min(63) {
+                anyhow::bail!("{flag}: {factor} copies needs 1 to {} (the seeds listed)", seeds.min(63));
+            }
+            if factor == default {
+                anyhow::bail!("{flag}: {factor} is already --default-replication-factor; list only the others");
+            }
+            factors |= 1 << factor;
+        }
+        if factors != 0 && self.data_shards == Some(0) {
+            anyhow::bail!("{flag} needs data shards of its own; --data-shards 0 keeps every partition in one shard");
+        }
+        Ok(Some(factors))
     }
 
     fn into_config(self) -> anyhow::Result<ServerConfig> {
@@ -349,6 +386,7 @@ struct ClusterFlags {
     join: Option<String>,
     data_shards: Option<u64>,
     replication_factor: Option<u64>,
+    other_replication_factors: Option<u64>,
     heartbeat: Duration,
     election_timeout: (Duration, Duration),
     replica_lag_time_max: Duration,
@@ -376,6 +414,7 @@ impl ClusterFlags {
             join: self.join,
             data_shards: self.data_shards,
             replication_factor: self.replication_factor,
+            other_replication_factors: self.other_replication_factors,
             heartbeat: self.heartbeat,
             election_timeout: self.election_timeout,
             replica_lag_time_max: self.replica_lag_time_max,

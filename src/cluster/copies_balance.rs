@@ -1,7 +1,7 @@
-//! Every data shard kept at R copies, spread evenly over the brokers. Where each data shard is
-//! on R of the brokers, the metadata shard's leader makes one change at a time: a copy for a
-//! shard with fewer than R voters (on the broker carrying the fewest), a copy off a shard with
-//! more (from the voter carrying the most), else a move of one copy from the broker that carries
+//! Every data shard kept at its class's factor of copies, spread evenly over the brokers. Where
+//! data shards are on some of the brokers, the metadata shard's leader makes one change at a
+//! time: a copy for a shard with fewer voters than its factor (on the broker carrying the
+//! fewest), a copy off a shard with more (from the voter carrying the most), else a move of one copy from the broker that carries
 //! the most to the one that carries the fewest while they differ by two or more: a copy to the
 //! second first (`MemberChange::Copy`: a learner until caught up, then a voter), then the first
 //! leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
@@ -22,7 +22,7 @@ use super::directory::ShardDirectory;
 use super::membership::MemberChange;
 use super::removal::ShardGroups;
 use super::types::{ClusterId, Raft};
-use crate::broker::shards::META_SHARD;
+use crate::broker::shards::{META_SHARD, Shards};
 
 /// How often the metadata shard's leader looks for a change to make.
 const EVERY: Duration = Duration::from_secs(5);
@@ -38,10 +38,10 @@ pub struct Move {
     pub to: Option<u64>,
 }
 
-/// Runs until the metadata shard's Raft node stops; with `replicas` 0 (every shard on every
-/// broker) there is nothing to do.
-pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Arc<ShardDirectory>, replicas: u64) {
-    if replicas == 0 {
+/// Runs until the metadata shard's Raft node stops; with every shard on every broker there is
+/// nothing to do.
+pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Arc<ShardDirectory>, placement: Shards) {
+    if !placement.on_some_brokers() {
         return;
     }
     let mut ticks = tokio::time::interval(EVERY);
@@ -57,13 +57,14 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
             continue;
         }
         let shards = ShardGroups { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
-        let Some(members) = settled_members(&shards) else { continue };
+        let Some(members) = settled_members(&shards, placement) else { continue };
         let unchanged = members == seen;
         seen = members;
         if !unchanged {
             continue;
         }
-        let Some(next) = next_move(&shards, &seen, replicas as usize).await else { continue };
+        let factor = |shard: u64| placement.factor_of(shard) as usize;
+        let Some(next) = next_move(&shards, &seen, factor).await else { continue };
         match tokio::time::timeout(CHANGE_WITHIN, move_copy(&shards, next)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(?next, error = %e, "changing a shard's copies stopped; tried again later"),
@@ -73,20 +74,22 @@ pub async fn run(rafts: Vec<Raft>, cluster_id: ClusterId, me: u64, directory: Ar
     }
 }
 
-/// Each data shard's voters and learners, if the metadata shard has no learner.
-fn settled_members(shards: &ShardGroups<'_>) -> Option<Members> {
+/// The voters and learners of each data shard on some of the brokers, if the metadata shard
+/// has no learner.
+fn settled_members(shards: &ShardGroups<'_>, placement: Shards) -> Option<Members> {
     if !shards.members(META_SHARD)?.1.is_empty() {
         return None;
     }
-    (1..shards.rafts.len() as u64).map(|shard| Some((shard, shards.members(shard)?))).collect()
+    let on_some = (1..shards.rafts.len() as u64).filter(|shard| placement.factor_of(*shard) > 0);
+    on_some.map(|shard| Some((shard, shards.members(shard)?))).collect()
 }
 
-/// Per data shard: its voters and learners.
+/// Per data shard on some of the brokers: its voters and learners.
 type Members = BTreeMap<u64, (Vec<u64>, Vec<u64>)>;
 
-/// The change that makes a left-over learner a voter, brings the shards to `replicas` voters
-/// each, or evens them, if every broker answers.
-async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize) -> Option<Move> {
+/// The change that makes a left-over learner a voter, brings each shard to its `factor` of
+/// voters, or evens them, if every broker answers.
+async fn next_move(shards: &ShardGroups<'_>, members: &Members, factor: impl Fn(u64) -> usize) -> Option<Move> {
     let brokers = shards.brokers();
     let learner = members.iter().find_map(|(shard, (_, learners))| Some((*shard, *learners.first()?)));
     let voters: BTreeMap<u64, Vec<u64>> = members.iter().map(|(s, (v, _))| (*s, v.clone())).collect();
@@ -94,7 +97,7 @@ async fn next_move(shards: &ShardGroups<'_>, members: &Members, replicas: usize)
         Some((shard, id)) if brokers.contains(&id) => Move { shard, from: None, to: Some(id) },
         // Not a broker of the cluster any more: dropped.
         Some((shard, id)) => Move { shard, from: Some(id), to: None },
-        None => plan(&voters, &brokers, replicas)?,
+        None => plan(&voters, &brokers, factor)?,
     };
     for id in &brokers {
         if !shards.alive(*id, &shards.broker(*id)?).await {
@@ -118,14 +121,15 @@ async fn move_copy(shards: &ShardGroups<'_>, next: Move) -> crate::error::Result
 }
 
 /// Given each data shard's voters and the cluster's `brokers`: a copy for the lowest shard
-/// with fewer than `replicas` voters, on the broker without one that carries the fewest; else
+/// with fewer voters than its `factor`, on the broker without one that carries the fewest; else
 /// a copy off the lowest shard with more, from the voter that carries the most; else a copy
 /// from the broker that carries the most (the highest id among equals) to the one that carries
 /// the fewest (the lowest id among equals), of the lowest shard the first carries and the
 /// second does not, while they differ by two or more.
-pub fn plan(voters: &BTreeMap<u64, Vec<u64>>, brokers: &[u64], replicas: usize) -> Option<Move> {
+pub fn plan(voters: &BTreeMap<u64, Vec<u64>>, brokers: &[u64], factor: impl Fn(u64) -> usize) -> Option<Move> {
     let carried = |id: u64| voters.values().filter(|v| v.contains(&id)).count();
     for (&shard, members) in voters {
+        let replicas = factor(shard);
         if members.len() < replicas {
             let to = fewest_carrying(voters, brokers.iter().copied().filter(|b| !members.contains(b))).first().copied();
             if to.is_some() {
@@ -176,7 +180,7 @@ mod tests {
             [(1, vec![2, 3, 4]), (2, vec![3, 4, 1]), (3, vec![4, 1, 2]), (4, vec![1, 2, 3])].into();
         let brokers = [1, 2, 3, 4, 5];
         let mut moves = Vec::new();
-        while let Some(next) = plan(&voters, &brokers, 3) {
+        while let Some(next) = plan(&voters, &brokers, |_| 3) {
             assert!(moves.len() < 10, "the moves end");
             moves.push(next);
             applied(&mut voters, next);
@@ -190,18 +194,18 @@ mod tests {
     #[test]
     fn even_copies_stay_where_they_are() {
         let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2]), (2, vec![2, 3]), (3, vec![3, 1])].into();
-        assert_eq!(plan(&voters, &[1, 2, 3], 2), None);
-        assert_eq!(plan(&BTreeMap::new(), &[], 2), None);
+        assert_eq!(plan(&voters, &[1, 2, 3], |_| 2), None);
+        assert_eq!(plan(&BTreeMap::new(), &[], |_| 2), None);
     }
 
     #[test]
     fn a_shard_short_of_copies_gets_one_and_one_with_too_many_loses_one() {
         let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2]), (2, vec![1, 2, 3]), (3, vec![2, 3, 4])].into();
-        assert_eq!(plan(&voters, &[1, 2, 3, 4], 3), Some(Move { shard: 1, from: None, to: Some(4) }));
+        assert_eq!(plan(&voters, &[1, 2, 3, 4], |_| 3), Some(Move { shard: 1, from: None, to: Some(4) }));
         let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2, 3, 4]), (2, vec![1, 2, 3])].into();
-        assert_eq!(plan(&voters, &[1, 2, 3, 4], 3), Some(Move { shard: 1, from: Some(3), to: None }));
+        assert_eq!(plan(&voters, &[1, 2, 3, 4], |_| 3), Some(Move { shard: 1, from: Some(3), to: None }));
         // Too few brokers for another copy: nothing to do.
         let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2])].into();
-        assert_eq!(plan(&voters, &[1, 2], 3), None);
+        assert_eq!(plan(&voters, &[1, 2], |_| 3), None);
     }
 }

@@ -47,7 +47,7 @@ pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &Bro
     let data_dir = data_dir.to_path_buf();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let copy = Store::open(&staging, &StoreOptions::default())?;
-        let shards = recorded_shards(&copy, None, None)?;
+        let shards = recorded_shards(&copy, None)?;
         copy.take_over_copy(node_id, &seeds)?;
         // The shards it does not join (the member's data shards, where they are on some of the
         // brokers) are forgotten when it opens: it carries none until one is copied to it.

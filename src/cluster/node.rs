@@ -42,6 +42,10 @@ pub struct ClusterConfig {
     /// Brokers each data shard forms with (`--default-replication-factor`; fixed when the
     /// cluster forms). `None` for a broker that joins: the cluster's.
     pub replication_factor: Option<u64>,
+    /// The other factors topics may ask for, each with a class of data shards
+    /// (`--topic-replication-factors`, bit `f` for `f` copies; fixed when the cluster forms).
+    /// `None` for a broker that joins: the cluster's.
+    pub other_replication_factors: Option<u64>,
     pub heartbeat: Duration,
     /// Elections start after a random wait in this range without a leader.
     pub election_timeout: (Duration, Duration),
@@ -83,7 +87,7 @@ pub fn open_broker(
     let broker = Broker::open_with(config, move |appliers, identity| {
         let store = appliers.store().clone();
         store.ensure_raft_log()?;
-        let shards = recorded_shards(&store, cluster.data_shards, cluster.replication_factor)?;
+        let shards = recorded_shards(&store, Some(cluster))?;
         let (catalog_events, catalog_applied) = mpsc::unbounded_channel();
         let disk = DiskWait::default();
         let member = Member {
@@ -123,7 +127,7 @@ pub fn open_broker(
         runtime.spawn(directory::poll(directory.clone(), rafts, identity.node_id, member.cluster_id.clone()));
         let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me) = (member.cluster_id.clone(), identity.node_id);
-        runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards.replicas()));
+        runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards));
         let replication = ClusterReplication {
             directory,
             shards,
@@ -176,6 +180,7 @@ pub fn hello(broker: &Broker, cluster: &ClusterConfig) -> HelloResponse {
         kafka_addr: cluster.kafka_addr.clone(),
         data_shards: broker.shards().data(),
         replication_factor: broker.shards().replicas(),
+        other_replication_factors: broker.shards().other_factors(),
     }
 }
 
@@ -185,6 +190,7 @@ pub struct Asking {
     pub seeds: Vec<String>,
     pub data_shards: u64,
     pub replication_factor: u64,
+    pub other_replication_factors: u64,
 }
 
 impl Asking {
@@ -195,6 +201,7 @@ impl Asking {
             seeds: cluster.seeds.clone(),
             data_shards: shards.data(),
             replication_factor: shards.replicas(),
+            other_replication_factors: shards.other_factors(),
         }
     }
 }

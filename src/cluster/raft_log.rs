@@ -226,10 +226,10 @@ impl Replication for ClusterReplication {
     fn remove_broker(&self, node_id: u64) -> BoxFuture<'static, Result<()>> {
         let rafts: Vec<Raft> = self.replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me, directory) = (self.cluster_id.clone(), self.node_id, self.directory.clone());
-        let replicas = self.shards.replicas();
+        let placement = self.shards;
         Box::pin(async move {
             let shards = removal::ShardGroups { rafts: &rafts, cluster_id: &cluster_id, me, directory: &directory };
-            shards.remove_everywhere(node_id, replicas).await
+            shards.remove_everywhere(node_id, placement).await
         })
     }
 }

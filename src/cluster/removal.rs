@@ -13,7 +13,7 @@ use super::copies_balance::fewest_carrying;
 use super::directory::{self, ShardDirectory, is_voter};
 use super::membership::{MemberChange, at_peer, change_members};
 use super::types::{BrokerNode, ClusterId, Membership, Raft};
-use crate::broker::shards::META_SHARD;
+use crate::broker::shards::{META_SHARD, Shards};
 use crate::error::{Error, Result};
 
 /// How many times (every 500 ms) a change waits for a shard to elect a leader, or for a change
@@ -30,28 +30,48 @@ pub struct ShardGroups<'a> {
 
 impl ShardGroups<'_> {
     /// Takes broker `id` out of every shard, each through its leader (found in the directory
-    /// for a shard this broker is not a member of). With `replicas` copies per data shard (0:
-    /// every broker), each shard that would keep fewer first gets a copy elsewhere. An election
-    /// under way is waited out for a while; a shard already without it is done.
-    pub async fn remove_everywhere(&self, id: u64, replicas: u64) -> Result<()> {
+    /// for a shard this broker is not a member of). Where a data shard keeps a factor of
+    /// copies (`shards`; not every broker), a shard that would keep fewer first gets a copy
+    /// elsewhere. An election under way is waited out for a while; a shard already without it
+    /// is done.
+    pub async fn remove_everywhere(&self, id: u64, shards: Shards) -> Result<()> {
         let known = (0..self.rafts.len() as u64).any(|shard| {
             self.members(shard).is_some_and(|(voters, learners)| voters.contains(&id) || learners.contains(&id))
         });
         if !known {
             return Err(Error::UnknownBroker(id));
         }
+        self.refuse_losing_an_only_copy(id).await?;
         // First a learner of the metadata shard: no shard's copy goes to it from then on (it is
         // no candidate here, and the balancer waits while the metadata shard has a learner).
         // Out of the metadata shard last: until then the broker is known (a removal run again
         // finishes it), and its address is there for a data shard it leads.
         self.change(META_SHARD, &MemberChange::Demote { id }).await?;
         for group in 1..self.rafts.len() as u64 {
-            if replicas > 0 {
-                self.keep_copies(group, id, replicas as usize).await?;
+            let factor = shards.factor_of(group);
+            if factor > 0 {
+                self.keep_copies(group, id, factor as usize).await?;
             }
             self.change(group, &MemberChange::Remove { id }).await?;
         }
         self.change(META_SHARD, &MemberChange::Remove { id }).await
+    }
+
+    /// Refuses to remove broker `id` while it is down and the only voter of a data shard (a
+    /// shard of replication factor 1): its copy cannot be moved, and a group cannot lose its
+    /// last voter.
+    async fn refuse_losing_an_only_copy(&self, id: u64) -> Result<()> {
+        let only = (1..self.rafts.len() as u64).find(|group| self.members(*group).is_some_and(|(v, _)| v == [id]));
+        let Some(group) = only else { return Ok(()) };
+        if let Some(node) = self.broker(id)
+            && self.alive(id, &node).await
+        {
+            return Ok(());
+        }
+        Err(Error::MembershipChange(format!(
+            "broker {id} is down and keeps the only copy of shard {group} (topics of replication factor 1): start it \
+             again so its copies can be moved, or delete those topics first"
+        )))
     }
 
     /// Before `leaving` leaves data shard `group`: a copy on another broker if the shard would

@@ -159,18 +159,23 @@ impl Member<'_> {
 /// The keys under which a member records its cluster's data shard count and copies of each.
 const DATA_SHARDS_MARK: &str = "data_shards";
 const REPLICATION_FACTOR_MARK: &str = "replication_factor";
+const OTHER_FACTORS_MARK: &str = "other_replication_factors";
 
 /// How this member's work is split: what its data dir recorded, else (a new member) what
-/// `--data-shards` and `--default-replication-factor` ask, recorded now. A data dir of a
-/// cluster formed before shards existed (its metadata group has state, but no count) keeps one
-/// group for everything; one formed before the replication factor existed keeps every data
-/// shard on every broker.
-pub fn recorded_shards(store: &Store, asked: Option<u64>, asked_replicas: Option<u64>) -> anyhow::Result<Shards> {
+/// `--data-shards`, `--default-replication-factor` and `--topic-replication-factors` ask,
+/// recorded now (`asked`: `None` only reads). A data dir of a cluster formed before shards existed (its metadata group has
+/// state, but no count) keeps one group for everything; one formed before the replication
+/// factor existed keeps every data shard on every broker, and one formed before other factors
+/// existed has none.
+pub fn recorded_shards(store: &Store, asked: Option<&super::node::ClusterConfig>) -> anyhow::Result<Shards> {
     let formed_before = store.raft_mark(META_SHARD, "vote")?.is_some();
-    let data = recorded_count(store, DATA_SHARDS_MARK, "--data-shards", asked, formed_before)?;
+    let record = |mark, flag, asked| recorded_count(store, mark, flag, asked, formed_before);
+    let data = record(DATA_SHARDS_MARK, "--data-shards", asked.and_then(|c| c.data_shards))?;
     let flag = "--default-replication-factor";
-    let replicas = recorded_count(store, REPLICATION_FACTOR_MARK, flag, asked_replicas, formed_before)?;
-    Ok(Shards::new(data).with_replicas(replicas))
+    let replicas = record(REPLICATION_FACTOR_MARK, flag, asked.and_then(|c| c.replication_factor))?;
+    let flag = "--topic-replication-factors";
+    let others = record(OTHER_FACTORS_MARK, flag, asked.and_then(|c| c.other_replication_factors))?;
+    Ok(Shards::new(data).with_replicas(replicas).with_other_factors(others))
 }
 
 /// The count recorded under `mark`; else 0 for a cluster formed before it was recorded, or

@@ -37,10 +37,8 @@ impl broker_server::Broker for BrokerService {
     ) -> Result<Response<proto::CreateTopicResponse>, Status> {
         let (metadata, _, req) = request.into_parts();
         let config = convert::topic_config(req.config);
-        let created = match self.broker.check_replication_factor(req.replication_factor) {
-            Ok(()) => self.broker.create_topic(&req.name, req.partitions, config).await,
-            Err(e) => Err(e),
-        };
+        let created =
+            self.broker.create_topic_with_copies(&req.name, req.partitions, config, req.replication_factor).await;
         let created = created.map(|info| proto::CreateTopicResponse { topic: Some(convert::topic(info)) });
         let forwarded = self
             .forward

@@ -67,9 +67,9 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
         n if n > 0 => Some(n as u32),
         n => return Err(Error::InvalidReplicationFactor(format!("{n}: a topic needs at least one copy"))),
     };
-    context.broker.check_replication_factor(replication_factor)?;
-    let replicas = context.broker.replication_factor() as i16;
+    let replicas = replication_factor.unwrap_or_else(|| context.broker.replication_factor()) as i16;
     if validate_only {
+        context.broker.shard_class(replication_factor)?;
         return match context.broker.topic(&name) {
             Ok(_) => Err(Error::TopicExists(name)),
             Err(_) => {
@@ -78,7 +78,8 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
             }
         };
     }
-    let TopicInfo { partition_count, .. } = context.broker.create_topic(&name, partitions, config).await?;
+    let created = context.broker.create_topic_with_copies(&name, partitions, config, replication_factor).await?;
+    let TopicInfo { partition_count, .. } = created;
     Ok((partition_count as i32, replicas))
 }
 

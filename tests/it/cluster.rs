@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use strata::broker::shards::Shards;
 use strata::proto;
 use strata::storage::batch;
 use tonic::Code;
@@ -183,9 +184,9 @@ impl Cluster {
 
     /// Stops every broker (kill -9) and checks, from each member's data dir dump, that every
     /// partition is kept, with the same bytes, by every voter of its shard (`voters`: shard to
-    /// node ids; a partition's shard from `data_shards`, as `Shards::of_partition` places it),
+    /// node ids; a partition's shard as `placement` places it),
     /// and that all hold the same committed offsets. A broker a copy moved off may keep old rows.
-    pub fn stop_and_compare_copies(&mut self, voters: &BTreeMap<u64, Vec<u64>>, data_shards: u64) {
+    pub fn stop_and_compare_copies(&mut self, voters: &BTreeMap<u64, Vec<u64>>, placement: Shards) {
         for i in 0..self.brokers.len() {
             self.kill_9(i);
         }
@@ -196,7 +197,7 @@ impl Cluster {
             assert_eq!(first.offsets, other.offsets, "broker {id} holds the same commits as the others");
         }
         for (p, ((topic_id, partition), ..)) in first.partitions.iter().enumerate() {
-            let shard = strata::broker::shards::Shards::new(data_shards).of_partition(*topic_id, *partition);
+            let shard = placement.of_partition(*topic_id, *partition);
             let keepers = &voters[&shard];
             let copies: Vec<_> = keepers.iter().map(|id| &dumps[id].partitions[p]).collect();
             let same = copies.windows(2).all(|w| w[0] == w[1]);
@@ -357,7 +358,9 @@ pub fn dump(dir: &Path) -> strata::storage::StoreDump {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_replicates_fails_over_and_keeps_replicas_identical() {
-    let mut cluster = Cluster::start(3);
+    // One group: the metadata shard's leader leads every partition, and leadership moves only
+    // on a fault (no data shards, so no preferred leaders to hand them to).
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "0"]);
     let first = cluster.leader().await;
     let mut client = connect(cluster.addr(first)).await;
     create_topic(&mut client, "t", 3).await;
@@ -407,7 +410,8 @@ async fn a_cluster_replicates_fails_over_and_keeps_replicas_identical() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_ride_through_a_leader_kill_without_errors_or_duplicates() {
-    let mut cluster = Cluster::start(3);
+    // One group, so the broker killed leads every partition.
+    let mut cluster = Cluster::start_with(3, &["--data-shards", "0"]);
     let first = cluster.leader().await;
     // Admin calls go through any broker: a follower sends them on to the leader.
     let follower = (first + 1) % 3;

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use strata::broker::shards::Shards;
 use strata::proto;
 
 use super::cluster::{Cluster, high_watermarks, wait_caught_up};
@@ -421,7 +422,7 @@ async fn heal_and_check(mut cluster: Cluster, producers: &[Arc<Mutex<Producer>>]
         for i in cluster.members() {
             wait_caught_up(cluster.addr(i), "t", &ends).await;
         }
-        cluster.stop_and_compare_copies(&voters, setup.shards() - 1);
+        cluster.stop_and_compare_copies(&voters, Shards::new(setup.shards() - 1));
     }
     assert_eq!(found, Anomalies::default());
 }

@@ -8,6 +8,7 @@ mod client;
 mod cluster;
 mod cluster_crash;
 mod cluster_disk_full;
+mod cluster_factors;
 mod cluster_groups;
 mod cluster_identity;
 mod cluster_join;

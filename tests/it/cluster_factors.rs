@@ -1,0 +1,121 @@
+//! Topics of several replication factors in one cluster (`--topic-replication-factors`): each
+//! topic's partitions keep the copies it asked for, on that many brokers; a factor the cluster
+//! did not form with is refused, naming those it did; a broker's death stops only the
+//! partitions of factor 1 it kept, which come back with it, while the others carry on.
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use strata::broker::shards::Shards;
+use strata::proto;
+use tonic::Code;
+
+use crate::cluster::{Cluster, wait_caught_up};
+use crate::support::*;
+
+const PARTITIONS: u32 = 3;
+/// Records written to each partition before and after the broker's death.
+const EACH: usize = 20;
+
+async fn create(client: &mut Client, name: &str, replication_factor: Option<u32>) -> Result<(), tonic::Status> {
+    let request = proto::CreateTopicRequest {
+        name: name.into(),
+        partitions: PARTITIONS,
+        replication_factor,
+        ..Default::default()
+    };
+    client.create_topic(request).await.map(|_| ())
+}
+
+/// Topic `name` as broker 1 describes it, once every partition has a leader (bounded).
+async fn placed(client: &mut Client, name: &str) -> proto::Topic {
+    for _ in 0..100 {
+        let topic = describe(client, name).await;
+        if topic.partitions.iter().all(|p| p.leader.is_some() && !p.replicas.is_empty()) {
+            return topic;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("topic {name}'s partitions never all had a leader");
+}
+
+async fn write(client: &mut Client, topic: &str, partition: u32, round: usize) {
+    let records = (0..EACH).map(|i| record(format!("{topic}-{partition}-{round}-{i}"))).collect();
+    produce_to(client, topic, partition, records).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_topic_keeps_the_copies_it_asks_for() {
+    let mut cluster = Cluster::start_with(3, &["--topic-replication-factors", "1"]);
+    cluster.leader().await;
+    let mut admin = connect(cluster.addr(0)).await;
+
+    let refused = create(&mut admin, "two", Some(2)).await.expect_err("no shards keep two copies");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert!(refused.message().contains("pass 3 or 1 or leave it unset"), "names the factors: {}", refused.message());
+    create(&mut admin, "one", Some(1)).await.expect("factor 1");
+    create(&mut admin, "three", None).await.expect("the default factor");
+
+    let one = placed(&mut admin, "one").await;
+    assert_eq!(one.replication_factor, 1);
+    assert!(one.partitions.iter().all(|p| p.replicas.len() == 1 && p.leader == Some(p.replicas[0])));
+    let keepers: BTreeSet<u64> = one.partitions.iter().map(|p| p.replicas[0]).collect();
+    assert_eq!(keepers.len(), 3, "a copy of each factor-1 partition on its own broker: {one:?}");
+    let three = placed(&mut admin, "three").await;
+    assert_eq!(three.replication_factor, 3);
+    assert!(three.partitions.iter().all(|p| p.replicas.len() == 3));
+
+    for topic in ["one", "three"] {
+        for partition in 0..PARTITIONS {
+            write(&mut admin, topic, partition, 0).await;
+        }
+    }
+
+    // The broker keeping "one"/0 dies: that partition stops; every other goes on.
+    let keeper = one.partitions[0].replicas[0];
+    let dead = keeper as usize - 1;
+    cluster.kill_9(dead);
+    let survivor = (dead + 1) % 3;
+    let mut client = connect(cluster.addr(survivor)).await;
+    for partition in 0..PARTITIONS {
+        write(&mut client, "three", partition, 1).await;
+    }
+    for partition in 1..PARTITIONS {
+        write(&mut client, "one", partition, 1).await;
+    }
+    let request = proto::ProduceRequest {
+        topic: "one".into(),
+        partition: Some(0),
+        records: vec![record("lost")],
+        ..Default::default()
+    };
+    let stopped = client.produce(request).await.expect_err("its only copy is down");
+    assert_eq!(stopped.code(), Code::Unavailable, "{stopped:?}");
+
+    // Back with its copy: nothing acknowledged is missing, and it takes writes again.
+    cluster.restart(dead);
+    write(&mut client, "one", 0, 1).await;
+    for topic in ["one", "three"] {
+        for partition in 0..PARTITIONS {
+            let values: Vec<String> = fetch_all(&mut client, topic, partition, 0)
+                .await
+                .iter()
+                .map(|r| String::from_utf8_lossy(&r.value).to_string())
+                .collect();
+            let expected: Vec<String> =
+                (0..2).flat_map(|round| (0..EACH).map(move |i| format!("{topic}-{partition}-{round}-{i}"))).collect();
+            assert_eq!(values, expected, "{topic}/{partition} holds every acknowledged record once, in order");
+        }
+    }
+
+    // The restarted broker catches up on what it missed of "three".
+    let ends = vec![2 * EACH as i64; PARTITIONS as usize];
+    for i in 0..3 {
+        wait_caught_up(cluster.addr(i), "three", &ends).await;
+    }
+    let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    let voters: BTreeMap<u64, Vec<u64>> = status.shards.iter().map(|s| (s.shard, s.members.clone())).collect();
+    assert_eq!(voters.len(), 7, "the metadata shard, three shards of 3 copies and three of 1");
+    let one_copy = voters.values().filter(|members| members.len() == 1).count();
+    assert_eq!(one_copy, 3, "{voters:?}");
+    cluster.stop_and_compare_copies(&voters, Shards::new(3).with_other_factors(1 << 1));
+}
