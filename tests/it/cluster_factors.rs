@@ -9,7 +9,11 @@ use strata::broker::shards::Shards;
 use strata::proto;
 use tonic::Code;
 
+use kafka_protocol::messages::create_topics_request::CreateTopicsRequest;
+
 use crate::cluster::{Cluster, wait_caught_up};
+use crate::kafka_admin::creatable;
+use crate::kafka_wire::KafkaWire;
 use crate::support::*;
 
 const PARTITIONS: u32 = 3;
@@ -38,6 +42,30 @@ async fn placed(client: &mut Client, name: &str) -> proto::Topic {
     panic!("topic {name}'s partitions never all had a leader");
 }
 
+/// CreateTopics, sent to the controller (the metadata shard's leader) as Kafka clients do:
+/// "kafka-one" at factor 1 is created; factor 2 is INVALID_REPLICATION_FACTOR, saying why.
+async fn kafka_clients_ask_for_a_factor_too(cluster: &Cluster) {
+    for _ in 0..50 {
+        let controller = cluster.shard_leader(0).await;
+        let mut wire = KafkaWire::connect(cluster.kafka[controller]).await;
+        let mut request = CreateTopicsRequest::default();
+        let (mut one, mut two) = (creatable("kafka-one", 3, &[]), creatable("kafka-two", 3, &[]));
+        (one.replication_factor, two.replication_factor) = (1, 2);
+        request.topics = vec![one, two];
+        let response = wire.call(request, 7).await;
+        let codes: Vec<i16> = response.topics.iter().map(|t| t.error_code).collect();
+        if codes.contains(&6) {
+            continue; // NOT_LEADER_OR_FOLLOWER: the controller moved meanwhile
+        }
+        assert_eq!(codes, [0, 38], "created; INVALID_REPLICATION_FACTOR");
+        assert_eq!(response.topics[0].replication_factor, 1);
+        let message = response.topics[1].error_message.as_ref().map(|m| m.to_string()).unwrap_or_default();
+        assert!(message.contains("pass 3 or 1"), "names the factors: {message}");
+        return;
+    }
+    panic!("the controller never took the CreateTopics");
+}
+
 async fn write(client: &mut Client, topic: &str, partition: u32, round: usize) {
     let records = (0..EACH).map(|i| record(format!("{topic}-{partition}-{round}-{i}"))).collect();
     produce_to(client, topic, partition, records).await;
@@ -54,6 +82,10 @@ async fn each_topic_keeps_the_copies_it_asks_for() {
     assert!(refused.message().contains("pass 3 or 1 or leave it unset"), "names the factors: {}", refused.message());
     create(&mut admin, "one", Some(1)).await.expect("factor 1");
     create(&mut admin, "three", None).await.expect("the default factor");
+
+    kafka_clients_ask_for_a_factor_too(&cluster).await;
+    let kafka_one = placed(&mut admin, "kafka-one").await;
+    assert!(kafka_one.partitions.iter().all(|p| p.replicas.len() == 1), "{kafka_one:?}");
 
     let one = placed(&mut admin, "one").await;
     assert_eq!(one.replication_factor, 1);

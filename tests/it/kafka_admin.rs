@@ -18,7 +18,7 @@ use crate::kafka_protocol::{name, produce, produce_one};
 use crate::kafka_wire::{KafkaWire, batch};
 use crate::support::{TestBroker, create_topic, describe};
 
-fn creatable(topic: &str, partitions: i32, configs: &[(&str, &str)]) -> CreatableTopic {
+pub fn creatable(topic: &str, partitions: i32, configs: &[(&str, &str)]) -> CreatableTopic {
     let mut t = CreatableTopic::default();
     t.name = name(topic);
     t.num_partitions = partitions;
