@@ -53,8 +53,8 @@ impl Broker {
         replication_factor: Option<u32>,
     ) -> Result<TopicInfo> {
         self.ensure_open()?;
-        let shard_class = self.shard_class(replication_factor)?;
         validate_topic_name(name)?;
+        let shard_class = self.shard_class(replication_factor)?;
         let partitions = if partitions == 0 { self.config.default_partitions } else { partitions };
         if partitions > MAX_PARTITIONS {
             return Err(Error::invalid("partitions", format!("{partitions} is over the limit of {MAX_PARTITIONS}")));

@@ -240,12 +240,14 @@ impl Broker {
                  are alive: start more brokers or ask for fewer copies"
             )));
         }
-        if requested == self.replication_factor() {
-            return Ok(0);
-        }
+        // A class of exactly this factor first: the default class's factor may equal it only
+        // for now (every broker, or fewer brokers left than its factor).
         let shards = self.shards();
         if let Some(class) = shards.class_of_factor(u64::from(requested)).filter(|class| *class > 0) {
             return Ok(class);
+        }
+        if requested == self.replication_factor() {
+            return Ok(0);
         }
         let mut offered = vec![self.replication_factor().to_string()];
         offered.extend(shards.factors()[1..].iter().map(u64::to_string));

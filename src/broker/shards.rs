@@ -60,6 +60,11 @@ impl Shards {
         self.other_factors
     }
 
+    /// How many classes of data shards there are (without allocating: routing asks per batch).
+    fn classes(&self) -> u64 {
+        1 + u64::from(self.other_factors.count_ones())
+    }
+
     /// Every class's factor, the first (0: every broker) first.
     pub fn factors(&self) -> Vec<u64> {
         let others = (1..64).filter(|f| self.other_factors & (1 << f) != 0);
@@ -79,7 +84,7 @@ impl Shards {
             return 0;
         }
         let factors = self.factors();
-        factors[((shard - 1) / self.data) as usize % factors.len()]
+        factors[(((shard - 1) / self.data) % self.classes()) as usize]
     }
 
     /// The brokers `shard` forms with, of the seeds `ids`: all of them for the metadata shard
@@ -100,7 +105,7 @@ impl Shards {
     /// Whether some data shards are on some of the brokers only (a broker that joins gets
     /// those as copies, and copies are kept at their factor).
     pub fn on_some_brokers(&self) -> bool {
-        self.factors().iter().any(|f| *f > 0)
+        self.replicas > 0 || self.other_factors != 0
     }
 
     /// How many shards, from the metadata shard on, a broker that joins becomes a member of:
@@ -116,7 +121,7 @@ impl Shards {
 
     /// Every shard: the metadata shard and every class's data shards.
     pub fn count(&self) -> u64 {
-        1 + self.data * self.factors().len() as u64
+        1 + self.data * self.classes()
     }
 
     /// The shard that carries `partition` of topic `topic_id`. A topic's partitions go round
@@ -126,7 +131,7 @@ impl Shards {
         if self.data == 0 {
             return META_SHARD;
         }
-        let class = (topic_id >> CLASS_SHIFT) % self.factors().len() as u64;
+        let class = (topic_id >> CLASS_SHIFT) % self.classes();
         let number = topic_id & ((1 << CLASS_SHIFT) - 1);
         1 + class * self.data + number.wrapping_add(u64::from(partition)) % self.data
     }

@@ -236,6 +236,11 @@ impl ServeArgs {
             if self.peer_listen.is_some() {
                 anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds) or --join");
             }
+            if !self.topic_replication_factors.is_empty() {
+                anyhow::bail!(
+                    "--topic-replication-factors needs --seeds: a single broker keeps one copy of each partition"
+                );
+            }
             return Ok(None);
         }
         let peer_listen = self

@@ -15,7 +15,8 @@ pub enum TopicCommand {
         /// Number of partitions (default: the broker's --default-partitions).
         #[arg(short, long, default_value_t = 0)]
         partitions: u32,
-        /// Copies of each partition (default: every broker of the cluster).
+        /// Copies of each partition (default: the cluster's --default-replication-factor; others
+        /// as the cluster's --topic-replication-factors offer).
         #[arg(short, long)]
         replication_factor: Option<u32>,
         #[command(flatten)]

@@ -192,6 +192,25 @@ mod tests {
     }
 
     #[test]
+    fn shards_of_several_factors_each_keep_theirs_while_a_joiner_takes_its_share() {
+        // Shards 1 to 3 keep two copies, 4 to 6 one; broker 4 joins with none.
+        let mut voters: BTreeMap<u64, Vec<u64>> =
+            [(1, vec![1, 2]), (2, vec![2, 3]), (3, vec![3, 1]), (4, vec![1]), (5, vec![2]), (6, vec![3])].into();
+        let factor = |shard: u64| if shard <= 3 { 2 } else { 1 };
+        let brokers = [1, 2, 3, 4];
+        let mut moves = 0;
+        while let Some(next) = plan(&voters, &brokers, factor) {
+            assert!(moves < 10, "the moves end");
+            moves += 1;
+            applied(&mut voters, next);
+        }
+        assert_eq!(moves, 2);
+        assert!(voters.iter().all(|(shard, v)| v.len() == factor(*shard)), "each shard keeps its factor: {voters:?}");
+        let carried: Vec<usize> = brokers.iter().map(|b| voters.values().filter(|v| v.contains(b)).count()).collect();
+        assert_eq!(carried.iter().max().zip(carried.iter().min()).map(|(a, b)| a - b), Some(1), "{carried:?}");
+    }
+
+    #[test]
     fn even_copies_stay_where_they_are() {
         let voters: BTreeMap<u64, Vec<u64>> = [(1, vec![1, 2]), (2, vec![2, 3]), (3, vec![3, 1])].into();
         assert_eq!(plan(&voters, &[1, 2, 3], |_| 2), None);

@@ -5,6 +5,7 @@
 //! broker lost for good is replaced by the ones left, and a broker taken out of service leaves
 //! no shard short of copies for a moment.
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
@@ -41,7 +42,7 @@ impl ShardGroups<'_> {
         if !known {
             return Err(Error::UnknownBroker(id));
         }
-        self.refuse_losing_an_only_copy(id).await?;
+        self.refuse_what_cannot_commit(id).await?;
         // First a learner of the metadata shard: no shard's copy goes to it from then on (it is
         // no candidate here, and the balancer waits while the metadata shard has a learner).
         // Out of the metadata shard last: until then the broker is known (a removal run again
@@ -57,21 +58,47 @@ impl ShardGroups<'_> {
         self.change(META_SHARD, &MemberChange::Remove { id }).await
     }
 
-    /// Refuses to remove broker `id` while it is down and the only voter of a data shard (a
-    /// shard of replication factor 1): its copy cannot be moved, and a group cannot lose its
-    /// last voter.
-    async fn refuse_losing_an_only_copy(&self, id: u64) -> Result<()> {
-        let only = (1..self.rafts.len() as u64).find(|group| self.members(*group).is_some_and(|(v, _)| v == [id]));
-        let Some(group) = only else { return Ok(()) };
-        if let Some(node) = self.broker(id)
-            && self.alive(id, &node).await
-        {
+    /// Refuses, before anything changes, to remove broker `id` while it is down from a shard
+    /// whose other live voters are no majority (a change there could never commit, and the
+    /// removal would stop halfway): a shard of replication factor 1 or 2, or one with other
+    /// voters down. Also while a shard's members are not known here yet.
+    async fn refuse_what_cannot_commit(&self, id: u64) -> Result<()> {
+        if self.answers(id).await {
             return Ok(());
         }
-        Err(Error::MembershipChange(format!(
-            "broker {id} is down and keeps the only copy of shard {group} (topics of replication factor 1): start it \
-             again so its copies can be moved, or delete those topics first"
-        )))
+        let mut alive: BTreeMap<u64, bool> = BTreeMap::new();
+        for group in 0..self.rafts.len() as u64 {
+            let Some((voters, _)) = self.members(group) else {
+                return Err(Error::MembershipChanging(format!(
+                    "shard {group}'s members are not known here yet: ask again in a few seconds"
+                )));
+            };
+            if !voters.contains(&id) {
+                continue;
+            }
+            let mut live = 0;
+            for voter in voters.iter().copied().filter(|v| *v != id) {
+                if let Entry::Vacant(unasked) = alive.entry(voter) {
+                    unasked.insert(self.answers(voter).await);
+                }
+                live += usize::from(alive[&voter]);
+            }
+            if live * 2 > voters.len() {
+                continue;
+            }
+            if voters == [id] {
+                return Err(Error::MembershipChange(format!(
+                    "broker {id} is down and keeps the only copy of shard {group} (partitions of replication factor \
+                     1): start it again so that copy can be moved. A shard cannot be re-formed without its last \
+                     copy yet, so a broker lost for good with such a copy cannot be removed"
+                )));
+            }
+            return Err(Error::MembershipChange(format!(
+                "broker {id} is down, and shard {group}'s other live voters are no majority of {voters:?}: no change \
+                 to it can commit; start broker {id} or the shard's other voters again first"
+            )));
+        }
+        Ok(())
     }
 
     /// Before `leaving` leaves data shard `group`: a copy on another broker if the shard would
@@ -125,6 +152,14 @@ impl ShardGroups<'_> {
 
     fn meta_membership(&self) -> Membership {
         self.rafts[META_SHARD as usize].metrics().borrow_watched().membership_config.membership().clone()
+    }
+
+    /// Whether broker `id` answers this one now (where the metadata shard knows it).
+    async fn answers(&self, id: u64) -> bool {
+        match self.broker(id) {
+            Some(node) => self.alive(id, &node).await,
+            None => false,
+        }
     }
 
     /// Whether broker `id` (at `node`) answers this one now.

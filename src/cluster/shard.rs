@@ -195,6 +195,9 @@ fn recorded_count(
         }
         return Ok(recorded);
     }
+    if formed_before && asked.is_some_and(|asked| asked != 0) {
+        tracing::warn!(asked, "this cluster formed before {flag} existed, and keeps what it formed with");
+    }
     let count = if formed_before { 0 } else { asked.unwrap_or(0) };
     store.raft_put_mark(META_SHARD, mark, &count.to_be_bytes(), true)?;
     Ok(count)

@@ -20,6 +20,8 @@ const PARTITIONS: u32 = 3;
 /// Records written to each partition before and after the broker's death.
 const EACH: usize = 20;
 
+/// Creates topic `name`, sent on to the metadata shard's leader by any broker (retried while
+/// that leadership moves: UNAVAILABLE).
 async fn create(client: &mut Client, name: &str, replication_factor: Option<u32>) -> Result<(), tonic::Status> {
     let request = proto::CreateTopicRequest {
         name: name.into(),
@@ -27,14 +29,61 @@ async fn create(client: &mut Client, name: &str, replication_factor: Option<u32>
         replication_factor,
         ..Default::default()
     };
-    client.create_topic(request).await.map(|_| ())
+    for _ in 0..50 {
+        match client.create_topic(request.clone()).await {
+            Err(status) if status.code() == Code::Unavailable => tokio::time::sleep(Duration::from_millis(100)).await,
+            answered => return answered.map(|_| ()),
+        }
+    }
+    panic!("topic {name} was never created");
 }
 
-/// Topic `name` as broker 1 describes it, once every partition has a leader (bounded).
+/// Every acknowledged record of `topic`'s partitions, once and in order (`rounds` of writes).
+async fn check_stored(client: &mut Client, topic: &str, rounds: usize) {
+    for partition in 0..PARTITIONS {
+        let values: Vec<String> = fetch_all(client, topic, partition, 0)
+            .await
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.value).to_string())
+            .collect();
+        let expected: Vec<String> =
+            (0..rounds).flat_map(|round| (0..EACH).map(move |i| format!("{topic}-{partition}-{round}-{i}"))).collect();
+        assert_eq!(values, expected, "{topic}/{partition} holds every acknowledged record once, in order");
+    }
+}
+
+/// Removes broker `id`, retried while the metadata shard elects a leader (UNAVAILABLE).
+async fn remove(client: &mut Client, id: u64) -> Result<(), tonic::Status> {
+    for _ in 0..50 {
+        match client.remove_broker(proto::RemoveBrokerRequest { node_id: id }).await {
+            Err(status) if status.code() == Code::Unavailable => tokio::time::sleep(Duration::from_millis(200)).await,
+            answered => return answered.map(|_| ()),
+        }
+    }
+    panic!("broker {id}'s removal was never answered");
+}
+
+/// The shards' voters, once broker `gone` is a member of none (bounded).
+async fn voters_without(client: &mut Client, gone: u64) -> BTreeMap<u64, Vec<u64>> {
+    for _ in 0..300 {
+        let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+        let voters: BTreeMap<u64, Vec<u64>> = status.shards.iter().map(|s| (s.shard, s.members.clone())).collect();
+        if voters.values().all(|members| !members.is_empty() && !members.contains(&gone)) {
+            return voters;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("broker {gone} never left every shard");
+}
+
+/// Topic `name` as `client`'s broker describes it, once every partition has a leader (bounded).
 async fn placed(client: &mut Client, name: &str) -> proto::Topic {
     for _ in 0..100 {
-        let topic = describe(client, name).await;
-        if topic.partitions.iter().all(|p| p.leader.is_some() && !p.replicas.is_empty()) {
+        let request = proto::DescribeTopicRequest { name: name.into() };
+        // Not found until this broker applied the creation.
+        let topic = client.describe_topic(request).await.ok().and_then(|r| r.into_inner().topic);
+        if let Some(topic) = topic.filter(|t| t.partitions.iter().all(|p| p.leader.is_some() && !p.replicas.is_empty()))
+        {
             return topic;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -78,7 +127,7 @@ async fn each_topic_keeps_the_copies_it_asks_for() {
     let mut admin = connect(cluster.addr(0)).await;
 
     let refused = create(&mut admin, "two", Some(2)).await.expect_err("no shards keep two copies");
-    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
     assert!(refused.message().contains("pass 3 or 1 or leave it unset"), "names the factors: {}", refused.message());
     create(&mut admin, "one", Some(1)).await.expect("factor 1");
     create(&mut admin, "three", None).await.expect("the default factor");
@@ -122,32 +171,30 @@ async fn each_topic_keeps_the_copies_it_asks_for() {
     };
     let stopped = client.produce(request).await.expect_err("its only copy is down");
     assert_eq!(stopped.code(), Code::Unavailable, "{stopped:?}");
+    let hint = |key: &str| stopped.metadata().get(key).and_then(|v| v.to_str().ok()).map(str::to_string);
+    assert_eq!(hint("strata-reason").as_deref(), Some("NOT_LEADER"));
+    assert!(hint("strata-leader-id").is_none_or(|id| id == keeper.to_string()), "{stopped:?}");
+    let refused = remove(&mut client, keeper).await.expect_err("the only copy of a shard is down");
+    assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("start it again"), "says what to do: {}", refused.message());
 
     // Back with its copy: nothing acknowledged is missing, and it takes writes again.
     cluster.restart(dead);
     write(&mut client, "one", 0, 1).await;
-    for topic in ["one", "three"] {
-        for partition in 0..PARTITIONS {
-            let values: Vec<String> = fetch_all(&mut client, topic, partition, 0)
-                .await
-                .iter()
-                .map(|r| String::from_utf8_lossy(&r.value).to_string())
-                .collect();
-            let expected: Vec<String> =
-                (0..2).flat_map(|round| (0..EACH).map(move |i| format!("{topic}-{partition}-{round}-{i}"))).collect();
-            assert_eq!(values, expected, "{topic}/{partition} holds every acknowledged record once, in order");
-        }
-    }
+    check_stored(&mut client, "one", 2).await;
+    check_stored(&mut client, "three", 2).await;
 
     // The restarted broker catches up on what it missed of "three".
     let ends = vec![2 * EACH as i64; PARTITIONS as usize];
     for i in 0..3 {
         wait_caught_up(cluster.addr(i), "three", &ends).await;
     }
-    let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
-    let voters: BTreeMap<u64, Vec<u64>> = status.shards.iter().map(|s| (s.shard, s.members.clone())).collect();
+    // Removed while running, it first hands its factor-1 copy to another broker.
+    remove(&mut client, keeper).await.expect("removed while running");
+    let voters = voters_without(&mut client, keeper).await;
     assert_eq!(voters.len(), 7, "the metadata shard, three shards of 3 copies and three of 1");
     let one_copy = voters.values().filter(|members| members.len() == 1).count();
-    assert_eq!(one_copy, 3, "{voters:?}");
+    assert_eq!(one_copy, 3, "every factor-1 shard keeps its copy: {voters:?}");
+    check_stored(&mut client, "one", 2).await;
     cluster.stop_and_compare_copies(&voters, Shards::new(3).with_other_factors(1 << 1));
 }
