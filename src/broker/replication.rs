@@ -232,6 +232,7 @@ impl Broker {
             return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: the cluster's)"));
         }
         self.ensure_meta_leader()?;
+        let class = self.class_offering(requested)?;
         let status = self.cluster_status();
         let (alive, brokers) = (status.alive_brokers(), status.placement(META_SHARD).replicas.len());
         if requested as usize > alive {
@@ -240,8 +241,13 @@ impl Broker {
                  are alive: start more brokers or ask for fewer copies"
             )));
         }
-        // A class of exactly this factor first: the default class's factor may equal it only
-        // for now (every broker, or fewer brokers left than its factor).
+        Ok(class)
+    }
+
+    /// The class whose shards keep `requested` copies: one of exactly that factor first (the
+    /// default class's factor may equal it only for now: every broker, or fewer brokers left
+    /// than its factor), else the default class if its factor is that.
+    fn class_offering(&self, requested: u32) -> Result<u8> {
         let shards = self.shards();
         if let Some(class) = shards.class_of_factor(u64::from(requested)).filter(|class| *class > 0) {
             return Ok(class);
@@ -253,9 +259,9 @@ impl Broker {
         offered.extend(shards.factors()[1..].iter().map(u64::to_string));
         let offered = offered.join(" or ");
         Err(Error::InvalidReplicationFactor(format!(
-            "replication factor {requested} is not available: this cluster's topics keep {offered} copies (fixed \
-             when it formed: --default-replication-factor and --topic-replication-factors); pass {offered} or leave \
-             it unset"
+            "replication factor {requested} is not available: this cluster's topics keep {offered} copies \
+             (--default-replication-factor and --topic-replication-factors, fixed when it formed); pass {offered} or \
+             leave it unset"
         )))
     }
 

@@ -31,6 +31,7 @@ mod node;
 mod peer_service;
 mod raft_log;
 mod removal;
+mod removal_check;
 mod serve;
 mod shard;
 mod shard_snapshot;

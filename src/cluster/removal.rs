@@ -13,6 +13,7 @@ use openraft::async_runtime::WatchReceiver;
 use super::copies_balance::fewest_carrying;
 use super::directory::{self, ShardDirectory, is_voter};
 use super::membership::{MemberChange, at_peer, change_members};
+use super::removal_check::removal_commits;
 use super::types::{BrokerNode, ClusterId, Membership, Raft};
 use crate::broker::shards::{META_SHARD, Shards};
 use crate::error::{Error, Result};
@@ -42,7 +43,7 @@ impl ShardGroups<'_> {
         if !known {
             return Err(Error::UnknownBroker(id));
         }
-        self.refuse_what_cannot_commit(id).await?;
+        self.refuse_what_cannot_commit(id, shards).await?;
         // First a learner of the metadata shard: no shard's copy goes to it from then on (it is
         // no candidate here, and the balancer waits while the metadata shard has a learner).
         // Out of the metadata shard last: until then the broker is known (a removal run again
@@ -58,47 +59,48 @@ impl ShardGroups<'_> {
         self.change(META_SHARD, &MemberChange::Remove { id }).await
     }
 
-    /// Refuses, before anything changes, to remove broker `id` while it is down from a shard
-    /// whose other live voters are no majority (a change there could never commit, and the
-    /// removal would stop halfway): a shard of replication factor 1 or 2, or one with other
-    /// voters down. Also while a shard's members are not known here yet.
-    async fn refuse_what_cannot_commit(&self, id: u64) -> Result<()> {
-        if self.answers(id).await {
-            return Ok(());
-        }
-        let mut alive: BTreeMap<u64, bool> = BTreeMap::new();
+    /// Refuses, before anything changes, a removal of broker `id` that could not commit in
+    /// some shard (`removal_check`): one whose voters too few answer, such as a shard of
+    /// replication factor 1 or 2 with a copy on a broker that is down.
+    async fn refuse_what_cannot_commit(&self, id: u64, shards: Shards) -> Result<()> {
+        let mut answers: BTreeMap<u64, bool> = BTreeMap::new();
         for group in 0..self.rafts.len() as u64 {
-            let Some((voters, _)) = self.members(group) else {
-                return Err(Error::MembershipChanging(format!(
-                    "shard {group}'s members are not known here yet: ask again in a few seconds"
-                )));
-            };
+            let voters = self.known_voters(group).await?;
             if !voters.contains(&id) {
                 continue;
             }
-            let mut live = 0;
-            for voter in voters.iter().copied().filter(|v| *v != id) {
-                if let Entry::Vacant(unasked) = alive.entry(voter) {
-                    unasked.insert(self.answers(voter).await);
+            for voter in &voters {
+                if let Entry::Vacant(unasked) = answers.entry(*voter) {
+                    unasked.insert(self.answers(*voter).await);
                 }
-                live += usize::from(alive[&voter]);
             }
-            if live * 2 > voters.len() {
-                continue;
+            let factor = shards.factor_of(group) as usize;
+            let copied = group != META_SHARD && factor > 0 && voters.len() <= factor;
+            if voters.len() == 1 && !copied {
+                continue; // the last member: refused as such when its turn comes
             }
-            if voters == [id] {
-                return Err(Error::MembershipChange(format!(
-                    "broker {id} is down and keeps the only copy of shard {group} (partitions of replication factor \
-                     1): start it again so that copy can be moved. A shard cannot be re-formed without its last \
-                     copy yet, so a broker lost for good with such a copy cannot be removed"
-                )));
+            let others_live = voters.iter().filter(|v| **v != id && answers[v]).count();
+            if !removal_commits(voters.len(), others_live, answers[&id], copied) {
+                return Err(cannot_commit(id, group, &voters, &answers));
             }
-            return Err(Error::MembershipChange(format!(
-                "broker {id} is down, and shard {group}'s other live voters are no majority of {voters:?}: no change \
-                 to it can commit; start broker {id} or the shard's other voters again first"
-            )));
         }
         Ok(())
+    }
+
+    /// `group`'s voters, once this broker knows them: a broker just started learns the shards
+    /// it keeps no copy of from the others within a second or so. Still unknown after that,
+    /// no copy of the shard answers.
+    async fn known_voters(&self, group: u64) -> Result<Vec<u64>> {
+        for _ in 0..ELECTION_RETRIES {
+            if let Some((voters, _)) = self.members(group) {
+                return Ok(voters);
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        Err(Error::MembershipChange(format!(
+            "no broker keeping a copy of shard {group} has answered for 10 s, so no change to it can commit: start \
+             one of them again first"
+        )))
     }
 
     /// Before `leaving` leaves data shard `group`: a copy on another broker if the shard would
@@ -223,4 +225,20 @@ impl ShardGroups<'_> {
             None => Err(no_leader),
         }
     }
+}
+
+/// Why removing broker `id` cannot commit in shard `group` of `voters` (`answers`: who answers).
+fn cannot_commit(id: u64, group: u64, voters: &[u64], answers: &BTreeMap<u64, bool>) -> Error {
+    if voters == [id] {
+        return Error::MembershipChange(format!(
+            "broker {id} is down and keeps the only copy of shard {group} (partitions of replication factor 1): \
+             start it again so that copy can be moved. A shard cannot be re-formed without its last copy yet, so a \
+             broker lost for good with such a copy cannot be removed"
+        ));
+    }
+    let down: Vec<u64> = voters.iter().copied().filter(|v| !answers.get(v).copied().unwrap_or(false)).collect();
+    Error::MembershipChange(format!(
+        "shard {group} keeps copies on brokers {voters:?}, and {down:?} of them do not answer: too few are left for \
+         broker {id}'s removal to commit there; start the ones that are down again first"
+    ))
 }

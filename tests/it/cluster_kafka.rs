@@ -50,9 +50,9 @@ async fn kafka_clients_see_every_broker_and_ride_through_a_leader_kill() {
     // The broker killed below: partition 0's leader.
     let leader = leaders[0] as usize - 1;
 
-    // A follower: produces are refused toward the leader, the coordinator is the leader, and
-    // InitProducerId (which clients send to any broker, and retry at the same one) is answered
-    // by asking the leader.
+    // A follower of partition 0: produces are refused toward its leader, the coordinator is the
+    // metadata shard's leader, and InitProducerId (which clients send to any broker, and retry
+    // at the same one) is answered by asking that leader.
     let follower = (leader + 1) % 3;
     let coordinator_id = META_LEADER;
     let mut wire = KafkaWire::connect(cluster.kafka[follower]).await;
