@@ -1,7 +1,7 @@
 //! `strata cluster status`: the brokers (alive or not) and, per shard, its leader, term,
 //! members and each follower's lag, as the leader sees them. `strata cluster remove-broker`:
 //! takes a broker out of every shard, first copying any data shard that would keep fewer than
-//! the replication factor's copies (a new one joins with `strata serve --join`).
+//! its factor's copies (a new one joins with `strata serve --join`).
 use clap::Subcommand;
 use serde_json::json;
 
@@ -14,8 +14,9 @@ pub enum ClusterCommand {
     /// Brokers, and per shard its leader, term, members and followers' lag.
     Status,
     /// Takes a broker out of every shard: a dead broker being replaced, or one retired. A data
-    /// shard that would keep fewer copies than the replication factor first gets one on another
-    /// broker. Its copies stop counting toward the majority, and trims stop waiting for it.
+    /// shard that would keep fewer copies than its factor first gets one on another broker. Its
+    /// copies stop counting toward the majority, and trims stop waiting for it. Refused, before
+    /// anything changes, where too few of a shard's voters answer for the change to commit.
     RemoveBroker {
         /// The broker's --node-id.
         node_id: u64,

@@ -120,9 +120,10 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_SEEDS", value_delimiter = ',', value_name = "PEER,PEER,...")]
     seeds: Vec<String>,
     /// Cluster: join a running cluster through this member's peer address. With an empty data
-    /// dir the broker copies a member's, then becomes a replica of every shard once caught up
-    /// (of the metadata shard only where shards are on some of the brokers: it then takes its
-    /// share of the data shards from the balancer).
+    /// dir the broker copies a member's, then becomes a replica, once caught up, of the
+    /// metadata shard and the data shards on every broker (all of them unless a replication
+    /// factor below the seed count was set); it takes its share of the others from the
+    /// balancer.
     /// Keep it on restarts (the seeds are learned from the cluster).
     #[arg(long, env = "STRATA_JOIN", value_name = "PEER")]
     join: Option<String>,
@@ -138,8 +139,8 @@ pub struct ServeArgs {
     /// cluster forms (every seed gives the same); 0: one group carries all. Default: one per seed.
     #[arg(long, env = "STRATA_DATA_SHARDS")]
     data_shards: Option<u64>,
-    /// Cluster: brokers that keep a copy of each data shard, and so of each partition (a
-    /// topic's replication factor). Fixed when the cluster forms (every seed gives the same);
+    /// Cluster: brokers that keep a copy of each data shard of the default class, and so of
+    /// each partition of topics that ask for no other factor. Fixed when the cluster forms (every seed gives the same);
     /// with more seeds, each broker carries a share of the partitions. Default: min(3, seeds).
     #[arg(long, env = "STRATA_DEFAULT_REPLICATION_FACTOR")]
     default_replication_factor: Option<u64>,
