@@ -232,7 +232,10 @@ impl Broker {
             return Err(Error::invalid("replication_factor", "must be at least 1 (or unset: the cluster's)"));
         }
         self.ensure_meta_leader()?;
-        let class = self.class_offering(requested)?;
+        // Where the default class is on every broker, more brokers offer more copies: a factor
+        // above the live brokers is told so. Else a factor not offered is told that first.
+        let on_every_broker = self.shards().replicas() == 0;
+        let class = if on_every_broker { None } else { Some(self.class_offering(requested)?) };
         let status = self.cluster_status();
         let (alive, brokers) = (status.alive_brokers(), status.placement(META_SHARD).replicas.len());
         if requested as usize > alive {
@@ -241,7 +244,7 @@ impl Broker {
                  are alive: start more brokers or ask for fewer copies"
             )));
         }
-        Ok(class)
+        class.map_or_else(|| self.class_offering(requested), Ok)
     }
 
     /// The class whose shards keep `requested` copies: one of exactly that factor first (the

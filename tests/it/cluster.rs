@@ -417,6 +417,14 @@ async fn clients_ride_through_a_leader_kill_without_errors_or_duplicates() {
     let follower = (first + 1) % 3;
     let mut admin = connect(cluster.addr(follower)).await;
     create_topic(&mut admin, "t", 2).await;
+    // The follower answers for the topic once it applied its creation (bounded).
+    for _ in 0..200 {
+        let request = proto::DescribeTopicRequest { name: "t".into() };
+        if admin.describe_topic(request).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The producer starts at a follower; its bootstrap list names every broker.
     let brokers: Vec<String> =
