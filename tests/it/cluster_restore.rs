@@ -15,7 +15,7 @@ use crate::support::*;
 const PARTITIONS: u32 = 8;
 
 /// The data shards (id, members) as broker `i` reports them, once the metadata shard has a
-/// leader and `ready` holds (bounded).
+/// leader and `ready` holds (bounded: 120 s, for copies the balancer moves one at a time).
 async fn data_shards_when(
     cluster: &Cluster,
     i: usize,
@@ -23,7 +23,7 @@ async fn data_shards_when(
 ) -> Vec<(u64, BTreeSet<u64>)> {
     let mut client = connect(cluster.addr(i)).await;
     let mut shards = Vec::new();
-    for _ in 0..240 {
+    for _ in 0..480 {
         if let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await {
             let status = status.into_inner();
             let meta_led = status.shards.iter().any(|s| s.shard == 0 && s.leader.is_some());
@@ -144,23 +144,28 @@ async fn replace_the_fourth_broker(trimmed: Trimmed) {
     let new = cluster.join_new(0);
     let new_id = new as u64 + 1;
     let mut client = connect(cluster.addr(0)).await;
+    let mut joined = false;
     for _ in 0..240 {
         let status = client.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
         if status.shards.iter().any(|s| s.shard == 0 && s.members.contains(&new_id)) {
             assert!(status.shards.iter().all(|s| s.shard == 0 || !s.members.contains(&new_id)), "{status:?}");
+            joined = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    assert!(joined, "the new broker became a voter of the metadata shard within 60 s");
 
-    // Removing broker 4 gives each shard it carried a copy on the new broker, the one that
-    // carries fewest, before taking 4 out.
+    // Removing broker 4 gives each shard it carried a copy on the live broker that carries the
+    // fewest before taking 4 out: the new one, unless it did not answer in time (a loaded
+    // machine), when another gets the copy and the balancer then moves copies to the new one.
     admin.remove_broker(proto::RemoveBrokerRequest { node_id: 4 }).await.expect("broker 4 removed");
     let restored = |shards: &[(u64, BTreeSet<u64>)]| {
-        shards.len() == 4 && shards.iter().all(|(_, m)| m.len() == 3 && !m.contains(&4))
+        shards.len() == 4
+            && shards.iter().all(|(_, m)| m.len() == 3 && !m.contains(&4))
+            && carried_by(shards, new_id).len() == carried_by_4.len()
     };
     let shards = data_shards_when(&cluster, 0, restored).await;
-    assert_eq!(carried_by(&shards, new_id), carried_by_4, "the new broker carries what broker 4 did");
     let copies = if trimmed == Trimmed::Yes { carried_by_4.len() as f64 } else { 0.0 };
     assert_eq!(copies_received(&cluster, new), copies, "a copy of the shard where its log was trimmed");
     writes_go_on_and_copies_match(&mut cluster, &[0, 1, 2, new], &shards, acked, &BTreeSet::new()).await;
