@@ -259,7 +259,7 @@ impl Broker {
             return Ok(0);
         }
         let mut offered = vec![self.replication_factor().to_string()];
-        offered.extend(shards.factors()[1..].iter().map(u64::to_string));
+        offered.extend(super::shards::listed(shards.other_factors()).iter().map(u64::to_string));
         let offered = offered.join(" or ");
         Err(Error::InvalidReplicationFactor(format!(
             "replication factor {requested} is not available: this cluster's topics keep {offered} copies \

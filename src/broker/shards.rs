@@ -22,6 +22,11 @@ pub fn topic_id(number: u64, class: u8) -> u64 {
     (number & ((1 << CLASS_SHIFT) - 1)) | (u64::from(class) << CLASS_SHIFT)
 }
 
+/// The factors a set of them holds (bit `f`: `f` copies), in ascending order.
+pub fn listed(factors: u64) -> Vec<u64> {
+    (1..64).filter(|f| factors & (1 << f) != 0).collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Shards {
     /// Data shards per class.
@@ -67,8 +72,7 @@ impl Shards {
 
     /// Every class's factor, the first (0: every broker) first.
     pub fn factors(&self) -> Vec<u64> {
-        let others = (1..64).filter(|f| self.other_factors & (1 << f) != 0);
-        std::iter::once(self.replicas).chain(others).collect()
+        std::iter::once(self.replicas).chain(listed(self.other_factors)).collect()
     }
 
     /// The class whose shards keep `factor` copies (the first class for 0).

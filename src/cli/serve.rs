@@ -140,8 +140,9 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_DATA_SHARDS")]
     data_shards: Option<u64>,
     /// Cluster: brokers that keep a copy of each data shard of the default class, and so of
-    /// each partition of topics that ask for no other factor. Fixed when the cluster forms (every seed gives the same);
-    /// with more seeds, each broker carries a share of the partitions. Default: min(3, seeds).
+    /// each partition of topics that ask for no other factor. Fixed when the cluster forms
+    /// (every seed gives the same); with more seeds, each broker carries a share of the
+    /// partitions. Default: min(3, seeds).
     #[arg(long, env = "STRATA_DEFAULT_REPLICATION_FACTOR")]
     default_replication_factor: Option<u64>,
     /// Cluster: other replication factors a topic may ask for (`topic create -r`), e.g. `1,2`;

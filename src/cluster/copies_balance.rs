@@ -1,9 +1,9 @@
 //! Every data shard kept at its class's factor of copies, spread evenly over the brokers. Where
 //! data shards are on some of the brokers, the metadata shard's leader makes one change at a
 //! time: a copy for a shard with fewer voters than its factor (on the broker carrying the
-//! fewest), a copy off a shard with more (from the voter carrying the most), else a move of one copy from the broker that carries
-//! the most to the one that carries the fewest while they differ by two or more: a copy to the
-//! second first (`MemberChange::Copy`: a learner until caught up, then a voter), then the first
+//! fewest), a copy off a shard with more (from the voter carrying the most), else a move of
+//! one copy from the broker that carries the most to the one that carries the fewest while they
+//! differ by two or more: a copy to the second first (`MemberChange::Copy`: a learner until caught up, then a voter), then the first
 //! leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
 //! partitions to a new node the same way; Kafka leaves it to `kafka-reassign-partitions`).
 //!

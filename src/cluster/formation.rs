@@ -9,7 +9,7 @@ use openraft::errors::{InitializeError, RaftError};
 use super::node::{Asking, ClusterConfig, Rafts, ask_until_answered, hello_once};
 use super::types::{BrokerNode, ClusterId, Raft, formed};
 use crate::broker::Broker;
-use crate::broker::shards::{META_SHARD, Shards};
+use crate::broker::shards::{self, META_SHARD};
 
 /// Forms the cluster from the seeds, once: every seed waits until all seeds answer, agrees on
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
@@ -108,7 +108,7 @@ async fn agree_and_initialize(
         same_setting(seed, "--data-shards", shards(answer.data_shards), shards(asking.data_shards))?;
         let (theirs, mine) = (copies(answer.replication_factor), copies(asking.replication_factor));
         same_setting(seed, "--default-replication-factor", theirs, mine)?;
-        let factors = |bits: u64| format!("{:?}", Shards::new(1).with_other_factors(bits).factors()[1..].to_vec());
+        let factors = |bits: u64| format!("{:?}", shards::listed(bits));
         let (theirs, mine) = (factors(answer.other_replication_factors), factors(asking.other_replication_factors));
         same_setting(seed, "--topic-replication-factors", theirs, mine)?;
         ids.insert(answer.node_id, answer.cluster_id.clone());

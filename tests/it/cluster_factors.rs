@@ -21,8 +21,7 @@ const PARTITIONS: u32 = 3;
 /// Records written to each partition before and after the broker's death.
 const EACH: usize = 20;
 
-/// Creates topic `name`, sent on to the metadata shard's leader by any broker (retried while
-/// that leadership moves: UNAVAILABLE).
+/// Creates topic `name`, sent on to the metadata shard's leader by any broker.
 async fn create(client: &mut Client, name: &str, replication_factor: Option<u32>) -> Result<(), tonic::Status> {
     let request = proto::CreateTopicRequest {
         name: name.into(),
@@ -30,13 +29,7 @@ async fn create(client: &mut Client, name: &str, replication_factor: Option<u32>
         replication_factor,
         ..Default::default()
     };
-    for _ in 0..50 {
-        match client.create_topic(request.clone()).await {
-            Err(status) if status.code() == Code::Unavailable => tokio::time::sleep(Duration::from_millis(100)).await,
-            answered => return answered.map(|_| ()),
-        }
-    }
-    panic!("topic {name} was never created");
+    create_topic_as(client, request).await.map(|_| ())
 }
 
 /// Every acknowledged record of `topic`'s partitions, once and in order (`rounds` of writes).

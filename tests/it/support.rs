@@ -235,24 +235,32 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
     response.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
 }
 
-/// Creates a topic, sent again while a cluster's metadata shard has no leader (UNAVAILABLE: an
-/// election, or leadership handed to its preferred broker; bounded). A topic the first send
-/// created before its answer was lost answers ALREADY_EXISTS, and is described.
 pub async fn create_topic(client: &mut Client, name: &str, partitions: u32) -> proto::Topic {
     let request = proto::CreateTopicRequest { name: name.into(), partitions, config: None, ..Default::default() };
+    create_topic_as(client, request).await.expect("create topic")
+}
+
+/// Sends `request`, again while a cluster's metadata shard has no leader (UNAVAILABLE: an
+/// election, or leadership handed to its preferred broker; bounded). A topic the first send
+/// created before its answer was lost answers ALREADY_EXISTS, and is described. Any other
+/// refusal is returned.
+pub async fn create_topic_as(
+    client: &mut Client,
+    request: proto::CreateTopicRequest,
+) -> Result<proto::Topic, tonic::Status> {
     for attempt in 0..100 {
         match client.create_topic(request.clone()).await {
-            Ok(created) => return created.into_inner().topic.expect("topic in response"),
+            Ok(created) => return Ok(created.into_inner().topic.expect("topic in response")),
             Err(status) if status.code() == tonic::Code::Unavailable => {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(status) if status.code() == tonic::Code::AlreadyExists && attempt > 0 => {
-                return describe(client, name).await;
+                return Ok(describe(client, &request.name).await);
             }
-            Err(status) => panic!("create topic: {status:?}"),
+            Err(status) => return Err(status),
         }
     }
-    panic!("topic {name} was never created: the metadata shard had no leader for 10 s");
+    panic!("topic {} was never created: the metadata shard had no leader for 10 s", request.name);
 }
 
 pub fn record(value: impl Into<Vec<u8>>) -> Record {
