@@ -36,8 +36,9 @@ async fn producer_returns_each_records_offset_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn producer_retries_through_a_broker_restart_without_reordering() {
-    let broker = TestBroker::start().await;
-    let addr = broker.addr;
+    // The broker comes back on its old address: a port nothing else takes meanwhile.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], crate::ports::fixed_ports(1)[0]));
+    let broker = TestBroker::start_at(addr, tempfile::tempdir().expect("temp dir"), |_| {}).await;
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 1).await;
     let config = ProducerConfig { linger: std::time::Duration::from_millis(1), ..ProducerConfig::default() };

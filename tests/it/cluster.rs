@@ -11,16 +11,9 @@ use strata::proto;
 use strata::storage::batch;
 use tonic::Code;
 
+use crate::ports::fixed_ports;
 use crate::process::ServerProcess;
 use crate::support::*;
-
-/// Ports free now (bound and released): a cluster's peer addresses must be known before any
-/// broker starts.
-pub fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..count).map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("free port")).collect();
-    listeners.iter().map(|l| l.local_addr().expect("addr").port()).collect()
-}
 
 pub struct Cluster {
     pub dirs: Vec<PathBuf>,
@@ -52,7 +45,7 @@ impl Cluster {
     /// A cluster whose every broker also gets `flags`.
     pub fn start_with(size: usize, flags: &[&str]) -> Self {
         let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-        let ports = free_ports(4 * size);
+        let ports = fixed_ports(4 * size);
         let addrs = |ports: &[u16]| -> Vec<String> { ports.iter().map(|p| format!("127.0.0.1:{p}")).collect() };
         let (peers, listen) = (addrs(&ports[..size]), addrs(&ports[size..2 * size]));
         let metrics = addrs(&ports[2 * size..3 * size]).iter().map(|a| a.parse().expect("addr")).collect();
@@ -105,7 +98,7 @@ impl Cluster {
     pub fn join_new(&mut self, via: usize) -> usize {
         let i = self.brokers.len();
         let addr = |port: u16| format!("127.0.0.1:{port}");
-        let ports = free_ports(4);
+        let ports = fixed_ports(4);
         self.dirs.push(self._root.path().join(format!("broker{}", i + 1)));
         self.peers.push(addr(ports[0]));
         self.listen.push(addr(ports[1]));
@@ -233,7 +226,7 @@ impl Cluster {
 
     /// Gives broker `i` a new client port for its next start (a broker moved to another host).
     pub fn move_client_port(&mut self, i: usize) {
-        self.listen[i] = format!("127.0.0.1:{}", free_ports(1)[0]);
+        self.listen[i] = format!("127.0.0.1:{}", fixed_ports(1)[0]);
     }
 
     pub fn running(&self, i: usize) -> bool {

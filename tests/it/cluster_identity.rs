@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use strata::proto;
 
-use crate::cluster::{Cluster, free_ports};
+use crate::cluster::Cluster;
+use crate::ports::fixed_ports;
 use crate::process::ServerProcess;
 use crate::support::*;
 
@@ -40,7 +41,7 @@ async fn the_seeds_agree_on_one_cluster_id_and_refuse_another_clusters_data_dir(
     // the first cluster's seeds: refused, with a message saying why.
     let other = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
     let other_dir = other.path().join("node3");
-    let lone_peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let lone_peer = format!("127.0.0.1:{}", fixed_ports(1)[0]);
     let lone =
         ServerProcess::spawn(&other_dir, &["--node-id", "3", "--peer-listen", &lone_peer, "--seeds", &lone_peer]);
     let mut client = connect(lone.addr).await;
@@ -79,7 +80,7 @@ async fn the_seeds_agree_on_one_cluster_id_and_refuse_another_clusters_data_dir(
 #[test]
 fn a_seed_with_a_different_seed_list_is_refused() {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let addrs: Vec<String> = free_ports(3).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let addrs: Vec<String> = fixed_ports(3).iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let (a, b, c) = (addrs[0].clone(), addrs[1].clone(), addrs[2].clone());
     // a serves first, waiting for b; b lists a third seed that a does not, so a refuses b's
     // hello. (Had b answered a first, a would be the one refused: which one asks first is a
@@ -116,7 +117,7 @@ fn seeds_with_different_replication_factors_are_refused() {
 /// Two seeds given different values of `flag`: the second refuses to form, naming both.
 fn seeds_differing_in_are_refused(flag: &str, (a, b): (&str, &str), named: &str) {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let addrs: Vec<String> = free_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let addrs: Vec<String> = fixed_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let seeds = addrs.join(",");
     // Both answer each other's Hello; each refuses to form with the other's value.
     let a_args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, flag, a];
@@ -132,7 +133,7 @@ fn seeds_differing_in_are_refused(flag: &str, (a, b): (&str, &str), named: &str)
 #[test]
 fn more_copies_than_seeds_are_refused_at_start() {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let addrs: Vec<String> = free_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
+    let addrs: Vec<String> = fixed_ports(2).iter().map(|p| format!("127.0.0.1:{p}")).collect();
     let seeds = addrs.join(",");
     let args = ["--node-id", "1", "--peer-listen", &addrs[0], "--seeds", &seeds, "--default-replication-factor", "3"];
     let (ok, log) = ServerProcess::run_until_exit(&root.path().join("a"), &args);

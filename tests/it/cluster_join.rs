@@ -8,10 +8,11 @@ use std::time::Duration;
 use strata::proto;
 use tonic::Code;
 
-use crate::cluster::{Cluster, free_ports, wait_caught_up};
+use crate::cluster::{Cluster, wait_caught_up};
 use crate::cluster_trim::{
     data_shard_led_by_its_preferred_leader, gauge, one_data_shard_with_a_topic, produce_one_by_one, wait_trimmed_past,
 };
+use crate::ports::fixed_ports;
 use crate::process::ServerProcess;
 use crate::support::*;
 
@@ -185,7 +186,7 @@ async fn a_joiner_that_never_finishes_is_a_learner_until_removed() {
 /// (a peer address): it must be refused and stop; returns what it logged.
 pub fn refused_join(via: &str, node_id: u64, flags: &[&str]) -> String {
     let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
-    let peer = format!("127.0.0.1:{}", free_ports(1)[0]);
+    let peer = format!("127.0.0.1:{}", fixed_ports(1)[0]);
     let id = node_id.to_string();
     let mut args = vec!["--node-id", &id, "--peer-listen", &peer, "--join", via];
     args.extend(flags);

@@ -184,21 +184,11 @@ impl Drop for Terminated {
     }
 }
 
-/// A base port with the 30 ports above it free now.
-fn free_port_range() -> u16 {
-    let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
-    let seed = std::process::id() as u16;
-    (0..200u16)
-        .map(|i| 20_000 + (seed.wrapping_add(i.wrapping_mul(997)) % 400) * 100)
-        .find(|&base| (base..base + 30).all(free))
-        .expect("a free range of ports")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_cluster_starts_three_brokers_and_stops_them_on_sigterm() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().expect("dir");
-    let base = free_port_range();
+    let base = crate::ports::port_block(30);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_strata"))
         .args(["dev-cluster", "--brokers", "3", "--base-port", &base.to_string(), "--data-dir"])
         .arg(dir.path())

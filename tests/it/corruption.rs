@@ -1,6 +1,5 @@
 //! A batch whose CRC does not match is never served: fetch answers DATA_LOSS naming the topic,
 //! partition and offset, other partitions keep working, and a metric counts it.
-use std::net::TcpListener;
 
 use strata::storage::keys;
 use tonic::Code;
@@ -24,7 +23,7 @@ fn corrupt_batch(data_dir: &std::path::Path, cf_name: &str, base: i64) {
 async fn a_corrupt_batch_is_data_loss_and_other_data_is_still_served() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
-    let metrics = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").to_string();
+    let metrics = format!("127.0.0.1:{}", crate::ports::fixed_ports(1)[0]);
     let server = ServerProcess::spawn(&data, &[]);
     let mut client = connect(server.addr).await;
     create_topic(&mut client, "t", 2).await;

@@ -3,7 +3,7 @@
 //! (template variables substituted) must parse and return at least one series. Also `promtool
 //! check metrics`.
 use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -23,8 +23,7 @@ impl Drop for Prometheus {
 }
 
 fn free_port() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr")
+    SocketAddr::from(([127, 0, 0, 1], crate::ports::fixed_ports(1)[0]))
 }
 
 fn start_prometheus(dir: &Path, targets: &[SocketAddr]) -> (Prometheus, SocketAddr) {

@@ -242,7 +242,7 @@ async fn an_idle_producer_id_expires_and_is_then_unknown() {
 #[tokio::test]
 async fn producer_metrics_count_duplicates_refusals_and_held_ids() {
     let dir = tempfile::tempdir().expect("dir");
-    let metrics = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port");
+    let metrics = std::net::SocketAddr::from(([127, 0, 0, 1], crate::ports::fixed_ports(1)[0]));
     let server = ServerProcess::spawn(&dir.path().join("data"), &["--metrics-listen", &metrics.to_string()]);
     let mut client = connect(server.addr).await;
     create_topic(&mut client, "t", 1).await;

@@ -1,5 +1,6 @@
 //! strata's integration tests: a real gRPC server on port 0 with a temp data dir per test.
 mod faults;
+mod ports;
 mod process;
 mod support;
 

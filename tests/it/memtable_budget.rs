@@ -88,7 +88,7 @@ async fn fill_until(client: &mut Client, mut flushed: impl AsyncFnMut() -> bool)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn early_flushes_are_counted_in_the_metrics() {
     let data = tempfile::tempdir().expect("temp dir");
-    let metrics = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port");
+    let metrics = std::net::SocketAddr::from(([127, 0, 0, 1], crate::ports::fixed_ports(1)[0]));
     let (budget, metrics_arg) = (BUDGET.to_string(), metrics.to_string());
     let args = ["--write-buffer-total", budget.as_str(), "--metrics-listen", metrics_arg.as_str()];
     let server = ServerProcess::spawn(data.path(), &args);
