@@ -37,9 +37,7 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     ticks.tick().await;
-    // When each shard was last handed over, and in which term.
-    let mut handed: HashMap<u64, (Instant, u64)> = HashMap::new();
-    let mut backing_off: HashMap<u64, Instant> = HashMap::new();
+    let mut hand_overs = HandOvers::default();
     loop {
         ticks.tick().await;
         // Every broker is a member of the metadata shard (the first).
@@ -52,34 +50,59 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
                 continue;
             }
             let Some(preferred) = preferred_leader(shard.shard, &shard.members, &brokers) else { continue };
-            if preferred == me || !shard.in_sync.contains(&preferred) {
+            if preferred == me {
                 continue;
             }
             if raft.metrics().borrow_watched().running_state.is_err() {
                 return;
             }
-            // Leading again in a later term: it went there and came back (a transfer that did
-            // not happen leaves the term as it was, and is tried again).
-            let came_back = handed
-                .remove(&shard.shard)
-                .is_some_and(|(at, term)| at.elapsed() < CAME_BACK_WITHIN && shard.term > term);
-            if came_back {
-                tracing::info!(
-                    shard = shard.shard,
-                    to = preferred,
-                    "the preferred leader gave the shard back; waiting"
-                );
-                backing_off.insert(shard.shard, Instant::now());
-            }
-            if backing_off.get(&shard.shard).is_some_and(|since| since.elapsed() < BACK_OFF) {
+            let in_sync = shard.in_sync.contains(&preferred);
+            if !hand_overs.now_to(shard.shard, shard.term, preferred, in_sync, Instant::now()) {
                 continue;
             }
-            handed.insert(shard.shard, (Instant::now(), shard.term));
             tracing::info!(shard = shard.shard, to = preferred, "handing the shard to its preferred leader");
             if let Err(e) = raft.trigger().transfer_leader(preferred).await {
                 tracing::warn!(shard = shard.shard, error = %e, "handing the shard to its preferred leader");
             }
         }
+    }
+}
+
+/// What a leader remembers of its hand-overs: enough to tell a preferred leader that gives a
+/// shard back at once (low on disk, stopping) from one that died or fell behind after taking it.
+#[derive(Default)]
+struct HandOvers {
+    /// When each shard was last handed over, and in which term.
+    handed: HashMap<u64, (Instant, u64)>,
+    /// Shards given back, and since when they are not handed over.
+    backing_off: HashMap<u64, Instant>,
+}
+
+impl HandOvers {
+    /// Whether to hand `shard`, led here in `term`, to its `preferred` leader now (noted as
+    /// handed over when so).
+    fn now_to(&mut self, shard: u64, term: u64, preferred: u64, in_sync: bool, now: Instant) -> bool {
+        if !in_sync {
+            // Down or behind: if it had taken the shard, it lost it rather than gave it back,
+            // so once it is back in sync it is handed the shard again.
+            self.handed.remove(&shard);
+            return false;
+        }
+        // Leading again in a later term while it stayed in sync: it went there and was given
+        // back (a transfer that did not happen leaves the term as it was, and is tried again).
+        let came_back = self
+            .handed
+            .remove(&shard)
+            .is_some_and(|(at, handed_in)| now.duration_since(at) < CAME_BACK_WITHIN && term > handed_in);
+        if came_back {
+            tracing::info!(shard, to = preferred, "the preferred leader gave the shard back; waiting");
+            self.backing_off.insert(shard, now);
+        }
+        if self.backing_off.get(&shard).is_some_and(|since| now.duration_since(*since) < BACK_OFF) {
+            return false;
+        }
+        self.handed.insert(shard, (now, term));
+        true
     }
 }
 
@@ -93,6 +116,24 @@ mod tests {
         let preferred: Vec<_> = (0..6).filter_map(|shard| preferred_leader(shard, &voters, &voters)).collect();
         assert_eq!(preferred, [1, 2, 3, 1, 2, 3]);
         assert_eq!(preferred_leader(4, &[], &voters), None);
+    }
+
+    #[test]
+    fn a_shard_given_back_waits_but_one_lost_by_a_death_returns() {
+        let (start, secs) = (Instant::now(), |s: u64| Duration::from_secs(s));
+        let mut hand_overs = HandOvers::default();
+        assert!(hand_overs.now_to(1, 5, 2, true, start), "handed to its in-sync preferred leader");
+        assert!(hand_overs.now_to(1, 5, 2, true, start + secs(5)), "the transfer did not happen: again");
+
+        // Broker 2 took it and died; this broker won the election, saw 2 out of sync, and 2
+        // came back: it is handed the shard again.
+        assert!(!hand_overs.now_to(1, 7, 2, false, start + secs(10)), "not while it is out of sync");
+        assert!(hand_overs.now_to(1, 7, 2, true, start + secs(20)), "handed back after its return");
+
+        // Broker 2 took it and gave it back while in sync: left alone for the back-off.
+        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(25)), "given back: not at once");
+        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(25) + BACK_OFF / 2), "still backing off");
+        assert!(hand_overs.now_to(1, 9, 2, true, start + secs(26) + BACK_OFF), "tried again after the back-off");
     }
 
     #[test]
