@@ -1,6 +1,7 @@
 """A member of a Kafka consumer group (confluent-kafka, subscribe()): reads until it has been idle
-for 3 s with an assignment, commits, prints its assignment and what it read as JSON, then stays
-in the group until its stdin closes (so every member reports while all are members).
+for 5 s with an assignment (long enough for a member started beside it on a busy machine to
+join), commits, prints its assignment and what it read as JSON, then stays in the group until
+its stdin closes (so every member reports while all are members).
 Usage: group_member.py BOOTSTRAP TOPIC GROUP ASSIGNOR (an assignor name, or "consumer" for the
 KIP-848 protocol, where the broker assigns)"""
 import json
@@ -27,7 +28,7 @@ while time.time() < deadline:
     if message is not None and not message.error():
         seen.append([message.partition(), message.offset(), message.value().decode()])
         last = time.time()
-    elif consumer.assignment() and time.time() - last > 3:
+    elif consumer.assignment() and time.time() - last > 5:
         break
 consumer.commit(asynchronous=False)
 print(json.dumps({"assignment": sorted(tp.partition for tp in consumer.assignment()), "seen": seen}), flush=True)

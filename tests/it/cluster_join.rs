@@ -117,6 +117,18 @@ async fn removing_a_live_leader_hands_its_shards_over_first() {
     let status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
     for shard in &status.shards {
         assert!(!shard.members.contains(&removed), "shard {} still has broker {removed}", shard.shard);
+    }
+    // The shards handed over may then move on to their new preferred leaders (an election each):
+    // read again (bounded, 10 s) until every shard names its leader.
+    let mut status = status;
+    for _ in 0..50 {
+        if status.shards.iter().all(|s| s.leader.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        status = admin.cluster_status(proto::ClusterStatusRequest {}).await.expect("status").into_inner();
+    }
+    for shard in &status.shards {
         assert!(shard.leader.is_some_and(|l| l != removed), "shard {} is led by a member: {shard:?}", shard.shard);
     }
     cluster.kill_9(leader);

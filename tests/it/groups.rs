@@ -108,14 +108,15 @@ async fn a_silent_member_loses_its_partitions_after_its_session() {
     let mut client = broker.client().await;
     create_topic(&mut client, "t", 6).await;
     let mut a = join(&mut client, "g", 10_000).await;
-    let mut b = join(&mut client, "g", 300).await;
+    // Long enough that a stalled test runtime does not expire b before its first heartbeats.
+    let mut b = join(&mut client, "g", 2_000).await;
     for _ in 0..3 {
         beat(&mut client, "g", &mut a).await;
         beat(&mut client, "g", &mut b).await;
     }
     assert_eq!((a.owned.len(), b.owned.len()), (3, 3));
-    // b stops heartbeating; a keeps going until it holds everything.
-    for _ in 0..200 {
+    // b stops heartbeating; a keeps going until it holds everything (bounded: 10 s).
+    for _ in 0..400 {
         if beat(&mut client, "g", &mut a).await.len() == 6 {
             break;
         }
