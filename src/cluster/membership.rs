@@ -6,11 +6,13 @@
 //! newcomer never costs the shard its majority; a voter leaves as a learner first, so it hears
 //! it left.
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::ChangeMembers;
+use openraft::Instant as _;
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ChangeMembershipError, ClientWriteError, RaftError};
+use openraft::metrics::WaitError;
 use tonic::Code;
 
 use super::codec;
@@ -27,6 +29,14 @@ use crate::proto::peer as pb;
 const AT_LEADER_TIMEOUT: Duration = Duration::from_secs(1800);
 /// How long a leader waits for a broker leaving a shard to hold the change.
 const TOLD_WITHIN: Duration = Duration::from_secs(3);
+/// A broker being given a copy that has not answered the leader for this long has stopped
+/// (killed, frozen, cut off). The leader takes it out of the shard again rather than wait for
+/// good: a learner holds the shard's log trims back (they wait for every member, learners
+/// included), and the removal or the copies balancer waiting on it would wait forever too.
+/// Far above any pause of a live broker: heartbeats are answered while a copy is received.
+const LEARNER_SILENT_FOR: Duration = Duration::from_secs(30);
+/// How often the wait for a learner looks at whether it still answers.
+const LEARNER_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub enum MemberChange {
@@ -225,14 +235,27 @@ async fn told(raft: &Raft, id: u64, index: u64) {
 }
 
 /// Waits until learner `id` holds the group's entry at `index`. Ends sooner if it leaves the
-/// group meanwhile (removed while it was being added: refused) or this broker stops leading.
+/// group meanwhile (removed while it was being added: refused), this broker stops leading, or
+/// the learner stops answering (taken out again: refused).
 async fn caught_up(raft: &Raft, group: u64, id: u64, index: u64) -> Result<(), NotHere> {
     let left = |m: &openraft::RaftMetrics<TypeConfig>| m.membership_config.membership().get_node(&id).is_none();
     let done = |m: &openraft::RaftMetrics<TypeConfig>| {
         m.current_leader != Some(m.id) || left(m) || matched(m, id).is_some_and(|matched| matched >= index)
     };
-    let waited = raft.wait(None).metrics(done, "the learner holds the change that added it").await;
-    let metrics = waited.map_err(|_| NotHere::Refused(Error::ShuttingDown))?;
+    let waiting_since = Instant::now();
+    let metrics = loop {
+        let waiter = raft.wait(Some(LEARNER_CHECK_EVERY));
+        match waiter.metrics(done, "the learner holds the change that added it").await {
+            Ok(metrics) => break metrics,
+            Err(WaitError::Timeout(..)) => {
+                let silent = silent_for(&raft.metrics().borrow_watched(), id, waiting_since.elapsed());
+                if silent >= LEARNER_SILENT_FOR {
+                    return Err(take_out_silent_learner(raft, group, id, silent).await);
+                }
+            }
+            Err(WaitError::ShuttingDown) => return Err(NotHere::Refused(Error::ShuttingDown)),
+        }
+    };
     if metrics.current_leader != Some(metrics.id) {
         let membership = metrics.membership_config.membership();
         return Err(NotHere::Leader(metrics.current_leader.and_then(|l| membership.get_node(&l).cloned())));
@@ -242,6 +265,27 @@ async fn caught_up(raft: &Raft, group: u64, id: u64, index: u64) -> Result<(), N
         return Err(NotHere::Refused(Error::MembershipChange(why)));
     }
     Ok(())
+}
+
+/// How long broker `id` has not answered the leader's `m`: since its last answered heartbeat,
+/// or for as long as it has been waited for (`waited`) if it never answered this leader.
+fn silent_for(m: &openraft::RaftMetrics<TypeConfig>, id: u64, waited: Duration) -> Duration {
+    let last_answer = m.heartbeat.as_ref().and_then(|h| h.get(&id).cloned().flatten()).map(|at| (*at).elapsed());
+    last_answer.map_or(waited, |since| since.min(waited))
+}
+
+/// Takes learner `id`, silent for `silent`, out of the group; the refusal to answer with.
+async fn take_out_silent_learner(raft: &Raft, group: u64, id: u64, silent: Duration) -> NotHere {
+    tracing::warn!(shard = group, broker = id, ?silent, "a broker being given a copy stopped answering");
+    if let Err(e) = raft.change_membership(ChangeMembers::RemoveNodes(BTreeSet::from([id])), false).await {
+        return refusal(e);
+    }
+    changed(group, id, "removed");
+    NotHere::Refused(Error::MembershipChange(format!(
+        "broker {id} stopped answering while it was being given a copy of shard {group} (silent for {} s), so it \
+         was taken out of the shard again: start it again and retry; a removal then picks a live broker for the copy",
+        silent.as_secs()
+    )))
 }
 
 /// The index of the last entry broker `id` holds, as the leader's `m` knows it.
