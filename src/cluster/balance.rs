@@ -76,16 +76,24 @@ struct HandOvers {
     handed: HashMap<u64, (Instant, u64)>,
     /// Shards given back, and since when they are not handed over.
     backing_off: HashMap<u64, Instant>,
+    /// Since when this broker leads each shard, and in which term.
+    leading: HashMap<u64, (u64, Instant)>,
 }
 
 impl HandOvers {
     /// Whether to hand `shard`, led here in `term`, to its `preferred` leader now (noted as
     /// handed over when so).
     fn now_to(&mut self, shard: u64, term: u64, preferred: u64, in_sync: bool, now: Instant) -> bool {
+        let leading_for = now.duration_since(self.leading_since(shard, term, now));
         if !in_sync {
-            // Down or behind: if it had taken the shard, it lost it rather than gave it back,
-            // so once it is back in sync it is handed the shard again.
-            self.handed.remove(&shard);
+            // A new leader has heard from no follower yet, so none is in sync for a moment:
+            // that says nothing. Later, the preferred leader is down or behind: if it had taken
+            // the shard it lost it rather than gave it back (or it stopped after giving it
+            // back), so once in sync again it is handed the shard.
+            if leading_for >= EVERY {
+                self.handed.remove(&shard);
+                self.backing_off.remove(&shard);
+            }
             return false;
         }
         // Leading again in a later term while it stayed in sync: it went there and was given
@@ -103,6 +111,15 @@ impl HandOvers {
         }
         self.handed.insert(shard, (now, term));
         true
+    }
+
+    /// When this broker was first seen leading `shard` in `term`.
+    fn leading_since(&mut self, shard: u64, term: u64, now: Instant) -> Instant {
+        let (since_term, since) = self.leading.entry(shard).or_insert((term, now));
+        if *since_term != term {
+            (*since_term, *since) = (term, now);
+        }
+        *since
     }
 }
 
@@ -125,15 +142,24 @@ mod tests {
         assert!(hand_overs.now_to(1, 5, 2, true, start), "handed to its in-sync preferred leader");
         assert!(hand_overs.now_to(1, 5, 2, true, start + secs(5)), "the transfer did not happen: again");
 
-        // Broker 2 took it and died; this broker won the election, saw 2 out of sync, and 2
-        // came back: it is handed the shard again.
+        // Broker 2 took it and died; this broker won the election, saw 2 out of sync beyond
+        // the first moments of its term, and 2 came back: it is handed the shard again.
         assert!(!hand_overs.now_to(1, 7, 2, false, start + secs(10)), "not while it is out of sync");
+        assert!(!hand_overs.now_to(1, 7, 2, false, start + secs(16)), "still out of sync");
         assert!(hand_overs.now_to(1, 7, 2, true, start + secs(20)), "handed back after its return");
 
-        // Broker 2 took it and gave it back while in sync: left alone for the back-off.
-        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(25)), "given back: not at once");
-        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(25) + BACK_OFF / 2), "still backing off");
-        assert!(hand_overs.now_to(1, 9, 2, true, start + secs(26) + BACK_OFF), "tried again after the back-off");
+        // Broker 2 took it and gave it back while in sync (seen out of sync only in the first
+        // moments of this broker's term): left alone for the back-off.
+        assert!(!hand_overs.now_to(1, 9, 2, false, start + secs(25)), "a new term: nobody in sync yet");
+        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(26)), "given back: not at once");
+        assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(26) + BACK_OFF / 2), "still backing off");
+        assert!(hand_overs.now_to(1, 9, 2, true, start + secs(27) + BACK_OFF), "tried again after the back-off");
+
+        // Given back as it stopped (SIGTERM), then down: once back it is handed the shard.
+        let later = start + secs(30) + BACK_OFF;
+        assert!(!hand_overs.now_to(1, 11, 2, true, later), "given back: backing off");
+        assert!(!hand_overs.now_to(1, 11, 2, false, later + secs(10)), "stopped");
+        assert!(hand_overs.now_to(1, 11, 2, true, later + secs(20)), "back: no back-off left");
     }
 
     #[test]
