@@ -16,6 +16,7 @@ use openraft::metrics::WaitError;
 use tonic::Code;
 
 use super::codec;
+use super::directory;
 use super::hand_over::hand_over;
 use super::node::connect;
 use super::types::{BrokerNode, ClusterId, Raft, TypeConfig};
@@ -33,10 +34,14 @@ const TOLD_WITHIN: Duration = Duration::from_secs(3);
 /// (killed, frozen, cut off). The leader takes it out of the shard again rather than wait for
 /// good: a learner holds the shard's log trims back (they wait for every member, learners
 /// included), and the removal or the copies balancer waiting on it would wait forever too.
-/// Far above any pause of a live broker: heartbeats are answered while a copy is received.
+/// Far above any pause of a live broker; and a learner silent to heartbeats (installing a
+/// large copy) is asked directly too (`Silence`). Only a copy is given up on: a joiner that
+/// stops stays a learner until it is removed, as one that never finishes its join does.
 const LEARNER_SILENT_FOR: Duration = Duration::from_secs(30);
 /// How often the wait for a learner looks at whether it still answers.
 const LEARNER_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often a learner silent to heartbeats is asked directly.
+const LEARNER_ASKED_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub enum MemberChange {
@@ -107,7 +112,7 @@ pub async fn change_members(
     change: &MemberChange,
     may_forward: bool,
 ) -> Result<()> {
-    match change_here(raft, group, change).await {
+    match change_here(raft, group, cluster_id, change).await {
         Ok(()) => Ok(()),
         Err(NotHere::Refused(e)) => Err(e),
         Err(NotHere::Leader(Some(leader))) if may_forward => {
@@ -128,7 +133,7 @@ pub async fn at_peer(peer_addr: &str, cluster_id: &ClusterId, request: pb::Chang
         .map_err(|status| from_status(peer_addr, status))
 }
 
-async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(), NotHere> {
+async fn change_here(raft: &Raft, group: u64, cluster_id: &ClusterId, change: &MemberChange) -> Result<(), NotHere> {
     let metrics = raft.metrics().borrow_watched().clone();
     if metrics.current_leader != Some(metrics.id) {
         let leader =
@@ -175,7 +180,8 @@ async fn change_here(raft: &Raft, group: u64, change: &MemberChange) -> Result<(
             // A voter once the learner holds the change that added it (openraft sends a broker
             // given a copy the shard's rows first if the log was trimmed past what it has).
             let added = raft.add_learner(*id, node.clone(), false).await.map_err(refusal)?;
-            caught_up(raft, group, *id, added.log_id.index).await?;
+            let silence = matches!(change, MemberChange::Copy { .. }).then(|| Silence::new(cluster_id, node));
+            caught_up(raft, group, *id, added.log_id.index, silence).await?;
             let voter = ChangeMembers::AddVoterIds(BTreeSet::from([*id]));
             raft.change_membership(voter, false).await.map_err(refusal)?;
             changed(group, *id, "voter");
@@ -235,21 +241,26 @@ async fn told(raft: &Raft, id: u64, index: u64) {
 }
 
 /// Waits until learner `id` holds the group's entry at `index`. Ends sooner if it leaves the
-/// group meanwhile (removed while it was being added: refused), this broker stops leading, or
-/// the learner stops answering (taken out again: refused).
-async fn caught_up(raft: &Raft, group: u64, id: u64, index: u64) -> Result<(), NotHere> {
+/// group meanwhile (removed while it was being added: refused), this broker stops leading, or,
+/// watched for `silence`, the learner stops answering (taken out again: refused).
+async fn caught_up(
+    raft: &Raft,
+    group: u64,
+    id: u64,
+    index: u64,
+    mut silence: Option<Silence<'_>>,
+) -> Result<(), NotHere> {
     let left = |m: &openraft::RaftMetrics<TypeConfig>| m.membership_config.membership().get_node(&id).is_none();
     let done = |m: &openraft::RaftMetrics<TypeConfig>| {
         m.current_leader != Some(m.id) || left(m) || matched(m, id).is_some_and(|matched| matched >= index)
     };
-    let waiting_since = Instant::now();
     let metrics = loop {
         let waiter = raft.wait(Some(LEARNER_CHECK_EVERY));
         match waiter.metrics(done, "the learner holds the change that added it").await {
             Ok(metrics) => break metrics,
             Err(WaitError::Timeout(..)) => {
-                let silent = silent_for(&raft.metrics().borrow_watched(), id, waiting_since.elapsed());
-                if silent >= LEARNER_SILENT_FOR {
+                let Some(silence) = silence.as_mut() else { continue };
+                if let Some(silent) = silence.stopped(raft, id).await {
                     return Err(take_out_silent_learner(raft, group, id, silent).await);
                 }
             }
@@ -265,6 +276,36 @@ async fn caught_up(raft: &Raft, group: u64, id: u64, index: u64) -> Result<(), N
         return Err(NotHere::Refused(Error::MembershipChange(why)));
     }
     Ok(())
+}
+
+/// Whether a learner being given a copy has stopped: silent to the leader's heartbeats for
+/// `LEARNER_SILENT_FOR`, and not answering when asked directly. Heartbeats alone are not
+/// enough: a learner installing a large copy answers none until the install is done, though
+/// its peer service answers.
+struct Silence<'a> {
+    cluster_id: &'a ClusterId,
+    peer_addr: String,
+    waiting_since: Instant,
+    asked_at: Option<Instant>,
+}
+
+impl<'a> Silence<'a> {
+    fn new(cluster_id: &'a ClusterId, node: &BrokerNode) -> Self {
+        let peer_addr = node.peer_addr.clone();
+        Silence { cluster_id, peer_addr, waiting_since: Instant::now(), asked_at: None }
+    }
+
+    /// How long learner `id` has been silent, if it has stopped.
+    async fn stopped(&mut self, raft: &Raft, id: u64) -> Option<Duration> {
+        let silent = silent_for(&raft.metrics().borrow_watched(), id, self.waiting_since.elapsed());
+        let asked_lately = self.asked_at.is_some_and(|at| at.elapsed() < LEARNER_ASKED_EVERY);
+        if silent < LEARNER_SILENT_FOR || asked_lately {
+            return None;
+        }
+        self.asked_at = Some(Instant::now());
+        let answers = directory::ask(&self.peer_addr, None, self.cluster_id).await.is_some();
+        (!answers).then_some(silent)
+    }
 }
 
 /// How long broker `id` has not answered the leader's `m`: since its last answered heartbeat,
