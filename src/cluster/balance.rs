@@ -88,11 +88,11 @@ impl HandOvers {
         if !in_sync {
             // A new leader has heard from no follower yet, so none is in sync for a moment:
             // that says nothing. Later, the preferred leader is down or behind: if it had taken
-            // the shard it lost it rather than gave it back (or it stopped after giving it
-            // back), so once in sync again it is handed the shard.
+            // the shard it lost it rather than gave it back, so once in sync again it is handed
+            // the shard. A back-off stays: a broker that gave shards back for a low disk may
+            // fall behind on a full one too.
             if leading_for >= EVERY {
                 self.handed.remove(&shard);
-                self.backing_off.remove(&shard);
             }
             return false;
         }
@@ -155,11 +155,12 @@ mod tests {
         assert!(!hand_overs.now_to(1, 9, 2, true, start + secs(26) + BACK_OFF / 2), "still backing off");
         assert!(hand_overs.now_to(1, 9, 2, true, start + secs(27) + BACK_OFF), "tried again after the back-off");
 
-        // Given back as it stopped (SIGTERM), then down: once back it is handed the shard.
+        // Given back for a low disk, then behind on a full one: the back-off stays.
         let later = start + secs(30) + BACK_OFF;
         assert!(!hand_overs.now_to(1, 11, 2, true, later), "given back: backing off");
-        assert!(!hand_overs.now_to(1, 11, 2, false, later + secs(10)), "stopped");
-        assert!(hand_overs.now_to(1, 11, 2, true, later + secs(20)), "back: no back-off left");
+        assert!(!hand_overs.now_to(1, 11, 2, false, later + secs(10)), "behind");
+        assert!(!hand_overs.now_to(1, 11, 2, true, later + secs(20)), "in sync again: still backing off");
+        assert!(hand_overs.now_to(1, 11, 2, true, later + secs(1) + BACK_OFF), "after the back-off");
     }
 
     #[test]

@@ -40,8 +40,10 @@ const TOLD_WITHIN: Duration = Duration::from_secs(3);
 const LEARNER_SILENT_FOR: Duration = Duration::from_secs(30);
 /// How often the wait for a learner looks at whether it still answers.
 const LEARNER_CHECK_EVERY: Duration = Duration::from_secs(1);
-/// How often a learner silent to heartbeats is asked directly.
+/// How often a learner silent to heartbeats is asked directly, and how many asks in a row it
+/// must leave unanswered (one lost connection attempt is not a stopped broker).
 const LEARNER_ASKED_EVERY: Duration = Duration::from_secs(5);
+const LEARNER_UNANSWERED_ASKS: u32 = 3;
 
 #[derive(Debug, Clone)]
 pub enum MemberChange {
@@ -279,7 +281,8 @@ async fn caught_up(
 }
 
 /// Whether a learner being given a copy has stopped: silent to the leader's heartbeats for
-/// `LEARNER_SILENT_FOR`, and not answering when asked directly. Heartbeats alone are not
+/// `LEARNER_SILENT_FOR`, and not answering when asked directly, several times in a row. It
+/// tells a stopped process, not a shard stopped in a live one. Heartbeats alone are not
 /// enough: a learner installing a large copy answers none until the install is done, though
 /// its peer service answers.
 struct Silence<'a> {
@@ -287,12 +290,14 @@ struct Silence<'a> {
     peer_addr: String,
     waiting_since: Instant,
     asked_at: Option<Instant>,
+    /// Asks in a row it left unanswered.
+    unanswered: u32,
 }
 
 impl<'a> Silence<'a> {
     fn new(cluster_id: &'a ClusterId, node: &BrokerNode) -> Self {
         let peer_addr = node.peer_addr.clone();
-        Silence { cluster_id, peer_addr, waiting_since: Instant::now(), asked_at: None }
+        Silence { cluster_id, peer_addr, waiting_since: Instant::now(), asked_at: None, unanswered: 0 }
     }
 
     /// How long learner `id` has been silent, if it has stopped.
@@ -304,7 +309,8 @@ impl<'a> Silence<'a> {
         }
         self.asked_at = Some(Instant::now());
         let answers = directory::ask(&self.peer_addr, None, self.cluster_id).await.is_some();
-        (!answers).then_some(silent)
+        self.unanswered = if answers { 0 } else { self.unanswered + 1 };
+        (self.unanswered >= LEARNER_UNANSWERED_ASKS).then_some(silent)
     }
 }
 
