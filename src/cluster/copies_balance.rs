@@ -3,8 +3,8 @@
 //! time: a copy for a shard with fewer voters than its factor (on the broker carrying the
 //! fewest), a copy off a shard with more (from the voter carrying the most), else a move of
 //! one copy from the broker that carries the most to the one that carries the fewest while they
-//! differ by two or more: a copy to the second first (`MemberChange::Copy`: a learner until caught up, then a voter), then the first
-//! leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
+//! differ by two or more: a copy to the second first (`MemberChange::Copy`: a learner until
+//! caught up, then a voter), then the first leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
 //! partitions to a new node the same way; Kafka leaves it to `kafka-reassign-partitions`).
 //!
 //! It changes nothing while a broker does not answer (a broker down is not a reason to move

@@ -118,6 +118,11 @@ pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, clu
     }
 }
 
+/// Whether the broker at `addr` answers in time.
+pub(super) async fn answers(addr: &str, cluster_id: &ClusterId) -> bool {
+    ask(addr, None, cluster_id).await.is_some()
+}
+
 /// One broker's shards, if it answers in time (with the client to ask it again).
 pub(super) async fn ask(
     addr: &str,

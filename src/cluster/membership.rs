@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use openraft::ChangeMembers;
-use openraft::Instant as _;
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::{ChangeMembershipError, ClientWriteError, RaftError};
 use openraft::metrics::WaitError;
@@ -19,7 +18,7 @@ use super::codec;
 use super::directory;
 use super::hand_over::hand_over;
 use super::node::connect;
-use super::types::{BrokerNode, ClusterId, Raft, TypeConfig};
+use super::types::{BrokerNode, ClusterId, Raft, TypeConfig, last_answered};
 use super::watch::RAFT_MEMBERSHIP_CHANGES;
 use crate::broker::shards::META_SHARD;
 use crate::error::{Error, Result};
@@ -308,7 +307,7 @@ impl<'a> Silence<'a> {
             return None;
         }
         self.asked_at = Some(Instant::now());
-        let answers = directory::ask(&self.peer_addr, None, self.cluster_id).await.is_some();
+        let answers = directory::answers(&self.peer_addr, self.cluster_id).await;
         self.unanswered = if answers { 0 } else { self.unanswered + 1 };
         (self.unanswered >= LEARNER_UNANSWERED_ASKS).then_some(silent)
     }
@@ -317,8 +316,7 @@ impl<'a> Silence<'a> {
 /// How long broker `id` has not answered the leader's `m`: since its last answered heartbeat,
 /// or for as long as it has been waited for (`waited`) if it never answered this leader.
 fn silent_for(m: &openraft::RaftMetrics<TypeConfig>, id: u64, waited: Duration) -> Duration {
-    let last_answer = m.heartbeat.as_ref().and_then(|h| h.get(&id).cloned().flatten()).map(|at| (*at).elapsed());
-    last_answer.map_or(waited, |since| since.min(waited))
+    last_answered(m, id).map_or(waited, |since| since.min(waited))
 }
 
 /// Takes learner `id`, silent for `silent`, out of the group; the refusal to answer with.

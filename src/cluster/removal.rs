@@ -166,7 +166,7 @@ impl ShardGroups<'_> {
 
     /// Whether broker `id` (at `node`) answers this one now.
     pub(super) async fn alive(&self, id: u64, node: &BrokerNode) -> bool {
-        id == self.me || directory::ask(&node.peer_addr, None, self.cluster_id).await.is_some()
+        id == self.me || directory::answers(&node.peer_addr, self.cluster_id).await
     }
 
     /// `group`'s voters and learners, from its Raft node here or else from the directory.

@@ -23,6 +23,13 @@ pub fn is_voter_in(metrics: &openraft::RaftMetrics<TypeConfig>, me: u64) -> bool
     metrics.membership_config.membership().voter_ids().any(|id| id == me)
 }
 
+/// How long ago follower or learner `id` last answered the leader whose `metrics` these are
+/// (the send time of the last heartbeat it answered); `None` if it has not answered this leader.
+pub fn last_answered(metrics: &openraft::RaftMetrics<TypeConfig>, id: u64) -> Option<std::time::Duration> {
+    use openraft::Instant as _;
+    metrics.heartbeat.as_ref()?.get(&id).cloned().flatten().map(|at| (*at).elapsed())
+}
+
 /// The cluster this broker belongs to: its data dir's id until the seeds agree on one when
 /// they form the cluster (then every member holds the same). Shared by everything that sends
 /// or checks it.

@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use openraft::Instant as _;
 use openraft::async_runtime::WatchReceiver;
 
 use super::entry_sizes::EntrySizes;
-use super::types::{ClusterId, Raft};
+use super::types::{ClusterId, Raft, last_answered};
 use crate::broker::shards::META_SHARD;
 use crate::broker::{BrokerStatus, ClusterStatus, FollowerStatus, ShardStatus};
 
@@ -110,10 +109,9 @@ impl ShardWatch {
         let last_log_index = metrics.last_log_index.unwrap_or(0);
         let mut followers = Vec::new();
         let replication = metrics.replication.clone().unwrap_or_default();
-        let heartbeat = metrics.heartbeat.clone().unwrap_or_default();
         for (&id, matched) in replication.iter().filter(|(id, _)| **id != self.node_id) {
             let matched_index = matched.as_ref().map(|m| m.index);
-            let last_ack = heartbeat.get(&id).cloned().flatten().map(|at| (*at).elapsed());
+            let last_ack = last_answered(&metrics, id);
             // Caught up lately, and still answering: an idle log leaves a dead follower "caught
             // up", so its silence must count too (Kafka's follower stops fetching).
             let recent = |elapsed: Duration| elapsed <= self.lag_time_max;
