@@ -29,10 +29,7 @@ impl KafkaListener {
     pub fn new(listener: TcpListener, advertised: Option<Advertised>) -> std::io::Result<Self> {
         let advertised = match advertised {
             Some(advertised) => advertised,
-            None => {
-                let addr = listener.local_addr()?;
-                Advertised { host: addr.ip().to_string(), port: i32::from(addr.port()) }
-            }
+            None => Advertised::bound(listener.local_addr()?),
         };
         Ok(KafkaListener { listener, advertised })
     }

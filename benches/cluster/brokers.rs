@@ -133,6 +133,18 @@ impl Brokers {
         self.children.iter().flatten().map(Child::id).collect()
     }
 
+    /// Bytes the running brokers caused to be written to storage so far, together (Linux
+    /// `/proc/PID/io` `write_bytes`: counted when a page is dirtied, so page-cache writes too).
+    pub fn written_bytes(&self) -> anyhow::Result<u64> {
+        let mut total = 0;
+        for pid in self.pids() {
+            let io = std::fs::read_to_string(format!("/proc/{pid}/io"))?;
+            let line = io.lines().find_map(|l| l.strip_prefix("write_bytes: "));
+            total += line.ok_or_else(|| anyhow::anyhow!("no write_bytes in /proc/{pid}/io"))?.trim().parse::<u64>()?;
+        }
+        Ok(total)
+    }
+
     pub async fn connect(&self) -> anyhow::Result<Connection> {
         Ok(strata::client::connect(&self.bootstrap()).await?)
     }

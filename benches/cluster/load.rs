@@ -65,6 +65,9 @@ pub async fn max_throughput(brokers: &Brokers, partitions: u32, secs: Duration) 
     Ok(records as f64 / started.elapsed().as_secs_f64())
 }
 
+/// Records in each request of [`fixed_rate`].
+pub const FIXED_RATE_PER_REQUEST: usize = 10;
+
 /// Offers `mib_per_sec` in 10-record requests spread over the partitions, each sent on time
 /// whether or not earlier ones were answered; every request's latency (µs, sorted).
 pub async fn fixed_rate(
@@ -73,9 +76,8 @@ pub async fn fixed_rate(
     mib_per_sec: f64,
     secs: Duration,
 ) -> anyhow::Result<Vec<u64>> {
-    const PER_REQUEST: usize = 10;
     let client = brokers.connect().await?;
-    let per_sec = mib_per_sec * (1 << 20) as f64 / (PER_REQUEST * RECORD) as f64;
+    let per_sec = mib_per_sec * (1 << 20) as f64 / (FIXED_RATE_PER_REQUEST * RECORD) as f64;
     let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec));
     let started = Instant::now();
     let mut sends = Vec::new();
@@ -83,7 +85,7 @@ pub async fn fixed_rate(
     while started.elapsed() < secs {
         ticks.tick().await;
         let mut client = client.clone();
-        let request = request(partition, PER_REQUEST);
+        let request = request(partition, FIXED_RATE_PER_REQUEST);
         partition = (partition + 1) % partitions;
         sends.push(tokio::spawn(async move {
             let sent = Instant::now();

@@ -2,7 +2,8 @@
 //! records, acks ALL, `--fsync always` (the default), a 30-partition topic (every partition on
 //! all three brokers). Prints, per round: maximum sustained throughput of each and their ratio
 //! (three copies share one disk and two cores: ideally ~0.33), the cluster's ack latency at
-//! 10 MiB/s offered, and after the rounds the time from `kill -9` of a leader to the next
+//! 10 MiB/s offered with the bytes the three brokers wrote to storage meanwhile per 1 KiB record
+//! (three copies), and after the rounds the time from `kill -9` of a leader to the next
 //! acknowledged produce to a partition it led, over STRATA_BENCH_KILLS (default 20) kills.
 //!
 //! Last, 10,000 partitions: STRATA_BENCH_SCALE_TOPICS (default 10) topics of 1,000 partitions
@@ -37,8 +38,16 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         println!(
-            "{:<6} {:>14} {:>14} {:>7} {:>12} {:>12} {:>12} {:>12}",
-            "round", "single rec/s", "cluster rec/s", "ratio", "p50 ms@10M", "p90 ms@10M", "p99 ms@10M", "max ms@10M"
+            "{:<6} {:>14} {:>14} {:>7} {:>12} {:>12} {:>12} {:>12} {:>13}",
+            "round",
+            "single rec/s",
+            "cluster rec/s",
+            "ratio",
+            "p50 ms@10M",
+            "p90 ms@10M",
+            "p99 ms@10M",
+            "max ms@10M",
+            "disk KiB/rec"
         );
         let mut ratios = Vec::new();
         for round in 1..=rounds {
@@ -51,11 +60,15 @@ fn main() -> anyhow::Result<()> {
                 // Steady state: a new topic makes each broker create spare column families in
                 // the background, which holds RocksDB's writes for a moment.
                 load::fixed_rate(&brokers, PARTITIONS, rate_mib, Duration::from_secs(5)).await?;
-                load::fixed_rate(&brokers, PARTITIONS, rate_mib, secs).await?
+                let written = brokers.written_bytes()?;
+                let latency = load::fixed_rate(&brokers, PARTITIONS, rate_mib, secs).await?;
+                let records = (latency.len() * load::FIXED_RATE_PER_REQUEST) as f64;
+                (latency, (brokers.written_bytes()? - written) as f64 / 1024.0 / records)
             };
+            let (latency, disk_kib_per_record) = latency;
             ratios.push(cluster / single);
             println!(
-                "{round:<6} {single:>14.0} {cluster:>14.0} {:>7.3} {:>12.2} {:>12.2} {:>12.2} {:>12.2}",
+                "{round:<6} {single:>14.0} {cluster:>14.0} {:>7.3} {:>12.2} {:>12.2} {:>12.2} {:>12.2} {disk_kib_per_record:>13.2}",
                 cluster / single,
                 load::percentile_ms(&latency, 0.5),
                 load::percentile_ms(&latency, 0.9),

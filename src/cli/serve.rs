@@ -127,13 +127,18 @@ pub struct ServeArgs {
     /// Keep it on restarts (the seeds are learned from the cluster).
     #[arg(long, env = "STRATA_JOIN", value_name = "PEER")]
     join: Option<String>,
-    /// Cluster: where other brokers reach this one (Raft's messages).
+    /// Cluster: the address to listen on for other brokers (Raft's messages).
     #[arg(long, env = "STRATA_PEER_LISTEN")]
     peer_listen: Option<SocketAddr>,
-    /// Cluster: the client address other brokers hand out for this one (default: the address
+    /// Cluster: host:port other brokers reach this one at (default: the address --peer-listen
+    /// bound). Set it when --peer-listen binds 0.0.0.0 or peers dial another address (NAT,
+    /// containers); a seed's must be among --seeds.
+    #[arg(long, env = "STRATA_PEER_ADVERTISE")]
+    peer_advertise: Option<Advertised>,
+    /// Cluster: host:port other brokers hand out to clients for this one (default: the address
     /// --listen bound).
     #[arg(long, env = "STRATA_ADVERTISE")]
-    advertise: Option<String>,
+    advertise: Option<Advertised>,
     /// Cluster: Raft groups (shards) that carry the partitions, besides the one that carries
     /// topics, producer ids and consumer groups; each broker leads about as many. Fixed when the
     /// cluster forms (every seed gives the same); 0: one group carries all. Default: one per seed.
@@ -161,10 +166,12 @@ pub struct ServeArgs {
     /// broker still counts as alive.
     #[arg(long, env = "STRATA_REPLICA_LAG_TIME_MAX", default_value = "10s", value_parser = parse_duration)]
     replica_lag_time_max: Duration,
-    /// Cluster: entries each shard's Raft log keeps below what every member holds. A member
-    /// that falls behind by fewer catches up from the log; a broker given a copy of a shard
-    /// later gets the shard's rows instead.
-    #[arg(long, env = "STRATA_RAFT_LOG_KEEP_ENTRIES", default_value_t = 1000)]
+    /// Cluster: entries each shard's Raft log keeps below what every member holds (a member
+    /// that is behind holds the trim back itself). A member whose log lost its unsynced end
+    /// (power loss under --fsync interval or never) by fewer catches up from the log; a broker
+    /// given a copy of a shard later gets the shard's rows instead. Small, so entries are
+    /// trimmed before the Raft log's memtable is flushed.
+    #[arg(long, env = "STRATA_RAFT_LOG_KEEP_ENTRIES", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
     raft_log_keep_entries: u64,
     /// Cluster: below this much free space on the data dir's disk, a leader hands leadership to
     /// a follower (a leader that cannot write holds every write of the cluster). Leave room for
@@ -207,7 +214,8 @@ impl ServeArgs {
                     let bound = TcpListener::bind(addr).await.with_context(|| {
                         format!("cannot listen for Kafka clients on {addr} (--kafka-listen; `none` turns it off)")
                     })?;
-                    Some(KafkaListener::new(bound, kafka_advertise)?)
+                    let advertised = dialable(kafka_advertise, &bound, ("--kafka-listen", "--kafka-advertise"))?;
+                    Some(KafkaListener::new(bound, Some(advertised))?)
                 }
             };
             let Some(cluster) = cluster else {
@@ -235,8 +243,10 @@ impl ServeArgs {
             );
         }
         if self.seeds.is_empty() && self.join.is_none() {
-            if self.peer_listen.is_some() {
-                anyhow::bail!("--peer-listen needs --seeds (the peer addresses of the cluster's seeds) or --join");
+            if self.peer_listen.is_some() || self.peer_advertise.is_some() {
+                anyhow::bail!(
+                    "--peer-listen and --peer-advertise need --seeds (the peer addresses of the cluster's seeds) or --join"
+                );
             }
             if !self.topic_replication_factors.is_empty() {
                 anyhow::bail!(
@@ -253,6 +263,7 @@ impl ServeArgs {
         }
         Ok(Some(ClusterFlags {
             peer_listen,
+            peer_advertise: self.peer_advertise.clone(),
             advertise: self.advertise.clone(),
             seeds: self.seeds.clone(),
             join: self.join.clone(),
@@ -388,7 +399,8 @@ fn fixed_when_forming(flag: &str, env: &str) -> anyhow::Error {
 /// The cluster flags, until the listeners are bound.
 struct ClusterFlags {
     peer_listen: SocketAddr,
-    advertise: Option<String>,
+    peer_advertise: Option<Advertised>,
+    advertise: Option<Advertised>,
     seeds: Vec<String>,
     join: Option<String>,
     data_shards: Option<u64>,
@@ -402,21 +414,21 @@ struct ClusterFlags {
 }
 
 impl ClusterFlags {
-    /// With the bound addresses: a peer address given as port 0 is the one bound, and clients
-    /// are advertised the bound client address unless --advertise says otherwise.
+    /// With the bound addresses: peers and clients are handed the bound addresses (a port 0
+    /// is the one bound) unless --peer-advertise and --advertise say otherwise.
     fn config(
         self,
         listener: &TcpListener,
         peer_listener: &TcpListener,
         kafka_addr: String,
     ) -> anyhow::Result<ClusterConfig> {
+        let peer = ("--peer-listen", "--peer-advertise");
+        let peer_addr = dialable(self.peer_advertise, peer_listener, peer)?;
+        let client_addr = dialable(self.advertise, listener, ("--listen", "--advertise"))?;
         Ok(ClusterConfig {
             kafka_addr,
-            peer_addr: peer_listener.local_addr()?.to_string(),
-            client_addr: match self.advertise {
-                Some(addr) => addr,
-                None => listener.local_addr()?.to_string(),
-            },
+            peer_addr: peer_addr.to_string(),
+            client_addr: client_addr.to_string(),
             seeds: self.seeds,
             join: self.join,
             data_shards: self.data_shards,
@@ -429,6 +441,28 @@ impl ClusterFlags {
             min_free_disk: self.min_free_disk,
         })
     }
+}
+
+/// The address others are told to dial for `listener`: `advertised` (its `flags`' second)
+/// if given, else the address it bound. The unspecified address (`0.0.0.0`, `::`) reaches
+/// nothing from another machine, so it is refused, naming the flag that fixes it (Kafka refuses
+/// it in advertised.listeners likewise).
+fn dialable(
+    advertised: Option<Advertised>,
+    listener: &TcpListener,
+    (listen_flag, advertise_flag): (&str, &str),
+) -> anyhow::Result<Advertised> {
+    let advertised = match advertised {
+        Some(advertised) => advertised,
+        None => Advertised::bound(listener.local_addr()?),
+    };
+    if advertised.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_unspecified()) {
+        anyhow::bail!(
+            "{advertised} is no address others can connect to (it stands for every interface): set {advertise_flag} \
+             to the host:port they reach this broker at (needed when {listen_flag} binds 0.0.0.0 or [::])"
+        );
+    }
+    Ok(advertised)
 }
 
 /// Parses `1s..2s`.

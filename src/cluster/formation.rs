@@ -30,7 +30,8 @@ pub async fn form(
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
         anyhow::bail!(
-            "this broker's peer address {} is not among --seeds {:?}: every seed lists all seeds, itself included",
+            "this broker's peer address {} (--peer-advertise, else the address --peer-listen bound) is not among \
+             --seeds {:?}: every seed lists all seeds, itself included, as the others dial them",
             cluster.peer_addr,
             cluster.seeds
         );

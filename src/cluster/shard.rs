@@ -85,6 +85,12 @@ pub struct ShardReplica {
     pub watch: Arc<ShardWatch>,
 }
 
+/// Entries the metadata shard's log keeps at least below what every member holds. It is never
+/// sent as a copy, so a member whose log lost its unsynced end (power loss under `--fsync
+/// interval` or `never`) must find what it lacks in the log; its entries are small (topics,
+/// producer ids, groups' commits), so keeping more costs little memory.
+const META_KEEP_ENTRIES: u64 = 1_000;
+
 /// What every shard of a member shares.
 pub struct Member<'a> {
     pub node_id: u64,
@@ -150,7 +156,8 @@ impl Member<'_> {
             tracked: Mutex::default(),
         });
         self.runtime.spawn(watch.clone().run());
-        self.runtime.spawn(trim::propose(raft.clone(), self.node_id, self.keep_entries));
+        let keep = if shard == META_SHARD { self.keep_entries.max(META_KEEP_ENTRIES) } else { self.keep_entries };
+        self.runtime.spawn(trim::propose(raft.clone(), self.node_id, keep));
         self.runtime.spawn(trim::apply(raft.clone(), trims_applied));
         Ok(ShardReplica { raft, watch })
     }

@@ -37,12 +37,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::broker::Broker;
 
-/// Where Kafka clients are told to connect (Metadata, FindCoordinator): `--kafka-advertise`, or
-/// the bound listen address.
+/// A host:port others are told to connect to: where Kafka clients go (Metadata,
+/// FindCoordinator: `--kafka-advertise`), and in a cluster where other brokers (`--peer-advertise`)
+/// and gRPC clients (`--advertise`) reach a broker; else a bound listen address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advertised {
     pub host: String,
     pub port: i32,
+}
+
+impl Advertised {
+    /// A bound address, advertised as it is.
+    pub fn bound(addr: std::net::SocketAddr) -> Self {
+        let host = match addr {
+            // A link-local address needs its interface, as `SocketAddr` prints it.
+            std::net::SocketAddr::V6(v6) if v6.scope_id() != 0 => format!("{}%{}", v6.ip(), v6.scope_id()),
+            _ => addr.ip().to_string(),
+        };
+        Advertised { host, port: i32::from(addr.port()) }
+    }
 }
 
 impl std::fmt::Display for Advertised {
@@ -61,7 +74,7 @@ impl std::str::FromStr for Advertised {
         let (host, port) = s.rsplit_once(':').ok_or_else(|| format!("\"{s}\" is not host:port"))?;
         let port: u16 = port.parse().map_err(|_| format!("\"{s}\": the port must be a number 1-65535"))?;
         if host.is_empty() || port == 0 {
-            return Err(format!("\"{s}\": give a host clients can reach and a port other than 0"));
+            return Err(format!("\"{s}\": give a host others can reach and a port other than 0"));
         }
         Ok(Advertised { host: host.trim_matches(['[', ']']).to_string(), port: i32::from(port) })
     }

@@ -378,7 +378,7 @@ fn db_options(opts: &StoreOptions, wbm: &WriteBufferManager) -> Options {
 /// `meta` is in every early flush and in RocksDB's own, and with writes spread over 1,000
 /// partitions that cost 0.5-1 s of stalls per 10 s (bench-scale); with 4, none were seen. The
 /// write-buffer manager's budget still bounds their memory.
-const MEMTABLES_PER_FAMILY: i32 = 4;
+pub(super) const MEMTABLES_PER_FAMILY: i32 = 4;
 
 /// Partition families hold already-batched values that are read sequentially.
 fn partition_options(cache: &Cache) -> Options {

@@ -100,11 +100,16 @@ impl Store {
     }
 }
 
-/// Entries carry already-batched record data: no compression (it would cost CPU for little),
-/// memtables flushed at 16 MiB like a partition's.
+/// Entries carry already-batched record data: no compression (it would cost CPU for little).
+/// The log is trimmed every half second (`cluster::trim`), so most entries are deleted while
+/// still in the memtable and a flush writes only the trims' range tombstones, not a second copy
+/// of every record: 32 MiB memtables (and up to four of them, like a partition's) give the
+/// trims time to come first. Disk writes per record fell by a third with the trim change
+/// (docs/experiments/2026-12-07-raft-log-trimmed-in-the-memtable.md).
 pub(super) fn raft_log_options() -> Options {
     let mut o = Options::default();
-    o.set_write_buffer_size(16 << 20);
+    o.set_write_buffer_size(32 << 20);
+    o.set_max_write_buffer_number(super::db::MEMTABLES_PER_FAMILY);
     o.set_compression_type(rocksdb::DBCompressionType::None);
     o
 }

@@ -7,9 +7,11 @@
 //! marks the shard `installing` and drops its applied mark; the last writes the applied mark
 //! and removes `installing`. A broker that stops in between finds the mark at its next start and
 //! forgets the shard's log and marks but its vote ([`Store::forget_interrupted_install`]): it
-//! opens the shard as a new learner, and the leader sends the copy again. Only a learner is
-//! ever sent a copy (members trim their logs only below what every member holds), so nothing a
-//! voter acknowledged is forgotten.
+//! opens the shard as a new learner, and the leader sends the copy again. Members trim their logs
+//! only below what every member holds, so under `--fsync always` only a learner is ever sent a
+//! copy and nothing a voter acknowledged is forgotten. A voter is sent one only when its log
+//! lost entries it had acknowledged and the others trimmed (a power loss under `--fsync
+//! interval` or `never`, which already gives up what was not synced).
 use rocksdb::{Direction, IteratorMode, WriteBatch};
 
 use super::db::{META_CF, Store};

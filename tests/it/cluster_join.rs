@@ -43,9 +43,8 @@ async fn wait_members(cluster: &Cluster, ask: usize, members: &[u64]) {
 async fn a_new_broker_replaces_a_dead_one_though_the_logs_were_trimmed() {
     let (mut cluster, leader, mut client) = one_data_shard_with_a_topic().await;
     produce_one_by_one(&mut client, 0, 2_500).await;
-    // The entries the first records were in are gone from every member's log. The first trim
-    // goes up to at least 1,000 (entries every member holds, less the 1,000 kept), and with
-    // 2,500 entries there may be no second one: so "past 999", not "past 1,000".
+    // The entries the first records were in are gone from every member's log: trims go up to
+    // what every member holds less the 100 kept, in steps of at least 100 ("past 999").
     wait_trimmed_past(cluster.metrics[0], 999.0).await;
 
     // Broker 3 dies for good: it holds the trims back (the log grows past what it has) until

@@ -7,6 +7,7 @@ mod support;
 mod cli;
 mod client;
 mod cluster;
+mod cluster_addresses;
 mod cluster_copy_target;
 mod cluster_crash;
 mod cluster_disk_full;

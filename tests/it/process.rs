@@ -71,20 +71,18 @@ impl ServerProcess {
     }
 
     /// Runs `strata serve` with `args` until it exits on its own (bounded: 60 s, then killed);
-    /// whether it succeeded, and what it logged.
+    /// whether it succeeded, and what it logged. Listens on any port of 127.0.0.1, without
+    /// metrics or Kafka, unless `args` say otherwise.
     pub fn run_until_exit(data_dir: &Path, args: &[&str]) -> (bool, String) {
         let log = data_dir.with_extension("log");
+        let default =
+            |flag: &'static str, value: &'static str| if args.contains(&flag) { vec![] } else { vec![flag, value] };
         let mut child = Command::new(env!("CARGO_BIN_EXE_strata"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--metrics-listen",
-                "off",
-                "--kafka-listen",
-                "none",
-                "--data-dir",
-            ])
+            .arg("serve")
+            .args(default("--listen", "127.0.0.1:0"))
+            .args(default("--metrics-listen", "off"))
+            .args(default("--kafka-listen", "none"))
+            .arg("--data-dir")
             .arg(data_dir)
             .args(args)
             .stdout(Stdio::null())
