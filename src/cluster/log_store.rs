@@ -7,12 +7,14 @@ use std::io;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use openraft::storage::{IOFlushed, LogState, RaftLogReader, RaftLogStorage};
 use openraft::{EntryPayload, OptionalSend, RaftTypeConfig};
 use prost::Message;
 
 use super::codec;
 use super::disk_wait::DiskWait;
+use super::entry_cache::EntryCache;
 use super::entry_sizes::EntrySizes;
 use super::shard::CatalogProgress;
 use super::state_machine::read_state;
@@ -30,6 +32,8 @@ pub struct LogStore {
     sync: bool,
     /// Recent entries' sizes: followers' lag in bytes.
     sizes: Arc<EntrySizes>,
+    /// Recent entries, read without RocksDB (replication, apply).
+    recent: Arc<EntryCache>,
     /// Writes waiting for disk space.
     disk: DiskWait,
     /// Syncs appends, every shard's together (with `sync`).
@@ -47,7 +51,7 @@ impl LogStore {
         disk: DiskWait,
         syncer: WalSyncer,
     ) -> Self {
-        LogStore { store, group, sync, sizes, disk, syncer, catalog: None }
+        LogStore { store, group, sync, sizes, recent: Arc::default(), disk, syncer, catalog: None }
     }
 
     /// A data shard's log: its committed entries are re-applied at start only as far as the
@@ -69,7 +73,7 @@ impl LogStore {
         let rows = self.blocking(move || store.raft_entries(group, from, to)).await?;
         let mut within = applied;
         for (_, bytes) in rows {
-            let entry = decode_entry(&bytes)?;
+            let entry = decode_entry(bytes.as_slice())?;
             if let EntryPayload::Normal(command) = &entry.payload {
                 let needs = log_pb::Command::decode(command.0.clone()).map_err(io::Error::other)?.catalog_index;
                 if needs > catalog {
@@ -95,7 +99,7 @@ impl LogStore {
     }
 }
 
-fn decode_entry(bytes: &[u8]) -> io::Result<Entry> {
+fn decode_entry(bytes: impl bytes::Buf) -> io::Result<Entry> {
     let entry = pb::Entry::decode(bytes).map_err(io::Error::other)?;
     codec::from_entry(entry).map_err(io::Error::other)
 }
@@ -115,9 +119,12 @@ impl RaftLogReader<TypeConfig> for LogStore {
             Bound::Excluded(i) => *i,
             Bound::Unbounded => u64::MAX,
         };
+        if let Some(recent) = self.recent.get(from, to) {
+            return Ok(recent);
+        }
         let (store, group) = (self.store.clone(), self.group);
         let rows = self.blocking(move || store.raft_entries(group, from, to)).await?;
-        rows.iter().map(|(_, bytes)| decode_entry(bytes)).collect()
+        rows.iter().map(|(_, bytes)| decode_entry(bytes.as_slice())).collect()
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote>, io::Error> {
@@ -139,7 +146,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let (store, group) = (self.store.clone(), self.group);
         let last = self.blocking(move || store.raft_last_entry(group)).await?;
         let last_log_id = match last {
-            Some((_, bytes)) => Some(decode_entry(&bytes)?.log_id),
+            Some((_, bytes)) => Some(decode_entry(bytes.as_slice())?.log_id),
             None => last_purged_log_id,
         };
         Ok(LogState { last_purged_log_id, last_log_id })
@@ -175,13 +182,23 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = <TypeConfig as RaftTypeConfig>::Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
-        let rows: Vec<(u64, Vec<u8>)> =
-            entries.into_iter().map(|e| (e.log_id.index, codec::entry(&e).encode_to_vec())).collect();
+        let rows: Vec<(u64, Bytes)> =
+            entries.into_iter().map(|e| (e.log_id.index, Bytes::from(codec::entry(&e).encode_to_vec()))).collect();
+        // Cached as decoded from the rows, so each holds its own row and nothing more (a
+        // follower's entries arrive as slices of the whole AppendEntries request's buffer).
+        let cached: Vec<(Entry, u64)> = rows
+            .iter()
+            .map(|(_, row)| Ok((decode_entry(row.clone())?, row.len() as u64)))
+            .collect::<io::Result<_>>()?;
         self.sizes.appended(rows.iter().map(|(index, bytes)| (*index, bytes.len() as u64)));
         let (store, group) = (self.store.clone(), self.group);
         // Written before returning (readable); durable once synced, with --fsync always by the
         // syncer, together with other shards' appends.
         let written = self.blocking(move || store.raft_append(group, &rows, false)).await;
+        if written.is_ok() {
+            // Readable once this returns, as the rows are.
+            self.recent.appended(cached);
+        }
         match written {
             Ok(()) if self.sync => {
                 self.syncer.flushed_after_sync(callback);
@@ -201,12 +218,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn truncate_after(&mut self, last_log_id: Option<LogId>) -> Result<(), io::Error> {
         let from = last_log_id.map_or(0, |id| id.index + 1);
         self.sizes.truncated_after(last_log_id.map(|id| id.index));
+        self.recent.truncated_after(last_log_id.map(|id| id.index));
         let (store, group) = (self.store.clone(), self.group);
         self.blocking(move || store.raft_truncate_from(group, from)).await
     }
 
     async fn purge(&mut self, log_id: LogId) -> Result<(), io::Error> {
         let (store, group, upto) = (self.store.clone(), self.group, log_id.index);
+        self.recent.purged(upto);
         let bytes = codec::log_id(&log_id).encode_to_vec();
         self.blocking(move || store.raft_purge(group, upto, &bytes)).await
     }

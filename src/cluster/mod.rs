@@ -20,11 +20,14 @@ mod data_dir_copy;
 mod directory;
 mod disk_guard;
 mod disk_wait;
+mod entry_cache;
 mod entry_sizes;
 mod formation;
 mod hand_over;
 mod join;
 mod log_store;
+#[cfg(test)]
+mod log_store_tests;
 mod membership;
 mod network;
 mod node;

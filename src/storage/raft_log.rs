@@ -22,11 +22,11 @@ impl Store {
 
     /// Stores entries (index, encoded entry) of `group`, readable when this returns; with
     /// `sync`, also on disk.
-    pub fn raft_append(&self, group: u64, entries: &[(u64, Vec<u8>)], sync: bool) -> StorageResult<()> {
+    pub fn raft_append(&self, group: u64, entries: &[(u64, impl AsRef<[u8]>)], sync: bool) -> StorageResult<()> {
         let cf = self.cf(RAFT_LOG_CF)?;
         let mut batch = WriteBatch::default();
         for (index, entry) in entries {
-            batch.put_cf(&cf, keys::raft_entry_key(group, *index), entry);
+            batch.put_cf(&cf, keys::raft_entry_key(group, *index), entry.as_ref());
         }
         self.write(batch, sync)
     }
