@@ -53,7 +53,7 @@ fn main() -> anyhow::Result<()> {
         for round in 1..=rounds {
             let single = throughput(&dir, 1, secs).await?;
             let cluster = throughput(&dir, 3, secs).await?;
-            let latency = {
+            let (latency, disk_kib_per_record) = {
                 let brokers = Brokers::start(dir.as_ref(), 3)?;
                 brokers.settle().await?;
                 brokers.create_topic("bench", PARTITIONS).await?;
@@ -65,7 +65,6 @@ fn main() -> anyhow::Result<()> {
                 let records = (latency.len() * load::FIXED_RATE_PER_REQUEST) as f64;
                 (latency, (brokers.written_bytes()? - written) as f64 / 1024.0 / records)
             };
-            let (latency, disk_kib_per_record) = latency;
             ratios.push(cluster / single);
             println!(
                 "{round:<6} {single:>14.0} {cluster:>14.0} {:>7.3} {:>12.2} {:>12.2} {:>12.2} {:>12.2} {disk_kib_per_record:>13.2}",

@@ -4,8 +4,9 @@
 //! fewest), a copy off a shard with more (from the voter carrying the most), else a move of
 //! one copy from the broker that carries the most to the one that carries the fewest while they
 //! differ by two or more: a copy to the second first (`MemberChange::Copy`: a learner until
-//! caught up, then a voter), then the first leaves the shard. So a broker that joins takes its share of the partitions (Redpanda moves
-//! partitions to a new node the same way; Kafka leaves it to `kafka-reassign-partitions`).
+//! caught up, then a voter), then the first leaves the shard. So a broker that joins takes its
+//! share of the partitions (Redpanda moves partitions to a new node the same way; Kafka leaves
+//! it to `kafka-reassign-partitions`).
 //!
 //! It changes nothing while a broker does not answer (a broker down is not a reason to move
 //! data), while the metadata shard has a learner (a broker joining or being removed), or until

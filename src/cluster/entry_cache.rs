@@ -44,9 +44,13 @@ impl Cached {
 
     fn pop_front_upto(&mut self, index: u64) {
         while self.entries.front().is_some_and(|(e, _)| e.log_id.index <= index) {
-            if let Some((_, size)) = self.entries.pop_front() {
-                self.bytes -= size;
-            }
+            self.pop_front();
+        }
+    }
+
+    fn pop_front(&mut self) {
+        if let Some((_, size)) = self.entries.pop_front() {
+            self.bytes -= size;
         }
     }
 }
@@ -68,8 +72,7 @@ impl EntryCache {
             cached.bytes += size;
         }
         while cached.bytes > BUDGET_BYTES && cached.entries.len() > 1 {
-            let first = cached.first().unwrap_or(0);
-            cached.pop_front_upto(first);
+            cached.pop_front();
         }
     }
 

@@ -298,6 +298,29 @@ impl Cluster {
     }
 }
 
+/// Broker `addr`'s cluster status once `done` holds, polled (bounded: 60 s). A broker not
+/// answering yet, or for a moment, is asked again; panics naming `what`, with the last status.
+pub async fn status_once(
+    addr: &str,
+    what: &str,
+    done: impl Fn(&proto::ClusterStatusResponse) -> bool,
+) -> proto::ClusterStatusResponse {
+    let mut last = None;
+    for _ in 0..300 {
+        if let Ok(mut client) = strata::client::connect(addr).await
+            && let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await
+        {
+            let status = status.into_inner();
+            if done(&status) {
+                return status;
+            }
+            last = Some(status);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("never {what} within 60 s: {last:?}");
+}
+
 /// An idempotent producer on `topic` through the bootstrap list `bootstrap`, with short
 /// timeouts so a failover costs the tests little time.
 pub async fn failover_producer(bootstrap: &str, topic: &str) -> strata::client::Producer {

@@ -2,10 +2,9 @@
 //! other brokers at `--peer-advertise` (seeds find themselves in `--seeds` by it, a joiner is
 //! added by it), clients at `--advertise`. An address that reaches nothing from another machine
 //! is refused at start, naming the flag that fixes it.
-use std::time::Duration;
-
 use strata::proto;
 
+use crate::cluster::status_once;
 use crate::ports::fixed_ports;
 use crate::process::ServerProcess;
 use crate::support::*;
@@ -20,25 +19,15 @@ fn every_interface(i: usize, peer: &[String], client: &[String], membership: [&s
     flags
 }
 
-/// Polls (bounded: 60 s) broker `via`'s status until `count` brokers are alive, each a voter
-/// of the metadata shard, and every shard has a leader; returns it.
+/// Broker `via`'s status once `count` brokers are alive, each a voter of the metadata shard,
+/// and every shard has a leader (bounded: 60 s).
 async fn status_with_members(via: &str, count: usize) -> proto::ClusterStatusResponse {
-    let mut last = None;
-    for _ in 0..600 {
-        if let Ok(mut client) = strata::client::connect(via).await
-            && let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await
-        {
-            let status = status.into_inner();
-            let alive = status.brokers.iter().filter(|b| b.alive).count();
-            let voters = status.shards.iter().find(|s| s.shard == 0).map_or(0, |meta| meta.members.len());
-            if alive == count && voters == count && status.shards.iter().all(|s| s.leader.is_some()) {
-                return status;
-            }
-            last = Some(status);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("never {count} brokers alive and members with every shard led: {last:?}");
+    status_once(via, &format!("{count} brokers alive and members with every shard led"), |status| {
+        let alive = status.brokers.iter().filter(|b| b.alive).count();
+        let voters = status.shards.iter().find(|s| s.shard == 0).map_or(0, |meta| meta.members.len());
+        alive == count && voters == count && status.shards.iter().all(|s| s.leader.is_some())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,7 @@ use std::time::Duration;
 use strata::proto::{self, peer};
 use tonic::Code;
 
-use crate::cluster::Cluster;
-use crate::support::*;
+use crate::cluster::{Cluster, status_once};
 
 /// Four brokers, each data shard on three of them.
 const BROKERS: usize = 4;
@@ -46,17 +45,9 @@ async fn a_broker_frozen_while_given_a_copy_is_taken_out_of_the_shard_again() {
 /// The cluster's status as broker `asked` sees it, once the data shard has a leader (bounded:
 /// 60 s).
 async fn shard_status_once_led(cluster: &Cluster, asked: usize) -> proto::ClusterStatusResponse {
-    let mut client = connect(cluster.addr(asked)).await;
-    for _ in 0..300 {
-        if let Ok(status) = client.cluster_status(proto::ClusterStatusRequest {}).await {
-            let status = status.into_inner();
-            if status.shards.iter().any(|s| s.shard == SHARD && s.leader.is_some()) {
-                return status;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("shard {SHARD} never had a leader");
+    let led =
+        |status: &proto::ClusterStatusResponse| status.shards.iter().any(|s| s.shard == SHARD && s.leader.is_some());
+    status_once(&cluster.addr(asked).to_string(), &format!("a leader of shard {SHARD}"), led).await
 }
 
 fn shard_of(status: &proto::ClusterStatusResponse) -> &proto::ShardStatus {
