@@ -13,6 +13,7 @@
 //! `node` opens a broker this way and forms the cluster from its seeds. openraft is an alpha
 //! pinned exactly: nothing outside this module names its types.
 mod addresses;
+mod apply_batch;
 mod balance;
 mod codec;
 mod copies_balance;

@@ -2,7 +2,8 @@
 //! the same code a single broker uses (`broker::apply`, `broker::catalog`), so replicas hold the
 //! same bytes. The applied log id and membership are written in the same RocksDB write as the
 //! entry's effects (WAL on, not fsynced: the Raft log's fsync is the durability point), so after
-//! a crash a replica resumes exactly after the last entry whose effects it kept.
+//! a crash a replica resumes exactly after the last entry whose effects it kept. A data shard's
+//! consecutive entries of ops are applied in one such write (`apply_batch`).
 //!
 //! A trim entry (`trim`) is applied here too: this replica then trims its own log.
 //!
@@ -19,6 +20,7 @@ use openraft::{EntryPayload, OptionalSend};
 use prost::Message;
 use tokio::sync::mpsc;
 
+use super::apply_batch::ApplyBatch;
 use super::codec;
 use super::disk_wait::DiskWait;
 use super::shard::CatalogProgress;
@@ -71,12 +73,36 @@ impl StateMachine {
 
     /// A data shard's entry waits until this broker applied the metadata shard as far as the
     /// proposer had: the topics and partitions its ops name exist here too (or are gone for
-    /// good, deleted, as the proposer may also find when it applies).
-    async fn wait_for_catalog(&self, payload: &Payload) {
-        let Payload::Command(command) = payload else { return };
-        if command.catalog_index > 0 && self.group != META_SHARD {
-            self.catalog.wait_applied(command.catalog_index).await;
+    /// good, deleted, as the proposer may also find when it applies). The index to wait for,
+    /// if this broker is not there yet.
+    fn catalog_to_wait_for(&self, payload: &Payload) -> Option<u64> {
+        let Payload::Command(command) = payload else { return None };
+        let index = command.catalog_index;
+        (self.group != META_SHARD && index > self.catalog.applied_index()).then_some(index)
+    }
+
+    /// A data shard's entry of ops only (no catalog change, no trim), its ops decoded: it may
+    /// be applied in one write with its neighbours (`apply_batch`). Anything else comes back.
+    fn plain_ops(&self, payload: Payload) -> io::Result<Result<Vec<Op>, Payload>> {
+        let plain = matches!(&payload, Payload::Command(c) if c.catalog.is_none() && c.trim_raft_log_upto.is_none());
+        // Only a table that issues ids evicts after a write, at a point that depends on where
+        // writes are cut: the metadata shard's (and a data shard's never does).
+        if !plain || self.group == META_SHARD || self.applier.producers.issues_ids() {
+            return Ok(Err(payload));
         }
+        let Payload::Command(command) = payload else { return Ok(Err(payload)) };
+        let ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>();
+        Ok(Ok(ops.map_err(io::Error::other)?))
+    }
+
+    /// Applies the run gathered so far in one write, recording its last entry applied, and
+    /// answers each of its entries.
+    fn apply_run(&mut self, run: &mut ApplyBatch) -> io::Result<()> {
+        let Some((last, mut ops, answers)) = run.take() else { return Ok(()) };
+        self.applied = Some(last);
+        self.applier.leader_epoch = i32::try_from(last.leader_id.term).unwrap_or(i32::MAX);
+        answers.send(self.write(&mut ops)?);
+        Ok(())
     }
 
     /// Applies one entry and records it applied, in one write.
@@ -172,6 +198,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     where
         Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
     {
+        let mut run = ApplyBatch::default();
         while let Some((entry, responder)) = entries.try_next().await? {
             // Entries a shard copy installed here held already (it was read past the snapshot
             // mark openraft resumes from).
@@ -182,7 +209,22 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 continue;
             }
             let payload = Payload::decode(entry.payload)?;
-            self.wait_for_catalog(&payload).await;
+            if let Some(index) = self.catalog_to_wait_for(&payload) {
+                // What is gathered does not wait with it.
+                self.apply_run(&mut run)?;
+                self.catalog.wait_applied(index).await;
+            }
+            let payload = match self.plain_ops(payload)? {
+                Ok(ops) => {
+                    if !run.takes(&entry.log_id) {
+                        self.apply_run(&mut run)?;
+                    }
+                    run.push(entry.log_id, ops, responder);
+                    continue;
+                }
+                Err(payload) => payload,
+            };
+            self.apply_run(&mut run)?;
             let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
             if self.group == META_SHARD && changes_catalog {
                 // Before the change is visible to requests: a data entry proposed once it is
@@ -197,7 +239,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 responder.send(results);
             }
         }
-        Ok(())
+        self.apply_run(&mut run)
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
