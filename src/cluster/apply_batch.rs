@@ -13,8 +13,21 @@ use super::types::{LogId, TypeConfig};
 use crate::broker::apply::{Applied, Op};
 use crate::error::Result;
 
-/// A run grows to at most this many bytes of ops, so one write never holds the apply long.
+/// A run takes no more entries once it holds this many bytes of ops (it may pass it by one
+/// entry), so one write never holds the apply long.
 const MAX_BATCH_BYTES: usize = 16 << 20;
+
+/// Whether an op may share a write with the ops of other entries: its outcome depends only on
+/// the state published before the write and on the ops staged ahead of it. Not so
+/// `DeleteGroupOffsets`, which reads the stored offsets and would miss a commit staged in the
+/// same write (data shards are never sent it, nor commits, nor producer ids: all of those are
+/// the metadata shard's, which applies entry by entry).
+pub fn joins_a_run(op: &Op) -> bool {
+    match op {
+        Op::Append { .. } | Op::Truncate { .. } | Op::ExpireProducers { .. } | Op::ForgetTopic { .. } => true,
+        Op::CommitOffsets { .. } | Op::InitProducer { .. } | Op::DeleteGroupOffsets { .. } => false,
+    }
+}
 
 /// A run of op entries of one term, waiting to be applied together.
 #[derive(Default)]

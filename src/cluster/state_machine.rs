@@ -20,7 +20,7 @@ use openraft::{EntryPayload, OptionalSend};
 use prost::Message;
 use tokio::sync::mpsc;
 
-use super::apply_batch::ApplyBatch;
+use super::apply_batch::{self, ApplyBatch};
 use super::codec;
 use super::disk_wait::DiskWait;
 use super::shard::CatalogProgress;
@@ -93,6 +93,59 @@ impl StateMachine {
         let Payload::Command(command) = payload else { return Ok(Err(payload)) };
         let ops = command.ops.into_iter().map(Op::try_from).collect::<Result<Vec<_>, _>>();
         Ok(Ok(ops.map_err(io::Error::other)?))
+    }
+
+    /// Applies `entries` in order, gathering a data shard's op entries into `run` (applied
+    /// before anything else is, and by the caller at the end).
+    async fn apply_entries<Strm>(&mut self, entries: &mut Strm, run: &mut ApplyBatch) -> io::Result<()>
+    where
+        Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
+    {
+        while let Some((entry, responder)) = entries.try_next().await? {
+            // Entries a shard copy installed here held already (it was read past the snapshot
+            // mark openraft resumes from).
+            if self.applied.is_some_and(|applied| applied.index >= entry.log_id.index) {
+                if let Some(responder) = responder {
+                    responder.send(ApplyResults::Nothing);
+                }
+                continue;
+            }
+            let payload = Payload::decode(entry.payload)?;
+            if let Some(index) = self.catalog_to_wait_for(&payload) {
+                // What is gathered does not wait with it.
+                self.apply_run(run)?;
+                self.catalog.wait_applied(index).await;
+            }
+            let payload = match self.plain_ops(payload)? {
+                Ok(ops) => {
+                    let alone = !ops.iter().all(apply_batch::joins_a_run);
+                    if alone || !run.takes(&entry.log_id) {
+                        self.apply_run(run)?;
+                    }
+                    run.push(entry.log_id, ops, responder);
+                    if alone {
+                        self.apply_run(run)?;
+                    }
+                    continue;
+                }
+                Err(payload) => payload,
+            };
+            self.apply_run(run)?;
+            let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
+            if self.group == META_SHARD && changes_catalog {
+                // Before the change is visible to requests: a data entry proposed once it is
+                // names this entry, and no replica applies it before applying this one.
+                self.catalog.changing(entry.log_id.index);
+            }
+            let results = self.apply_entry(entry.log_id, payload)?;
+            if self.group == META_SHARD {
+                self.catalog.applied(entry.log_id.index);
+            }
+            if let Some(responder) = responder {
+                responder.send(results);
+            }
+        }
+        Ok(())
     }
 
     /// Applies the run gathered so far in one write, recording its last entry applied, and
@@ -199,47 +252,10 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         Strm: Stream<Item = Result<EntryResponder<TypeConfig>, io::Error>> + Unpin + OptionalSend,
     {
         let mut run = ApplyBatch::default();
-        while let Some((entry, responder)) = entries.try_next().await? {
-            // Entries a shard copy installed here held already (it was read past the snapshot
-            // mark openraft resumes from).
-            if self.applied.is_some_and(|applied| applied.index >= entry.log_id.index) {
-                if let Some(responder) = responder {
-                    responder.send(ApplyResults::Nothing);
-                }
-                continue;
-            }
-            let payload = Payload::decode(entry.payload)?;
-            if let Some(index) = self.catalog_to_wait_for(&payload) {
-                // What is gathered does not wait with it.
-                self.apply_run(&mut run)?;
-                self.catalog.wait_applied(index).await;
-            }
-            let payload = match self.plain_ops(payload)? {
-                Ok(ops) => {
-                    if !run.takes(&entry.log_id) {
-                        self.apply_run(&mut run)?;
-                    }
-                    run.push(entry.log_id, ops, responder);
-                    continue;
-                }
-                Err(payload) => payload,
-            };
-            self.apply_run(&mut run)?;
-            let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
-            if self.group == META_SHARD && changes_catalog {
-                // Before the change is visible to requests: a data entry proposed once it is
-                // names this entry, and no replica applies it before applying this one.
-                self.catalog.changing(entry.log_id.index);
-            }
-            let results = self.apply_entry(entry.log_id, payload)?;
-            if self.group == META_SHARD {
-                self.catalog.applied(entry.log_id.index);
-            }
-            if let Some(responder) = responder {
-                responder.send(results);
-            }
-        }
-        self.apply_run(&mut run)
+        let applied = self.apply_entries(&mut entries, &mut run).await;
+        // Entries gathered before an error are applied and answered, as one by one they were.
+        let gathered = self.apply_run(&mut run);
+        applied.and(gathered)
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
