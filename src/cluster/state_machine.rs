@@ -15,7 +15,7 @@
 use std::io;
 
 use futures::{Stream, TryStreamExt};
-use openraft::storage::{EntryResponder, RaftSnapshotBuilder, RaftStateMachine};
+use openraft::storage::{ApplyResponder, EntryResponder, RaftSnapshotBuilder, RaftStateMachine};
 use openraft::{EntryPayload, OptionalSend};
 use prost::Message;
 use tokio::sync::mpsc;
@@ -32,6 +32,9 @@ use crate::broker::shards::{META_SHARD, Shards};
 use crate::broker::{ApplyResults, reload_shard};
 use crate::proto::{log as log_pb, peer as pb};
 use crate::storage::keys;
+
+/// Who waits for an entry's results (its proposer, on the leader).
+type Responder = ApplyResponder<TypeConfig>;
 
 /// What the broker must do locally after a catalog entry (families to create or reclaim).
 pub type CatalogEvents = mpsc::UnboundedSender<CatalogApplied>;
@@ -116,34 +119,51 @@ impl StateMachine {
                 self.apply_run(run)?;
                 self.catalog.wait_applied(index).await;
             }
-            let payload = match self.plain_ops(payload)? {
-                Ok(ops) => {
-                    let alone = !ops.iter().all(apply_batch::joins_a_run);
-                    if alone || !run.takes(&entry.log_id) {
-                        self.apply_run(run)?;
-                    }
-                    run.push(entry.log_id, ops, responder);
-                    if alone {
-                        self.apply_run(run)?;
-                    }
-                    continue;
+            match self.plain_ops(payload)? {
+                Ok(ops) => self.gather(run, entry.log_id, ops, responder)?,
+                Err(payload) => {
+                    self.apply_run(run)?;
+                    self.apply_alone(entry.log_id, payload, responder)?;
                 }
-                Err(payload) => payload,
-            };
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an entry of ops to `run`: the run is applied first if the entry cannot join it,
+    /// and with the entry at once if its ops must be applied alone.
+    fn gather(
+        &mut self,
+        run: &mut ApplyBatch,
+        log_id: LogId,
+        ops: Vec<Op>,
+        responder: Option<Responder>,
+    ) -> io::Result<()> {
+        let alone = !ops.iter().all(apply_batch::joins_a_run);
+        if alone || !run.takes(&log_id) {
             self.apply_run(run)?;
-            let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
-            if self.group == META_SHARD && changes_catalog {
-                // Before the change is visible to requests: a data entry proposed once it is
-                // names this entry, and no replica applies it before applying this one.
-                self.catalog.changing(entry.log_id.index);
-            }
-            let results = self.apply_entry(entry.log_id, payload)?;
-            if self.group == META_SHARD {
-                self.catalog.applied(entry.log_id.index);
-            }
-            if let Some(responder) = responder {
-                responder.send(results);
-            }
+        }
+        run.push(log_id, ops, responder);
+        if alone {
+            self.apply_run(run)?;
+        }
+        Ok(())
+    }
+
+    /// Applies an entry that is not a data shard's ops in a write of its own, and answers it.
+    fn apply_alone(&mut self, log_id: LogId, payload: Payload, responder: Option<Responder>) -> io::Result<()> {
+        let changes_catalog = matches!(&payload, Payload::Command(c) if c.catalog.is_some());
+        if self.group == META_SHARD && changes_catalog {
+            // Before the change is visible to requests: a data entry proposed once it is names
+            // this entry, and no replica applies it before applying this one.
+            self.catalog.changing(log_id.index);
+        }
+        let results = self.apply_entry(log_id, payload)?;
+        if self.group == META_SHARD {
+            self.catalog.applied(log_id.index);
+        }
+        if let Some(responder) = responder {
+            responder.send(results);
         }
         Ok(())
     }
