@@ -99,7 +99,7 @@ impl LogStore {
     }
 }
 
-fn decode_entry(bytes: impl bytes::Buf) -> io::Result<Entry> {
+pub(super) fn decode_entry(bytes: impl bytes::Buf) -> io::Result<Entry> {
     let entry = pb::Entry::decode(bytes).map_err(io::Error::other)?;
     codec::from_entry(entry).map_err(io::Error::other)
 }

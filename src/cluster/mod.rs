@@ -26,6 +26,7 @@ mod entry_sizes;
 mod formation;
 mod hand_over;
 mod join;
+mod left_shard;
 mod log_store;
 #[cfg(test)]
 mod log_store_tests;

@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use super::copies_balance;
 use super::directory::{self, ShardDirectory};
 use super::disk_wait::DiskWait;
+use super::left_shard;
 use super::raft_log::{ClusterReplication, RaftLog};
 use super::shard::{CatalogProgress, Member, ShardReplica, recorded_shards};
 use super::types::{BrokerNode, ClusterId, Raft};
@@ -125,6 +126,8 @@ pub fn open_broker(
         let directory = Arc::new(ShardDirectory::default());
         let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
         runtime.spawn(directory::poll(directory.clone(), rafts, identity.node_id, member.cluster_id.clone()));
+        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
+        runtime.spawn(left_shard::note(store.clone(), directory.clone(), rafts, identity.node_id));
         let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me) = (member.cluster_id.clone(), identity.node_id);
         runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards));

@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
+use super::left_shard;
 use super::log_store::LogStore;
 use super::network::Network;
 use super::shard_snapshot::SnapshotSource;
@@ -116,6 +117,10 @@ impl Member<'_> {
     /// Starts `shard`'s Raft node and its watch and trim tasks.
     pub fn open_shard(&self, shard: u64, mut applier: Applier) -> anyhow::Result<ShardReplica> {
         let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
+        if left_shard::forget_at_open(&self.store, shard, self.node_id)? {
+            tracing::info!(shard, "this broker left the shard: its rows are dropped");
+            self.store.forget_shard_at_open(shard)?;
+        }
         if self.store.forget_interrupted_install(shard, || applier.partitions_of(self.shards, shard))? {
             // The partitions' extents and producer windows were read before: read them again.
             reload_shard(&mut applier, self.shards, shard)?;
@@ -123,6 +128,7 @@ impl Member<'_> {
                 shard,
                 "the shard's local state is forgotten: its leader sends a copy when it is added here"
             );
+            self.reclaim(applier.partitions_of(self.shards, shard));
         }
         let state_machine = StateMachine::open(
             applier,
@@ -160,6 +166,19 @@ impl Member<'_> {
         self.runtime.spawn(trim::propose(raft.clone(), self.node_id, keep));
         self.runtime.spawn(trim::apply(raft.clone(), trims_applied));
         Ok(ShardReplica { raft, watch })
+    }
+
+    /// Compacts the emptied `partitions` in the background, so their rows leave the disk (a
+    /// range delete alone frees nothing until compaction reaches it).
+    fn reclaim(&self, partitions: Vec<(u64, u32)>) {
+        let store = self.store.clone();
+        self.runtime.spawn_blocking(move || {
+            for (topic_id, partition) in partitions {
+                if let Err(e) = store.compact_partition_range(topic_id, partition, 0, i64::MAX) {
+                    tracing::debug!(error = %e, topic_id, partition, "compacting a forgotten partition");
+                }
+            }
+        });
     }
 }
 

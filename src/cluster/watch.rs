@@ -33,6 +33,7 @@ pub const RAFT_MEMBERSHIP_CHANGES: &str = "strata_raft_membership_changes_total"
 pub const DATA_DIR_COPIES: &str = "strata_data_dir_copies_total";
 pub const DATA_DIR_COPY_BYTES: &str = "strata_data_dir_copy_bytes_total";
 pub const RAFT_SNAPSHOTS: &str = "strata_raft_snapshots_total";
+pub const RAFT_LEFT_SHARDS: &str = "strata_raft_left_shards";
 /// Directions of a data dir copy (`DATA_DIR_COPIES`): to a joining broker, or into this one.
 pub const COPY_DIRECTIONS: [&str; 2] = ["sent", "received"];
 
@@ -258,5 +259,10 @@ pub fn describe_metrics() {
         RAFT_SNAPSHOTS,
         Unit::Count,
         "Copies of a data shard sent to a broker being added to it, or received, by shard and direction"
+    );
+    describe_gauge!(
+        RAFT_LEFT_SHARDS,
+        Unit::Count,
+        "Data shards this broker left (a copy moved off it) whose rows it drops at its next start"
     );
 }

@@ -14,9 +14,10 @@ use super::keys;
 use super::meta_scan::decode;
 use crate::proto::meta::DataDirIdentity;
 
-/// Raft marks that are this broker's own doing, never a copy's: the vote it cast and the
-/// commit point it learned. The log, applied state and purge point describe the data, and stay.
-const OWN_RAFT_MARKS: [&str; 2] = ["vote", "committed"];
+/// Raft marks that are this broker's own doing, never a copy's: the vote it cast, the commit
+/// point it learned, and the shards it noted it left. The log, applied state and purge point
+/// describe the data, and stay.
+const OWN_RAFT_MARKS: [&str; 3] = ["vote", "committed", super::shard_copy::LEFT];
 
 impl Store {
     /// Where the database is.

@@ -33,6 +33,8 @@ pub enum ShardRow {
 
 /// The mark of a shard whose copy is being written.
 const INSTALLING: &str = "installing";
+/// The mark of a data shard this broker left, noted while it ran (`cluster::left_shard`).
+pub(super) const LEFT: &str = "left";
 /// Marks of a shard's Raft log that an interrupted install makes meaningless (the vote stays).
 const LOG_MARKS: [&str; 4] = ["purged", "committed", "applied", "snapshot"];
 /// Bytes of rows written per write while installing.
@@ -164,6 +166,24 @@ impl Store {
         self.raft_put_mark(group, INSTALLING, b"", true)
     }
 
+    /// Notes, durably, that this broker left data shard `group`; the next open decides whether
+    /// to forget it (`cluster::left_shard`).
+    pub fn note_left_shard(&self, group: u64) -> StorageResult<()> {
+        self.raft_put_mark(group, LEFT, b"", true)
+    }
+
+    /// Whether this broker noted it left `group`.
+    pub fn left_shard_noted(&self, group: u64) -> StorageResult<bool> {
+        Ok(self.raft_mark(group, LEFT)?.is_some())
+    }
+
+    /// Drops the note that this broker left `group` (it is a voter of it again).
+    pub fn unnote_left_shard(&self, group: u64) -> StorageResult<()> {
+        let mut batch = WriteBatch::default();
+        batch.delete_cf(&self.cf(META_CF)?, keys::raft_meta_key(group, LEFT));
+        self.write_synced(batch)
+    }
+
     /// Before `group`'s Raft node opens: if a copy of it was being installed when the broker
     /// stopped (or it is to be forgotten), its log, its marks but the vote and the rows of its
     /// `partitions` (asked for only then) are forgotten, so the shard opens empty and its leader sends a copy when
@@ -182,7 +202,7 @@ impl Store {
         let (log, meta) = (self.cf(RAFT_LOG_CF)?, self.cf(META_CF)?);
         let mut batch = WriteBatch::default();
         batch.delete_range_cf(&log, keys::raft_entry_key(group, 0), keys::raft_entry_key(group + 1, 0));
-        for name in LOG_MARKS.iter().chain([&INSTALLING]) {
+        for name in LOG_MARKS.iter().chain([&INSTALLING, &LEFT]) {
             batch.delete_cf(&meta, keys::raft_meta_key(group, name));
         }
         self.write_synced(batch)?;
