@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use openraft::errors::{InitializeError, RaftError};
 
+use super::log_store::memberships_held;
 use super::node::{Asking, ClusterConfig, Rafts, ask_until_answered, hello_once};
 use super::types::{BrokerNode, ClusterId, Raft, formed};
 use crate::broker::Broker;
 use crate::broker::shards::{self, META_SHARD};
+use crate::storage::Store;
 
 /// Forms the cluster from the seeds, once: every seed waits until all seeds answer, agrees on
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
@@ -26,6 +28,7 @@ pub async fn form(
     let store = broker.store();
     // A joiner's data dir is a member's copy: it forms nothing.
     if cluster.join.is_some() || store.raft_mark(META_SHARD, FORMED_MARK)?.is_some() {
+        check_peer_address(store, asking.me, &cluster.peer_addr)?;
         return check_same_cluster(&asking, cluster, cluster_id).await;
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
@@ -154,6 +157,24 @@ fn same_setting(seed: &str, flag: &str, theirs: String, mine: String) -> anyhow:
 /// its cluster: a data dir from another cluster (or seeds that changed) is refused with a
 /// message instead of a broker that quietly never joins. Seeds that do not answer are not held
 /// against it (they may be down).
+/// A member restarted at another peer address than the cluster recorded is refused: the others
+/// dial the recorded one (the membership keeps it, and openraft keeps dialing it), so it would
+/// start unreachable, calling elections it cannot win.
+fn check_peer_address(store: &Store, me: u64, peer_addr: &str) -> anyhow::Result<()> {
+    let (applied, logged) = memberships_held(store, META_SHARD)?;
+    let held = logged.last().unwrap_or(&applied);
+    match held.get_node(&me) {
+        Some(recorded) if recorded.peer_addr != peer_addr => anyhow::bail!(
+            "broker {me} is recorded in this cluster at peer address {recorded_addr}, but now has {peer_addr} \
+             (--peer-advertise, else the address --peer-listen bound): the other brokers reach it only at \
+             {recorded_addr}. Start it with --peer-advertise {recorded_addr}, listening where that address leads; a \
+             DNS name keeps a peer address when a host's IP changes",
+            recorded_addr = recorded.peer_addr
+        ),
+        _ => Ok(()),
+    }
+}
+
 async fn check_same_cluster(asking: &Asking, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
     let mine = cluster_id.get();
     let mut others = Vec::new();

@@ -20,12 +20,10 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use openraft::EntryPayload;
 use openraft::async_runtime::WatchReceiver;
 
 use super::directory::ShardDirectory;
-use super::log_store::decode_entry;
-use super::state_machine::read_state;
+use super::log_store::memberships_held;
 use super::types::{Raft, formed, is_voter_in};
 use super::watch::RAFT_LEFT_SHARDS;
 use crate::broker::shards::META_SHARD;
@@ -137,26 +135,16 @@ pub fn forget_at_open(store: &Store, group: u64, me: u64) -> io::Result<bool> {
 /// needs the outgoing config: every entry committed since is also on a majority of the
 /// incoming one, and the config after it is the incoming one alone.
 fn votes_by_own_state(store: &Store, group: u64, me: u64) -> io::Result<bool> {
-    let (applied, membership) = read_state(store, group, "applied")?.unwrap_or_default();
-    let incoming = membership.membership().get_joint_config().last();
-    if incoming.is_some_and(|voters| voters.contains(&me)) {
-        return Ok(true);
-    }
-    let from = applied.map_or(0, |a| a.index + 1);
-    for (_, bytes) in store.raft_entries(group, from, u64::MAX).map_err(io::Error::other)? {
-        if let EntryPayload::Membership(m) = decode_entry(bytes.as_slice())?.payload
-            && m.voter_ids().any(|id| id == me)
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    let (applied, logged) = memberships_held(store, group)?;
+    let incoming = applied.get_joint_config().last().is_some_and(|voters| voters.contains(&me));
+    Ok(incoming || logged.iter().any(|m| m.voter_ids().any(|id| id == me)))
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
+    use openraft::EntryPayload;
     use prost::Message;
 
     use super::*;

@@ -18,7 +18,7 @@ use super::entry_cache::EntryCache;
 use super::entry_sizes::EntrySizes;
 use super::shard::CatalogProgress;
 use super::state_machine::read_state;
-use super::types::{Entry, LogId, TypeConfig, Vote};
+use super::types::{Entry, LogId, Membership, TypeConfig, Vote};
 use super::wal_syncer::WalSyncer;
 use crate::proto::log as log_pb;
 use crate::proto::peer as pb;
@@ -99,7 +99,21 @@ impl LogStore {
     }
 }
 
-pub(super) fn decode_entry(bytes: impl bytes::Buf) -> io::Result<Entry> {
+/// The membership `group` last applied here, and the memberships in its log past that entry,
+/// oldest first: what this broker holds of the group's membership by its own durable state.
+pub(super) fn memberships_held(store: &Store, group: u64) -> io::Result<(Membership, Vec<Membership>)> {
+    let (applied, membership) = read_state(store, group, "applied")?.unwrap_or_default();
+    let from = applied.map_or(0, |a| a.index + 1);
+    let mut logged = Vec::new();
+    for (_, bytes) in store.raft_entries(group, from, u64::MAX).map_err(io::Error::other)? {
+        if let EntryPayload::Membership(m) = decode_entry(bytes.as_slice())?.payload {
+            logged.push(m);
+        }
+    }
+    Ok((membership.membership().clone(), logged))
+}
+
+fn decode_entry(bytes: impl bytes::Buf) -> io::Result<Entry> {
     let entry = pb::Entry::decode(bytes).map_err(io::Error::other)?;
     codec::from_entry(entry).map_err(io::Error::other)
 }

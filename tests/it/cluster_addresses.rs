@@ -1,7 +1,8 @@
 //! Brokers that listen on every interface (0.0.0.0) are dialed at the addresses they advertise:
 //! other brokers at `--peer-advertise` (seeds find themselves in `--seeds` by it, a joiner is
 //! added by it), clients at `--advertise`. An address that reaches nothing from another machine
-//! is refused at start, naming the flag that fixes it.
+//! is refused at start, naming the flag that fixes it, and so is a member restarted at another
+//! peer address than the cluster recorded.
 use strata::proto;
 
 use crate::cluster::status_once;
@@ -89,4 +90,34 @@ fn addresses_that_reach_nothing_from_elsewhere_are_refused_at_start() {
         assert!(!ok, "{args:?} refused");
         assert!(log.contains("no address others can connect to") && log.contains(fix), "{args:?} says {fix}: {log}");
     }
+}
+
+/// The others dial a member at the peer address the cluster recorded: restarted at another one,
+/// it is refused, with the flag that brings it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_restarted_at_another_peer_address_is_refused() {
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let dir = root.path().join("node1");
+    let ports = fixed_ports(2);
+    let (recorded, moved) = (format!("127.0.0.1:{}", ports[0]), format!("127.0.0.1:{}", ports[1]));
+    let broker = ServerProcess::spawn(&dir, &["--node-id", "1", "--peer-listen", &recorded, "--seeds", &recorded]);
+    // Formed once it leads its metadata shard (a cluster of one elects itself).
+    let addr = broker.addr.to_string();
+    let leads = |s: &proto::ClusterStatusResponse| s.shards.iter().any(|sh| sh.shard == 0 && sh.leader == Some(1));
+    status_once(&addr, "formed", leads).await;
+    assert!(broker.terminate(), "stops cleanly");
+
+    let (ok, log) =
+        ServerProcess::run_until_exit(&dir, &["--node-id", "1", "--peer-listen", &moved, "--seeds", &moved]);
+    assert!(!ok, "refused at another peer address");
+    let fix = format!("--peer-advertise {recorded}");
+    assert!(
+        log.contains(&format!("recorded in this cluster at peer address {recorded}")) && log.contains(&fix),
+        "{log}"
+    );
+
+    // At the recorded address it starts again.
+    let broker = ServerProcess::spawn(&dir, &["--node-id", "1", "--peer-listen", &recorded, "--seeds", &recorded]);
+    status_once(&broker.addr.to_string(), "led again", leads).await;
+    broker.kill_9();
 }
