@@ -17,19 +17,24 @@ use crate::storage::Store;
 /// the cluster id (the one of the seed with the lowest node id) and records it, then each
 /// initializes the groups of the shards it is a member of with the same members (safe to do on
 /// every seed: the first wins, the others find it initialized), the metadata shard's last. A
-/// broker that recorded doing so (`FORMED_MARK`) only checks its seeds are of its cluster.
+/// broker that recorded doing so (`FORMED_MARK`) only checks its seeds are of its cluster and,
+/// with `check_peer_address`, that it is where the cluster recorded it.
 pub async fn form(
     broker: &Broker,
     rafts: &Rafts,
     cluster: &ClusterConfig,
     cluster_id: &ClusterId,
+    check_peer_address: bool,
 ) -> anyhow::Result<()> {
     let asking = Asking::of(broker, cluster);
     let store = broker.store();
     // A joiner's data dir is a member's copy: it forms nothing.
     if cluster.join.is_some() || store.raft_mark(META_SHARD, FORMED_MARK)?.is_some() {
-        check_peer_address(store, asking.me, &cluster.peer_addr)?;
-        return check_same_cluster(&asking, cluster, cluster_id).await;
+        check_same_cluster(&asking, cluster, cluster_id).await?;
+        if check_peer_address {
+            check_recorded_peer_address(store, asking.me, &cluster.peer_addr)?;
+        }
+        return Ok(());
     }
     if !cluster.seeds.contains(&cluster.peer_addr) {
         anyhow::bail!(
@@ -153,14 +158,11 @@ fn same_setting(seed: &str, flag: &str, theirs: String, mine: String) -> anyhow:
     Ok(())
 }
 
-/// A broker restarting with a formed group checks, once, that the seeds it can reach belong to
-/// its cluster: a data dir from another cluster (or seeds that changed) is refused with a
-/// message instead of a broker that quietly never joins. Seeds that do not answer are not held
-/// against it (they may be down).
 /// A member restarted at another peer address than the cluster recorded is refused: the others
 /// dial the recorded one (the membership keeps it, and openraft keeps dialing it), so it would
-/// start unreachable, calling elections it cannot win.
-fn check_peer_address(store: &Store, me: u64, peer_addr: &str) -> anyhow::Result<()> {
+/// run unreachable, calling elections it cannot win. Checked after its seeds were found to be
+/// of its cluster: a data dir of another cluster records another address too, and is told so.
+fn check_recorded_peer_address(store: &Store, me: u64, peer_addr: &str) -> anyhow::Result<()> {
     let (applied, logged) = memberships_held(store, META_SHARD)?;
     let held = logged.last().unwrap_or(&applied);
     match held.get_node(&me) {
@@ -168,13 +170,18 @@ fn check_peer_address(store: &Store, me: u64, peer_addr: &str) -> anyhow::Result
             "broker {me} is recorded in this cluster at peer address {recorded_addr}, but now has {peer_addr} \
              (--peer-advertise, else the address --peer-listen bound): the other brokers reach it only at \
              {recorded_addr}. Start it with --peer-advertise {recorded_addr}, listening where that address leads; a \
-             DNS name keeps a peer address when a host's IP changes",
+             DNS name keeps a peer address when a host's IP changes. If it cannot come back, remove \
+             broker {me} (`strata cluster remove-broker {me}`) and join this one anew with an empty data dir",
             recorded_addr = recorded.peer_addr
         ),
         _ => Ok(()),
     }
 }
 
+/// A broker restarting with a formed group checks, once, that the seeds it can reach belong to
+/// its cluster: a data dir from another cluster (or seeds that changed) is refused with a
+/// message instead of a broker that quietly never joins. Seeds that do not answer are not held
+/// against it (they may be down).
 async fn check_same_cluster(asking: &Asking, cluster: &ClusterConfig, cluster_id: &ClusterId) -> anyhow::Result<()> {
     let mine = cluster_id.get();
     let mut others = Vec::new();

@@ -24,9 +24,10 @@ use crate::storage::{FORMAT_VERSION, Store, StoreOptions};
 
 /// Before the broker opens: an empty `data_dir` becomes a copy of the member's at `join`, made
 /// this broker's own. A data dir with data (a joined broker restarting) is left as it is.
-pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &BrokerNode) -> anyhow::Result<()> {
+/// Returns whether it copied.
+pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &BrokerNode) -> anyhow::Result<bool> {
     if data_dir.join("CURRENT").exists() {
-        return Ok(());
+        return Ok(false);
     }
     let staging = data_dir.join(STAGING);
     if data_dir.exists() && fs::read_dir(data_dir)?.flatten().any(|e| e.path() != staging) {
@@ -59,7 +60,7 @@ pub async fn copy_data_dir(join: &str, data_dir: &Path, node_id: u64, node: &Bro
     })
     .await??;
     tracing::info!("copied; opening it as this broker's data dir");
-    Ok(())
+    Ok(true)
 }
 
 /// The member's copy, asked for until it answers; a refusal (this broker may not join) or a

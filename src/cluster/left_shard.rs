@@ -51,11 +51,13 @@ pub async fn note(store: Arc<Store>, directory: Arc<ShardDirectory>, rafts: Vec<
         for (shard, raft) in rafts.iter().enumerate().skip(1) {
             let shard = shard as u64;
             match membership(raft, &directory, shard, me) {
-                Membership::Unknown => {}
+                Membership::Unknown => {
+                    seen_once.remove(&shard);
+                }
                 Membership::Member => {
                     seen_once.remove(&shard);
-                    if noted.remove(&shard) {
-                        write_note(&store, shard, false).await;
+                    if noted.contains(&shard) && write_note(&store, shard, false).await {
+                        noted.remove(&shard);
                     }
                 }
                 Membership::Left if seen_once.insert(shard) || noted.contains(&shard) => {}

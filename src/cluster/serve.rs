@@ -37,9 +37,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let runtime = Handle::current();
     let config_data_dir = config.data_dir.clone();
+    let mut copied = false;
     if let Some(join) = &cluster.join {
         let node_id = config.node_id.context("--join needs --node-id")?;
-        copy_data_dir(join, &config.data_dir, node_id, &cluster.node()).await?;
+        copied = copy_data_dir(join, &config.data_dir, node_id, &cluster.node()).await?;
     }
     let opening = cluster.clone();
     let (broker, replicas, cluster_id) =
@@ -103,7 +104,9 @@ pub async fn run(
         let (rafts, failed, formation_failed) = (rafts.clone(), failed.clone(), formation_failed.clone());
         let broker = broker.clone();
         async move {
-            let formed = match form(&broker, &rafts, &cluster, &cluster_id).await {
+            // A copy just made may predate the member's record of this broker's address (a
+            // joiner retried at another one): the address is checked from the next start on.
+            let formed = match form(&broker, &rafts, &cluster, &cluster_id, !copied).await {
                 Ok(()) => match cluster.join.clone() {
                     Some(join) => {
                         let rafts = rafts[..broker.shards().joined_by_newcomers() as usize].to_vec();

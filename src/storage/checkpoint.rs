@@ -75,6 +75,7 @@ mod tests {
             donor.raft_put_mark(group, "vote", b"v", false).expect("vote");
             donor.raft_put_mark(group, "committed", b"c", false).expect("committed");
             donor.raft_put_mark(group, "applied", b"a", false).expect("applied");
+            donor.note_left_shard(group).expect("noted");
             donor.raft_append(group, &[(7, b"entry".to_vec())], false).expect("append");
         }
         let copy_dir = dir.path().join("copy");
@@ -88,6 +89,7 @@ mod tests {
         for group in [0, 1] {
             assert_eq!(copy.raft_mark(group, "vote").expect("read"), None);
             assert_eq!(copy.raft_mark(group, "committed").expect("read"), None);
+            assert!(!copy.left_shard_noted(group).expect("read"), "the donor's notes stay the donor's");
             assert_eq!(copy.raft_mark(group, "applied").expect("read"), Some(b"a".to_vec()));
             assert_eq!(copy.raft_entries(group, 7, 8).expect("entries"), vec![(7, b"entry".to_vec())]);
         }

@@ -86,9 +86,11 @@ fn an_interrupted_install_forgets_the_shards_log_and_rows_but_its_vote() {
     for mark in ["vote", "committed", "purged", "snapshot"] {
         store.raft_put_mark(GROUP, mark, mark.as_bytes(), false).expect("mark");
     }
+    store.note_left_shard(GROUP).expect("noted");
     store.forget_shard_at_open(GROUP).expect("marked");
 
     assert!(store.forget_interrupted_install(GROUP, || vec![(TOPIC, 0), (TOPIC, 2)]).expect("forget"));
+    assert!(!store.left_shard_noted(GROUP).expect("read"), "the note that it left goes with the shard");
     let left = dump(&store);
     assert!(left.partitions[0].2.is_empty() && left.partitions[2].2.is_empty(), "the shard's rows are gone");
     assert_eq!(left.partitions[1].2.len(), 2, "another shard's partition keeps its rows");
