@@ -9,7 +9,7 @@
 //! new one there.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::async_runtime::WatchReceiver;
 use tonic::transport::Channel;
@@ -26,21 +26,32 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 pub struct ShardDirectory {
-    known: Mutex<HashMap<u64, pb::ShardLeader>>,
+    /// Each shard as last told, and when that was.
+    known: Mutex<HashMap<u64, (pb::ShardLeader, Instant)>>,
 }
 
 impl ShardDirectory {
     /// `shard` as the members last told: leader, term, voters and learners.
     pub fn status(&self, shard: u64) -> Option<ShardStatus> {
+        self.status_told(shard).map(|(status, _)| status)
+    }
+
+    /// `shard` as the members last told, and when this broker was told.
+    pub fn status_told(&self, shard: u64) -> Option<(ShardStatus, Instant)> {
         let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        known.get(&shard).map(|s| ShardStatus {
-            shard,
-            leader: s.leader,
-            term: s.term,
-            members: s.voters.clone(),
-            learners: s.learners.clone(),
-            in_sync: s.in_sync.clone(),
-            ..ShardStatus::default()
+        known.get(&shard).map(|(s, told)| {
+            (
+                ShardStatus {
+                    shard,
+                    leader: s.leader,
+                    term: s.term,
+                    members: s.voters.clone(),
+                    learners: s.learners.clone(),
+                    in_sync: s.in_sync.clone(),
+                    ..ShardStatus::default()
+                },
+                *told,
+            )
         })
     }
 
@@ -49,9 +60,9 @@ impl ShardDirectory {
     fn learn(&self, told: pb::ShardLeader) {
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
         let rank = |s: &pb::ShardLeader| (s.term, s.leader.is_some(), !s.in_sync.is_empty());
-        let newer = |old: &pb::ShardLeader| rank(&told) >= rank(old);
+        let newer = |(old, _): &(pb::ShardLeader, Instant)| rank(&told) >= rank(old);
         if known.get(&told.shard).is_none_or(newer) {
-            known.insert(told.shard, told);
+            known.insert(told.shard, (told, Instant::now()));
         }
     }
 }

@@ -15,10 +15,10 @@
 //! membership only in its log may still be truncated by a new leader, with this broker a voter
 //! all along). A learner's log holds nothing a majority counted on, so forgetting it is safe
 //! whatever the note says; a wrong note (a stale leader's word) costs at most a copy sent again.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openraft::async_runtime::WatchReceiver;
 
@@ -34,14 +34,14 @@ const EVERY: Duration = Duration::from_secs(1);
 
 /// Runs until the metadata group stops: notes each data shard whose leader says this broker is
 /// neither a voter nor a learner of it, though its own Raft node still has the shard's state
-/// (counted in `strata_raft_left_shards`: a restart would free their disk). The leader must say
-/// so at two looks in a row, so its word is at least one directory poll newer than this broker's
-/// own last membership change: a broker being given a copy receives its first entries before
-/// its directory hears from the leader that it is a learner.
+/// (counted in `strata_raft_left_shards`: a restart would free their disk). The leader's word
+/// must have been told after this broker first saw itself out of the shard: a broker being
+/// given a copy receives its first entries before its directory hears from the leader that it
+/// is a learner, and what the directory holds may be older still.
 pub async fn note(store: Arc<Store>, directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64) {
     let mut ticks = tokio::time::interval(EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let (mut seen_once, mut noted) = (BTreeSet::new(), BTreeSet::new());
+    let (mut out_since, mut noted) = (BTreeMap::new(), BTreeSet::new());
     loop {
         metrics::gauge!(RAFT_LEFT_SHARDS).set(noted.len() as f64);
         ticks.tick().await;
@@ -52,16 +52,19 @@ pub async fn note(store: Arc<Store>, directory: Arc<ShardDirectory>, rafts: Vec<
             let shard = shard as u64;
             match membership(raft, &directory, shard, me) {
                 Membership::Unknown => {
-                    seen_once.remove(&shard);
+                    out_since.remove(&shard);
                 }
                 Membership::Member => {
-                    seen_once.remove(&shard);
+                    out_since.remove(&shard);
                     if noted.contains(&shard) && write_note(&store, shard, false).await {
                         noted.remove(&shard);
                     }
                 }
-                Membership::Left if seen_once.insert(shard) || noted.contains(&shard) => {}
-                Membership::Left => {
+                Membership::Left(told) => {
+                    let since = *out_since.entry(shard).or_insert_with(Instant::now);
+                    if told <= since || noted.contains(&shard) {
+                        continue;
+                    }
                     if write_note(&store, shard, true).await {
                         tracing::info!(shard, "this broker left the shard: its rows are dropped at its next start");
                         noted.insert(shard);
@@ -77,8 +80,8 @@ enum Membership {
     /// A voter by its own Raft node, or a voter or learner by the leader's word.
     Member,
     /// It has the shard's state (its Raft node formed) without being a voter, and the leader's
-    /// word names it neither voter nor learner.
-    Left,
+    /// word, told at the instant held, names it neither voter nor learner.
+    Left(Instant),
     /// It has no state of the shard, or the leader's word is not known (say, mid-election).
     Unknown,
 }
@@ -89,13 +92,12 @@ fn membership(raft: &Raft, directory: &ShardDirectory, shard: u64, me: u64) -> M
         return Membership::Member;
     }
     // The leader's word: it alone lists the in-sync replicas.
-    let Some(status) = directory.status(shard).filter(|s| s.leader.is_some() && !s.in_sync.is_empty()) else {
-        return Membership::Unknown;
-    };
+    let told = directory.status_told(shard).filter(|(s, _)| s.leader.is_some() && !s.in_sync.is_empty());
+    let Some((status, told)) = told else { return Membership::Unknown };
     if status.members.contains(&me) || status.learners.contains(&me) {
         Membership::Member
     } else if formed(&metrics) {
-        Membership::Left
+        Membership::Left(told)
     } else {
         Membership::Unknown
     }
