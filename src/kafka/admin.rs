@@ -69,7 +69,7 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
     };
     let replicas = replication_factor.unwrap_or_else(|| context.broker.replication_factor()) as i16;
     if validate_only {
-        context.broker.shard_class(replication_factor)?;
+        context.broker.shard_class_of_new(&name, replication_factor)?;
         return match context.broker.topic(&name) {
             Ok(_) => Err(Error::TopicExists(name)),
             Err(_) => {

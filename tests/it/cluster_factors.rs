@@ -86,10 +86,13 @@ async fn placed(client: &mut Client, name: &str) -> proto::Topic {
 }
 
 /// CreateTopics, sent to the controller (the metadata shard's leader) as Kafka clients do:
-/// "kafka-one" at factor 1 is created; factor 2 is INVALID_REPLICATION_FACTOR, saying why.
+/// "kafka-one" at factor 1 is created; factor 2 is INVALID_REPLICATION_FACTOR, saying why,
+/// unless the topic exists: TOPIC_ALREADY_EXISTS comes first, as Kafka's controller answers.
 async fn kafka_clients_ask_for_a_factor_too(cluster: &Cluster) {
     let one = kafka_create(cluster, "kafka-one", 1).await;
     assert_eq!((one.error_code, one.replication_factor), (0, 1), "{one:?}");
+    let again = kafka_create(cluster, "kafka-one", 2).await;
+    assert_eq!(again.error_code, 36, "TOPIC_ALREADY_EXISTS: {again:?}");
     let two = kafka_create(cluster, "kafka-two", 2).await;
     assert_eq!(two.error_code, 38, "INVALID_REPLICATION_FACTOR");
     let message = two.error_message.as_ref().map(|m| m.to_string()).unwrap_or_default();
@@ -137,6 +140,8 @@ async fn each_topic_keeps_the_copies_it_asks_for() {
     assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
     assert!(refused.message().contains("pass 3 or 1 or leave it unset"), "names the factors: {}", refused.message());
     create(&mut admin, "one", Some(1)).await.expect("factor 1");
+    let again = create(&mut admin, "one", Some(2)).await.expect_err("exists");
+    assert_eq!(again.code(), Code::AlreadyExists, "an existing topic is told so first: {again:?}");
     create(&mut admin, "three", None).await.expect("the default factor");
 
     kafka_clients_ask_for_a_factor_too(&cluster).await;
