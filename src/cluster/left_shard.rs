@@ -11,9 +11,9 @@
 //! At start nothing runs yet. A noted shard is forgotten as an interrupted install is
 //! (`Store::forget_interrupted_install`): it opens empty, and its leader sends a copy if this
 //! broker is added to it again. Only if this broker is no voter of it by its own durable state:
-//! neither in the last membership it applied nor in any membership in its log past that one (a
-//! membership only in its log may still be truncated by a new leader, with this broker a voter
-//! all along). A learner's log holds nothing a majority counted on, so forgetting it is safe
+//! neither in the incoming config of the last membership it applied nor in any membership in
+//! its log past that one (a membership only in its log may still be truncated by a new leader,
+//! with this broker a voter all along). A learner's log holds nothing a majority counted on, so forgetting it is safe
 //! whatever the note says; a wrong note (a stale leader's word) costs at most a copy sent again.
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
