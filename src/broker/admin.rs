@@ -54,7 +54,8 @@ impl Broker {
     ) -> Result<TopicInfo> {
         self.ensure_open()?;
         validate_topic_name(name)?;
-        let shard_class = self.shard_class_of_new(name, replication_factor)?;
+        self.refuse_existing_topic(name)?;
+        let shard_class = self.shard_class(replication_factor)?;
         let partitions = if partitions == 0 { self.config.default_partitions } else { partitions };
         if partitions > MAX_PARTITIONS {
             return Err(Error::invalid("partitions", format!("{partitions} is over the limit of {MAX_PARTITIONS}")));

@@ -247,16 +247,15 @@ impl Broker {
         class.map_or_else(|| self.class_offering(requested), Ok)
     }
 
-    /// [`Self::shard_class`] for a new topic `name`: a topic that exists already is told so
-    /// before its factor is judged, as Kafka's controller answers TOPIC_ALREADY_EXISTS first.
-    /// (A refused factor is judged on the metadata leader, whose catalog is the latest.)
-    pub fn shard_class_of_new(&self, name: &str, requested: Option<u32>) -> Result<u8> {
-        match self.shard_class(requested) {
-            Err(Error::InvalidReplicationFactor(_)) if self.topic(name).is_ok() => {
-                Err(Error::TopicExists(name.to_string()))
-            }
-            judged => judged,
+    /// Refuses a create of topic `name` that exists already, before anything else of the
+    /// request is judged, as Kafka's controller answers TOPIC_ALREADY_EXISTS first. Judged on
+    /// the metadata leader, whose catalog is the latest; elsewhere the create goes on to be
+    /// forwarded there.
+    pub fn refuse_existing_topic(&self, name: &str) -> Result<()> {
+        if self.ensure_meta_leader().is_ok() && self.topic(name).is_ok() {
+            return Err(Error::TopicExists(name.to_string()));
         }
+        Ok(())
     }
 
     /// The class whose shards keep `requested` copies: one of exactly that factor first (the

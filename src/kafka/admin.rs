@@ -49,6 +49,7 @@ pub(super) async fn create_topics(
 async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -> Result<(i32, i16)> {
     let name = topic.name.0.to_string();
     validate_topic_name(&name)?;
+    context.broker.refuse_existing_topic(&name)?;
     if !topic.assignments.is_empty() {
         return Err(Error::invalid("assignments", "manual replica assignment is not supported: leave it empty"));
     }
@@ -69,7 +70,7 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
     };
     let replicas = replication_factor.unwrap_or_else(|| context.broker.replication_factor()) as i16;
     if validate_only {
-        context.broker.shard_class_of_new(&name, replication_factor)?;
+        context.broker.shard_class(replication_factor)?;
         return match context.broker.topic(&name) {
             Ok(_) => Err(Error::TopicExists(name)),
             Err(_) => {

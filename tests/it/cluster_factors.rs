@@ -93,6 +93,8 @@ async fn kafka_clients_ask_for_a_factor_too(cluster: &Cluster) {
     assert_eq!((one.error_code, one.replication_factor), (0, 1), "{one:?}");
     let again = kafka_create(cluster, "kafka-one", 2).await;
     assert_eq!(again.error_code, 36, "TOPIC_ALREADY_EXISTS: {again:?}");
+    let again = kafka_create(cluster, "kafka-one", 0).await;
+    assert_eq!(again.error_code, 36, "TOPIC_ALREADY_EXISTS before a factor of 0 is judged: {again:?}");
     let two = kafka_create(cluster, "kafka-two", 2).await;
     assert_eq!(two.error_code, 38, "INVALID_REPLICATION_FACTOR");
     let message = two.error_message.as_ref().map(|m| m.to_string()).unwrap_or_default();
