@@ -124,12 +124,10 @@ pub fn open_broker(
         }
         *started_rafts.lock().unwrap_or_else(|p| p.into_inner()) = Some((replicas.clone(), member.cluster_id.clone()));
         let directory = Arc::new(ShardDirectory::default());
-        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
-        runtime.spawn(directory::poll(directory.clone(), rafts, identity.node_id, member.cluster_id.clone()));
-        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
-        runtime.spawn(left_shard::note(store.clone(), directory.clone(), rafts, identity.node_id));
-        let rafts = replicas.iter().map(|r| r.raft.clone()).collect();
+        let rafts: Vec<Raft> = replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me) = (member.cluster_id.clone(), identity.node_id);
+        runtime.spawn(directory::poll(directory.clone(), rafts.clone(), me, cluster_id.clone()));
+        runtime.spawn(left_shard::note(store.clone(), directory.clone(), rafts.clone(), me));
         runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards));
         let replication = ClusterReplication {
             directory,

@@ -120,18 +120,6 @@ async fn every_broker_names_leaders_replicas_and_in_sync_replicas() {
     .await;
 }
 
-/// Scrapes `addr` until the exposition has a line `line` (bounded: 30 s); returns the text.
-async fn wait_for_metric(addr: SocketAddr, line: &str) -> String {
-    for _ in 0..300 {
-        let text = http_get(addr, "/metrics").unwrap_or_default();
-        if text.lines().any(|l| l == line) {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{addr} never exported `{line}`");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_calls_at_a_follower_name_the_coordinator() {
     // One group: the coordinator stays where it was found.

@@ -195,25 +195,14 @@ async fn a_broker_that_joins_takes_its_share_of_the_copies() {
     // its partitions' rows).
     for id in moved_off.iter().map(|(_, id)| *id).collect::<BTreeSet<u64>>() {
         let i = id as usize - 1;
-        let left = moved_off.iter().filter(|(_, from)| *from == id).count() as f64;
-        noted_left(&cluster, i, left).await;
+        let left = moved_off.iter().filter(|(_, from)| *from == id).count();
+        wait_for_metric(cluster.metrics[i], &format!("strata_raft_left_shards {left}")).await;
         assert!(cluster.terminate(i), "broker {id} stops cleanly");
         cluster.restart(i);
         // Back and serving before the next one stops: the two may share a shard.
         data_shards_when(&cluster, i, |seen| seen == shards.as_slice()).await;
     }
     writes_go_on_and_copies_match(&mut cluster, &[0, 1, 2, 3, new], &shards, acked).await;
-}
-
-/// Waits (bounded: 30 s) until broker `i` noted it left `shards` data shards.
-async fn noted_left(cluster: &Cluster, i: usize, shards: f64) {
-    for _ in 0..120 {
-        if scrape(cluster.metrics[i], &["strata_raft_left_shards"]).await == [shards] {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("broker {} never noted it left {shards} shards", i + 1);
 }
 
 /// Writes go on through the `live` brokers; every acknowledged record is stored once, in

@@ -225,6 +225,18 @@ pub async fn scrape(addr: SocketAddr, series: &[&str]) -> Vec<f64> {
     series.iter().map(|name| value(name)).collect()
 }
 
+/// Scrapes `addr` until the exposition has a line `line` (bounded: 30 s); returns the text.
+pub async fn wait_for_metric(addr: SocketAddr, line: &str) -> String {
+    for _ in 0..300 {
+        let text = http_get(addr, "/metrics").unwrap_or_default();
+        if text.lines().any(|l| l == line) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{addr} never exported `{line}`");
+}
+
 /// A plain HTTP/1.0 GET (metrics, Prometheus' API); returns the body.
 pub fn http_get(addr: SocketAddr, path: &str) -> Option<String> {
     use std::io::{Read, Write};
