@@ -1,17 +1,24 @@
 //! A real `strata serve` process, for tests that kill it.
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Servers started by this test process, to name their kept logs.
 static SERVERS: AtomicU64 = AtomicU64::new(0);
 
+/// How many of a server's last log lines a failed stop shows.
+const TAIL_LINES: usize = 60;
+
 pub struct ServerProcess {
     child: Child,
     pub addr: SocketAddr,
+    /// The server's last `TAIL_LINES` log lines, for a failed stop to show.
+    tail: Arc<Mutex<VecDeque<String>>>,
 }
 
 impl ServerProcess {
@@ -42,6 +49,8 @@ impl ServerProcess {
             .expect("spawn strata serve");
         let stderr = child.stderr.take().expect("stderr");
         let (lines_tx, lines) = std::sync::mpsc::channel();
+        let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
+        let kept = tail.clone();
         std::thread::spawn(move || {
             // Keep draining after the address so the server never blocks on a full pipe.
             // STRATA_TEST_LOG_DIR keeps every server's log, for a failure to be read afterwards.
@@ -54,6 +63,12 @@ impl ServerProcess {
                 if let Some(file) = keep.as_mut() {
                     let _ = writeln!(file, "{line}");
                 }
+                let mut kept = kept.lock().unwrap_or_else(|p| p.into_inner());
+                if kept.len() == TAIL_LINES {
+                    kept.pop_front();
+                }
+                kept.push_back(line.clone());
+                drop(kept);
                 let _ = lines_tx.send(line);
             }
         });
@@ -67,7 +82,7 @@ impl ServerProcess {
                 Err(e) => panic!("server did not log its address ({e}); it said:\n{}", log.join("\n")),
             }
         };
-        ServerProcess { child, addr }
+        ServerProcess { child, addr, tail }
     }
 
     /// Runs `strata serve` with `args` until it exits on its own (bounded: 60 s, then killed);
@@ -113,8 +128,23 @@ impl ServerProcess {
 
     /// SIGSTOP (`resume` is SIGCONT): a frozen broker, as a long GC pause or a stalled VM would
     /// leave it; it keeps its connections and answers nothing.
+    /// Returns once every thread of it has stopped: the kernel stops the other threads of a
+    /// process only when the one that took the signal is next scheduled, so on a busy machine
+    /// they can run on (and answer peers) for a while after `kill` returned.
     pub fn pause(&self) {
         self.signal("-STOP");
+        let tasks = format!("/proc/{}/task", self.child.id());
+        for _ in 0..1000 {
+            let threads = std::fs::read_dir(&tasks).into_iter().flatten().flatten();
+            let states: Vec<char> =
+                threads.filter_map(|t| thread_state(&std::fs::read_to_string(t.path().join("stat")).ok()?)).collect();
+            // 'T': stopped; 'Z'/'X': gone. An empty list: the process itself is gone.
+            if states.iter().all(|s| matches!(s, 'T' | 'Z' | 'X')) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("broker {} did not stop within 10 s of SIGSTOP", self.addr);
     }
 
     pub fn resume(&self) {
@@ -126,16 +156,28 @@ impl ServerProcess {
         assert!(status.is_ok_and(|s| s.success()), "kill {signal} failed");
     }
 
-    /// SIGTERM, then waits up to 60 s for the process to exit; whether it exited cleanly.
+    /// SIGTERM, then waits up to 60 s for the process to exit; whether it exited cleanly. If
+    /// not, prints how it ended and its last log lines (a test's output shows them on failure).
     pub fn terminate(mut self) -> bool {
         self.signal("-TERM");
+        let mut ended = None;
         for _ in 0..1200 {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
+                ended = Some(status);
+                break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        false
+        let clean = ended.is_some_and(|status| status.success());
+        if !clean {
+            let tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+            let said = tail.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
+            eprintln!(
+                "server {} did not stop cleanly ({ended:?}; None: still running after 60 s); it said:\n{said}",
+                self.addr
+            );
+        }
+        clean
     }
 
     /// SIGKILL, as a crash would; also what dropping it does, so a failed test leaves no server.
@@ -149,6 +191,12 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A thread's state letter from its `/proc/.../stat` line (the field after the command name,
+/// which is in parentheses and may itself hold spaces or parentheses).
+fn thread_state(stat: &str) -> Option<char> {
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }
 
 fn listening_addr(line: &str) -> Option<SocketAddr> {
