@@ -198,7 +198,7 @@ impl ServeArgs {
         let cluster = self.cluster_flags()?;
         let (kafka_listen, kafka_advertise) = (self.kafka_listen, self.kafka_advertise.clone());
         let mut config = self.into_config()?;
-        runtime.block_on(async move {
+        let served = runtime.block_on(async move {
             if let MetricsListen::On(addr) = metrics {
                 crate::metrics::install(addr, idle).with_context(|| format!("cannot serve metrics on {addr}"))?;
                 config.broker.stats_interval = Some(Duration::from_secs(2));
@@ -232,7 +232,15 @@ impl ServeArgs {
             tracing::info!(peer_addr = %cluster.peer_addr, seeds = ?cluster.seeds, "serving as a cluster member");
             let front_ends = FrontEnds { grpc: listener, kafka };
             crate::cluster::run(front_ends, peer_listener, config.broker, cluster, shutdown_signal()).await
-        })
+        });
+        // Ends the tasks still holding the store (connections cut short at the stop); the last
+        // holder may be a thread that closes the database a moment later, which must be done
+        // before the process exits (see `storage::wait_until_all_closed`).
+        runtime.shutdown_timeout(EXIT_WAIT);
+        if !crate::storage::wait_until_all_closed(EXIT_WAIT) {
+            tracing::warn!("the data dir was still open {EXIT_WAIT:?} after the broker stopped; exiting anyway");
+        }
+        served
     }
 
     fn into_config(self) -> anyhow::Result<ServerConfig> {
@@ -315,6 +323,9 @@ fn parse_duration_range(s: &str) -> Result<(Duration, Duration), String> {
 }
 
 /// The Kafka listener's default address: Kafka's own port.
+/// How long a stopped broker waits for tasks, then its data dir, to finish before it exits.
+const EXIT_WAIT: Duration = Duration::from_secs(10);
+
 const DEFAULT_KAFKA_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9092);
 
 /// Where Kafka clients are served.

@@ -133,10 +133,15 @@ pub async fn run(
     disk_guard.abort();
     std::iter::once(&addresses).chain(&spreading).for_each(|task| task.abort());
     let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
-    for raft in &rafts {
-        match tokio::time::timeout(STOP_WAIT, raft.shutdown()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "stopping the Raft node"),
+    // Each stop runs as a task of its own: openraft's `shutdown` cut short mid-way (by a
+    // timeout around it) leaves the node half-joined, and its next caller panics.
+    let stopping: Vec<_> =
+        rafts.iter().cloned().map(|raft| tokio::spawn(async move { raft.shutdown().await })).collect();
+    for stop in stopping {
+        match tokio::time::timeout(STOP_WAIT, stop).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the Raft node"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "the task stopping a Raft node failed"),
             Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?}; going on"),
         }
     }

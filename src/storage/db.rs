@@ -12,6 +12,7 @@ use super::direct_io;
 use super::error::{StorageError, StorageResult};
 use super::families::{self, Families, Family};
 use super::keys;
+use super::open_databases::OpenDatabase;
 use super::rocksdb_ffi;
 use crate::proto::meta::{PartitionMeta, TopicMeta};
 
@@ -60,6 +61,8 @@ pub struct Store {
     partition_opts: Options,
     /// Serializes topic creation and deletion (slot allocation).
     admin: Mutex<()>,
+    /// Last: counts the database as open until it has closed.
+    _open: OpenDatabase,
 }
 
 impl Store {
@@ -98,7 +101,15 @@ impl Store {
         let db = DB::open_cf_descriptors(&db_opts, path, descriptors)?;
         let families = RwLock::new(Families::adopt(&db, &names));
         rocksdb_ffi::give_freed_heap_back(); // open rewrote the OPTIONS file
-        Ok(Arc::new(Store { families, db, write_buffers: wbm, partition_opts, admin: Mutex::new(()) }))
+        let store = Store {
+            families,
+            db,
+            write_buffers: wbm,
+            partition_opts,
+            admin: Mutex::new(()),
+            _open: OpenDatabase::count(),
+        };
+        Ok(Arc::new(store))
     }
 
     pub(super) fn cf(&self, name: &str) -> StorageResult<Arc<BoundColumnFamily<'_>>> {
