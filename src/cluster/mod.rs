@@ -41,6 +41,7 @@ mod serve;
 mod shard;
 mod shard_snapshot;
 mod state_machine;
+mod stopped;
 mod trim;
 mod types;
 mod wal_syncer;

@@ -20,6 +20,7 @@ use super::hand_over::hand_over_all;
 use super::join::{become_voter, copy_data_dir};
 use super::node::{Asking, ClusterConfig, hello, open_broker, sorted};
 use super::peer_service::PeerService;
+use super::stopped;
 use crate::config::BrokerConfig;
 use crate::proto::peer::peer_server::PeerServer;
 use crate::server::FrontEnds;
@@ -98,10 +99,9 @@ pub async fn run(
         let shards = replicas.iter().map(|r| (r.raft.clone(), r.watch.clone())).collect();
         tokio::spawn(spread(shards, me))
     });
-    let failed: Arc<Mutex<Option<anyhow::Error>>> = Arc::default();
-    let formation_failed = CancellationToken::new();
+    let failed = Failed::default();
     let forming = tokio::spawn({
-        let (rafts, failed, formation_failed) = (rafts.clone(), failed.clone(), formation_failed.clone());
+        let (rafts, failed) = (rafts.clone(), failed.clone());
         let broker = broker.clone();
         async move {
             // A copy just made may predate the member's record of this broker's address (a
@@ -117,19 +117,24 @@ pub async fn run(
                 failed => failed,
             };
             if let Err(e) = formed {
-                *failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                formation_failed.cancel();
+                failed.stop_with(e);
             }
         }
+    });
+    stopped::describe(rafts.len());
+    let watching = tokio::spawn({
+        let (rafts, failed) = (rafts.clone(), failed.clone());
+        async move { failed.stop_with(stopped::broker_stopping(rafts).await) }
     });
     let stop = async {
         tokio::select! {
             _ = shutdown => {}
-            _ = formation_failed.cancelled() => {}
+            _ = failed.stopping() => {}
         }
     };
     let served = crate::server::serve(front_ends, broker.clone(), stop).await;
     forming.abort();
+    watching.abort();
     disk_guard.abort();
     std::iter::once(&addresses).chain(&spreading).for_each(|task| task.abort());
     let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
@@ -152,8 +157,31 @@ pub async fn run(
     }
     broker.close().await;
     crate::server::wait_until_released(broker).await;
-    match failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+    match failed.take() {
         Some(e) => Err(e),
         None => served,
+    }
+}
+
+/// The error a cluster task failed with (the formation, a Raft log that failed), on which the
+/// broker stops: the first one is kept.
+#[derive(Clone, Default)]
+struct Failed {
+    error: Arc<Mutex<Option<anyhow::Error>>>,
+    stop: CancellationToken,
+}
+
+impl Failed {
+    fn stop_with(&self, e: anyhow::Error) {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e);
+        self.stop.cancel();
+    }
+
+    async fn stopping(&self) {
+        self.stop.cancelled().await
+    }
+
+    fn take(&self) -> Option<anyhow::Error> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 }

@@ -34,6 +34,7 @@ pub const DATA_DIR_COPIES: &str = "strata_data_dir_copies_total";
 pub const DATA_DIR_COPY_BYTES: &str = "strata_data_dir_copy_bytes_total";
 pub const RAFT_SNAPSHOTS: &str = "strata_raft_snapshots_total";
 pub const RAFT_LEFT_SHARDS: &str = "strata_raft_left_shards";
+pub const RAFT_SHARD_STOPPED: &str = "strata_raft_shard_stopped";
 /// Directions of a data dir copy (`DATA_DIR_COPIES`): to a joining broker, or into this one.
 pub const COPY_DIRECTIONS: [&str; 2] = ["sent", "received"];
 
@@ -264,5 +265,10 @@ pub fn describe_metrics() {
         RAFT_LEFT_SHARDS,
         Unit::Count,
         "Data shards this broker left (a copy moved off it) whose rows it drops at its next start"
+    );
+    describe_gauge!(
+        RAFT_SHARD_STOPPED,
+        Unit::Count,
+        "1 if this broker's copy of the shard stopped on its own (a failed apply, a panic) until it restarts"
     );
 }

@@ -21,6 +21,7 @@ mod cluster_metadata;
 mod cluster_placement;
 mod cluster_restore;
 mod cluster_shards;
+mod cluster_stopped;
 mod cluster_trim;
 mod consumer;
 mod corruption;

@@ -1,0 +1,148 @@
+//! A shard's Raft node that stops without being asked to. openraft stops a node on a storage
+//! error (anything but a full disk, which the log store and the apply wait out) or a panic, and
+//! the broker would otherwise go on with that shard's copy dead and nothing to tell.
+//!
+//! What follows depends on what failed, as Kafka's log-dir failure handling does:
+//! - **The Raft log or vote** (`Shutdown::Broker`): the log of every shard lives in the one
+//!   RocksDB of the data dir, so the data dir is failing. The broker stops (its other
+//!   leaderships handed over), as a Kafka broker does when its last log dir fails, for its
+//!   supervisor to restart it or an operator to replace the disk.
+//! - **This shard's state machine, or a panic** (`Shutdown::Shard`): only this copy stopped.
+//!   Stopping the broker would not help: an entry that every copy fails to apply would then
+//!   take every broker down, at every restart. The broker goes on serving its other shards, the
+//!   shard's other copies elect a leader among themselves, and `strata_raft_shard_stopped`
+//!   tells the operator, whose restart of the broker starts the copy again.
+use openraft::async_runtime::WatchReceiver;
+use openraft::errors::Fatal;
+
+use super::types::{Raft, TypeConfig};
+use super::watch::RAFT_SHARD_STOPPED;
+
+/// What a Raft node that stopped on its own takes down with it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// The whole broker: its data dir failed.
+    Broker(String),
+    /// This shard's copy only.
+    Shard(String),
+}
+
+/// Exposes the gauge at 0 for every shard, for dashboards and alerts to see the series.
+pub fn describe(shards: usize) {
+    for shard in 0..shards {
+        metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string()).set(0.0);
+    }
+}
+
+/// Waits until a Raft node of `rafts` (indexed by shard) stops in a way that takes the broker
+/// down; the error to stop it with. A shard-local stop is logged and exported meanwhile.
+pub async fn broker_stopping(rafts: Vec<Raft>) -> anyhow::Error {
+    if rafts.is_empty() {
+        return std::future::pending().await;
+    }
+    let watching = rafts.into_iter().enumerate().map(|(shard, raft)| Box::pin(watch_one(shard, raft)));
+    let (error, ..) = futures::future::select_all(watching).await;
+    error
+}
+
+/// Watches one shard's node: returns the broker's stop error, or never.
+async fn watch_one(shard: usize, raft: Raft) -> anyhow::Error {
+    match stopped_on_its_own(&raft).await {
+        Some(Shutdown::Broker(why)) => {
+            tracing::error!(shard, error = %why, "a shard's Raft log failed: the data dir is failing; this broker stops");
+            anyhow::anyhow!(
+                "the Raft log of shard {shard} failed ({why}); the data dir is failing, so this broker stops (the \
+                 other brokers lead its shards meanwhile). Check the disk, then start it again"
+            )
+        }
+        Some(Shutdown::Shard(why)) => {
+            tracing::error!(
+                shard,
+                error = %why,
+                "this broker's copy of the shard stopped; its other copies serve it. Restart this broker to start \
+                 the copy again"
+            );
+            metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string()).set(1.0);
+            std::future::pending().await
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until `raft` stops; what it took down, or `None` if it was asked to stop.
+async fn stopped_on_its_own(raft: &Raft) -> Option<Shutdown> {
+    let mut metrics = raft.metrics();
+    loop {
+        if let Err(fatal) = &metrics.borrow_watched().running_state {
+            return judge(Some(fatal));
+        }
+        if metrics.changed().await.is_err() {
+            // The node is gone; without a reason recorded, it panicked.
+            return judge(metrics.borrow_watched().running_state.as_ref().err());
+        }
+    }
+}
+
+/// What a node that stopped with `fatal` (`None`: no reason recorded) takes down with it.
+fn judge(fatal: Option<&Fatal<TypeConfig>>) -> Option<Shutdown> {
+    match fatal {
+        Some(Fatal::Stopped) => None,
+        None | Some(Fatal::Panicked) => Some(Shutdown::Shard("the Raft node panicked".into())),
+        // openraft names the subject only in the error's Debug form.
+        Some(Fatal::StorageError(e)) => {
+            let subject = format!("{e:?}");
+            let of_this_shard = ["subject: Apply", "subject: StateMachine", "subject: Snapshot"];
+            if of_this_shard.iter().any(|s| subject.contains(s)) {
+                Some(Shutdown::Shard(e.to_string()))
+            } else {
+                Some(Shutdown::Broker(e.to_string()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openraft::StorageError;
+    use openraft::type_config::TypeConfigExt;
+    use openraft::type_config::alias::ErrorSourceOf;
+
+    use super::*;
+    use crate::cluster::codec;
+    use crate::proto::peer as pb;
+
+    fn source(text: &str) -> ErrorSourceOf<TypeConfig> {
+        TypeConfig::err_from_string(text)
+    }
+
+    fn judged(e: StorageError<TypeConfig>) -> Option<Shutdown> {
+        judge(Some(&Fatal::StorageError(e)))
+    }
+
+    #[test]
+    fn a_requested_stop_takes_nothing_down() {
+        assert_eq!(judge(Some(&Fatal::Stopped)), None);
+    }
+
+    #[test]
+    fn a_state_machine_failure_or_a_panic_takes_the_shard_down() {
+        let log_id = codec::from_log_id(pb::LogId { term: 3, leader_node: 1, index: 7 });
+        for e in [
+            StorageError::apply(log_id, source("undecodable")),
+            StorageError::write_state_machine(source("disk")),
+            StorageError::read_snapshot(None, source("disk")),
+        ] {
+            assert!(matches!(judged(e), Some(Shutdown::Shard(_))));
+        }
+        assert!(matches!(judge(Some(&Fatal::Panicked)), Some(Shutdown::Shard(_))));
+        assert!(matches!(judge(None), Some(Shutdown::Shard(_))));
+    }
+
+    #[test]
+    fn a_log_or_vote_failure_takes_the_broker_down() {
+        for e in [StorageError::write_logs(source("I/O error")), StorageError::write_vote(source("I/O error"))] {
+            let Some(Shutdown::Broker(why)) = judged(e) else { panic!("the broker stops") };
+            assert!(why.contains("I/O error"), "{why}");
+        }
+    }
+}
