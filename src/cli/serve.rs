@@ -322,10 +322,10 @@ fn parse_duration_range(s: &str) -> Result<(Duration, Duration), String> {
     Ok((low, high))
 }
 
-/// The Kafka listener's default address: Kafka's own port.
 /// How long a stopped broker waits for tasks, then its data dir, to finish before it exits.
 const EXIT_WAIT: Duration = Duration::from_secs(10);
 
+/// The Kafka listener's default address: Kafka's own port.
 const DEFAULT_KAFKA_LISTEN: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9092);
 
 /// Where Kafka clients are served.

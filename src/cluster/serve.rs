@@ -121,7 +121,6 @@ pub async fn run(
             }
         }
     });
-    stopped::describe(rafts.len());
     let watching = tokio::spawn({
         let (rafts, failed) = (rafts.clone(), failed.clone());
         async move { failed.stop_with(stopped::broker_stopping(rafts).await) }
@@ -142,12 +141,13 @@ pub async fn run(
     // timeout around it) leaves the node half-joined, and its next caller panics.
     let stopping: Vec<_> =
         rafts.iter().cloned().map(|raft| tokio::spawn(async move { raft.shutdown().await })).collect();
+    let deadline = tokio::time::Instant::now() + STOP_WAIT;
     for stop in stopping {
-        match tokio::time::timeout(STOP_WAIT, stop).await {
+        match tokio::time::timeout_at(deadline, stop).await {
             Ok(Ok(Ok(()))) => {}
             Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the Raft node"),
             Ok(Err(e)) => tracing::warn!(error = %e, "the task stopping a Raft node failed"),
-            Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?}; going on"),
+            Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?} of the first; going on"),
         }
     }
     // Bounded (`STOP_WAIT`): a frozen peer never closes its connections.

@@ -11,7 +11,11 @@
 //!   Stopping the broker would not help: an entry that every copy fails to apply would then
 //!   take every broker down, at every restart. The broker goes on serving its other shards, the
 //!   shard's other copies elect a leader among themselves, and `strata_raft_shard_stopped`
-//!   tells the operator, whose restart of the broker starts the copy again.
+//!   tells the operator. A restart starts the copy again if what failed was passing; an entry
+//!   that cannot be applied at all fails the restart too (openraft applies the committed log
+//!   again at start), with an error naming the shard.
+use std::time::Duration;
+
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::Fatal;
 
@@ -27,12 +31,9 @@ pub enum Shutdown {
     Shard(String),
 }
 
-/// Exposes the gauge at 0 for every shard, for dashboards and alerts to see the series.
-pub fn describe(shards: usize) {
-    for shard in 0..shards {
-        metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string()).set(0.0);
-    }
-}
+/// How often the gauge is set again: series not updated for `--metrics-idle-timeout` are
+/// dropped, and a stopped copy must stay visible.
+const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
 /// Waits until a Raft node of `rafts` (indexed by shard) stops in a way that takes the broker
 /// down; the error to stop it with. A shard-local stop is logged and exported meanwhile.
@@ -45,9 +46,21 @@ pub async fn broker_stopping(rafts: Vec<Raft>) -> anyhow::Error {
     error
 }
 
-/// Watches one shard's node: returns the broker's stop error, or never.
+/// Watches one shard's node, exporting whether it stopped: returns the broker's stop error, or
+/// never.
 async fn watch_one(shard: usize, raft: Raft) -> anyhow::Error {
-    match stopped_on_its_own(&raft).await {
+    let gauge = metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string());
+    let mut refresh = tokio::time::interval(REFRESH_EVERY);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let stopping = stopped_on_its_own(&raft);
+    tokio::pin!(stopping);
+    let stopped = loop {
+        tokio::select! {
+            stopped = &mut stopping => break stopped,
+            _ = refresh.tick() => gauge.set(0.0),
+        }
+    };
+    match stopped {
         Some(Shutdown::Broker(why)) => {
             tracing::error!(shard, error = %why, "a shard's Raft log failed: the data dir is failing; this broker stops");
             anyhow::anyhow!(
@@ -62,8 +75,10 @@ async fn watch_one(shard: usize, raft: Raft) -> anyhow::Error {
                 "this broker's copy of the shard stopped; its other copies serve it. Restart this broker to start \
                  the copy again"
             );
-            metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string()).set(1.0);
-            std::future::pending().await
+            loop {
+                gauge.set(1.0);
+                refresh.tick().await;
+            }
         }
         None => std::future::pending().await,
     }
@@ -88,11 +103,11 @@ fn judge(fatal: Option<&Fatal<TypeConfig>>) -> Option<Shutdown> {
     match fatal {
         Some(Fatal::Stopped) => None,
         None | Some(Fatal::Panicked) => Some(Shutdown::Shard("the Raft node panicked".into())),
-        // openraft names the subject only in the error's Debug form.
+        // openraft names the subject only in the error's Debug form, as its first field.
         Some(Fatal::StorageError(e)) => {
-            let subject = format!("{e:?}");
-            let of_this_shard = ["subject: Apply", "subject: StateMachine", "subject: Snapshot"];
-            if of_this_shard.iter().any(|s| subject.contains(s)) {
+            let debug = format!("{e:?}");
+            let subject = debug.strip_prefix("StorageError { subject: ").unwrap_or_default();
+            if ["Apply(", "StateMachine,", "Snapshot("].iter().any(|s| subject.starts_with(s)) {
                 Some(Shutdown::Shard(e.to_string()))
             } else {
                 Some(Shutdown::Broker(e.to_string()))
@@ -140,7 +155,10 @@ mod tests {
 
     #[test]
     fn a_log_or_vote_failure_takes_the_broker_down() {
-        for e in [StorageError::write_logs(source("I/O error")), StorageError::write_vote(source("I/O error"))] {
+        let misleading = StorageError::write_logs(source("I/O error (subject: Apply(...))"));
+        for e in
+            [StorageError::write_logs(source("I/O error")), StorageError::write_vote(source("I/O error")), misleading]
+        {
             let Some(Shutdown::Broker(why)) = judged(e) else { panic!("the broker stops") };
             assert!(why.contains("I/O error"), "{why}");
         }

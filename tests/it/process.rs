@@ -19,6 +19,8 @@ pub struct ServerProcess {
     pub addr: SocketAddr,
     /// The server's last `TAIL_LINES` log lines, for a failed stop to show.
     tail: Arc<Mutex<VecDeque<String>>>,
+    /// The thread reading its log; it ends once the server's stderr closes.
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl ServerProcess {
@@ -51,7 +53,7 @@ impl ServerProcess {
         let (lines_tx, lines) = std::sync::mpsc::channel();
         let tail: Arc<Mutex<VecDeque<String>>> = Arc::default();
         let kept = tail.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             // Keep draining after the address so the server never blocks on a full pipe.
             // STRATA_TEST_LOG_DIR keeps every server's log, for a failure to be read afterwards.
             let mut keep = std::env::var_os("STRATA_TEST_LOG_DIR").and_then(|dir| {
@@ -82,7 +84,7 @@ impl ServerProcess {
                 Err(e) => panic!("server did not log its address ({e}); it said:\n{}", log.join("\n")),
             }
         };
-        ServerProcess { child, addr, tail }
+        ServerProcess { child, addr, tail, reader }
     }
 
     /// Runs `strata serve` with `args` until it exits on its own (bounded: 60 s, then killed);
@@ -170,6 +172,13 @@ impl ServerProcess {
         }
         let clean = ended.is_some_and(|status| status.success());
         if !clean {
+            // Its last lines (a crash's message, often) may still be in the pipe.
+            for _ in 0..100 {
+                if self.reader.is_finished() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
             let said = tail.iter().map(String::as_str).collect::<Vec<_>>().join("\n");
             eprintln!(
