@@ -8,6 +8,7 @@
 //! A hint may be a poll old: a client sent to a leader that just lost its shard is told the
 //! new one there.
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,10 +68,11 @@ impl ShardDirectory {
     }
 }
 
-/// What this broker tells others of the shards it is a voter of.
+/// What this broker tells others of the shards it is a voter of (and whose node here runs: a
+/// stopped one's view is stale).
 pub fn led_here(watches: &[Arc<ShardWatch>], me: u64) -> Vec<pb::ShardLeader> {
     let mut shards = Vec::new();
-    for watch in watches {
+    for watch in watches.iter().filter(|w| !w.stopped.load(Ordering::Relaxed)) {
         for s in watch.status().shards.into_iter().filter(|s| s.members.contains(&me)) {
             let (voters, learners, in_sync) = (s.members, s.learners, s.in_sync);
             shards.push(pb::ShardLeader { shard: s.shard, leader: s.leader, term: s.term, voters, learners, in_sync });
@@ -91,19 +93,19 @@ pub fn formed_elsewhere(raft: &Raft, me: u64) -> bool {
     formed(&metrics) && !is_voter_in(&metrics, me)
 }
 
-/// Runs until the metadata group stops: asks the other brokers while this one is not a member
-/// of every shard.
-pub async fn poll(directory: Arc<ShardDirectory>, rafts: Vec<Raft>, me: u64, cluster_id: ClusterId) {
+/// Runs until the metadata group stops: asks the other brokers while this one does not serve
+/// every shard (not a member, or its node stopped).
+pub async fn poll(directory: Arc<ShardDirectory>, watches: Vec<Arc<ShardWatch>>, me: u64, cluster_id: ClusterId) {
     let mut ticks = tokio::time::interval(POLL_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut clients: BTreeMap<String, PeerClient<Channel>> = BTreeMap::new();
     loop {
         ticks.tick().await;
-        let meta = rafts[META_SHARD as usize].metrics().borrow_watched().clone();
+        let meta = watches[META_SHARD as usize].raft.metrics().borrow_watched().clone();
         if meta.running_state.is_err() {
             return;
         }
-        if rafts.iter().all(|raft| is_voter(raft, me)) {
+        if watches.iter().all(|watch| watch.serves_here()) {
             continue;
         }
         let peers: Vec<String> = meta

@@ -126,7 +126,8 @@ pub fn open_broker(
         let directory = Arc::new(ShardDirectory::default());
         let rafts: Vec<Raft> = replicas.iter().map(|r| r.raft.clone()).collect();
         let (cluster_id, me) = (member.cluster_id.clone(), identity.node_id);
-        runtime.spawn(directory::poll(directory.clone(), rafts.clone(), me, cluster_id.clone()));
+        let watches = replicas.iter().map(|r| r.watch.clone()).collect();
+        runtime.spawn(directory::poll(directory.clone(), watches, me, cluster_id.clone()));
         runtime.spawn(left_shard::note(store.clone(), directory.clone(), rafts.clone(), me));
         runtime.spawn(copies_balance::run(rafts, cluster_id, me, directory.clone(), shards));
         let replication = ClusterReplication {

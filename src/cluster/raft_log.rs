@@ -2,6 +2,7 @@
 //! shard's commit loop proposes each group of ops as one entry without waiting for it (many entries are in flight at
 //! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
 //! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -144,7 +145,8 @@ impl ClusterReplication {
         &self.replicas[META_SHARD as usize].raft
     }
 
-    /// A shard this broker is not a member of: its leader as the members last told, at the
+    /// A shard this broker is not a member of, or whose node here stopped on its own: its
+    /// leader as the members last told, at the
     /// address the metadata shard (which has every broker) knows.
     fn leadership_elsewhere(&self, shard: u64) -> Leadership {
         let leader_id = self.directory.status(shard).and_then(|s| s.leader);
@@ -161,7 +163,7 @@ impl Replication for ClusterReplication {
         let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
         let metrics = replica.raft.metrics();
         let metrics = metrics.borrow_watched();
-        if !is_voter_in(&metrics, self.node_id) {
+        if !is_voter_in(&metrics, self.node_id) || replica.watch.stopped.load(Ordering::Relaxed) {
             return self.leadership_elsewhere(shard);
         }
         let leader_id = metrics.current_leader;
@@ -191,7 +193,7 @@ impl Replication for ClusterReplication {
     fn status(&self) -> ClusterStatus {
         let mut status = self.replicas[META_SHARD as usize].watch.status();
         for (shard, replica) in self.replicas.iter().enumerate().skip(1) {
-            if is_voter(&replica.raft, self.node_id) {
+            if replica.watch.serves_here() {
                 status.shards.extend(replica.watch.status().shards);
             } else {
                 status.shards.extend(self.directory.status(shard as u64));

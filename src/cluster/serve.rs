@@ -122,8 +122,8 @@ pub async fn run(
         }
     });
     let watching = tokio::spawn({
-        let (rafts, failed) = (rafts.clone(), failed.clone());
-        async move { failed.stop_with(stopped::broker_stopping(rafts).await) }
+        let (watches, failed) = (replicas.iter().map(|r| r.watch.clone()).collect(), failed.clone());
+        async move { failed.stop_with(stopped::broker_stopping(watches).await) }
     });
     let stop = async {
         tokio::select! {

@@ -1,7 +1,7 @@
 //! One shard of a cluster member: its Raft node on its own slice of the Raft log, the state
 //! machine that applies its entries through the shard's applier, and the tasks that watch it
 //! and trim its log.
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
@@ -160,6 +160,7 @@ impl Member<'_> {
             sizes,
             lag_time_max: self.lag_time_max,
             tracked: Mutex::default(),
+            stopped: AtomicBool::new(false),
         });
         self.runtime.spawn(watch.clone().run());
         let keep = if shard == META_SHARD { self.keep_entries.max(META_KEEP_ENTRIES) } else { self.keep_entries };

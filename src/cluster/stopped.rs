@@ -14,13 +14,15 @@
 //!   tells the operator. A restart starts the copy again if what failed was passing; an entry
 //!   that cannot be applied at all fails the restart too (openraft applies the committed log
 //!   again at start), with an error naming the shard.
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use openraft::async_runtime::WatchReceiver;
 use openraft::errors::Fatal;
 
 use super::types::{Raft, TypeConfig};
-use super::watch::RAFT_SHARD_STOPPED;
+use super::watch::{RAFT_SHARD_STOPPED, ShardWatch};
 
 /// What a Raft node that stopped on its own takes down with it.
 #[derive(Debug, PartialEq, Eq)]
@@ -35,24 +37,25 @@ pub enum Shutdown {
 /// dropped, and a stopped copy must stay visible.
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 
-/// Waits until a Raft node of `rafts` (indexed by shard) stops in a way that takes the broker
-/// down; the error to stop it with. A shard-local stop is logged and exported meanwhile.
-pub async fn broker_stopping(rafts: Vec<Raft>) -> anyhow::Error {
-    if rafts.is_empty() {
+/// Waits until a Raft node of `watches` (indexed by shard) stops in a way that takes the broker
+/// down; the error to stop it with. A shard-local stop is marked on the shard's watch (the
+/// broker then asks the others who leads it), logged and exported meanwhile.
+pub async fn broker_stopping(watches: Vec<Arc<ShardWatch>>) -> anyhow::Error {
+    if watches.is_empty() {
         return std::future::pending().await;
     }
-    let watching = rafts.into_iter().enumerate().map(|(shard, raft)| Box::pin(watch_one(shard, raft)));
+    let watching = watches.into_iter().enumerate().map(|(shard, watch)| Box::pin(watch_one(shard, watch)));
     let (error, ..) = futures::future::select_all(watching).await;
     error
 }
 
 /// Watches one shard's node, exporting whether it stopped: returns the broker's stop error, or
 /// never.
-async fn watch_one(shard: usize, raft: Raft) -> anyhow::Error {
+async fn watch_one(shard: usize, watch: Arc<ShardWatch>) -> anyhow::Error {
     let gauge = metrics::gauge!(RAFT_SHARD_STOPPED, "shard" => shard.to_string());
     let mut refresh = tokio::time::interval(REFRESH_EVERY);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let stopping = stopped_on_its_own(&raft);
+    let stopping = stopped_on_its_own(&watch.raft);
     tokio::pin!(stopping);
     let stopped = loop {
         tokio::select! {
@@ -69,6 +72,7 @@ async fn watch_one(shard: usize, raft: Raft) -> anyhow::Error {
             )
         }
         Some(Shutdown::Shard(why)) => {
+            watch.stopped.store(true, Ordering::Relaxed);
             tracing::error!(
                 shard,
                 error = %why,

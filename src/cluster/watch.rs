@@ -2,11 +2,13 @@
 //! and keeps what openraft does not know: when each follower last caught up with the leader (the
 //! in-sync replicas, Kafka's replica.lag.time.max.ms rule) and how many bytes it lags.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use openraft::async_runtime::WatchReceiver;
 
+use super::directory::is_voter;
 use super::entry_sizes::EntrySizes;
 use super::types::{ClusterId, Raft, last_answered};
 use crate::broker::shards::META_SHARD;
@@ -49,6 +51,9 @@ pub struct ShardWatch {
     /// while it answered the leader within it.
     pub lag_time_max: Duration,
     pub tracked: Mutex<Tracked>,
+    /// Set once this broker's node of the shard stopped on its own (`stopped.rs`): its metrics
+    /// then keep the last leader it saw, so the others are asked instead.
+    pub stopped: AtomicBool,
 }
 
 #[derive(Default)]
@@ -60,13 +65,18 @@ pub struct Tracked {
 }
 
 impl ShardWatch {
+    /// Whether this broker's copy serves the shard: it is a voter whose node runs.
+    pub fn serves_here(&self) -> bool {
+        !self.stopped.load(Ordering::Relaxed) && is_voter(&self.raft, self.node_id)
+    }
+
     /// Samples until the Raft node stops.
     pub async fn run(self: Arc<Self>) {
         let mut ticks = tokio::time::interval(SAMPLE_EVERY);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             ticks.tick().await;
-            if self.raft.metrics().borrow_watched().running_state.is_err() {
+            if self.raft.metrics().borrow_watched().running_state.is_err() || self.stopped.load(Ordering::Relaxed) {
                 return;
             }
             self.sample();
