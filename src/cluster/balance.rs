@@ -6,6 +6,7 @@
 //! once it has caught up, instead of piling up on whoever won the elections. A preferred leader
 //! that gives a shard back at once (its disk is low, it is stopping) is left alone for a while.
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use openraft::async_runtime::WatchReceiver;
@@ -43,7 +44,8 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
         // Every broker is a member of the metadata shard (the first).
         let brokers = shards.first().and_then(|(_, w)| w.status().shards.first().map(|s| s.members.clone()));
         let brokers = brokers.unwrap_or_default();
-        for (raft, watch) in &shards {
+        // A copy stopped here (`stopped.rs`) keeps a stale view: its leadership is not ours to move.
+        for (raft, watch) in shards.iter().filter(|(_, w)| !w.stopped.load(Ordering::Relaxed)) {
             let status = watch.status();
             let Some(shard) = status.shards.first() else { continue };
             if shard.leader != Some(me) {
@@ -54,7 +56,7 @@ pub async fn spread(shards: Vec<(Raft, Arc<ShardWatch>)>, me: u64) {
                 continue;
             }
             if raft.metrics().borrow_watched().running_state.is_err() {
-                return;
+                continue;
             }
             let in_sync = shard.in_sync.contains(&preferred);
             if !hand_overs.now_to(shard.shard, shard.term, preferred, in_sync, Instant::now()) {

@@ -15,7 +15,7 @@ use prost::Message;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 
-use super::directory::{ShardDirectory, is_voter};
+use super::directory::ShardDirectory;
 use super::disk_wait::DiskWait;
 use super::removal;
 use super::shard::{CatalogProgress, ShardReplica};
@@ -186,7 +186,7 @@ impl Replication for ClusterReplication {
     }
 
     fn keeps_copy(&self, shard: u64) -> bool {
-        self.replicas.get(shard as usize).is_some_and(|r| is_voter(&r.raft, self.node_id))
+        self.replicas.get(shard as usize).is_some_and(|r| r.watch.serves_here())
     }
 
     /// The metadata shard's view of the brokers, with every shard.

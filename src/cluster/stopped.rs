@@ -7,7 +7,9 @@
 //!   RocksDB of the data dir, so the data dir is failing. The broker stops (its other
 //!   leaderships handed over), as a Kafka broker does when its last log dir fails, for its
 //!   supervisor to restart it or an operator to replace the disk.
-//! - **This shard's state machine, or a panic** (`Shutdown::Shard`): only this copy stopped.
+//! - **A data shard's state machine, or a panic** (`Shutdown::Shard`): only this copy stopped.
+//!   (The metadata shard's stops the broker: every broker leans on it for the catalog, the
+//!   groups and its views of the others.)
 //!   Stopping the broker would not help: an entry that every copy fails to apply would then
 //!   take every broker down, at every restart. The broker goes on serving its other shards, the
 //!   shard's other copies elect a leader among themselves, and `strata_raft_shard_stopped`
@@ -23,6 +25,7 @@ use openraft::errors::Fatal;
 
 use super::types::{Raft, TypeConfig};
 use super::watch::{RAFT_SHARD_STOPPED, ShardWatch};
+use crate::broker::shards::META_SHARD;
 
 /// What a Raft node that stopped on its own takes down with it.
 #[derive(Debug, PartialEq, Eq)]
@@ -63,12 +66,12 @@ async fn watch_one(shard: usize, watch: Arc<ShardWatch>) -> anyhow::Error {
             _ = refresh.tick() => gauge.set(0.0),
         }
     };
-    match stopped {
+    match of_shard(shard, stopped) {
         Some(Shutdown::Broker(why)) => {
-            tracing::error!(shard, error = %why, "a shard's Raft log failed: the data dir is failing; this broker stops");
+            tracing::error!(shard, error = %why, "a shard's Raft node stopped; this broker stops");
             anyhow::anyhow!(
-                "the Raft log of shard {shard} failed ({why}); the data dir is failing, so this broker stops (the \
-                 other brokers lead its shards meanwhile). Check the disk, then start it again"
+                "the Raft node of shard {shard} stopped ({why}); this broker stops (the other brokers lead its \
+                 shards meanwhile). A failed Raft log means a failing disk: check it, then start the broker again"
             )
         }
         Some(Shutdown::Shard(why)) => {
@@ -85,6 +88,16 @@ async fn watch_one(shard: usize, watch: Arc<ShardWatch>) -> anyhow::Error {
             }
         }
         None => std::future::pending().await,
+    }
+}
+
+/// What a stop of `shard` judged `stopped` takes down: the metadata shard's, the broker. Every
+/// broker carries that shard and leans on it for the catalog, the groups and its views of the
+/// others; without it, it would serve on stale ones.
+fn of_shard(shard: usize, stopped: Option<Shutdown>) -> Option<Shutdown> {
+    match stopped {
+        Some(Shutdown::Shard(why)) if shard == META_SHARD as usize => Some(Shutdown::Broker(why)),
+        stopped => stopped,
     }
 }
 
@@ -155,6 +168,14 @@ mod tests {
         }
         assert!(matches!(judge(Some(&Fatal::Panicked)), Some(Shutdown::Shard(_))));
         assert!(matches!(judge(None), Some(Shutdown::Shard(_))));
+    }
+
+    #[test]
+    fn the_metadata_shards_stop_takes_the_broker_down() {
+        let panicked = || judge(Some(&Fatal::Panicked));
+        assert!(matches!(of_shard(0, panicked()), Some(Shutdown::Broker(_))));
+        assert!(matches!(of_shard(1, panicked()), Some(Shutdown::Shard(_))));
+        assert_eq!(of_shard(0, None), None);
     }
 
     #[test]

@@ -52,12 +52,12 @@ async fn a_broker_whose_copy_stopped_names_the_leader_the_others_follow() {
     // Partitions go round the data shards in turn: some are on shard 1.
     create_topic(&mut connect(cluster.addr(stopping)).await, "t", PARTITIONS).await;
     let stopped = "strata_raft_shard_stopped{shard=\"1\"}";
-    // Its view of shard 1 names the last entry the forged one must follow; a write landing in
-    // between makes the forged entry miss, so it is sent again (bounded).
+    // Its view of shard 1, once settled, names the last entry the forged one must follow. A
+    // change landing in between (the shard handed to its preferred leader) makes the forged
+    // entry miss, so it is sent again (bounded) once the shard has settled under a real leader.
     for attempt in 0.. {
         assert!(attempt < 10, "broker {} never took the forged entry", stopping + 1);
-        let status =
-            status_once(&addr, "shard 1 led", |s| s.shards.iter().any(|sh| sh.shard == 1 && sh.leader.is_some())).await;
+        let status = settled_view_of_shard_1(&addr).await;
         send_undecodable_entry(cluster.peer(stopping), &status, 99).await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         if scrape(cluster.metrics[stopping], &[stopped]).await == [1.0] {
@@ -85,6 +85,26 @@ async fn a_broker_whose_copy_stopped_names_the_leader_the_others_follow() {
         assert!(attempt < 60, "broker {} names no live leader for {misnamed:?}", stopping + 1);
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
+}
+
+/// Broker `addr`'s view of shard 1 once it has a real leader (1 to 3, not the forger) and has
+/// stayed the same for a second (bounded).
+async fn settled_view_of_shard_1(addr: &str) -> proto::ClusterStatusResponse {
+    let view = |s: &proto::ClusterStatusResponse| {
+        let shard = s.shards.iter().find(|sh| sh.shard == 1).expect("shard 1");
+        (shard.term, shard.leader, shard.last_log_index)
+    };
+    let real_leader =
+        |s: &proto::ClusterStatusResponse| s.shards.iter().any(|sh| sh.shard == 1 && sh.leader.is_some_and(|l| l <= 3));
+    for _ in 0..60 {
+        let before = status_once(addr, "a real leader of shard 1", real_leader).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let after = status_once(addr, "a real leader of shard 1", real_leader).await;
+        if view(&before) == view(&after) {
+            return after;
+        }
+    }
+    panic!("shard 1 never settled at {addr}");
 }
 
 /// Sends the node of shard 1 at `peer` an entry its state machine cannot decode, from a forged
