@@ -137,19 +137,7 @@ pub async fn run(
     disk_guard.abort();
     std::iter::once(&addresses).chain(&spreading).for_each(|task| task.abort());
     let _ = hand_over_all(&rafts, broker.identity().node_id, hand_over_wait, "stopping").await;
-    // Each stop runs as a task of its own: openraft's `shutdown` cut short mid-way (by a
-    // timeout around it) leaves the node half-joined, and its next caller panics.
-    let stopping: Vec<_> =
-        rafts.iter().cloned().map(|raft| tokio::spawn(async move { raft.shutdown().await })).collect();
-    let deadline = tokio::time::Instant::now() + STOP_WAIT;
-    for stop in stopping {
-        match tokio::time::timeout_at(deadline, stop).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the Raft node"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "the task stopping a Raft node failed"),
-            Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?} of the first; going on"),
-        }
-    }
+    stop_rafts(&rafts).await;
     // Bounded (`STOP_WAIT`): a frozen peer never closes its connections.
     stop_peers.cancel();
     if let Ok(Err(e)) = peer_server.await {
@@ -163,8 +151,25 @@ pub async fn run(
     }
 }
 
-/// The error a cluster task failed with (the formation, a Raft log that failed), on which the
-/// broker stops: the first one is kept.
+/// Stops every Raft node, all at once and within `STOP_WAIT`. Each stop runs as a task of its
+/// own: openraft's `shutdown` cut short mid-way (by a timeout around it) leaves the node
+/// half-joined, and its next caller panics.
+async fn stop_rafts(rafts: &[super::types::Raft]) {
+    let stopping: Vec<_> =
+        rafts.iter().cloned().map(|raft| tokio::spawn(async move { raft.shutdown().await })).collect();
+    let deadline = tokio::time::Instant::now() + STOP_WAIT;
+    for stop in stopping {
+        match tokio::time::timeout_at(deadline, stop).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "stopping the Raft node"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "the task stopping a Raft node failed"),
+            Err(_) => tracing::warn!("a Raft node did not stop within {STOP_WAIT:?} of the first; going on"),
+        }
+    }
+}
+
+/// The error a cluster task failed with (the formation, a Raft node whose stop takes the
+/// broker down), on which the broker stops: the first one is kept.
 #[derive(Clone, Default)]
 struct Failed {
     error: Arc<Mutex<Option<anyhow::Error>>>,

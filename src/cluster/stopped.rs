@@ -9,8 +9,7 @@
 //!   supervisor to restart it or an operator to replace the disk.
 //! - **A data shard's state machine, or a panic** (`Shutdown::Shard`): only this copy stopped.
 //!   (The metadata shard's stops the broker: every broker leans on it for the catalog, the
-//!   groups and its views of the others.)
-//!   Stopping the broker would not help: an entry that every copy fails to apply would then
+//!   groups and its views of the others.) Stopping the broker would not help: an entry that every copy fails to apply would then
 //!   take every broker down, at every restart. The broker goes on serving its other shards, the
 //!   shard's other copies elect a leader among themselves, and `strata_raft_shard_stopped`
 //!   tells the operator. A restart starts the copy again if what failed was passing; an entry
@@ -30,7 +29,7 @@ use crate::broker::shards::META_SHARD;
 /// What a Raft node that stopped on its own takes down with it.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Shutdown {
-    /// The whole broker: its data dir failed.
+    /// The whole broker: its data dir (a Raft log) or its metadata shard failed.
     Broker(String),
     /// This shard's copy only.
     Shard(String),
