@@ -173,13 +173,7 @@ impl Member<'_> {
     /// range delete alone frees nothing until compaction reaches it).
     fn reclaim(&self, partitions: Vec<(u64, u32)>) {
         let store = self.store.clone();
-        self.runtime.spawn_blocking(move || {
-            for (topic_id, partition) in partitions {
-                if let Err(e) = store.compact_partition_range(topic_id, partition, 0, i64::MAX) {
-                    tracing::debug!(error = %e, topic_id, partition, "compacting a forgotten partition");
-                }
-            }
-        });
+        self.runtime.spawn_blocking(move || store.reclaim_partitions(&partitions));
     }
 }
 

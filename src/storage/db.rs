@@ -298,24 +298,41 @@ impl Store {
     /// Slots holding no files are skipped. Stops early, leaving the rest for the next open,
     /// when `stop` says so.
     pub fn reclaim(&self, slots: Vec<u32>, free: bool, stop: impl Fn() -> bool) {
-        let mut opts = CompactOptions::default();
-        opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
         for &slot in &slots {
             if stop() {
                 return;
             }
             let Some(family) = self.families_read().slot(slot) else { continue };
-            let holds_files = self.db.property_int_value_cf(&*family, "rocksdb.total-sst-files-size");
-            if matches!(holds_files, Ok(Some(0))) {
-                let _ = self.db.flush_cf(&*family); // memtable only: covered records are dropped
-                continue;
-            }
-            let (start, end) = (keys::offset_key(0), keys::END_OF_PARTITION_KEY);
-            self.db.compact_range_cf_opt(&*family, Some(&start[..]), Some(&end[..]), &opts);
+            self.compact_emptied(&family);
         }
         if free {
             self.families_write().give_back(slots);
         }
+    }
+
+    /// [`Store::reclaim`] of partitions still bound (a shard's rows this broker dropped).
+    pub fn reclaim_partitions(&self, partitions: &[(u64, u32)]) {
+        for &(topic_id, partition) in partitions {
+            // Bound first: the families' lock is not held through the compaction.
+            let family = self.families_read().partition(topic_id, partition);
+            if let Some(family) = family {
+                self.compact_emptied(&family);
+            }
+        }
+    }
+
+    /// Compacts a family whose records were range-deleted, so they leave the disk; one holding
+    /// no files only has its memtable flushed (the covered records are dropped).
+    fn compact_emptied(&self, family: &Family) {
+        let holds_files = self.db.property_int_value_cf(family, "rocksdb.total-sst-files-size");
+        if matches!(holds_files, Ok(Some(0))) {
+            let _ = self.db.flush_cf(family);
+            return;
+        }
+        let mut opts = CompactOptions::default();
+        opts.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+        let (start, end) = (keys::offset_key(0), keys::END_OF_PARTITION_KEY);
+        self.db.compact_range_cf_opt(family, Some(&start[..]), Some(&end[..]), &opts);
     }
 
     /// Bytes of memtables now held, and the budget they are held to.
