@@ -2,7 +2,6 @@
 //! shard's commit loop proposes each group of ops as one entry without waiting for it (many entries are in flight at
 //! once, and the in-flight byte budget is the backpressure), and the entry's apply on the leader
 //! answers the jobs. A broker that does not lead answers NOT_LEADER, naming the leader.
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,7 +18,7 @@ use super::directory::ShardDirectory;
 use super::disk_wait::DiskWait;
 use super::removal;
 use super::shard::{CatalogProgress, ShardReplica};
-use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig, is_voter_in};
+use super::types::{ClusterId, LogCommand, Raft, Respond, TypeConfig};
 use crate::broker::apply::{Applied, Op};
 use crate::broker::catalog::{CatalogApplied, CatalogOp};
 use crate::broker::commit_log::{CommitLog, Done};
@@ -161,11 +160,11 @@ impl ClusterReplication {
 impl Replication for ClusterReplication {
     fn leadership(&self, shard: u64) -> Leadership {
         let Some(replica) = self.replicas.get(shard as usize) else { return Leadership::default() };
-        let metrics = replica.raft.metrics();
-        let metrics = metrics.borrow_watched();
-        if !is_voter_in(&metrics, self.node_id) || replica.watch.stopped.load(Ordering::Relaxed) {
+        if !replica.watch.serves_here() {
             return self.leadership_elsewhere(shard);
         }
+        let metrics = replica.raft.metrics();
+        let metrics = metrics.borrow_watched();
         let leader_id = metrics.current_leader;
         let membership = metrics.membership_config.membership();
         let leader_addr = leader_id.and_then(|id| membership.get_node(&id)).map(|node| node.client_addr.clone());

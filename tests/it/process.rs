@@ -3,7 +3,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -106,14 +106,7 @@ impl ServerProcess {
             .stderr(std::fs::File::create(&log).expect("log file"))
             .spawn()
             .expect("spawn strata serve");
-        let mut status = None;
-        for _ in 0..1200 {
-            status = child.try_wait().expect("wait");
-            if status.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let status = exited_within_a_minute(&mut child);
         if status.is_none() {
             let _ = child.kill();
             let _ = child.wait();
@@ -162,14 +155,7 @@ impl ServerProcess {
     /// not, prints how it ended and its last log lines (a test's output shows them on failure).
     pub fn terminate(mut self) -> bool {
         self.signal("-TERM");
-        let mut ended = None;
-        for _ in 0..1200 {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                ended = Some(status);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let ended = exited_within_a_minute(&mut self.child);
         let clean = ended.is_some_and(|status| status.success());
         if !clean {
             // Its last lines (a crash's message, often) may still be in the pipe.
@@ -200,6 +186,17 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// How `child` exited, if it did within 60 s.
+fn exited_within_a_minute(child: &mut Child) -> Option<ExitStatus> {
+    for _ in 0..1200 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
 }
 
 /// A thread's state letter from its `/proc/.../stat` line (the field after the command name,
