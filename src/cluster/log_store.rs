@@ -38,8 +38,21 @@ pub struct LogStore {
     disk: DiskWait,
     /// Syncs appends, every shard's together (with `sync`).
     syncer: WalSyncer,
-    /// A data shard's: how far this broker applied the metadata shard.
-    catalog: Option<CatalogProgress>,
+    /// Which committed entries openraft applies before the node starts.
+    reapply: Reapply,
+}
+
+/// Of the committed entries the state machine has not applied, which ones openraft applies
+/// before a Raft node starts (`read_committed`). Reporting less than was committed is allowed:
+/// the leader's commit index tells the running node the rest.
+#[derive(Clone)]
+pub enum Reapply {
+    /// All of them (the metadata shard).
+    All,
+    /// A data shard's, as far as the metadata shard already is here.
+    WithinCatalog(CatalogProgress),
+    /// None.
+    Nothing,
 }
 
 impl LogStore {
@@ -51,21 +64,20 @@ impl LogStore {
         disk: DiskWait,
         syncer: WalSyncer,
     ) -> Self {
-        LogStore { store, group, sync, sizes, recent: Arc::default(), disk, syncer, catalog: None }
+        LogStore { store, group, sync, sizes, recent: Arc::default(), disk, syncer, reapply: Reapply::All }
     }
 
-    /// A data shard's log: its committed entries are re-applied at start only as far as the
-    /// metadata shard already is (see `read_committed`).
-    pub fn with_catalog(self, catalog: CatalogProgress) -> Self {
-        LogStore { catalog: Some(catalog), ..self }
+    /// Which committed entries openraft applies before the node starts (all by default).
+    pub fn reapplying(self, reapply: Reapply) -> Self {
+        LogStore { reapply, ..self }
     }
 
     /// The last of the committed entries after `applied` whose metadata-shard index
-    /// (`catalog_index`) this broker has applied, stopping at the first it has not: openraft
+    /// (`catalog_index`) this broker has applied, stopping at the first it has not (or that
+    /// does not decode): openraft
     /// re-applies committed entries before the Raft node starts, when no later metadata entry
     /// can arrive yet, and a data shard's apply would wait for one forever. The rest are applied
-    /// once the node runs and its metadata shard catches up. (A smaller committed index than
-    /// the one saved is allowed: the leader's tells the rest.)
+    /// once the node runs and its metadata shard catches up.
     async fn committed_within_catalog(&self, committed: LogId, catalog: u64) -> io::Result<Option<LogId>> {
         let applied = read_state(&self.store, self.group, "applied")?.and_then(|(applied, _)| applied);
         let from = applied.map_or(0, |a| a.index + 1);
@@ -75,8 +87,10 @@ impl LogStore {
         for (_, bytes) in rows {
             let entry = decode_entry(bytes.as_slice())?;
             if let EntryPayload::Normal(command) = &entry.payload {
-                let needs = log_pb::Command::decode(command.0.clone()).map_err(io::Error::other)?.catalog_index;
-                if needs > catalog {
+                // One that does not decode is left for the running node to apply, which stops
+                // this copy on it (`stopped`) rather than the broker's start.
+                let needs = log_pb::Command::decode(command.0.clone()).map(|c| c.catalog_index);
+                if !matches!(needs, Ok(needs) if needs <= catalog) {
                     break;
                 }
             }
@@ -185,8 +199,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn read_committed(&mut self) -> Result<Option<LogId>, io::Error> {
         let committed = self.log_id_mark("committed")?;
-        match (committed, &self.catalog) {
-            (Some(committed), Some(catalog)) => self.committed_within_catalog(committed, catalog.applied_index()).await,
+        match (committed, &self.reapply) {
+            (_, Reapply::Nothing) => Ok(None),
+            (Some(committed), Reapply::WithinCatalog(catalog)) => {
+                self.committed_within_catalog(committed, catalog.applied_index()).await
+            }
             (committed, _) => Ok(committed),
         }
     }

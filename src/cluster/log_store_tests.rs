@@ -1,6 +1,7 @@
 //! The Raft log store answers reads of recent entries from memory (`entry_cache`) exactly as
 //! RocksDB would, whatever appends, truncations and purges came before: a seeded random run
-//! checked against the stored rows after every step.
+//! checked against the stored rows after every step. And it tells openraft which committed
+//! entries to apply before a node starts.
 use std::sync::Arc;
 
 use openraft::storage::{IOFlushed, RaftLogReader, RaftLogStorage};
@@ -8,7 +9,8 @@ use prost::Message;
 
 use super::codec;
 use super::disk_wait::DiskWait;
-use super::log_store::LogStore;
+use super::log_store::{LogStore, Reapply};
+use super::shard::CatalogProgress;
 use super::types::{Entry, LogCommand, LogId};
 use super::wal_syncer::WalSyncer;
 use crate::proto::peer as pb;
@@ -85,4 +87,40 @@ async fn reads_match_the_stored_log_through_appends_truncations_and_purges() {
             assert_eq!(read, stored, "step {step}: entries {from}..{to} of the log {first}..={last}");
         }
     }
+}
+
+fn command(catalog_index: u64) -> Vec<u8> {
+    crate::proto::log::Command { catalog_index, ..Default::default() }.encode_to_vec()
+}
+
+/// openraft re-applies a data shard's committed entries at start only up to the first that
+/// names a metadata-shard index this broker has not applied, or whose command does not decode
+/// (the running node's apply stops the copy on it, not the broker's start); none at all when
+/// told so, and every one for the metadata shard.
+#[tokio::test]
+async fn committed_entries_are_reapplied_up_to_one_that_cannot_be() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(dir.path(), &Default::default()).expect("open");
+    store.ensure_raft_log().expect("raftlog family");
+    let disk = DiskWait::default();
+    let syncer = WalSyncer::start(store.clone(), disk.clone()).expect("syncer");
+    let log = LogStore::new(store.clone(), GROUP, false, Arc::default(), disk, syncer);
+    let payloads = [command(0), command(5), vec![0xff; 8], command(0)];
+    let entries = payloads.into_iter().zip(1..).map(|(payload, index)| Entry {
+        log_id: log_id(1, index),
+        payload: openraft::EntryPayload::Normal(LogCommand(payload.into())),
+    });
+    log.clone().append(entries.collect::<Vec<_>>(), IOFlushed::noop()).await.expect("append");
+    log.clone().save_committed(Some(log_id(1, 4))).await.expect("committed");
+    let catalog = CatalogProgress::new();
+    let committed = |reapply: Reapply| {
+        let mut log = log.clone().reapplying(reapply);
+        async move { log.read_committed().await.expect("read").map(|id| id.index) }
+    };
+    catalog.opened_at(5);
+    assert_eq!(committed(Reapply::WithinCatalog(catalog.clone())).await, Some(2), "up to the undecodable one");
+    catalog.opened_at(4);
+    assert_eq!(committed(Reapply::WithinCatalog(catalog.clone())).await, Some(1), "up to the catalog");
+    assert_eq!(committed(Reapply::Nothing).await, None);
+    assert_eq!(committed(Reapply::All).await, Some(4));
 }

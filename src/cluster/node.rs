@@ -109,7 +109,7 @@ pub fn open_broker(
         let mut logs: Vec<Box<dyn CommitLog>> = Vec::new();
         let mut replicas = Vec::new();
         for shard in 0..shards.count() {
-            let replica = member.open_shard(shard, appliers.for_shard(shards, shard)?)?;
+            let replica = member.open_shard(shard, || appliers.for_shard(shards, shard))?;
             // A data shard's entries name the metadata shard's progress (`catalog_index`).
             let catalog = (shard != META_SHARD).then(|| member.catalog.clone());
             let raft = replica.raft.clone();

@@ -1,22 +1,26 @@
 //! One shard of a cluster member: its Raft node on its own slice of the Raft log, the state
 //! machine that applies its entries through the shard's applier, and the tasks that watch it
 //! and trim its log.
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use futures::FutureExt;
+use openraft::errors::Fatal;
 use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use super::disk_wait::DiskWait;
 use super::entry_sizes::EntrySizes;
 use super::left_shard;
-use super::log_store::LogStore;
+use super::log_store::{LogStore, Reapply};
 use super::network::Network;
 use super::shard_snapshot::SnapshotSource;
 use super::state_machine::{CatalogEvents, StateMachine};
+use super::stopped;
 use super::trim;
-use super::types::{ClusterId, Raft};
+use super::types::{ClusterId, Raft, TypeConfig};
 use super::wal_syncer::WalSyncer;
 use super::watch::ShardWatch;
 use crate::broker::apply::Applier;
@@ -92,6 +96,15 @@ pub struct ShardReplica {
 /// producer ids, groups' commits), so keeping more costs little memory.
 const META_KEEP_ENTRIES: u64 = 1_000;
 
+/// A started Raft node and what its shard's tasks take from it.
+struct StartedRaft {
+    raft: Raft,
+    /// Its entries' sizes (followers' lag in bytes).
+    sizes: Arc<EntrySizes>,
+    /// Where its trims arrive once applied.
+    trims_applied: tokio::sync::mpsc::UnboundedReceiver<u64>,
+}
+
 /// What every shard of a member shares.
 pub struct Member<'a> {
     pub node_id: u64,
@@ -114,43 +127,17 @@ pub struct Member<'a> {
 }
 
 impl Member<'_> {
-    /// Starts `shard`'s Raft node and its watch and trim tasks.
-    pub fn open_shard(&self, shard: u64, mut applier: Applier) -> anyhow::Result<ShardReplica> {
-        let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
-        if left_shard::forget_at_open(&self.store, shard, self.node_id)? {
-            tracing::info!(shard, "this broker left the shard: its rows are dropped");
-            self.store.forget_shard_at_open(shard)?;
-        }
-        if self.store.forget_interrupted_install(shard, || applier.partitions_of(self.shards, shard))? {
-            // The partitions' extents and producer windows were read before: read them again.
-            reload_shard(&mut applier, self.shards, shard)?;
-            tracing::info!(
-                shard,
-                "the shard's local state is forgotten: its leader sends a copy when it is added here"
-            );
-            self.reclaim(applier.partitions_of(self.shards, shard));
-        }
-        let state_machine = StateMachine::open(
-            applier,
-            (shard, self.shards),
-            self.catalog_events.clone(),
-            trims,
-            self.disk.clone(),
-            self.catalog.clone(),
-        )?;
-        let sizes = Arc::new(EntrySizes::default());
-        let log_store =
-            LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone(), self.syncer.clone());
-        let log_store = if shard == META_SHARD { log_store } else { log_store.with_catalog(self.catalog.clone()) };
-        let snapshots = (shard != META_SHARD).then(|| SnapshotSource {
-            store: self.store.clone(),
-            shards: self.shards,
-            catalog: self.catalog.clone(),
-        });
-        let network = Network::new(shard, self.cluster_id.clone(), snapshots);
-        let raft = self
-            .runtime
-            .block_on(Raft::new(self.node_id, self.config.clone(), network, log_store, state_machine))
+    /// Starts `shard`'s Raft node, on a state machine `applier` makes, and its watch and trim
+    /// tasks.
+    pub fn open_shard(
+        &self,
+        shard: u64,
+        applier: impl Fn() -> anyhow::Result<Applier>,
+    ) -> anyhow::Result<ShardReplica> {
+        let mut first = applier()?;
+        self.forget_at_open(shard, &mut first)?;
+        let StartedRaft { raft, sizes, trims_applied } = self
+            .start_raft_past_a_bad_entry(shard, first, applier)
             .with_context(|| format!("starting the Raft node of shard {shard}"))?;
         let watch = Arc::new(ShardWatch {
             shard,
@@ -167,6 +154,88 @@ impl Member<'_> {
         self.runtime.spawn(trim::propose(raft.clone(), self.node_id, keep));
         self.runtime.spawn(trim::apply(raft.clone(), trims_applied));
         Ok(ShardReplica { raft, watch })
+    }
+
+    /// openraft applies the committed entries the state machine has not applied yet before the
+    /// node starts. If a data shard's entry cannot be applied (what stopped its copy before the
+    /// restart, `stopped`), the node is started again, on a state machine `applier` makes anew,
+    /// without that step: the broker starts and serves its other shards, and the copy stops
+    /// again when its leader's commit index reaches that entry. (A trim the failed start applied
+    /// is not acted on: the next one covers it.)
+    fn start_raft_past_a_bad_entry(
+        &self,
+        shard: u64,
+        first: Applier,
+        applier: impl Fn() -> anyhow::Result<Applier>,
+    ) -> anyhow::Result<StartedRaft> {
+        match self.start_raft(shard, first, self.reapply_at_start(shard)) {
+            Err(e) if e.downcast_ref().is_some_and(|fatal| stopped::passable_at_start(shard, fatal)) => {
+                tracing::error!(
+                    shard,
+                    error = %e,
+                    "applying the shard's committed entries failed; its copy starts without applying them, and stops \
+                     again if its leader commits that entry"
+                );
+                self.start_raft(shard, applier()?, Reapply::Nothing)
+            }
+            started => started,
+        }
+    }
+
+    /// Drops what this broker holds of `shard` if it left it (`left_shard`) or an install of a
+    /// copy was cut short (the leader sends it again).
+    fn forget_at_open(&self, shard: u64, applier: &mut Applier) -> anyhow::Result<()> {
+        if left_shard::forget_at_open(&self.store, shard, self.node_id)? {
+            tracing::info!(shard, "this broker left the shard: its rows are dropped");
+            self.store.forget_shard_at_open(shard)?;
+        }
+        if self.store.forget_interrupted_install(shard, || applier.partitions_of(self.shards, shard))? {
+            // The partitions' extents and producer windows were read before: read them again.
+            reload_shard(applier, self.shards, shard)?;
+            tracing::info!(
+                shard,
+                "the shard's local state is forgotten: its leader sends a copy when it is added here"
+            );
+            self.reclaim(applier.partitions_of(self.shards, shard));
+        }
+        Ok(())
+    }
+
+    /// Which committed entries `shard`'s Raft node applies before it starts: a data shard's
+    /// entries name the metadata shard's progress (`catalog_index`), and one past what this
+    /// broker applied would wait for it forever.
+    fn reapply_at_start(&self, shard: u64) -> Reapply {
+        if shard == META_SHARD { Reapply::All } else { Reapply::WithinCatalog(self.catalog.clone()) }
+    }
+
+    /// `shard`'s Raft node on `applier`'s state machine, its entries' sizes and where its trims
+    /// arrive once applied.
+    fn start_raft(&self, shard: u64, applier: Applier, reapply: Reapply) -> anyhow::Result<StartedRaft> {
+        let (trims, trims_applied) = tokio::sync::mpsc::unbounded_channel();
+        let state_machine = StateMachine::open(
+            applier,
+            (shard, self.shards),
+            self.catalog_events.clone(),
+            trims,
+            self.disk.clone(),
+            self.catalog.clone(),
+        )?;
+        let sizes = Arc::new(EntrySizes::default());
+        let log_store =
+            LogStore::new(self.store.clone(), shard, self.sync, sizes.clone(), self.disk.clone(), self.syncer.clone());
+        let log_store = log_store.reapplying(reapply);
+        let snapshots = (shard != META_SHARD).then(|| SnapshotSource {
+            store: self.store.clone(),
+            shards: self.shards,
+            catalog: self.catalog.clone(),
+        });
+        let network = Network::new(shard, self.cluster_id.clone(), snapshots);
+        let starting = Raft::new(self.node_id, self.config.clone(), network, log_store, state_machine);
+        // openraft applies the committed entries the state machine lacks right here, not in a
+        // task of its own: a panic there is the shard's, as one in a running node is.
+        let started = self.runtime.block_on(AssertUnwindSafe(starting).catch_unwind());
+        let raft = started.map_err(|_| Fatal::<TypeConfig>::Panicked)??;
+        Ok(StartedRaft { raft, sizes, trims_applied })
     }
 
     /// Compacts the emptied `partitions` in the background, so their rows leave the disk (a

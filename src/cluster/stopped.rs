@@ -12,9 +12,10 @@
 //!   groups and its views of the others.) Stopping the broker would not help: an entry that every copy fails to apply would then
 //!   take every broker down, at every restart. The broker goes on serving its other shards, the
 //!   shard's other copies elect a leader among themselves, and `strata_raft_shard_stopped`
-//!   tells the operator. A restart starts the copy again if what failed was passing; an entry
-//!   that cannot be applied at all fails the restart too (openraft applies the committed log
-//!   again at start), with an error naming the shard.
+//!   tells the operator. A restart starts the copy again. openraft applies the committed
+//!   entries the state machine lacks before a node starts; if one cannot be applied, the copy
+//!   starts without that step (`shard::Member::start_raft_past_a_bad_entry`) and stops again
+//!   when it applies that entry, so the restarted broker still serves its other shards.
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -114,15 +115,25 @@ async fn stopped_on_its_own(raft: &Raft) -> Option<Shutdown> {
     }
 }
 
+/// Whether `shard`'s node, which failed to start with `fatal`, starts once openraft is told to
+/// apply no committed entries first: only a data shard's, and only if an entry failed to apply
+/// (an error or a panic), which the running copy then stops on.
+pub fn passable_at_start(shard: u64, fatal: &Fatal<TypeConfig>) -> bool {
+    shard != META_SHARD
+        && match fatal {
+            Fatal::Panicked => true,
+            Fatal::StorageError(e) => subject(e).starts_with("Apply("),
+            _ => false,
+        }
+}
+
 /// What a node that stopped with `fatal` (`None`: no reason recorded) takes down with it.
 fn judge(fatal: Option<&Fatal<TypeConfig>>) -> Option<Shutdown> {
     match fatal {
         Some(Fatal::Stopped) => None,
         None | Some(Fatal::Panicked) => Some(Shutdown::Shard("the Raft node panicked".into())),
-        // openraft names the subject only in the error's Debug form, as its first field.
         Some(Fatal::StorageError(e)) => {
-            let debug = format!("{e:?}");
-            let subject = debug.strip_prefix("StorageError { subject: ").unwrap_or_default();
+            let subject = subject(e);
             if ["Apply(", "StateMachine,", "Snapshot("].iter().any(|s| subject.starts_with(s)) {
                 Some(Shutdown::Shard(e.to_string()))
             } else {
@@ -130,6 +141,13 @@ fn judge(fatal: Option<&Fatal<TypeConfig>>) -> Option<Shutdown> {
             }
         }
     }
+}
+
+/// What a storage error is about, as openraft names it: only in the error's Debug form, as its
+/// first field (and the text that follows).
+fn subject(e: &openraft::StorageError<TypeConfig>) -> String {
+    let debug = format!("{e:?}");
+    debug.strip_prefix("StorageError { subject: ").unwrap_or_default().to_string()
 }
 
 #[cfg(test)]
@@ -167,6 +185,19 @@ mod tests {
         }
         assert!(matches!(judge(Some(&Fatal::Panicked)), Some(Shutdown::Shard(_))));
         assert!(matches!(judge(None), Some(Shutdown::Shard(_))));
+    }
+
+    #[test]
+    fn only_a_data_shards_entry_that_cannot_be_applied_is_got_past_at_start() {
+        let log_id = codec::from_log_id(pb::LogId { term: 3, leader_node: 1, index: 7 });
+        let apply = || Fatal::StorageError(StorageError::apply(log_id, source("undecodable")));
+        assert!(passable_at_start(1, &apply()));
+        assert!(passable_at_start(1, &Fatal::Panicked));
+        assert!(!passable_at_start(META_SHARD, &apply()), "the metadata shard's start fails");
+        for failed in [StorageError::read_logs(source("purged")), StorageError::read_snapshot(None, source("disk"))] {
+            assert!(!passable_at_start(1, &Fatal::StorageError(failed)), "the start fails");
+        }
+        assert!(!passable_at_start(1, &Fatal::Stopped));
     }
 
     #[test]
