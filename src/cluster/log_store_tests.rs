@@ -39,14 +39,20 @@ impl Draw {
     }
 }
 
-#[tokio::test]
-async fn reads_match_the_stored_log_through_appends_truncations_and_purges() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(dir.path(), &Default::default()).expect("open");
+/// A store in `dir` with GROUP's log on it (no fsync).
+fn open_log(dir: &std::path::Path) -> (Arc<Store>, LogStore) {
+    let store = Store::open(dir, &Default::default()).expect("open");
     store.ensure_raft_log().expect("raftlog family");
     let disk = DiskWait::default();
     let syncer = WalSyncer::start(store.clone(), disk.clone()).expect("syncer");
-    let mut log = LogStore::new(store.clone(), GROUP, false, Arc::default(), disk, syncer);
+    let log = LogStore::new(store.clone(), GROUP, false, Arc::default(), disk, syncer);
+    (store, log)
+}
+
+#[tokio::test]
+async fn reads_match_the_stored_log_through_appends_truncations_and_purges() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, mut log) = open_log(dir.path());
     let mut draw = Draw(0x5eed);
     // The log holds first..=last; each truncation starts a new term, as a new leader would.
     let (mut first, mut last, mut term) = (1u64, 0u64, 1u64);
@@ -100,11 +106,7 @@ fn command(catalog_index: u64) -> Vec<u8> {
 #[tokio::test]
 async fn committed_entries_are_reapplied_up_to_one_that_cannot_be() {
     let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(dir.path(), &Default::default()).expect("open");
-    store.ensure_raft_log().expect("raftlog family");
-    let disk = DiskWait::default();
-    let syncer = WalSyncer::start(store.clone(), disk.clone()).expect("syncer");
-    let log = LogStore::new(store.clone(), GROUP, false, Arc::default(), disk, syncer);
+    let (_store, log) = open_log(dir.path());
     let payloads = [command(0), command(5), vec![0xff; 8], command(0)];
     let entries = payloads.into_iter().zip(1..).map(|(payload, index)| Entry {
         log_id: log_id(1, index),
