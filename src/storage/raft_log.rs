@@ -2,6 +2,9 @@
 //! both big-endian so a group's entries are one ordered key range; and per group, small records
 //! in `meta`: the vote, the committed and purged log ids, the applied state. Values are opaque
 //! here (the cluster module encodes them); this module only stores them, in order.
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+
 use rocksdb::{Direction, IteratorMode, Options, WriteBatch, WriteOptions};
 
 use super::db::{META_CF, Store};
@@ -103,13 +106,43 @@ impl Store {
 /// Entries carry already-batched record data: no compression (it would cost CPU for little).
 /// The log is trimmed every half second (`cluster::trim`), so most entries are deleted while
 /// still in the memtable and a flush writes only the trims' range tombstones, not a second copy
-/// of every record: 32 MiB memtables (and up to four of them, like a partition's) give the
-/// trims time to come first. Disk writes per record fell by a third with the trim change
+/// of every record: memtables of about 32 MiB (and up to four of them, like a partition's)
+/// give the trims time to come first. Disk writes per record fell by a third with the trim change
 /// (docs/experiments/2026-12-07-raft-log-trimmed-in-the-memtable.md).
 pub(super) fn raft_log_options() -> Options {
     let mut o = Options::default();
-    o.set_write_buffer_size(32 << 20);
+    o.set_write_buffer_size(raft_log_memtable_bytes(RandomState::new().build_hasher().finish()));
     o.set_max_write_buffer_number(super::db::MEMTABLES_PER_FAMILY);
     o.set_compression_type(rocksdb::DBCompressionType::None);
     o
+}
+
+/// The `raftlog` memtable's size: 32 MiB give or take a quarter, by `draw` (random, drawn once
+/// per broker start). It is the memtable that fills first, and its flush writes every family
+/// (atomic flush). Brokers sharing one disk that carry the same load (three copies of every
+/// shard) filled theirs at the same moment with one fixed size, and their flushes landed
+/// together, stalling the WAL syncs of all three at once, so no majority could acknowledge.
+/// Spread apart, the flushes cost one copy at a time. Three brokers on this machine, 10 MiB/s
+/// offered, six alternated pairs: ack p99 41-66 ms against 88-223 ms, max 76-117 ms against
+/// 128-311 ms, p50 inside the noise
+/// (docs/experiments/2026-12-07-raft-log-flushes-spread-apart.md).
+fn raft_log_memtable_bytes(draw: u64) -> usize {
+    const LEAST: u64 = 24 << 20;
+    const SPREAD: u64 = 16 << 20;
+    (LEAST + draw % (SPREAD + 1)) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_raft_log_memtable_is_32_mib_give_or_take_a_quarter() {
+        assert_eq!(raft_log_memtable_bytes(0), 24 << 20);
+        assert_eq!(raft_log_memtable_bytes(16 << 20), 40 << 20);
+        assert_eq!(raft_log_memtable_bytes((16 << 20) + 1), 24 << 20);
+        let drawn: std::collections::BTreeSet<usize> =
+            (0..8).map(|_| raft_log_memtable_bytes(RandomState::new().build_hasher().finish())).collect();
+        assert!(drawn.len() > 1, "brokers draw sizes of their own: {drawn:?}");
+    }
 }
