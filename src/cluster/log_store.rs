@@ -74,10 +74,9 @@ impl LogStore {
 
     /// The last of the committed entries after `applied` whose metadata-shard index
     /// (`catalog_index`) this broker has applied, stopping at the first it has not (or that
-    /// does not decode): openraft
-    /// re-applies committed entries before the Raft node starts, when no later metadata entry
-    /// can arrive yet, and a data shard's apply would wait for one forever. The rest are applied
-    /// once the node runs and its metadata shard catches up.
+    /// does not decode): openraft re-applies committed entries before the Raft node starts,
+    /// when no later metadata entry can arrive yet, and a data shard's apply would wait for one
+    /// forever. The rest are applied once the node runs and its metadata shard catches up.
     async fn committed_within_catalog(&self, committed: LogId, catalog: u64) -> io::Result<Option<LogId>> {
         let applied = read_state(&self.store, self.group, "applied")?.and_then(|(applied, _)| applied);
         let from = applied.map_or(0, |a| a.index + 1);

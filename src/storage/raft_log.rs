@@ -107,8 +107,8 @@ impl Store {
 /// The log is trimmed every half second (`cluster::trim`), so most entries are deleted while
 /// still in the memtable and a flush writes only the trims' range tombstones, not a second copy
 /// of every record: memtables of about 32 MiB (and up to four of them, like a partition's)
-/// give the trims time to come first. Disk writes per record fell by a third with the trim change
-/// (docs/experiments/2026-12-07-raft-log-trimmed-in-the-memtable.md).
+/// give the trims time to come first. Disk writes per record fell by a third with the trim
+/// change (docs/experiments/2026-12-07-raft-log-trimmed-in-the-memtable.md).
 pub(super) fn raft_log_options() -> Options {
     let mut o = Options::default();
     o.set_write_buffer_size(raft_log_memtable_bytes(RandomState::new().build_hasher().finish()));
@@ -117,8 +117,8 @@ pub(super) fn raft_log_options() -> Options {
     o
 }
 
-/// The `raftlog` memtable's size: 32 MiB give or take a quarter, by `draw` (random, drawn once
-/// per broker start). It is the memtable that fills first, and its flush writes every family
+/// The `raftlog` memtable's size: 32 MiB give or take a quarter, by `draw` (random, drawn as
+/// the broker opens its data dir). It is the memtable that fills first, and its flush writes every family
 /// (atomic flush). Brokers sharing one disk that carry the same load (three copies of every
 /// shard) filled theirs at the same moment with one fixed size, and their flushes landed
 /// together, stalling the WAL syncs of all three at once, so no majority could acknowledge.
