@@ -70,14 +70,14 @@ async fn create(context: &Context, topic: CreatableTopic, validate_only: bool) -
     };
     let replicas = replication_factor.unwrap_or_else(|| context.broker.replication_factor()) as i16;
     if validate_only {
+        // An existing topic is told first, before its replication factor, as Kafka's controller
+        // answers (and as a create that is carried out is).
+        if context.broker.topic(&name).is_ok() {
+            return Err(Error::TopicExists(name));
+        }
         context.broker.shard_class(replication_factor)?;
-        return match context.broker.topic(&name) {
-            Ok(_) => Err(Error::TopicExists(name)),
-            Err(_) => {
-                let count = if partitions == 0 { context.broker.config().default_partitions } else { partitions };
-                Ok((count as i32, replicas))
-            }
-        };
+        let count = if partitions == 0 { context.broker.config().default_partitions } else { partitions };
+        return Ok((count as i32, replicas));
     }
     let created = context.broker.create_topic_with_copies(&name, partitions, config, replication_factor).await?;
     let TopicInfo { partition_count, .. } = created;

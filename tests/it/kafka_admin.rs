@@ -246,3 +246,23 @@ async fn validate_only_answers_what_would_be_created_and_creates_nothing() {
     let listed = broker.client().await.list_topics(proto::ListTopicsRequest {}).await.expect("list").into_inner();
     assert!(listed.topics.is_empty(), "validate_only created nothing");
 }
+
+/// A topic that exists is TOPIC_ALREADY_EXISTS (36), whatever else the request asks: here more
+/// copies than the one broker, which alone would be INVALID_REPLICATION_FACTOR (38). Kafka's
+/// controller judges existence first, with validate_only too.
+#[tokio::test]
+async fn an_existing_topic_is_told_before_its_replication_factor() {
+    let broker = TestBroker::start_with_kafka(|_| {}).await;
+    create_topic(&mut broker.client().await, "t", 1).await;
+    let mut wire = KafkaWire::connect(broker.kafka_addr.expect("kafka")).await;
+    for (validate_only, name) in [(true, "t"), (false, "t"), (true, "new")] {
+        let mut topic = creatable(name, 1, &[]);
+        topic.replication_factor = 2;
+        let mut request = CreateTopicsRequest::default();
+        request.topics = vec![topic];
+        request.validate_only = validate_only;
+        let answer = wire.call(request, 7).await;
+        let expected = if name == "t" { 36 } else { 38 };
+        assert_eq!(answer.topics[0].error_code, expected, "{name}, validate_only {validate_only}");
+    }
+}
