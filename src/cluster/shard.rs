@@ -135,7 +135,7 @@ impl Member<'_> {
         applier: impl Fn() -> anyhow::Result<Applier>,
     ) -> anyhow::Result<ShardReplica> {
         let mut first = applier()?;
-        self.forget_at_open(shard, &mut first)?;
+        self.forget_left_or_cut_short(shard, &mut first)?;
         let StartedRaft { raft, sizes, trims_applied } = self
             .start_raft_past_a_bad_entry(shard, first, applier)
             .with_context(|| format!("starting the Raft node of shard {shard}"))?;
@@ -184,7 +184,7 @@ impl Member<'_> {
 
     /// Drops what this broker holds of `shard` if it left it (`left_shard`) or an install of a
     /// copy was cut short (the leader sends it again).
-    fn forget_at_open(&self, shard: u64, applier: &mut Applier) -> anyhow::Result<()> {
+    fn forget_left_or_cut_short(&self, shard: u64, applier: &mut Applier) -> anyhow::Result<()> {
         if left_shard::forget_at_open(&self.store, shard, self.node_id)? {
             tracing::info!(shard, "this broker left the shard: its rows are dropped");
             self.store.forget_shard_at_open(shard)?;
